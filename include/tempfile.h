@@ -1,0 +1,310 @@
+/*
+ * tempfile.h - temporary files and directories, safely: Python's tempfile
+ * module done properly in C.
+ *
+ * This header is the manual: read it top to bottom. The man page
+ * tempfile(3) says the same with examples and a decision table.
+ *
+ * Conventions
+ *   - Functions return -1 or NULL and set errno, like mkstemp(3). The
+ *     library never prints, never aborts, never exits.
+ *   - A returned `char *` is NEW: malloc()ed, the caller frees it with free().
+ *     A returned `const char *` is BORROWED: it says how long it stays valid.
+ *   - A handle (struct tempfile, struct tempfile_spooled, struct tempfile_dir)
+ *     is freed by its own close/cleanup function, which frees it on error too.
+ *   - Options come in one struct where zero means default; a NULL options
+ *     pointer means all defaults:
+ *
+ *         char *path;
+ *         int fd = tempfile_mkstemp(&(struct tempfile_opts){ .suffix = ".json" }, &path);
+ */
+#ifndef TEMPFILE_H
+#define TEMPFILE_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TEMPFILE_VERSION_MAJOR 0
+#define TEMPFILE_VERSION_MINOR 1
+#define TEMPFILE_VERSION_PATCH 0
+#define TEMPFILE_VERSION_STRING "0.1.0"
+
+#if defined(_WIN32) && !defined(TEMPFILE_STATIC)
+#  ifdef TEMPFILE_BUILDING
+#    define TEMPFILE_EXPORT __declspec(dllexport)
+#  else
+#    define TEMPFILE_EXPORT __declspec(dllimport)
+#  endif
+#elif defined(__GNUC__) || defined(__clang__)
+#  define TEMPFILE_EXPORT __attribute__((visibility("default")))
+#else
+#  define TEMPFILE_EXPORT
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#  define TEMPFILE_WARN_UNUSED __attribute__((warn_unused_result))
+#  define TEMPFILE_DEPRECATED \
+	__attribute__((deprecated("racy: another process can take the name; use tempfile_mkstemp")))
+#else
+#  define TEMPFILE_WARN_UNUSED
+#  define TEMPFILE_DEPRECATED
+#endif
+
+/* ------------------------------------------------------------------------
+ * Options and flags
+ * ------------------------------------------------------------------------ */
+
+/* Every creator takes these. Zero (or NULL) means the default shown. */
+struct tempfile_opts {
+	const char *dir;    /* NULL: tempfile_gettempdir()                  */
+	const char *prefix; /* NULL: tempfile_gettempprefix(), i.e. "tmp"  */
+	const char *suffix; /* NULL: ""                                     */
+	unsigned flags;     /* TEMPFILE_* below                             */
+	unsigned mode;      /* 0: 0600 for files, 0700 for directories      */
+};
+
+/* Text mode where the OS has one (Windows O_TEXT); accepted and ignored on
+ * POSIX. Python: mkstemp(text=True). */
+#define TEMPFILE_TEXT 0x01u
+/* The close/cleanup call does not delete. Python: delete=False. */
+#define TEMPFILE_KEEP 0x02u
+/* Also removed at exit() and on fatal signals, by the creating process only.
+ * Python: finalizers. See "Cleanup at exit and on signals" below. */
+#define TEMPFILE_AT_EXIT 0x04u
+/* Cleanup goes on past errors and returns 0.
+ * Python: ignore_cleanup_errors=True. */
+#define TEMPFILE_IGNORE_CLEANUP_ERRORS 0x08u
+/* tempfile_persist fails with EEXIST instead of replacing. */
+#define TEMPFILE_NOREPLACE 0x10u
+/* tempfile_persist makes data and name durable (fsync file, then directory). */
+#define TEMPFILE_SYNC 0x20u
+
+/* Names tried before a creator gives up with EEXIST. Each name carries 8
+ * characters from a 37-letter alphabet (about 41.7 bits) drawn from a
+ * CSPRNG, so even a directory holding a billion entries makes a collision a
+ * one-in-3,500 event; 100 straight collisions mean the name space is being
+ * exhausted on purpose or a file system is answering EEXIST for everything,
+ * and failing promptly (about 100 failed opens, well under a millisecond) is
+ * better than spinning. Python 3.14.4 uses 20 for the same reason (its hang
+ * with 2^31 tries on Windows); glibc's 238328 is too many to be a bound. */
+#define TEMPFILE_TMP_MAX 100
+
+/* ------------------------------------------------------------------------
+ * Where temporary files go
+ * ------------------------------------------------------------------------ */
+
+/* The directory new temporary objects go in by default: the first of
+ * $TMPDIR, $TEMP, $TMP (unset or empty ones skipped), /tmp, /var/tmp,
+ * /usr/tmp and the current directory in which a randomly named file can
+ * really be created, written and removed. Absolute (made so lexically, not
+ * through links). Computed once per process, even when many threads ask at
+ * once; later changes to $TMPDIR are not seen until tempfile_settempdir(NULL).
+ * BORROWED: valid for the life of the process, even after a later set call.
+ * No usable directory: NULL, errno ENOENT. Python: gettempdir(). */
+TEMPFILE_EXPORT const char *tempfile_gettempdir(void);
+
+/* Override the default directory (made absolute, not checked, like Python's
+ * `tempfile.tempdir = dir`), or with NULL forget it and search again on the
+ * next tempfile_gettempdir(). 0, or -1 with errno EINVAL (empty string) or
+ * ENOMEM. */
+TEMPFILE_EXPORT int tempfile_settempdir(const char *dir);
+
+/* The default prefix of new names, "tmp" unless set. BORROWED: valid for the
+ * life of the process. Python: gettempprefix(). */
+TEMPFILE_EXPORT const char *tempfile_gettempprefix(void);
+
+/* Set the default prefix (NULL: back to "tmp"). -1 with EINVAL if it holds a
+ * '/', ENOMEM. Python: `tempfile.template = prefix`. */
+TEMPFILE_EXPORT int tempfile_settempprefix(const char *prefix);
+
+/* One candidate directory as tempfile_gettempdir_explain() saw it. */
+struct tempfile_candidate {
+	const char *source; /* "TMPDIR", "TEMP", "TMP", "default" or "cwd"    */
+	const char *path;   /* absolute; NULL when the variable is unset/empty;
+	                       BORROWED: valid during the callback only       */
+	int error;          /* 0: usable; otherwise the errno that rejected it
+	                       (ENOENT missing, ENOTDIR not a directory, EACCES
+	                       not writable, EROFS read-only, ...)             */
+	int chosen;         /* 1 for the one tempfile_gettempdir() would take  */
+};
+
+/* Probe every candidate of tempfile_gettempdir() in order, now, and call
+ * fn(candidate, arg) for each, unset variables included; fn returning
+ * non-zero stops the walk. Touches no cache. Returns 0 when some candidate is
+ * usable, -1 with errno ENOENT when none is (or the errno fn left when it
+ * stopped the walk by returning -1). */
+TEMPFILE_EXPORT int tempfile_gettempdir_explain(
+	int (*fn)(const struct tempfile_candidate *candidate, void *arg), void *arg);
+
+/* ------------------------------------------------------------------------
+ * Low level: Python's mkstemp, mkdtemp, mktemp
+ * ------------------------------------------------------------------------ */
+
+/* Create a file dir/prefix + 8 random chars + suffix with
+ * O_RDWR|O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC, mode 0600 (or o->mode) before
+ * umask, and return its descriptor. If path is not NULL, *path receives the
+ * absolute path: NEW, free() it. The caller closes and unlinks.
+ * Errors: EINVAL (prefix/suffix with '/', empty dir, unknown flag, mode
+ * beyond 07777), ENOENT (dir missing, or no usable default directory),
+ * ENOTDIR, EACCES, ENAMETOOLONG, ENOMEM, EEXIST (TEMPFILE_TMP_MAX names
+ * taken), and whatever open(2) says. Nothing is left behind on error. */
+TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED int tempfile_mkstemp(const struct tempfile_opts *o, char **path);
+
+/* Create a directory the same way, mode 0700 (or o->mode) before umask, and
+ * return its absolute path: NEW, free() it. NULL and errno as above. */
+TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED char *tempfile_mkdtemp(const struct tempfile_opts *o);
+
+/* Return an absolute name that did not exist a moment ago, creating nothing.
+ * Racy: another process can create the name first; use tempfile_mkstemp.
+ * NEW, free() it. */
+TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED char *tempfile_mktemp(const struct tempfile_opts *o) TEMPFILE_DEPRECATED;
+
+/* What tempfile_mktemplate() makes. */
+enum tempfile_kind {
+	TEMPFILE_KIND_FILE = 0, /* a file, as tempfile_mkstemp: returns its fd  */
+	TEMPFILE_KIND_DIR = 1,  /* a directory, as tempfile_mkdtemp: returns 0  */
+	TEMPFILE_KIND_NAME = 2  /* nothing, name only (racy, mktemp -u): 0      */
+};
+
+/* mktemp(1)/mkstemps(3)-style templates: the run of 'X' (at least 3) that
+ * ends suffix_len bytes before the end of tmpl is replaced, in place, by
+ * characters from [A-Za-z0-9] until an entry of that name can be created.
+ * Only EEXIST is retried, at most 62^3 = 238328 times (glibc's and GNU
+ * mktemp's bound, so a crowded directory behaves as it does for them).
+ * flags: TEMPFILE_TEXT, TEMPFILE_AT_EXIT; mode 0: 0600 / 0700. On error tmpl
+ * is left as given. EINVAL: fewer than 3 X's, suffix_len too long, unknown
+ * flag or kind. */
+TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED int tempfile_mktemplate(char *tmpl, size_t suffix_len,
+	enum tempfile_kind kind, unsigned flags, unsigned mode);
+
+/* ------------------------------------------------------------------------
+ * Files
+ * ------------------------------------------------------------------------ */
+
+/* TemporaryFile: a file with no name (O_TMPFILE where the file system has
+ * it; elsewhere created and unlinked at once), gone when closed, even after
+ * a crash. mode is an fopen(3) mode ("w+b" when NULL); it is checked before
+ * anything is created (EINVAL). The stream is yours to fclose(). */
+TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED FILE *tempfile_temporary(const struct tempfile_opts *o, const char *mode);
+/* The same as a read/write descriptor (O_CLOEXEC); close(2) it. */
+TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED int tempfile_temporary_fd(const struct tempfile_opts *o);
+
+/* NamedTemporaryFile: a file with a name others can open, deleted by
+ * tempfile_close() unless TEMPFILE_KEEP or persisted. */
+struct tempfile;
+TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED struct tempfile *tempfile_named(const struct tempfile_opts *o,
+	const char *mode);
+/* BORROWED stream, valid until tempfile_close_stream()/tempfile_close();
+ * NULL once the stream is closed. */
+TEMPFILE_EXPORT FILE *tempfile_stream(struct tempfile *t);
+/* The stream's descriptor, -1 (EBADF) once the stream is closed. */
+TEMPFILE_EXPORT int tempfile_fileno(const struct tempfile *t);
+/* BORROWED absolute path, valid until tempfile_close(); after a successful
+ * tempfile_persist() it is the new path. */
+TEMPFILE_EXPORT const char *tempfile_path(const struct tempfile *t);
+/* Flush and close the stream but keep the file, so that another program can
+ * open it by name; tempfile_close() deletes it later (unless kept).
+ * Python: delete_on_close=False. -1 if the flush failed (the stream is closed
+ * all the same). */
+TEMPFILE_EXPORT int tempfile_close_stream(struct tempfile *t);
+/* Give the file its final name atomically: flush, with TEMPFILE_SYNC fsync
+ * the file, rename over path (TEMPFILE_NOREPLACE: fail with EEXIST if path
+ * exists), with TEMPFILE_SYNC fsync path's directory. Afterwards the handle
+ * keeps its stream and never deletes. On failure the temporary file is
+ * untouched and still owned by the handle. EXDEV when path is on another file
+ * system: create the temporary file in path's directory (.dir). */
+TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED int tempfile_persist(struct tempfile *t, const char *path,
+	unsigned flags);
+/* Flush, close, delete unless kept or persisted, free. Always frees. -1 if
+ * the flush or close failed (ENOSPC, EIO: data loss is never silent) or the
+ * file could not be deleted; a file someone else removed already is fine. */
+TEMPFILE_EXPORT int tempfile_close(struct tempfile *t);
+
+/* ------------------------------------------------------------------------
+ * SpooledTemporaryFile
+ * ------------------------------------------------------------------------ */
+
+/* Kept in memory until a write takes the position past max_size (0: never by
+ * size), or until rollover/fileno (or truncate past max_size) is called; then
+ * it goes on, same content and position, in a tempfile_temporary() file.
+ * mode is checked at creation (EINVAL), unlike Python. */
+struct tempfile_spooled;
+TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED struct tempfile_spooled *tempfile_spooled(size_t max_size,
+	const struct tempfile_opts *o, const char *mode);
+TEMPFILE_EXPORT ssize_t tempfile_spooled_write(struct tempfile_spooled *s, const void *buf, size_t n);
+TEMPFILE_EXPORT ssize_t tempfile_spooled_read(struct tempfile_spooled *s, void *buf, size_t n);
+/* whence: SEEK_SET, SEEK_CUR, SEEK_END; returns the new position. */
+TEMPFILE_EXPORT off_t tempfile_spooled_seek(struct tempfile_spooled *s, off_t off, int whence);
+TEMPFILE_EXPORT off_t tempfile_spooled_tell(struct tempfile_spooled *s);
+/* Like ftruncate(2); a size past max_size rolls over first. The position is
+ * not moved. */
+TEMPFILE_EXPORT int tempfile_spooled_truncate(struct tempfile_spooled *s, off_t size);
+TEMPFILE_EXPORT int tempfile_spooled_flush(struct tempfile_spooled *s);
+TEMPFILE_EXPORT int tempfile_spooled_rollover(struct tempfile_spooled *s);
+/* 1 on disk, 0 in memory. */
+TEMPFILE_EXPORT int tempfile_spooled_rolled(const struct tempfile_spooled *s);
+/* Rolls over first, like Python; the descriptor stays owned by s. */
+TEMPFILE_EXPORT int tempfile_spooled_fileno(struct tempfile_spooled *s);
+/* A stdio view of the same data (fopencookie where available, so fprintf
+ * works while still in memory). BORROWED: valid until
+ * tempfile_spooled_close(); do not fclose() it. */
+TEMPFILE_EXPORT FILE *tempfile_spooled_stream(struct tempfile_spooled *s);
+/* Close and free, always; -1 if a flush failed. */
+TEMPFILE_EXPORT int tempfile_spooled_close(struct tempfile_spooled *s);
+
+/* ------------------------------------------------------------------------
+ * Directories
+ * ------------------------------------------------------------------------ */
+
+/* TemporaryDirectory: a directory made like tempfile_mkdtemp(), removed with
+ * its whole tree by tempfile_dir_cleanup() unless TEMPFILE_KEEP. */
+struct tempfile_dir;
+TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED struct tempfile_dir *tempfile_dir(const struct tempfile_opts *o);
+/* BORROWED absolute path, valid until tempfile_dir_cleanup(). */
+TEMPFILE_EXPORT const char *tempfile_dir_path(const struct tempfile_dir *d);
+/* Remove the tree (unless TEMPFILE_KEEP) and free, always. -1 with the first
+ * error unless TEMPFILE_IGNORE_CLEANUP_ERRORS was given at creation. */
+TEMPFILE_EXPORT int tempfile_dir_cleanup(struct tempfile_dir *d);
+
+/* Remove the directory path and everything in it. Never follows a symbolic
+ * link (path itself being one is ENOTDIR), never leaves the tree even when an
+ * entry is swapped for a link while it runs, does not enter other mounted
+ * file systems, makes read-only directories writable to empty them, ignores
+ * entries that vanish, and handles any depth with a bounded number of
+ * descriptors. flags: TEMPFILE_IGNORE_CLEANUP_ERRORS (go on, return 0).
+ * Otherwise -1 with the first error after removing all it can. */
+TEMPFILE_EXPORT int tempfile_rmtree(const char *path, unsigned flags);
+
+/* ------------------------------------------------------------------------
+ * Cleanup at exit and on signals (TEMPFILE_AT_EXIT)
+ * ------------------------------------------------------------------------ */
+
+/* Remove now everything this process registered with TEMPFILE_AT_EXIT and
+ * has not closed yet. Async-signal-safe: may be called from the program's
+ * own signal handler. 0, or -1 with the first error (the rest is still
+ * attempted). */
+TEMPFILE_EXPORT int tempfile_cleanup_now(void);
+
+/* Take path (as returned by tempfile_mkstemp/tempfile_mkdtemp with
+ * TEMPFILE_AT_EXIT) out of the exit registry without touching it on disk:
+ * for objects the program removed, renamed or wants to keep. 0, or -1 with
+ * ENOENT when this process has no such entry. */
+TEMPFILE_EXPORT int tempfile_forget(const char *path);
+
+/* ------------------------------------------------------------------------
+ * Version
+ * ------------------------------------------------------------------------ */
+
+/* The library's version, e.g. "0.1.0". BORROWED, static. */
+TEMPFILE_EXPORT const char *tempfile_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TEMPFILE_H */

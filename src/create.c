@@ -1,0 +1,252 @@
+/*
+ * create.c - mkstemp, mkdtemp, mktemp, templates, and the one retry loop
+ * they all share: lay out dir/prefix + random + suffix once, then fill in
+ * new random characters and try again only while the answer is EEXIST.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* glibc's and GNU mktemp's bound for templates: 62^3. */
+#define TF_TEMPLATE_ATTEMPTS (62u * 62u * 62u)
+#define TF_TEMPLATE_MIN_X 3
+
+static bool has_separator(const char *s)
+{
+	return s && strchr(s, '/') != NULL;
+}
+
+static int check_flags_and_mode(unsigned flags, unsigned allowed_flags, unsigned mode)
+{
+	if ((flags & ~allowed_flags) != 0 || mode > 07777) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+int tf_target_init(struct tf_target *t, const struct tempfile_opts *o, mode_t default_mode,
+	unsigned allowed_flags)
+{
+	static const struct tempfile_opts defaults;
+	if (!o)
+		o = &defaults;
+	memset(t, 0, sizeof *t);
+	if (check_flags_and_mode(o->flags, allowed_flags, o->mode) != 0)
+		return -1;
+	if (has_separator(o->prefix) || has_separator(o->suffix) || (o->dir && !*o->dir)) {
+		errno = EINVAL;
+		return -1;
+	}
+	const char *prefix = o->prefix ? o->prefix : tempfile_gettempprefix();
+	const char *suffix = o->suffix ? o->suffix : "";
+	char *dir_owned = NULL;
+	const char *dir;
+	if (o->dir) {
+		/* Made absolute first, so that what we create and what we
+		 * return are the same path whatever the cwd does later. */
+		dir = dir_owned = tf_absolute(o->dir);
+	} else {
+		dir = tempfile_gettempdir();
+	}
+	if (!dir)
+		return -1;
+	size_t dir_len = strlen(dir), prefix_len = strlen(prefix), suffix_len = strlen(suffix);
+	/* "/" alone needs no separator after it. */
+	size_t sep = dir[dir_len - 1] == '/' ? 0 : 1;
+	t->path = malloc(dir_len + sep + prefix_len + TF_NAME_LEN + suffix_len + 1);
+	if (!t->path) {
+		free(dir_owned);
+		return -1;
+	}
+	char *p = t->path;
+	memcpy(p, dir, dir_len);
+	p += dir_len;
+	if (sep)
+		*p++ = '/';
+	memcpy(p, prefix, prefix_len);
+	p += prefix_len;
+	t->random_at = (size_t)(p - t->path);
+	t->random_len = TF_NAME_LEN;
+	memset(p, 'X', TF_NAME_LEN);
+	p += TF_NAME_LEN;
+	memcpy(p, suffix, suffix_len + 1);
+	free(dir_owned);
+	t->alphabet = TF_NAME_ALPHABET;
+	t->alphabet_len = sizeof TF_NAME_ALPHABET - 1;
+	t->flags = o->flags;
+	t->mode = (mode_t)(o->mode ? o->mode : default_mode);
+	t->attempts = TEMPFILE_TMP_MAX;
+	return 0;
+}
+
+void tf_target_release(struct tf_target *t)
+{
+	int saved = errno;
+	free(t->path);
+	t->path = NULL;
+	errno = saved;
+}
+
+/* One try at the current name: the fd, 0, or -1/errno (EEXIST: taken). */
+static int try_once(const struct tf_target *t, enum tf_create_kind kind, int open_flags)
+{
+	int result;
+	struct stat st;
+	switch (kind) {
+	case TF_CREATE_FILE:
+		TF_RETRY_EINTR(result, open(t->path, open_flags, t->mode));
+		return result;
+	case TF_CREATE_DIR:
+		TF_RETRY_EINTR(result, mkdir(t->path, t->mode));
+		return result;
+	case TF_CREATE_NONE:
+		if (lstat(t->path, &st) == 0 || errno == EOVERFLOW) {
+			errno = EEXIST;
+			return -1;
+		}
+		return errno == ENOENT ? 0 : -1;
+	}
+	errno = EINVAL;
+	return -1;
+}
+
+/* Undo a creation after a later step failed; errno is preserved. */
+static void undo_create(const struct tf_target *t, enum tf_create_kind kind, int fd)
+{
+	int saved = errno;
+	if (kind == TF_CREATE_FILE) {
+		close(fd);
+		unlink(t->path);
+	} else if (kind == TF_CREATE_DIR) {
+		rmdir(t->path);
+	}
+	errno = saved;
+}
+
+/* TEMPFILE_AT_EXIT: record what was just made. 0 or -1/errno. */
+static int register_at_exit(struct tf_target *t, enum tf_create_kind kind, int fd)
+{
+	struct stat st;
+	int rc = kind == TF_CREATE_FILE ? fstat(fd, &st) : lstat(t->path, &st);
+	if (rc != 0)
+		return -1;
+	char *absolute = t->path[0] == '/' ? NULL : tf_absolute(t->path);
+	if (t->path[0] != '/' && !absolute)
+		return -1;
+	t->registration = tf_register(absolute ? absolute : t->path,
+		kind == TF_CREATE_DIR ? TF_REGISTERED_DIR : TF_REGISTERED_FILE, &st);
+	free(absolute);
+	return t->registration ? 0 : -1;
+}
+
+int tf_create(struct tf_target *t, enum tf_create_kind kind, int open_flags)
+{
+	t->registration = NULL;
+	for (unsigned attempt = 0; attempt < t->attempts; attempt++) {
+		if (tf_random_chars(t->path + t->random_at, t->random_len, t->alphabet,
+			    t->alphabet_len) != 0)
+			return -1;
+		int result = try_once(t, kind, open_flags);
+		if (result < 0 && errno == EEXIST)
+			continue;
+		if (result < 0)
+			return -1;
+		if ((t->flags & TEMPFILE_AT_EXIT) && kind != TF_CREATE_NONE &&
+			register_at_exit(t, kind, result) != 0) {
+			undo_create(t, kind, result);
+			return -1;
+		}
+		return result;
+	}
+	errno = EEXIST;
+	return -1;
+}
+
+int tempfile_mkstemp(const struct tempfile_opts *o, char **path)
+{
+	struct tf_target t;
+	if (tf_target_init(&t, o, 0600, TEMPFILE_TEXT | TEMPFILE_AT_EXIT) != 0)
+		return -1;
+	int fd = tf_create(&t, TF_CREATE_FILE, TF_FILE_OPEN_FLAGS);
+	if (fd >= 0 && path) {
+		*path = t.path; /* handed over */
+		return fd;
+	}
+	tf_target_release(&t);
+	return fd;
+}
+
+char *tempfile_mkdtemp(const struct tempfile_opts *o)
+{
+	struct tf_target t;
+	if (tf_target_init(&t, o, 0700, TEMPFILE_AT_EXIT) != 0)
+		return NULL;
+	if (tf_create(&t, TF_CREATE_DIR, 0) != 0) {
+		tf_target_release(&t);
+		return NULL;
+	}
+	return t.path;
+}
+
+char *tempfile_mktemp(const struct tempfile_opts *o)
+{
+	struct tf_target t;
+	if (tf_target_init(&t, o, 0600, TEMPFILE_TEXT) != 0)
+		return NULL;
+	if (tf_create(&t, TF_CREATE_NONE, 0) != 0) {
+		tf_target_release(&t);
+		return NULL;
+	}
+	return t.path;
+}
+
+int tempfile_mktemplate(char *tmpl, size_t suffix_len, enum tempfile_kind kind, unsigned flags,
+	unsigned mode)
+{
+	if (!tmpl || (kind != TEMPFILE_KIND_FILE && kind != TEMPFILE_KIND_DIR &&
+			     kind != TEMPFILE_KIND_NAME) ||
+		check_flags_and_mode(flags, TEMPFILE_TEXT | TEMPFILE_AT_EXIT, mode) != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	size_t len = strlen(tmpl);
+	if (suffix_len > len) {
+		errno = EINVAL;
+		return -1;
+	}
+	size_t x_end = len - suffix_len, x_start = x_end;
+	while (x_start > 0 && tmpl[x_start - 1] == 'X')
+		x_start--;
+	if (x_end - x_start < TF_TEMPLATE_MIN_X) {
+		errno = EINVAL;
+		return -1;
+	}
+	struct tf_target t = {
+		.path = strdup(tmpl),
+		.random_at = x_start,
+		.random_len = x_end - x_start,
+		.alphabet = TF_TEMPLATE_ALPHABET,
+		.alphabet_len = sizeof TF_TEMPLATE_ALPHABET - 1,
+		.flags = flags,
+		.mode = (mode_t)(mode ? mode : kind == TEMPFILE_KIND_DIR ? 0700 : 0600),
+		.attempts = TF_TEMPLATE_ATTEMPTS,
+	};
+	if (!t.path)
+		return -1;
+	static const enum tf_create_kind kinds[] = {
+		[TEMPFILE_KIND_FILE] = TF_CREATE_FILE,
+		[TEMPFILE_KIND_DIR] = TF_CREATE_DIR,
+		[TEMPFILE_KIND_NAME] = TF_CREATE_NONE,
+	};
+	int result = tf_create(&t, kinds[kind], TF_FILE_OPEN_FLAGS);
+	if (result >= 0)
+		memcpy(tmpl, t.path, len);
+	tf_target_release(&t);
+	return result;
+}

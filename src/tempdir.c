@@ -1,0 +1,300 @@
+/*
+ * tempdir.c - where temporary files go: the candidate directories, the
+ * probe that proves one usable, the process-wide cache, the default prefix.
+ *
+ * Strings handed out (the cached directory, the prefix) are never freed:
+ * callers may hold them for the life of the process, even across a later
+ * set call. Replaced ones go on a list so they stay reachable.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* A string kept alive for the life of the process. */
+struct tf_kept {
+	struct tf_kept *next;
+	char text[];
+};
+
+static pthread_mutex_t settings_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct tf_kept *kept_strings; /* under settings_lock */
+static _Atomic(const char *) cached_dir;
+static _Atomic(const char *) current_prefix;
+
+static const char default_prefix[] = "tmp";
+static const char *const fixed_candidates[] = { "/tmp", "/var/tmp", "/usr/tmp" };
+static const char *const env_candidates[] = { "TMPDIR", "TEMP", "TMP" };
+
+/* Copy s into a string that lives forever. Call under settings_lock. */
+static const char *keep_string(const char *s)
+{
+	size_t len = strlen(s);
+	struct tf_kept *k = malloc(sizeof *k + len + 1);
+	if (!k)
+		return NULL;
+	memcpy(k->text, s, len + 1);
+	k->next = kept_strings;
+	kept_strings = k;
+	return k->text;
+}
+
+/* The current directory, NEW, or NULL with errno. */
+static char *current_directory(void)
+{
+	size_t size = 256;
+	for (;;) {
+		char *buf = malloc(size);
+		if (!buf)
+			return NULL;
+		if (getcwd(buf, size))
+			return buf;
+		int saved = errno;
+		free(buf);
+		if (saved != ERANGE || size > (1u << 20)) {
+			errno = saved;
+			return NULL;
+		}
+		size *= 2;
+	}
+}
+
+/* Drop "." components and repeated or trailing slashes from an absolute
+ * path, in place. ".." stays: collapsing it lexically would change which
+ * directory is meant when a component is a symbolic link. */
+static void normalize_in_place(char *path)
+{
+	char *out = path + 1;
+	const char *in = path + 1;
+	while (*in) {
+		const char *end = strchr(in, '/');
+		size_t len = end ? (size_t)(end - in) : strlen(in);
+		if (len == 0 || (len == 1 && in[0] == '.')) {
+			/* empty or "." component: skip */
+		} else {
+			if (out > path + 1)
+				*out++ = '/';
+			memmove(out, in, len);
+			out += len;
+		}
+		in += len;
+		if (*in == '/')
+			in++;
+	}
+	*out = '\0';
+}
+
+char *tf_absolute(const char *path)
+{
+	if (!path || !*path) {
+		errno = EINVAL;
+		return NULL;
+	}
+	char *result;
+	if (path[0] == '/') {
+		result = strdup(path);
+		if (!result)
+			return NULL;
+	} else {
+		char *cwd = current_directory();
+		if (!cwd)
+			return NULL;
+		size_t cwd_len = strlen(cwd), path_len = strlen(path);
+		result = malloc(cwd_len + 1 + path_len + 1);
+		if (!result) {
+			free(cwd);
+			return NULL;
+		}
+		memcpy(result, cwd, cwd_len);
+		result[cwd_len] = '/';
+		memcpy(result + cwd_len + 1, path, path_len + 1);
+		free(cwd);
+	}
+	normalize_in_place(result);
+	return result;
+}
+
+/* Prove dir usable: create a randomly named file in it, write to it,
+ * remove it. 0, or the errno that rejected it. */
+static int probe_directory(const char *dir)
+{
+	size_t dir_len = strlen(dir);
+	char *path = malloc(dir_len + 1 + TF_NAME_LEN + 1);
+	if (!path)
+		return errno;
+	memcpy(path, dir, dir_len);
+	path[dir_len] = '/';
+	path[dir_len + 1 + TF_NAME_LEN] = '\0';
+	int error = EEXIST;
+	for (unsigned attempt = 0; attempt < TEMPFILE_TMP_MAX && error == EEXIST; attempt++) {
+		if (tf_random_name(path + dir_len + 1) != 0) {
+			error = errno;
+			break;
+		}
+		int fd;
+		TF_RETRY_EINTR(fd, open(path, TF_FILE_OPEN_FLAGS, 0600));
+		if (fd < 0) {
+			error = errno;
+			continue;
+		}
+		ssize_t written;
+		TF_RETRY_EINTR(written, write(fd, "blat", 4));
+		error = written == 4 ? 0 : written < 0 ? errno : EIO;
+		if (close(fd) != 0 && error == 0 && errno != EINTR)
+			error = errno;
+		if (unlink(path) != 0 && error == 0)
+			error = errno;
+	}
+	free(path);
+	return error;
+}
+
+typedef int (*candidate_fn)(const struct tempfile_candidate *c, void *arg);
+
+/* Offer one candidate: make it absolute, probe it, report it. Returns what
+ * fn returned (non-zero stops the walk). */
+static int offer(const char *source, const char *dir, bool *found, candidate_fn fn, void *arg)
+{
+	struct tempfile_candidate c = { .source = source, .path = NULL, .error = 0, .chosen = 0 };
+	char *absolute = NULL;
+	if (!dir || !*dir) {
+		c.error = ENOENT;
+	} else if (!(absolute = tf_absolute(dir))) {
+		c.error = errno;
+	} else {
+		c.path = absolute;
+		c.error = probe_directory(absolute);
+	}
+	if (c.error == 0 && !*found)
+		c.chosen = *found = true;
+	int stop = fn(&c, arg);
+	free(absolute);
+	return stop;
+}
+
+/* Walk every candidate in order until fn returns non-zero; returns that
+ * value (0 if fn never stopped the walk). */
+static int walk_candidates(candidate_fn fn, void *arg, bool *found)
+{
+	int stop = 0;
+	*found = false;
+	for (size_t i = 0; !stop && i < sizeof env_candidates / sizeof *env_candidates; i++) {
+		const char *value = getenv(env_candidates[i]);
+		stop = offer(env_candidates[i], value && *value ? value : NULL, found, fn, arg);
+	}
+	for (size_t i = 0; !stop && i < sizeof fixed_candidates / sizeof *fixed_candidates; i++)
+		stop = offer("default", fixed_candidates[i], found, fn, arg);
+	if (!stop) {
+		char *cwd = current_directory();
+		stop = offer("cwd", cwd, found, fn, arg);
+		free(cwd);
+	}
+	return stop;
+}
+
+int tempfile_gettempdir_explain(int (*fn)(const struct tempfile_candidate *, void *), void *arg)
+{
+	if (!fn) {
+		errno = EINVAL;
+		return -1;
+	}
+	bool found;
+	if (walk_candidates(fn, arg, &found) < 0)
+		return -1; /* errno is fn's */
+	if (!found) {
+		errno = ENOENT;
+		return -1;
+	}
+	return 0;
+}
+
+/* gettempdir's walker: keep the first usable directory and stop. */
+struct first_usable {
+	const char *kept;
+	int error;
+};
+
+static int take_first_usable(const struct tempfile_candidate *c, void *arg)
+{
+	struct first_usable *first = arg;
+	if (!c->chosen)
+		return 0;
+	first->kept = keep_string(c->path);
+	first->error = first->kept ? 0 : ENOMEM;
+	return 1;
+}
+
+const char *tempfile_gettempdir(void)
+{
+	const char *dir = atomic_load_explicit(&cached_dir, memory_order_acquire);
+	if (dir)
+		return dir;
+	int saved_errno = errno;
+	pthread_mutex_lock(&settings_lock);
+	dir = atomic_load_explicit(&cached_dir, memory_order_relaxed);
+	int error = 0;
+	if (!dir) {
+		struct first_usable first = { NULL, ENOENT };
+		bool found;
+		(void)walk_candidates(take_first_usable, &first, &found);
+		dir = first.kept;
+		error = first.error;
+		atomic_store_explicit(&cached_dir, dir, memory_order_release);
+	}
+	pthread_mutex_unlock(&settings_lock);
+	errno = dir ? saved_errno : error;
+	return dir;
+}
+
+int tempfile_settempdir(const char *dir)
+{
+	char *absolute = NULL;
+	if (dir && !(absolute = tf_absolute(dir)))
+		return -1;
+	pthread_mutex_lock(&settings_lock);
+	const char *kept = absolute ? keep_string(absolute) : NULL;
+	if (!absolute || kept)
+		atomic_store_explicit(&cached_dir, kept, memory_order_release);
+	pthread_mutex_unlock(&settings_lock);
+	free(absolute);
+	if (absolute && !kept) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
+}
+
+const char *tempfile_gettempprefix(void)
+{
+	const char *prefix = atomic_load_explicit(&current_prefix, memory_order_acquire);
+	return prefix ? prefix : default_prefix;
+}
+
+int tempfile_settempprefix(const char *prefix)
+{
+	if (prefix && strchr(prefix, '/')) {
+		errno = EINVAL;
+		return -1;
+	}
+	int result = 0;
+	pthread_mutex_lock(&settings_lock);
+	const char *kept = prefix ? keep_string(prefix) : NULL;
+	if (prefix && !kept)
+		result = -1;
+	else
+		atomic_store_explicit(&current_prefix, kept, memory_order_release);
+	pthread_mutex_unlock(&settings_lock);
+	if (result != 0)
+		errno = ENOMEM;
+	return result;
+}
+
+const char *tempfile_version(void)
+{
+	return TEMPFILE_VERSION_STRING;
+}
