@@ -1,0 +1,371 @@
+/*
+ * main.c - tempfile_bench: options, the machine description, the order of
+ * the sections, and the child modes the driver re-runs itself in.
+ *
+ * Usage: bench/run.sh [options]  (builds, installs the tools, runs this)
+ *        tempfile_bench [--quick] [--dir DIR]... [--reps R] [--block N]
+ *                       [--only SECTION] [--no-counts] [--python PATH|none]
+ *                       [--tmpf PATH]
+ * SECTION: named anon dir spool1k spool1m micro tree gettempdir threads tmpf
+ */
+#include "bench.h"
+#include "bench_have.h"
+
+#include <tempfile.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gnu/libc-version.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifdef BENCH_HAVE_GLIB
+#  include <glib.h>
+#endif
+
+struct bench_config bench_cfg;
+
+static void usage(void)
+{
+	fputs("usage: tempfile_bench [--quick] [--dir DIR]... [--reps R] [--block N]\n"
+	      "                      [--tree-reps R] [--only SECTION] [--no-counts]\n"
+	      "                      [--python PATH|none] [--tmpf PATH]\n"
+	      "SECTION: named anon dir spool1k spool1m micro tree gettempdir threads tmpf\n",
+		stderr);
+	exit(2);
+}
+
+static size_t parse_size(const char *s)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (!*s || *end || v == 0)
+		usage();
+	return (size_t)v;
+}
+
+static void defaults(bool quick)
+{
+	bench_cfg.quick = quick;
+	bench_cfg.block = quick ? 200 : 2000;
+	bench_cfg.reps = quick ? 5 : 15;
+	bench_cfg.tree_dirs = quick ? 100 : 1000;
+	bench_cfg.tree_files = 100;
+	bench_cfg.tree_reps = quick ? 3 : 7;
+	bench_cfg.spawn_block = quick ? 10 : 50;
+	bench_cfg.spawn_reps = quick ? 5 : 15;
+	bench_cfg.count_ops = quick ? 200 : 1000;
+	bench_cfg.instr_ops = quick ? 50 : 200;
+	bench_cfg.counts = true;
+}
+
+/* python3's real executable (not a pyenv shim) and version, or NULL. */
+static void find_python(const char *asked)
+{
+	if (asked && strcmp(asked, "none") == 0)
+		return;
+	const char *argv[] = { asked ? asked : "python3", "-c",
+		"import sys; print(sys.executable); print(sys.version.split()[0])", NULL };
+	char *out = NULL;
+	if (bench_capture(argv, NULL, &out, true) != 0 || !out || !*out) {
+		free(out);
+		return;
+	}
+	char *nl = strchr(out, '\n');
+	if (!nl)
+		return;
+	*nl = '\0';
+	bench_cfg.python = out;
+	bench_cfg.python_version = nl + 1;
+	nl = strchr(nl + 1, '\n');
+	if (nl)
+		*nl = '\0';
+}
+
+static bool section_wanted(const char *name)
+{
+	if (!bench_cfg.only)
+		return true;
+	if (strcmp(bench_cfg.only, name) == 0)
+		return true;
+	return strcmp(bench_cfg.only, "micro") == 0 && bench_find_row(name) != NULL;
+}
+
+static void print_machine(void)
+{
+	struct utsname u;
+	uname(&u);
+	char model[256] = "?";
+	FILE *f = fopen("/proc/cpuinfo", "re");
+	if (f) {
+		char line[512];
+		while (fgets(line, sizeof line, f)) {
+			if (strncmp(line, "model name", 10) == 0) {
+				char *colon = strchr(line, ':');
+				if (colon) {
+					snprintf(model, sizeof model, "%s", colon + 2);
+					model[strcspn(model, "\n")] = '\0';
+				}
+				break;
+			}
+		}
+		fclose(f);
+	}
+	double load[3] = { 0, 0, 0 };
+	(void)getloadavg(load, 3);
+	time_t now = time(NULL);
+	char when[64];
+	strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", gmtime(&now));
+	printf("## libtempfile benchmark\n\n");
+	printf("- when: %s; machine: %s, %ld CPUs (%s), Linux %s; load average at start %.2f %.2f %.2f\n",
+		when, model, sysconf(_SC_NPROCESSORS_ONLN), u.machine, u.release, load[0],
+		load[1], load[2]);
+	printf("- libtempfile %s (static), glibc %s", tempfile_version(), gnu_get_libc_version());
+#ifdef BENCH_HAVE_GLIB
+	printf(", GLib %u.%u.%u", glib_major_version, glib_minor_version, glib_micro_version);
+#else
+	printf(", GLib: not built in");
+#endif
+	if (bench_cfg.python)
+		printf(", Python %s", bench_cfg.python_version);
+	else
+		printf(", Python: not found (Python rows skipped)");
+	printf("\n");
+	for (size_t i = 0; i < bench_cfg.ndirs; i++) {
+		char *fs = bench_fs_description(bench_cfg.dirs[i]);
+		printf("- directory %zu: %s: %s\n", i + 1, bench_cfg.dirs[i], fs);
+		free(fs);
+	}
+	printf("- micro rows: %u repetitions × one block of %zu ops per contender (1 MiB spooled: "
+	       "%zu), contenders in rotating order in each repetition (A B C, B C A, ...); "
+	       "ns/op is the median over repetitions, min–max beside it; × floor and × glibc are "
+	       "medians of per-repetition ratios. Python contenders run in one python3 process "
+	       "that takes one slot of the rotation (interleaved by blocks, not by ops).\n",
+		bench_cfg.reps, bench_cfg.block, bench_cfg.block / 20 < 5 ? 5 : bench_cfg.block / 20);
+	printf("- counts (exact, from the first directory): syscalls/op = (strace -f -c of %zu ops "
+	       "after 10 warm-up ops − the same without the %zu ops) / %zu; instructions/op = "
+	       "user-space instructions (callgrind, libc included) inside the timed block / ops%s.\n",
+		bench_cfg.count_ops, bench_cfg.count_ops, bench_cfg.count_ops,
+		bench_cfg.counts ? "" : " (counts disabled in this run)");
+	if (!bench_cfg.strace || !bench_cfg.valgrind)
+		printf("- %s%s not found: those counts are shown as —\n",
+			bench_cfg.strace ? "" : "strace ", bench_cfg.valgrind ? "" : "valgrind");
+	fflush(stdout);
+}
+
+/* glibc's tmpfile() always uses /tmp. To compare it with the others in a
+ * directory on another file system, give this process (and its children
+ * only) a private mount namespace with scratch mounted over /tmp.
+ * 0: same file system as /tmp already; 1: mounted; -1: failed, *why says. */
+static int bind_over_tmp(const char *scratch, const char **why)
+{
+	struct stat a, b;
+	*why = NULL;
+	if (stat(scratch, &a) != 0 || stat("/tmp", &b) != 0)
+		*why = "cannot stat";
+	else if (a.st_dev == b.st_dev)
+		return 0;
+	else if (unshare(CLONE_NEWNS) != 0)
+		*why = "unshare(CLONE_NEWNS) refused";
+	/* Private first, or the bind would propagate to the real namespace. */
+	else if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+		*why = "cannot make mounts private";
+	else if (mount(scratch, "/tmp", NULL, MS_BIND, NULL) != 0)
+		*why = "bind mount refused";
+	return *why ? -1 : 1;
+}
+
+/* The micro tables of one directory, in a child process so that caches of
+ * the temporary directory (libtempfile, GLib) start fresh for each. */
+static void micro_in(const char *dir, const struct bench_counts *counts,
+	const size_t *offsets)
+{
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid < 0)
+		bench_fatal("fork: %s", strerror(errno));
+	if (pid > 0) {
+		if (bench_wait(pid) != 0)
+			bench_fatal("micro benchmarks in %s failed", dir);
+		return;
+	}
+	char *scratch = bench_printf("%s/tfbench-micro.XXXXXX", dir);
+	if (!mkdtemp(scratch))
+		bench_fatal("mkdtemp in %s: %s", dir, strerror(errno));
+	char *fs = bench_fs_description(dir);
+	const char *why;
+	int bound = bind_over_tmp(scratch, &why);
+	bool with_counts = counts != NULL;
+	printf("\n### Micro-benchmarks in %s (%s)\n\n", dir, fs);
+	if (bound < 0)
+		printf("glibc tmpfile() always uses /tmp, and giving it %s failed (%s): its row "
+		       "below ran in /tmp and is not comparable.\n\n", dir, why);
+	else if (bound > 0)
+		printf("glibc tmpfile() always uses /tmp: it ran with this directory "
+		       "bind-mounted over /tmp in a private mount namespace (this process only).\n\n");
+	printf("| operation | contender | ns/op median | min–max | × floor | × glibc |%s\n",
+		with_counts ? " syscalls/op | instructions/op |" : "");
+	printf("|---|---|---:|---:|---:|---:|%s\n", with_counts ? "---:|---:|" : "");
+	for (size_t i = 0; i < bench_nrows; i++) {
+		if (!section_wanted(bench_rows[i].key))
+			continue;
+		bench_note("%s: %s", dir, bench_rows[i].title);
+		bench_micro_row(&bench_rows[i], scratch, with_counts,
+			counts ? counts + offsets[i] : NULL);
+		fflush(stdout);
+	}
+	if (bench_remove_tree(scratch) != 0)
+		bench_note("could not remove %s: %s", scratch, strerror(errno));
+	fflush(stdout);
+	_exit(0);
+}
+
+static void print_mix(const struct bench_counts *counts, const size_t *offsets)
+{
+	printf("\n#### Syscalls per op, by call (first directory; from strace -f -c)\n\n");
+	printf("| operation | contender | syscalls/op | which |\n|---|---|---:|---|\n");
+	for (size_t i = 0; i < bench_nrows; i++) {
+		const struct bench_row *row = &bench_rows[i];
+		if (!section_wanted(row->key))
+			continue;
+		size_t k = offsets[i];
+		for (size_t j = 0; j < row->ncontenders + row->npython; j++, k++) {
+			const struct bench_contender *c = j < row->ncontenders ?
+				&row->contenders[j] : &row->python[j - row->ncontenders];
+			char num[32];
+			if (counts[k].syscalls != counts[k].syscalls)
+				continue;
+			printf("| %s | %s | %s | %s |\n", j == 0 ? row->title : "", c->label,
+				bench_fmt_count(num, sizeof num, counts[k].syscalls), counts[k].mix);
+		}
+	}
+	fflush(stdout);
+}
+
+static int child_mode(int argc, char **argv)
+{
+	if (strcmp(argv[1], "--count-op") == 0 && (argc == 6 || argc == 7))
+		return bench_count_main(argv[2], argv[3], parse_size(argv[4]), argc == 7, argv[5]);
+	if (strcmp(argv[1], "--count-tree") == 0 && argc == 4)
+		return bench_tree_count_main(argv[2], argv[3], false);
+	if (strcmp(argv[1], "--gettempdir-child") == 0)
+		return bench_gettempdir_child(argc > 2);
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	signal(SIGPIPE, SIG_IGN);
+	char *self = realpath("/proc/self/exe", NULL);
+	bench_cfg.self = self ? self : argv[0];
+	if (argc > 1 && strncmp(argv[1], "--count-", 8) == 0)
+		return child_mode(argc, argv);
+	if (argc > 1 && strcmp(argv[1], "--gettempdir-child") == 0)
+		return child_mode(argc, argv);
+
+	bool quick = false;
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--quick") == 0)
+			quick = true;
+	defaults(quick);
+	const char *python = NULL, *tmpf = NULL;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		bool has_value = i + 1 < argc;
+		if (strcmp(a, "--quick") == 0)
+			continue;
+		else if (strcmp(a, "--no-counts") == 0)
+			bench_cfg.counts = false;
+		else if (strcmp(a, "--dir") == 0 && has_value && bench_cfg.ndirs < BENCH_MAX_DIRS)
+			bench_cfg.dirs[bench_cfg.ndirs++] = argv[++i];
+		else if (strcmp(a, "--reps") == 0 && has_value)
+			bench_cfg.reps = bench_cfg.spawn_reps = (unsigned)parse_size(argv[++i]);
+		else if (strcmp(a, "--tree-reps") == 0 && has_value)
+			bench_cfg.tree_reps = (unsigned)parse_size(argv[++i]);
+		else if (strcmp(a, "--block") == 0 && has_value)
+			bench_cfg.block = parse_size(argv[++i]);
+		else if (strcmp(a, "--only") == 0 && has_value)
+			bench_cfg.only = argv[++i];
+		else if (strcmp(a, "--python") == 0 && has_value)
+			python = argv[++i];
+		else if (strcmp(a, "--tmpf") == 0 && has_value)
+			tmpf = argv[++i];
+		else
+			usage();
+	}
+	if (bench_cfg.reps > BENCH_MAX_REPS || bench_cfg.tree_reps > BENCH_MAX_REPS)
+		bench_fatal("at most %d repetitions", BENCH_MAX_REPS);
+	if (bench_cfg.ndirs == 0) {
+		bench_cfg.dirs[bench_cfg.ndirs++] = "/dev/shm";
+		bench_cfg.dirs[bench_cfg.ndirs++] = "/tmp";
+	}
+	find_python(python);
+	bench_cfg.peers_py = BENCH_PEERS_PY;
+	if (access(bench_cfg.peers_py, R_OK) != 0)
+		bench_cfg.python = NULL;
+#ifdef BENCH_TMPF
+	if (!tmpf && access(BENCH_TMPF, X_OK) == 0)
+		tmpf = BENCH_TMPF;
+#endif
+	bench_cfg.tmpf = tmpf;
+	bench_cfg.mktemp = bench_which("mktemp");
+	bench_cfg.strace = bench_which("strace");
+	bench_cfg.valgrind = bench_which("valgrind");
+
+	print_machine();
+
+	/* Counts first (serial, exact), in a scratch directory of the first dir. */
+	size_t offsets[16], total = 0;
+	for (size_t i = 0; i < bench_nrows; i++) {
+		offsets[i] = total;
+		total += bench_rows[i].ncontenders + bench_rows[i].npython;
+	}
+	struct bench_counts *counts = NULL;
+	bool any_micro = false;
+	for (size_t i = 0; i < bench_nrows; i++)
+		any_micro |= section_wanted(bench_rows[i].key);
+	if (bench_cfg.counts && any_micro) {
+		counts = bench_xmalloc(total * sizeof *counts);
+		char *scratch = bench_printf("%s/tfbench-count.XXXXXX", bench_cfg.dirs[0]);
+		if (!mkdtemp(scratch))
+			bench_fatal("mkdtemp: %s", strerror(errno));
+		for (size_t i = 0; i < bench_nrows; i++) {
+			for (size_t k = 0; k < bench_rows[i].ncontenders + bench_rows[i].npython; k++) {
+				counts[offsets[i] + k].syscalls = counts[offsets[i] + k].instructions = 0.0 / 0.0;
+				counts[offsets[i] + k].mix[0] = '\0';
+			}
+			if (section_wanted(bench_rows[i].key))
+				bench_count_row(&bench_rows[i], scratch, counts + offsets[i]);
+		}
+		bench_remove_tree(scratch);
+		free(scratch);
+	}
+	if (any_micro) {
+		for (size_t i = 0; i < bench_cfg.ndirs; i++)
+			micro_in(bench_cfg.dirs[i], i == 0 ? counts : NULL, offsets);
+		if (counts)
+			print_mix(counts, offsets);
+	}
+	if (section_wanted("tree"))
+		bench_tree_section();
+	if (section_wanted("gettempdir"))
+		bench_gettempdir_section();
+	if (section_wanted("threads"))
+		bench_threads_section();
+	if (section_wanted("tmpf"))
+		bench_tmpf_section();
+	double load[3] = { 0, 0, 0 };
+	(void)getloadavg(load, 3);
+	printf("\n- load average at end %.2f %.2f %.2f\n", load[0], load[1], load[2]);
+	free(counts);
+	return 0;
+}

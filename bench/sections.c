@@ -1,0 +1,649 @@
+/*
+ * sections.c - the rows that are not loops of one op: tree removal, the
+ * first gettempdir of a process, two threads and two processes, and the
+ * tmpf command per invocation. Each is interleaved like the micro rows
+ * (contenders in rotating order within every repetition, ratios taken per
+ * repetition) and prints its own table.
+ */
+#include "bench.h"
+#include "bench_have.h"
+
+#include <tempfile.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MAX_CONTENDERS 8
+
+struct timed {
+	const char *label;
+	double v[BENCH_MAX_REPS];
+	unsigned n;
+	const char *missing;  /* not measured: why */
+	struct bench_counts counts;
+};
+
+static double ratio_median(const struct timed *a, const struct timed *b)
+{
+	if (a->missing || b->missing)
+		return NAN;
+	double r[BENCH_MAX_REPS];
+	size_t n = 0;
+	for (unsigned i = 0; i < a->n && i < b->n; i++)
+		if (!isnan(a->v[i]) && !isnan(b->v[i]) && b->v[i] > 0)
+			r[n++] = a->v[i] / b->v[i];
+	return n ? bench_median(r, n) : NAN;
+}
+
+static void fmt_ratio(char *buf, size_t size, double r)
+{
+	if (isnan(r))
+		snprintf(buf, size, "—");
+	else
+		snprintf(buf, size, "%.2f", r);
+}
+
+/* median and min–max of t scaled by scale (e.g. 1e-3 for µs), `digits` decimals. */
+static void fmt_stats(const struct timed *t, double scale, int digits, char *med, char *range,
+	size_t size)
+{
+	double lo, hi;
+	bench_min_max(t->v, t->n, &lo, &hi);
+	snprintf(med, size, "%.*f", digits, bench_median(t->v, t->n) * scale);
+	snprintf(range, size, "%.*f–%.*f", digits, lo * scale, digits, hi * scale);
+}
+
+static char *scratch_in(const char *dir, const char *what)
+{
+	char *path = bench_printf("%s/tfbench-%s.XXXXXX", dir, what);
+	if (!mkdtemp(path))
+		bench_fatal("mkdtemp in %s: %s", dir, strerror(errno));
+	return path;
+}
+
+/* =================================================================================
+ * Tree removal
+ * ================================================================================= */
+
+enum tree_kind { TREE_FLOOR, TREE_LIB, TREE_RM, TREE_PYTHON };
+
+/* Kept out of line: callgrind counts inside it (--toggle-collect). */
+__attribute__((noinline)) int bench_measured_tree(enum tree_kind kind, const char *path);
+__attribute__((noinline)) int bench_measured_tree(enum tree_kind kind, const char *path)
+{
+	switch (kind) {
+	case TREE_FLOOR:
+		return bench_tree_floor(path);
+	case TREE_LIB:
+#ifdef BENCH_HAVE_tempfile_rmtree
+		return tempfile_rmtree(path, 0);
+#else
+		errno = ENOSYS;
+		return -1;
+#endif
+	default:
+		errno = EINVAL;
+		return -1;
+	}
+}
+
+int bench_tree_count_main(const char *contender, const char *path, bool baseline)
+{
+	(void)baseline;
+	enum tree_kind kind = strcmp(contender, "lib") == 0 ? TREE_LIB : TREE_FLOOR;
+	if (bench_measured_tree(kind, path) != 0)
+		bench_fatal("removing %s: %s", path, strerror(errno));
+	return 0;
+}
+
+/* Remove path with contender kind; ns, or NAN with errno. */
+static double tree_remove(enum tree_kind kind, const char *path, struct bench_python *py)
+{
+	uint64_t start = bench_now_ns();
+	if (kind == TREE_RM) {
+		const char *argv[] = { "rm", "-rf", path, NULL };
+		if (bench_capture(argv, NULL, NULL, false) != 0) {
+			errno = EIO;
+			return NAN;
+		}
+	} else if (kind == TREE_PYTHON) {
+		char *answer = bench_python_ask(py, path);
+		double ns = answer ? strtod(answer, NULL) : NAN;
+		free(answer);
+		if (isnan(ns) || ns <= 0)
+			errno = EIO;
+		return ns > 0 ? ns : NAN;
+	} else if (bench_measured_tree(kind, path) != 0) {
+		return NAN;
+	}
+	double ns = (double)(bench_now_ns() - start);
+	struct stat st;
+	if (lstat(path, &st) == 0) {
+		errno = ENOTEMPTY; /* a remover that leaves the tree behind has failed */
+		return NAN;
+	}
+	return ns;
+}
+
+static const char *const tree_labels[] = {
+	"floor: plain unlinkat walk (no checks)",
+	"libtempfile tempfile_rmtree",
+	"rm -rf (includes its fork+exec)",
+	"Python shutil.rmtree (timed inside Python)",
+};
+
+/* Syscalls and instructions per entry, in dir, on a small tree. */
+static void tree_counts(const char *dir, struct timed *t)
+{
+	size_t dirs = 10, files = 100;
+	double entries = (double)(dirs * files + dirs);
+	for (int k = 0; k < 4; k++) {
+		if (t[k].missing)
+			continue;
+		char *tree = bench_printf("%s/count-tree", dir), *empty = bench_printf("%s/count-empty", dir);
+		char *tree2 = bench_printf("%s/count-tree2", dir);
+		bench_remove_tree(tree);
+		bench_remove_tree(empty);
+		bench_remove_tree(tree2);
+		if (bench_tree_build(tree, dirs, files) != 0 || mkdir(empty, 0700) != 0 ||
+			bench_tree_build(tree2, dirs, files) != 0)
+			bench_fatal("building the count tree: %s", strerror(errno));
+		const char *key = k == TREE_LIB ? "lib" : "floor";
+		bench_note("counting tree/%s", key);
+		const char *c_argv[] = { bench_cfg.self, "--count-tree", key, tree, NULL };
+		const char *c_base[] = { bench_cfg.self, "--count-tree", key, empty, NULL };
+		const char *rm_argv[] = { "rm", "-rf", tree, NULL };
+		const char *rm_base[] = { "rm", "-rf", empty, NULL };
+		const char *py_argv[] = { bench_cfg.python ? bench_cfg.python : "python3",
+			bench_cfg.peers_py, "rmtree1", tree, NULL };
+		const char *py_base[] = { bench_cfg.python ? bench_cfg.python : "python3",
+			bench_cfg.peers_py, "rmtree1", empty, NULL };
+		const char *const *argv = k == TREE_RM ? rm_argv : k == TREE_PYTHON ? py_argv : c_argv;
+		const char *const *base = k == TREE_RM ? rm_base : k == TREE_PYTHON ? py_base : c_base;
+		bench_count_diff(argv, base, NULL, entries, &t[k].counts);
+		t[k].counts.instructions = NAN;
+		if (k == TREE_FLOOR || k == TREE_LIB) {
+			const char *i_argv[] = { bench_cfg.self, "--count-tree", key, tree2, NULL };
+			t[k].counts.instructions = bench_count_instructions_in(i_argv, NULL,
+				"bench_measured_tree", entries);
+		}
+		bench_remove_tree(tree);
+		bench_remove_tree(empty);
+		bench_remove_tree(tree2);
+		free(tree);
+		free(empty);
+		free(tree2);
+	}
+}
+
+static void tree_in(const char *dir, bool with_counts)
+{
+	struct timed t[4];
+	memset(t, 0, sizeof t);
+	for (int k = 0; k < 4; k++)
+		t[k].label = tree_labels[k];
+#ifndef BENCH_HAVE_tempfile_rmtree
+	t[TREE_LIB].missing = "not available: tempfile_rmtree() is not in this build of libtempfile";
+#endif
+	if (!bench_which("rm"))
+		t[TREE_RM].missing = "skipped: rm not found";
+	struct bench_python py = { .pid = -1 };
+	if (!bench_cfg.python) {
+		t[TREE_PYTHON].missing = "skipped: python3 not found";
+	} else {
+		const char *args[] = { "rmtree", NULL };
+		if (bench_python_start(&py, args) != 0)
+			t[TREE_PYTHON].missing = "failed: cannot start python3";
+	}
+	char *scratch = scratch_in(dir, "tree");
+	size_t files = bench_cfg.tree_dirs * bench_cfg.tree_files;
+	bench_note("tree removal in %s: %zu files in %zu directories, %u repetitions", dir, files,
+		bench_cfg.tree_dirs, bench_cfg.tree_reps);
+	unsigned serial = 0;
+	int slots[4], nslots = 0;
+	for (int k = 0; k < 4; k++)
+		if (!t[k].missing)
+			slots[nslots++] = k;
+	for (unsigned r = 0; r < bench_cfg.tree_reps; r++) {
+		for (int j = 0; j < nslots; j++) {
+			int k = slots[((int)r + j) % nslots];
+			if (t[k].missing)
+				continue;
+			char *root = bench_printf("%s/t%u", scratch, serial++);
+			if (bench_tree_build(root, bench_cfg.tree_dirs, bench_cfg.tree_files) != 0)
+				bench_fatal("building %s: %s", root, strerror(errno));
+			sync();
+			double ns = tree_remove((enum tree_kind)k, root, &py);
+			if (isnan(ns)) {
+				t[k].missing = bench_printf("failed: %s", strerror(errno));
+				bench_remove_tree(root);
+			}
+			t[k].v[r] = ns;
+			t[k].n = r + 1;
+			free(root);
+		}
+	}
+	if (py.pid > 0)
+		bench_python_stop(&py);
+	if (with_counts)
+		tree_counts(scratch, t);
+	printf("\n#### Tree removal in %s: %zu files in %zu directories (%s)\n\n", dir, files,
+		bench_cfg.tree_dirs, bench_fs_description(dir));
+	printf("| contender | ms median | min–max | × floor | × rm -rf |%s\n",
+		with_counts ? " syscalls/entry | instructions/entry |" : "");
+	printf("|---|---:|---:|---:|---:|%s\n", with_counts ? "---:|---:|" : "");
+	for (int k = 0; k < 4; k++) {
+		char med[64], range[64], f[32], rm[32], sys[32], ins[32];
+		if (t[k].missing) {
+			printf("| %s | %s | | | |%s\n", t[k].label, t[k].missing,
+				with_counts ? " | |" : "");
+			continue;
+		}
+		fmt_stats(&t[k], 1e-6, 1, med, range, sizeof med);
+		fmt_ratio(f, sizeof f, ratio_median(&t[k], &t[TREE_FLOOR]));
+		fmt_ratio(rm, sizeof rm, t[TREE_RM].missing ? NAN : ratio_median(&t[k], &t[TREE_RM]));
+		printf("| %s | %s | %s | %s | %s |", t[k].label, med, range, f, rm);
+		if (with_counts)
+			printf(" %s | %s |", bench_fmt_count(sys, sizeof sys, t[k].counts.syscalls),
+				bench_fmt_count(ins, sizeof ins, t[k].counts.instructions));
+		printf("\n");
+	}
+	if (with_counts) {
+		printf("\nSyscall mix per entry (%zu-entry tree, minus an empty one):\n\n",
+			(size_t)10 * 100 + 10);
+		for (int k = 0; k < 4; k++)
+			if (!t[k].missing && t[k].counts.mix[0])
+				printf("- %s: %s\n", t[k].label, t[k].counts.mix);
+	}
+	fflush(stdout);
+	bench_remove_tree(scratch);
+	free(scratch);
+}
+
+void bench_tree_section(void)
+{
+	for (size_t i = 0; i < bench_cfg.ndirs; i++)
+		tree_in(bench_cfg.dirs[i], bench_cfg.counts && i == 0);
+}
+
+/* =================================================================================
+ * gettempdir: the first call in a fresh process
+ * ================================================================================= */
+
+int bench_gettempdir_child(bool baseline)
+{
+	uint64_t start = bench_now_ns();
+	if (!baseline && !tempfile_gettempdir())
+		bench_fatal("tempfile_gettempdir: %s", strerror(errno));
+	uint64_t end = bench_now_ns();
+	printf("%llu\n", (unsigned long long)(end - start));
+	return 0;
+}
+
+/* One fresh process; its own measurement of the first call, in ns. */
+static double gettempdir_once(bool python, char **env)
+{
+	const char *c_argv[] = { bench_cfg.self, "--gettempdir-child", NULL };
+	const char *py_argv[] = { bench_cfg.python ? bench_cfg.python : "python3",
+		bench_cfg.peers_py, "gettempdir", NULL };
+	char *out = NULL;
+	int status = bench_capture(python ? py_argv : c_argv, env, &out, false);
+	double ns = status == 0 && out ? strtod(out, NULL) : NAN;
+	free(out);
+	return ns > 0 ? ns : NAN;
+}
+
+static void gettempdir_in(const char *dir, bool with_counts)
+{
+	char *scratch = scratch_in(dir, "gettempdir");
+	char **env = bench_env_with("TMPDIR", scratch);
+	struct timed t[2] = { { .label = "libtempfile tempfile_gettempdir" },
+		{ .label = "Python tempfile.gettempdir" } };
+	if (!bench_cfg.python)
+		t[1].missing = "skipped: python3 not found";
+	unsigned reps = bench_cfg.spawn_reps;
+	for (unsigned r = 0; r < reps; r++) {
+		for (int j = 0; j < 2; j++) {
+			int k = ((int)r + j) % 2;
+			if (t[k].missing)
+				continue;
+			t[k].v[r] = gettempdir_once(k == 1, env);
+			t[k].n = r + 1;
+			if (isnan(t[k].v[r]))
+				t[k].missing = "failed";
+		}
+	}
+	if (with_counts) {
+		bench_note("counting gettempdir");
+		const char *c_argv[] = { bench_cfg.self, "--gettempdir-child", NULL };
+		const char *c_base[] = { bench_cfg.self, "--gettempdir-child", "base", NULL };
+		bench_count_diff(c_argv, c_base, env, 1, &t[0].counts);
+		t[0].counts.instructions = bench_count_instructions_in(c_argv, env,
+			"tempfile_gettempdir", 1);
+		if (!t[1].missing) {
+			const char *py_argv[] = { bench_cfg.python, bench_cfg.peers_py, "gettempdir", NULL };
+			const char *py_base[] = { bench_cfg.python, bench_cfg.peers_py, "gettempdir",
+				"base", NULL };
+			bench_count_diff(py_argv, py_base, env, 1, &t[1].counts);
+			t[1].counts.instructions = NAN;
+		}
+	}
+	printf("\n#### gettempdir, first call in a fresh process, $TMPDIR in %s (%s)\n\n", dir,
+		bench_fs_description(dir));
+	printf("| contender | µs median | min–max | × libtempfile |%s\n",
+		with_counts ? " syscalls | instructions |" : "");
+	printf("|---|---:|---:|---:|%s\n", with_counts ? "---:|---:|" : "");
+	for (int k = 0; k < 2; k++) {
+		char med[64], range[64], ratio[32], sys[32], ins[32];
+		if (t[k].missing) {
+			printf("| %s | %s | | |%s\n", t[k].label, t[k].missing, with_counts ? " | |" : "");
+			continue;
+		}
+		fmt_stats(&t[k], 1e-3, 1, med, range, sizeof med);
+		fmt_ratio(ratio, sizeof ratio, ratio_median(&t[k], &t[0]));
+		printf("| %s | %s | %s | %s |", t[k].label, med, range, ratio);
+		if (with_counts)
+			printf(" %s | %s |", bench_fmt_count(sys, sizeof sys, t[k].counts.syscalls),
+				bench_fmt_count(ins, sizeof ins, t[k].counts.instructions));
+		printf("\n");
+	}
+	if (with_counts)
+		for (int k = 0; k < 2; k++)
+			if (!t[k].missing && t[k].counts.mix[0])
+				printf("\n- syscalls of %s: %s", t[k].label, t[k].counts.mix);
+	printf("\n");
+	fflush(stdout);
+	free(env);
+	bench_remove_tree(scratch);
+	free(scratch);
+}
+
+void bench_gettempdir_section(void)
+{
+	for (size_t i = 0; i < bench_cfg.ndirs; i++)
+		gettempdir_in(bench_cfg.dirs[i], bench_cfg.counts && i == 0);
+}
+
+/* =================================================================================
+ * Two threads and two processes creating in one directory
+ * ================================================================================= */
+
+static const char *const parallel_keys[] = { "floor", "lib_mkstemp", "glibc_mkstemp" };
+#define NPARALLEL 3
+enum { ONE_THREAD, TWO_THREADS, TWO_PROCESSES, NCONFIGS };
+
+struct worker {
+	const struct bench_contender *k;
+	struct bench_ctx *ctx;
+	size_t n;
+	pthread_barrier_t *barrier;
+	int rc;
+};
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	pthread_barrier_wait(w->barrier);
+	w->rc = w->k->run(w->ctx, w->n);
+	return NULL;
+}
+
+/* Wall time of one configuration, ns per op over all workers, or NAN. */
+static double parallel_once(const struct bench_contender *k, struct bench_ctx ctx[2], size_t n,
+	int config)
+{
+	for (int i = 0; i < (config == ONE_THREAD ? 1 : 2); i++)
+		if (k->prepare && k->prepare(&ctx[i], n) != 0)
+			return NAN;
+	if (config == ONE_THREAD) {
+		uint64_t start = bench_now_ns();
+		int rc = k->run(&ctx[0], n);
+		uint64_t end = bench_now_ns();
+		return rc == 0 ? (double)(end - start) / (double)n : NAN;
+	}
+	if (config == TWO_THREADS) {
+		pthread_barrier_t barrier;
+		pthread_barrier_init(&barrier, NULL, 3);
+		struct worker w[2];
+		pthread_t th[2];
+		for (int i = 0; i < 2; i++) {
+			w[i] = (struct worker){ k, &ctx[i], n, &barrier, 0 };
+			if (pthread_create(&th[i], NULL, worker_main, &w[i]) != 0)
+				bench_fatal("pthread_create failed");
+		}
+		pthread_barrier_wait(&barrier);
+		uint64_t start = bench_now_ns();
+		pthread_join(th[0], NULL);
+		pthread_join(th[1], NULL);
+		uint64_t end = bench_now_ns();
+		pthread_barrier_destroy(&barrier);
+		return w[0].rc == 0 && w[1].rc == 0 ? (double)(end - start) / (double)(2 * n) : NAN;
+	}
+	/* Two processes: each says it is ready, waits for the go, runs. */
+	int ready[2], go[2];
+	if (pipe(ready) != 0 || pipe(go) != 0)
+		bench_fatal("pipe: %s", strerror(errno));
+	fflush(stdout);
+	pid_t pid[2];
+	for (int i = 0; i < 2; i++) {
+		pid[i] = fork();
+		if (pid[i] < 0)
+			bench_fatal("fork: %s", strerror(errno));
+		if (pid[i] == 0) {
+			char byte = 'r';
+			close(ready[0]);
+			close(go[1]);
+			if (write(ready[1], &byte, 1) != 1 || read(go[0], &byte, 1) != 1)
+				_exit(3);
+			_exit(k->run(&ctx[i], n) == 0 ? 0 : 1);
+		}
+	}
+	close(ready[1]);
+	close(go[0]);
+	char bytes[2];
+	for (size_t got = 0; got < 2;) {
+		ssize_t r = read(ready[0], bytes + got, 2 - got);
+		if (r <= 0)
+			bench_fatal("worker did not start");
+		got += (size_t)r;
+	}
+	uint64_t start = bench_now_ns();
+	if (write(go[1], "gg", 2) != 2)
+		bench_fatal("cannot start workers");
+	int ok = bench_wait(pid[0]) == 0;
+	ok &= bench_wait(pid[1]) == 0;
+	uint64_t end = bench_now_ns();
+	close(ready[0]);
+	close(go[1]);
+	return ok ? (double)(end - start) / (double)(2 * n) : NAN;
+}
+
+static void threads_in(const char *dir)
+{
+	const struct bench_row *row = bench_find_row("named");
+	char *scratch = scratch_in(dir, "parallel");
+	size_t n = bench_cfg.block;
+	struct bench_ctx ctx[2];
+	bench_ctx_init(&ctx[0], scratch, n);
+	bench_ctx_init(&ctx[1], scratch, n);
+	struct timed t[NPARALLEL][NCONFIGS];
+	memset(t, 0, sizeof t);
+	const struct bench_contender *k[NPARALLEL];
+	for (int c = 0; c < NPARALLEL; c++)
+		k[c] = bench_find_contender(row, parallel_keys[c]);
+	for (unsigned r = 0; r < bench_cfg.reps; r++) {
+		for (int j = 0; j < NPARALLEL; j++) {
+			int c = ((int)r + j) % NPARALLEL;
+			for (int q = 0; q < NCONFIGS; q++) {
+				int config = ((int)r + q) % NCONFIGS;
+				struct timed *s = &t[c][config];
+				if (s->missing)
+					continue;
+				s->v[r] = parallel_once(k[c], ctx, n, config);
+				s->n = r + 1;
+				if (isnan(s->v[r]))
+					s->missing = "failed";
+			}
+		}
+	}
+	printf("\n#### 2 threads and 2 processes creating in one directory, %s (%s)\n\n", dir,
+		bench_fs_description(dir));
+	printf("Each worker: %zu × (create + close + unlink). ns/op = wall time / all ops. "
+	       "Scaling = 1-worker ns/op ÷ 2-worker ns/op, per repetition, median (2.00 is perfect).\n\n",
+		n);
+	printf("| contender | 1 thread ns/op | 2 threads ns/op | 2 processes ns/op | "
+	       "2-thread scaling | 2-process scaling |\n|---|---:|---:|---:|---:|---:|\n");
+	for (int c = 0; c < NPARALLEL; c++) {
+		char med[NCONFIGS][160], range[64], s2t[32], s2p[32];
+		bool bad = false;
+		for (int q = 0; q < NCONFIGS; q++) {
+			if (t[c][q].missing) {
+				snprintf(med[q], sizeof med[q], "%s", t[c][q].missing);
+				bad = true;
+				continue;
+			}
+			char m[64];
+			fmt_stats(&t[c][q], 1, 0, m, range, sizeof m);
+			snprintf(med[q], sizeof med[q], "%s (%s)", m, range);
+		}
+		fmt_ratio(s2t, sizeof s2t, bad ? NAN : ratio_median(&t[c][ONE_THREAD], &t[c][TWO_THREADS]));
+		fmt_ratio(s2p, sizeof s2p, bad ? NAN : ratio_median(&t[c][ONE_THREAD], &t[c][TWO_PROCESSES]));
+		printf("| %s | %s | %s | %s | %s | %s |\n", k[c]->label, med[0], med[1], med[2], s2t, s2p);
+	}
+	fflush(stdout);
+	bench_ctx_free(&ctx[0]);
+	bench_ctx_free(&ctx[1]);
+	bench_remove_tree(scratch);
+	free(scratch);
+}
+
+void bench_threads_section(void)
+{
+	for (size_t i = 0; i < bench_cfg.ndirs; i++)
+		threads_in(bench_cfg.dirs[i]);
+}
+
+/* =================================================================================
+ * tmpf per invocation
+ * ================================================================================= */
+
+/* One invocation; ns, or NAN. A created name is removed after the clock stops. */
+static double invoke_once(const char *const argv[])
+{
+	int from;
+	uint64_t start = bench_now_ns();
+	pid_t pid = bench_spawn(argv, NULL, NULL, &from, false);
+	if (pid < 0)
+		return NAN;
+	char buf[4096];
+	size_t used = 0;
+	for (;;) {
+		ssize_t got = read(from, buf + used, sizeof buf - 1 - used);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		used += (size_t)got;
+		if (used == sizeof buf - 1)
+			break;
+	}
+	close(from);
+	int status = bench_wait(pid);
+	uint64_t end = bench_now_ns();
+	buf[used] = '\0';
+	char *nl = strchr(buf, '\n');
+	if (nl)
+		*nl = '\0';
+	if (buf[0] == '/')
+		(void)unlink(buf);
+	return status == 0 ? (double)(end - start) : NAN;
+}
+
+static void tmpf_in(const char *dir, bool with_counts)
+{
+	char *scratch = scratch_in(dir, "tmpf");
+	const char *true_argv[] = { "/bin/true", NULL };
+	const char *mktemp_argv[] = { bench_cfg.mktemp ? bench_cfg.mktemp : "mktemp", "-p", scratch,
+		NULL };
+	const char *tmpf_argv[] = { bench_cfg.tmpf ? bench_cfg.tmpf : "tmpf", "-p", scratch, NULL };
+	const char *const *argv[3] = { true_argv, mktemp_argv, tmpf_argv };
+	struct timed t[3] = { { .label = "exec of /bin/true" },
+		{ .label = "GNU mktemp -p DIR" }, { .label = "tmpf -p DIR" } };
+	if (!bench_cfg.mktemp)
+		t[1].missing = "skipped: mktemp not found";
+	if (!bench_cfg.tmpf)
+		t[2].missing = "not available: tmpf is not built yet (cli/tmpf.c)";
+	for (int k = 1; k < 3; k++)
+		if (!t[k].missing && isnan(invoke_once(argv[k])))
+			t[k].missing = "failed: did not run cleanly";
+	size_t n = bench_cfg.spawn_block;
+	for (unsigned r = 0; r < bench_cfg.spawn_reps; r++) {
+		for (int j = 0; j < 3; j++) {
+			int k = ((int)r + j) % 3;
+			if (t[k].missing)
+				continue;
+			double sum = 0;
+			for (size_t i = 0; i < n && !isnan(sum); i++)
+				sum += invoke_once(argv[k]);
+			t[k].v[r] = sum / (double)n;
+			t[k].n = r + 1;
+			if (isnan(sum))
+				t[k].missing = "failed";
+		}
+	}
+	if (with_counts) {
+		for (int k = 0; k < 3; k++) {
+			if (t[k].missing)
+				continue;
+			bench_note("counting %s", t[k].label);
+			bench_count_command(argv[k], NULL, &t[k].counts);
+		}
+	}
+	printf("\n#### tmpf per invocation, %s (%s)\n\n", dir, bench_fs_description(dir));
+	printf("Each invocation: spawn, read its output, wait (the created file is removed after "
+	       "the clock stops). %zu invocations per block.\n\n", n);
+	printf("| command | µs/invocation median | min–max | × mktemp | minus /bin/true µs |%s\n",
+		with_counts ? " syscalls | instructions |" : "");
+	printf("|---|---:|---:|---:|---:|%s\n", with_counts ? "---:|---:|" : "");
+	for (int k = 0; k < 3; k++) {
+		char med[64], range[64], ratio[32], own[32], sys[32], ins[32];
+		if (t[k].missing) {
+			printf("| %s | %s | | | |%s\n", t[k].label, t[k].missing, with_counts ? " | |" : "");
+			continue;
+		}
+		fmt_stats(&t[k], 1e-3, 0, med, range, sizeof med);
+		fmt_ratio(ratio, sizeof ratio, t[1].missing ? NAN : ratio_median(&t[k], &t[1]));
+		double d[BENCH_MAX_REPS];
+		for (unsigned r = 0; r < t[k].n; r++)
+			d[r] = t[k].v[r] - t[0].v[r];
+		snprintf(own, sizeof own, "%.0f", bench_median(d, t[k].n) * 1e-3);
+		printf("| %s | %s | %s | %s | %s |", t[k].label, med, range, ratio, own);
+		if (with_counts)
+			printf(" %s | %s |", bench_fmt_count(sys, sizeof sys, t[k].counts.syscalls),
+				bench_fmt_count(ins, sizeof ins, t[k].counts.instructions));
+		printf("\n");
+	}
+	if (with_counts) {
+		printf("\n");
+		for (int k = 0; k < 3; k++)
+			if (!t[k].missing && t[k].counts.mix[0])
+				printf("- syscalls of %s: %s\n", t[k].label, t[k].counts.mix);
+	}
+	fflush(stdout);
+	bench_remove_tree(scratch);
+	free(scratch);
+}
+
+void bench_tmpf_section(void)
+{
+	for (size_t i = 0; i < bench_cfg.ndirs; i++)
+		tmpf_in(bench_cfg.dirs[i], bench_cfg.counts && i == 0);
+}

@@ -1,0 +1,87 @@
+/*
+ * tree.c - the tree used by the removal benchmark, and the floor that
+ * removes it: a plain recursive unlinkat walk that trusts d_type and checks
+ * nothing (no st_dev, no link swap defence, no permission repair). That is
+ * the least work any remover must do.
+ */
+#include "bench.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int bench_tree_build(const char *root, size_t dirs, size_t files)
+{
+	if (mkdir(root, 0700) != 0)
+		return -1;
+	int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return -1;
+	char name[32];
+	for (size_t d = 0; d < dirs; d++) {
+		snprintf(name, sizeof name, "d%04zu", d);
+		if (mkdirat(rootfd, name, 0700) != 0)
+			goto fail;
+		int sub = openat(rootfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (sub < 0)
+			goto fail;
+		for (size_t f = 0; f < files; f++) {
+			snprintf(name, sizeof name, "f%04zu", f);
+			int fd = openat(sub, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+			if (fd < 0 || close(fd) != 0) {
+				close(sub);
+				goto fail;
+			}
+		}
+		close(sub);
+	}
+	close(rootfd);
+	return 0;
+fail:;
+	int saved = errno;
+	close(rootfd);
+	errno = saved;
+	return -1;
+}
+
+/* Remove what is inside the directory open at fd; closes fd. */
+static int walk(int fd)
+{
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -1;
+	}
+	int rc = 0;
+	struct dirent *e;
+	while (rc == 0 && (e = readdir(d))) {
+		const char *name = e->d_name;
+		if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0')))
+			continue;
+		if (e->d_type != DT_DIR && unlinkat(dirfd(d), name, 0) == 0)
+			continue;
+		if (e->d_type != DT_DIR && errno != EISDIR) {
+			rc = -1;
+			break;
+		}
+		int sub = openat(dirfd(d), name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (sub < 0 || walk(sub) != 0 || unlinkat(dirfd(d), name, AT_REMOVEDIR) != 0)
+			rc = -1;
+	}
+	int saved = errno;
+	closedir(d);
+	errno = saved;
+	return rc;
+}
+
+int bench_tree_floor(const char *root)
+{
+	int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || walk(fd) != 0)
+		return -1;
+	return rmdir(root);
+}
