@@ -27,6 +27,7 @@ struct bench_config {
 	size_t tree_dirs;          /* tree removal: directories ...              */
 	size_t tree_files;         /* ... and files in each                       */
 	unsigned tree_reps;
+	size_t tree_disk_dirs;     /* directories of the tree on a disk file system */
 	size_t spawn_block;        /* process starts per block (tmpf)            */
 	unsigned spawn_reps;       /* repetitions of process-start rows          */
 	size_t count_ops;          /* ops in one counted (strace) run            */
@@ -186,7 +187,7 @@ void bench_gettempdir_section(void);
 void bench_threads_section(void);
 void bench_tmpf_section(void);
 /* Child modes (run by the driver in a fresh process). */
-int bench_gettempdir_child(bool baseline);
+int bench_gettempdir_child(const char *variant);
 int bench_tree_count_main(const char *contender, const char *dir, bool baseline);
 
 /* ---- tree.c: the tree-removal contenders ------------------------------------------ */

@@ -60,6 +60,7 @@ static void defaults(bool quick)
 	bench_cfg.reps = quick ? 5 : 15;
 	bench_cfg.tree_dirs = quick ? 100 : 1000;
 	bench_cfg.tree_files = 100;
+	bench_cfg.tree_disk_dirs = quick ? 20 : 100;
 	bench_cfg.tree_reps = quick ? 3 : 7;
 	bench_cfg.spawn_block = quick ? 10 : 50;
 	bench_cfg.spawn_reps = quick ? 5 : 15;
@@ -258,7 +259,7 @@ static int child_mode(int argc, char **argv)
 	if (strcmp(argv[1], "--count-tree") == 0 && argc == 4)
 		return bench_tree_count_main(argv[2], argv[3], false);
 	if (strcmp(argv[1], "--gettempdir-child") == 0)
-		return bench_gettempdir_child(argc > 2);
+		return bench_gettempdir_child(argc > 2 ? argv[2] : NULL);
 	return -1;
 }
 

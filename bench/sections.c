@@ -14,6 +14,8 @@
 #include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,7 +159,7 @@ static void tree_counts(const char *dir, struct timed *t)
 			bench_tree_build(tree2, dirs, files) != 0)
 			bench_fatal("building the count tree: %s", strerror(errno));
 		const char *key = k == TREE_LIB ? "lib" : "floor";
-		bench_note("counting tree/%s", key);
+		bench_note("counting tree: %s", t[k].label);
 		const char *c_argv[] = { bench_cfg.self, "--count-tree", key, tree, NULL };
 		const char *c_base[] = { bench_cfg.self, "--count-tree", key, empty, NULL };
 		const char *rm_argv[] = { "rm", "-rf", tree, NULL };
@@ -204,9 +206,19 @@ static void tree_in(const char *dir, bool with_counts)
 			t[TREE_PYTHON].missing = "failed: cannot start python3";
 	}
 	char *scratch = scratch_in(dir, "tree");
-	size_t files = bench_cfg.tree_dirs * bench_cfg.tree_files;
+	size_t dirs = bench_cfg.tree_dirs;
+	char *fs = bench_fs_description(dir);
+	/* Building is untimed, but on ext4 without a journal every new inode
+	 * skips the inodes deleted in the last minutes (recently_deleted() in
+	 * find_inode_bit), so after create/unlink churn one create costs about a
+	 * millisecond: 100,000 files would take minutes per repetition. Disk
+	 * directories get a tenth of the tree, and the table says so. */
+	bool small = strncmp(fs, "tmpfs", 5) != 0 && bench_cfg.tree_disk_dirs < dirs;
+	if (small)
+		dirs = bench_cfg.tree_disk_dirs;
+	size_t files = dirs * bench_cfg.tree_files;
 	bench_note("tree removal in %s: %zu files in %zu directories, %u repetitions", dir, files,
-		bench_cfg.tree_dirs, bench_cfg.tree_reps);
+		dirs, bench_cfg.tree_reps);
 	unsigned serial = 0;
 	int slots[4], nslots = 0;
 	for (int k = 0; k < 4; k++)
@@ -218,7 +230,7 @@ static void tree_in(const char *dir, bool with_counts)
 			if (t[k].missing)
 				continue;
 			char *root = bench_printf("%s/t%u", scratch, serial++);
-			if (bench_tree_build(root, bench_cfg.tree_dirs, bench_cfg.tree_files) != 0)
+			if (bench_tree_build(root, dirs, bench_cfg.tree_files) != 0)
 				bench_fatal("building %s: %s", root, strerror(errno));
 			sync();
 			double ns = tree_remove((enum tree_kind)k, root, &py);
@@ -236,7 +248,15 @@ static void tree_in(const char *dir, bool with_counts)
 	if (with_counts)
 		tree_counts(scratch, t);
 	printf("\n#### Tree removal in %s: %zu files in %zu directories (%s)\n\n", dir, files,
-		bench_cfg.tree_dirs, bench_fs_description(dir));
+		dirs, fs);
+	if (small)
+		printf("A smaller tree here: building is untimed, but on ext4 without a journal each "
+		       "new inode skips every inode deleted in the last minutes (recently_deleted() "
+		       "in the kernel's find_inode_bit), so after create/unlink churn one create "
+		       "costs about a millisecond and %zu files would take minutes per repetition.\n\n",
+			bench_cfg.tree_dirs * bench_cfg.tree_files);
+	printf("Each repetition builds a fresh tree per contender (untimed), runs sync, then times "
+	       "the removal; contenders in rotating order.\n\n");
 	printf("| contender | ms median | min–max | × floor | × rm -rf |%s\n",
 		with_counts ? " syscalls/entry | instructions/entry |" : "");
 	printf("|---|---:|---:|---:|---:|%s\n", with_counts ? "---:|---:|" : "");
@@ -266,6 +286,7 @@ static void tree_in(const char *dir, bool with_counts)
 	fflush(stdout);
 	bench_remove_tree(scratch);
 	free(scratch);
+	free(fs);
 }
 
 void bench_tree_section(void)
@@ -278,10 +299,29 @@ void bench_tree_section(void)
  * gettempdir: the first call in a fresh process
  * ================================================================================= */
 
-int bench_gettempdir_child(bool baseline)
+/* The least a first gettempdir must do: prove $TMPDIR usable by creating,
+ * writing and removing a file whose name was made beforehand. */
+__attribute__((noinline)) int bench_gettempdir_floor(const char *path);
+__attribute__((noinline)) int bench_gettempdir_floor(const char *path)
 {
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	int rc = write(fd, "blat", 4) == 4 ? 0 : -1;
+	rc |= close(fd);
+	return rc | unlink(path);
+}
+
+int bench_gettempdir_child(const char *variant)
+{
+	const char *dir = getenv("TMPDIR");
+	char *probe = bench_printf("%s/probe%d", dir ? dir : "/tmp", (int)getpid());
+	bool floor = variant && strcmp(variant, "floor") == 0;
+	bool baseline = variant && strcmp(variant, "base") == 0;
 	uint64_t start = bench_now_ns();
-	if (!baseline && !tempfile_gettempdir())
+	if (floor && bench_gettempdir_floor(probe) != 0)
+		bench_fatal("probe %s: %s", probe, strerror(errno));
+	if (!floor && !baseline && !tempfile_gettempdir())
 		bench_fatal("tempfile_gettempdir: %s", strerror(errno));
 	uint64_t end = bench_now_ns();
 	printf("%llu\n", (unsigned long long)(end - start));
@@ -289,13 +329,15 @@ int bench_gettempdir_child(bool baseline)
 }
 
 /* One fresh process; its own measurement of the first call, in ns. */
-static double gettempdir_once(bool python, char **env)
+static double gettempdir_once(int k, char **env)
 {
+	const char *floor_argv[] = { bench_cfg.self, "--gettempdir-child", "floor", NULL };
 	const char *c_argv[] = { bench_cfg.self, "--gettempdir-child", NULL };
 	const char *py_argv[] = { bench_cfg.python ? bench_cfg.python : "python3",
 		bench_cfg.peers_py, "gettempdir", NULL };
+	const char *const *argv = k == 0 ? floor_argv : k == 1 ? c_argv : py_argv;
 	char *out = NULL;
-	int status = bench_capture(python ? py_argv : c_argv, env, &out, false);
+	int status = bench_capture(argv, env, &out, false);
 	double ns = status == 0 && out ? strtod(out, NULL) : NAN;
 	free(out);
 	return ns > 0 ? ns : NAN;
@@ -305,43 +347,56 @@ static void gettempdir_in(const char *dir, bool with_counts)
 {
 	char *scratch = scratch_in(dir, "gettempdir");
 	char **env = bench_env_with("TMPDIR", scratch);
-	struct timed t[2] = { { .label = "libtempfile tempfile_gettempdir" },
+	struct timed t[3] = {
+		{ .label = "floor: open + write 4 bytes + close + unlink, name made beforehand" },
+		{ .label = "libtempfile tempfile_gettempdir" },
 		{ .label = "Python tempfile.gettempdir" } };
 	if (!bench_cfg.python)
-		t[1].missing = "skipped: python3 not found";
-	unsigned reps = bench_cfg.spawn_reps;
+		t[2].missing = "skipped: python3 not found";
+	unsigned reps = bench_cfg.spawn_reps * 2;
+	if (reps > BENCH_MAX_REPS)
+		reps = BENCH_MAX_REPS;
 	for (unsigned r = 0; r < reps; r++) {
-		for (int j = 0; j < 2; j++) {
-			int k = ((int)r + j) % 2;
+		for (int j = 0; j < 3; j++) {
+			int k = ((int)r + j) % 3;
 			if (t[k].missing)
 				continue;
-			t[k].v[r] = gettempdir_once(k == 1, env);
+			t[k].v[r] = gettempdir_once(k, env);
 			t[k].n = r + 1;
 			if (isnan(t[k].v[r]))
 				t[k].missing = "failed";
 		}
 	}
+	for (int k = 0; k < 3; k++) {
+		t[k].counts.syscalls = t[k].counts.instructions = NAN;
+		t[k].counts.mix[0] = '\0';
+	}
 	if (with_counts) {
 		bench_note("counting gettempdir");
+		const char *f_argv[] = { bench_cfg.self, "--gettempdir-child", "floor", NULL };
 		const char *c_argv[] = { bench_cfg.self, "--gettempdir-child", NULL };
 		const char *c_base[] = { bench_cfg.self, "--gettempdir-child", "base", NULL };
-		bench_count_diff(c_argv, c_base, env, 1, &t[0].counts);
-		t[0].counts.instructions = bench_count_instructions_in(c_argv, env,
+		bench_count_diff(f_argv, c_base, env, 1, &t[0].counts);
+		t[0].counts.instructions = bench_count_instructions_in(f_argv, env,
+			"bench_gettempdir_floor", 1);
+		bench_count_diff(c_argv, c_base, env, 1, &t[1].counts);
+		t[1].counts.instructions = bench_count_instructions_in(c_argv, env,
 			"tempfile_gettempdir", 1);
-		if (!t[1].missing) {
+		if (!t[2].missing) {
 			const char *py_argv[] = { bench_cfg.python, bench_cfg.peers_py, "gettempdir", NULL };
 			const char *py_base[] = { bench_cfg.python, bench_cfg.peers_py, "gettempdir",
 				"base", NULL };
-			bench_count_diff(py_argv, py_base, env, 1, &t[1].counts);
-			t[1].counts.instructions = NAN;
+			bench_count_diff(py_argv, py_base, env, 1, &t[2].counts);
 		}
 	}
 	printf("\n#### gettempdir, first call in a fresh process, $TMPDIR in %s (%s)\n\n", dir,
 		bench_fs_description(dir));
-	printf("| contender | µs median | min–max | × libtempfile |%s\n",
+	printf("Each sample is a new process timing its own first call (process start not "
+	       "included); %u samples per contender in rotating order.\n\n", reps);
+	printf("| contender | µs median | min–max | × floor |%s\n",
 		with_counts ? " syscalls | instructions |" : "");
 	printf("|---|---:|---:|---:|%s\n", with_counts ? "---:|---:|" : "");
-	for (int k = 0; k < 2; k++) {
+	for (int k = 0; k < 3; k++) {
 		char med[64], range[64], ratio[32], sys[32], ins[32];
 		if (t[k].missing) {
 			printf("| %s | %s | | |%s\n", t[k].label, t[k].missing, with_counts ? " | |" : "");
@@ -355,11 +410,12 @@ static void gettempdir_in(const char *dir, bool with_counts)
 				bench_fmt_count(ins, sizeof ins, t[k].counts.instructions));
 		printf("\n");
 	}
-	if (with_counts)
-		for (int k = 0; k < 2; k++)
+	if (with_counts) {
+		printf("\n");
+		for (int k = 0; k < 3; k++)
 			if (!t[k].missing && t[k].counts.mix[0])
-				printf("\n- syscalls of %s: %s", t[k].label, t[k].counts.mix);
-	printf("\n");
+				printf("- syscalls of %s: %s\n", t[k].label, t[k].counts.mix);
+	}
 	fflush(stdout);
 	free(env);
 	bench_remove_tree(scratch);
@@ -384,14 +440,19 @@ struct worker {
 	const struct bench_contender *k;
 	struct bench_ctx *ctx;
 	size_t n;
-	pthread_barrier_t *barrier;
+	atomic_int *ready;
+	atomic_int *go;
 	int rc;
 };
 
+/* Say ready, wait for the go, run. Spinning keeps the start sharp; the
+ * yield lets the other threads have the CPU meanwhile. */
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
-	pthread_barrier_wait(w->barrier);
+	atomic_fetch_add(w->ready, 1);
+	while (!atomic_load(w->go))
+		sched_yield();
 	w->rc = w->k->run(w->ctx, w->n);
 	return NULL;
 }
@@ -410,21 +471,21 @@ static double parallel_once(const struct bench_contender *k, struct bench_ctx ct
 		return rc == 0 ? (double)(end - start) / (double)n : NAN;
 	}
 	if (config == TWO_THREADS) {
-		pthread_barrier_t barrier;
-		pthread_barrier_init(&barrier, NULL, 3);
+		atomic_int ready = 0, go = 0;
 		struct worker w[2];
 		pthread_t th[2];
 		for (int i = 0; i < 2; i++) {
-			w[i] = (struct worker){ k, &ctx[i], n, &barrier, 0 };
+			w[i] = (struct worker){ k, &ctx[i], n, &ready, &go, 0 };
 			if (pthread_create(&th[i], NULL, worker_main, &w[i]) != 0)
 				bench_fatal("pthread_create failed");
 		}
-		pthread_barrier_wait(&barrier);
+		while (atomic_load(&ready) < 2)
+			sched_yield();
 		uint64_t start = bench_now_ns();
+		atomic_store(&go, 1);
 		pthread_join(th[0], NULL);
 		pthread_join(th[1], NULL);
 		uint64_t end = bench_now_ns();
-		pthread_barrier_destroy(&barrier);
 		return w[0].rc == 0 && w[1].rc == 0 ? (double)(end - start) / (double)(2 * n) : NAN;
 	}
 	/* Two processes: each says it is ready, waits for the go, runs. */
