@@ -34,14 +34,14 @@
 
 struct bench_config bench_cfg;
 
-static void usage(void)
+static void usage(int status)
 {
 	fputs("usage: tempfile_bench [--quick] [--dir DIR]... [--reps R] [--block N]\n"
 	      "                      [--tree-reps R] [--only SECTION] [--no-counts]\n"
 	      "                      [--python PATH|none] [--tmpf PATH]\n"
 	      "SECTION: named anon dir spool1k spool1m micro tree gettempdir threads tmpf\n",
-		stderr);
-	exit(2);
+		status ? stderr : stdout);
+	exit(status);
 }
 
 static size_t parse_size(const char *s)
@@ -49,7 +49,7 @@ static size_t parse_size(const char *s)
 	char *end;
 	unsigned long long v = strtoull(s, &end, 10);
 	if (!*s || *end || v == 0)
-		usage();
+		usage(2);
 	return (size_t)v;
 }
 
@@ -284,6 +284,8 @@ int main(int argc, char **argv)
 		bool has_value = i + 1 < argc;
 		if (strcmp(a, "--quick") == 0)
 			continue;
+		else if (strcmp(a, "--help") == 0)
+			usage(0);
 		else if (strcmp(a, "--no-counts") == 0)
 			bench_cfg.counts = false;
 		else if (strcmp(a, "--dir") == 0 && has_value && bench_cfg.ndirs < BENCH_MAX_DIRS)
@@ -301,7 +303,7 @@ int main(int argc, char **argv)
 		else if (strcmp(a, "--tmpf") == 0 && has_value)
 			tmpf = argv[++i];
 		else
-			usage();
+			usage(2);
 	}
 	if (bench_cfg.reps > BENCH_MAX_REPS || bench_cfg.tree_reps > BENCH_MAX_REPS)
 		bench_fatal("at most %d repetitions", BENCH_MAX_REPS);

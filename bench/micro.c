@@ -160,7 +160,7 @@ void bench_micro_row(const struct bench_row *row, const char *dir, bool with_cou
 	for (size_t i = 0; i < row->npython; i++) {
 		series[count].contender = &row->python[i];
 		if (!bench_cfg.python)
-			series[count].missing = "skipped: python3 not found";
+			series[count].missing = "skipped: no python3 (not found or --python none)";
 		count++;
 	}
 	if (bench_cfg.python && row->npython) {

@@ -199,7 +199,7 @@ static void tree_in(const char *dir, bool with_counts)
 		t[TREE_RM].missing = "skipped: rm not found";
 	struct bench_python py = { .pid = -1 };
 	if (!bench_cfg.python) {
-		t[TREE_PYTHON].missing = "skipped: python3 not found";
+		t[TREE_PYTHON].missing = "skipped: no python3 (not found or --python none)";
 	} else {
 		const char *args[] = { "rmtree", NULL };
 		if (bench_python_start(&py, args) != 0)
@@ -352,7 +352,7 @@ static void gettempdir_in(const char *dir, bool with_counts)
 		{ .label = "libtempfile tempfile_gettempdir" },
 		{ .label = "Python tempfile.gettempdir" } };
 	if (!bench_cfg.python)
-		t[2].missing = "skipped: python3 not found";
+		t[2].missing = "skipped: no python3 (not found or --python none)";
 	unsigned reps = bench_cfg.spawn_reps * 2;
 	if (reps > BENCH_MAX_REPS)
 		reps = BENCH_MAX_REPS;
