@@ -60,7 +60,7 @@ static void defaults(bool quick)
 	bench_cfg.reps = quick ? 5 : 15;
 	bench_cfg.tree_dirs = quick ? 100 : 1000;
 	bench_cfg.tree_files = 100;
-	bench_cfg.tree_disk_dirs = quick ? 20 : 100;
+	bench_cfg.tree_disk_dirs = quick ? 10 : 20;
 	bench_cfg.tree_reps = quick ? 3 : 7;
 	bench_cfg.spawn_block = quick ? 10 : 50;
 	bench_cfg.spawn_reps = quick ? 5 : 15;

@@ -250,10 +250,10 @@ static void tree_in(const char *dir, bool with_counts)
 	printf("\n#### Tree removal in %s: %zu files in %zu directories (%s)\n\n", dir, files,
 		dirs, fs);
 	if (small)
-		printf("A smaller tree here: building is untimed, but on ext4 without a journal each "
+		printf("A smaller tree here (a fiftieth): building is untimed, but on ext4 without a journal each "
 		       "new inode skips every inode deleted in the last minutes (recently_deleted() "
 		       "in the kernel's find_inode_bit), so after create/unlink churn one create "
-		       "costs about a millisecond and %zu files would take minutes per repetition.\n\n",
+		       "costs about a millisecond and %zu files would take many minutes per repetition.\n\n",
 			bench_cfg.tree_dirs * bench_cfg.tree_files);
 	printf("Each repetition builds a fresh tree per contender (untimed), runs sync, then times "
 	       "the removal; contenders in rotating order.\n\n");
@@ -531,7 +531,7 @@ static void threads_in(const char *dir)
 {
 	const struct bench_row *row = bench_find_row("named");
 	char *scratch = scratch_in(dir, "parallel");
-	size_t n = bench_cfg.block;
+	size_t n = bench_cfg.block / 4 < 20 ? 20 : bench_cfg.block / 4;
 	struct bench_ctx ctx[2];
 	bench_ctx_init(&ctx[0], scratch, n);
 	bench_ctx_init(&ctx[1], scratch, n);
