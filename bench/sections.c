@@ -212,7 +212,7 @@ static void tree_in(const char *dir, bool with_counts)
 	 * skips the inodes deleted in the last minutes (recently_deleted() in
 	 * find_inode_bit), so after create/unlink churn one create costs about a
 	 * millisecond: 100,000 files would take minutes per repetition. Disk
-	 * directories get a tenth of the tree, and the table says so. */
+	 * directories get a smaller tree, and the table says so. */
 	bool small = strncmp(fs, "tmpfs", 5) != 0 && bench_cfg.tree_disk_dirs < dirs;
 	if (small)
 		dirs = bench_cfg.tree_disk_dirs;
@@ -250,8 +250,8 @@ static void tree_in(const char *dir, bool with_counts)
 	printf("\n#### Tree removal in %s: %zu files in %zu directories (%s)\n\n", dir, files,
 		dirs, fs);
 	if (small)
-		printf("A smaller tree here (a fiftieth): building is untimed, but on ext4 without a journal each "
-		       "new inode skips every inode deleted in the last minutes (recently_deleted() "
+		printf("A smaller tree here: building is untimed, but on ext4 without a journal "
+		       "each new inode skips every inode deleted in the last minutes (recently_deleted() "
 		       "in the kernel's find_inode_bit), so after create/unlink churn one create "
 		       "costs about a millisecond and %zu files would take many minutes per repetition.\n\n",
 			bench_cfg.tree_dirs * bench_cfg.tree_files);
