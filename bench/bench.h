@@ -209,4 +209,17 @@ int bench_python_start(struct bench_python *p, const char *const *args);
 char *bench_python_ask(struct bench_python *p, const char *line);
 void bench_python_stop(struct bench_python *p);
 
+/* ---- results.c: numbers for the Targets table ------------------------------------ */
+
+/* Where a child sends its results (-1: keep them here). */
+extern int bench_results_fd;
+/* "d0" for the first directory, "d1" for the second, ... */
+extern const char *bench_dir_tag;
+/* Record value under the name fmt... ("tmpfs/named/lib_mkstemp/x_floor"). */
+void bench_result(double value, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Read "name value" lines from fd until EOF and record them. */
+void bench_results_take(int fd);
+/* The value recorded under the name, or NaN. */
+double bench_result_get(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif

@@ -465,7 +465,7 @@ static int lib_spool_large(struct bench_ctx *c, size_t n)
 #endif
 
 static const struct bench_contender named[] = {
-	{ "floor", "floor: open(O_CREAT|O_EXCL) + close + unlink", ORIGIN_FLOOR, NULL,
+	{ "floor", "floor: open(O_CREAT\\|O_EXCL) + close + unlink", ORIGIN_FLOOR, NULL,
 		prepare_names, floor_named, NULL },
 	{ "lib_mkstemp", "libtempfile tempfile_mkstemp(NULL) + close + unlink", ORIGIN_LIB,
 		"glibc_mkstemp", NULL, lib_mkstemp, NULL },
@@ -547,7 +547,7 @@ static const struct bench_contender spool_large_py[] = {
 #define COUNT(a) (sizeof(a) / sizeof *(a))
 
 const struct bench_row bench_rows[] = {
-	{ "named", "named file create + close + unlink", "open(O_CREAT|O_EXCL) + close + unlink", 1,
+	{ "named", "named file create + close + unlink", "open(O_CREAT\\|O_EXCL) + close + unlink", 1,
 		named, COUNT(named), named_py, COUNT(named_py) },
 	{ "anon", "anonymous file open + close", "open(O_TMPFILE) + close", 1, anonymous,
 		COUNT(anonymous), anonymous_py, COUNT(anonymous_py) },

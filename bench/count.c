@@ -214,6 +214,7 @@ void bench_count_row(const struct bench_row *row, const char *dir, struct bench_
 			dir, NULL };
 		out[k].instructions = bench_count_instructions_in(iargv, env, "bench_measured_block",
 			(double)instr_ops);
+		bench_result(out[k].syscalls, "count/%s/%s/syscalls", row->key, c->key);
 	}
 	for (size_t i = 0; i < row->npython; i++, k++) {
 		out[k].syscalls = out[k].instructions = NAN;
@@ -226,6 +227,7 @@ void bench_count_row(const struct bench_row *row, const char *dir, struct bench_
 		const char *base[] = { bench_cfg.python, bench_cfg.peers_py, "count", row->key,
 			row->python[i].key, n_text, "base", NULL };
 		diff_syscalls(argv, base, env, per, &out[k]);
+		bench_result(out[k].syscalls, "count/%s/%s/syscalls", row->key, row->python[i].key);
 	}
 	free(env);
 }

@@ -187,18 +187,27 @@ static int bind_over_tmp(const char *scratch, const char **why)
 
 /* The micro tables of one directory, in a child process so that caches of
  * the temporary directory (libtempfile, GLib) start fresh for each. */
-static void micro_in(const char *dir, const struct bench_counts *counts,
+static void micro_in(const char *dir, const char *tag, const struct bench_counts *counts,
 	const size_t *offsets)
 {
 	fflush(stdout);
+	int pipefd[2];
+	if (pipe(pipefd) != 0)
+		bench_fatal("pipe: %s", strerror(errno));
 	pid_t pid = fork();
 	if (pid < 0)
 		bench_fatal("fork: %s", strerror(errno));
 	if (pid > 0) {
+		close(pipefd[1]);
+		bench_results_take(pipefd[0]);
+		close(pipefd[0]);
 		if (bench_wait(pid) != 0)
 			bench_fatal("micro benchmarks in %s failed", dir);
 		return;
 	}
+	close(pipefd[0]);
+	bench_results_fd = pipefd[1];
+	bench_dir_tag = tag;
 	char *scratch = bench_printf("%s/tfbench-micro.XXXXXX", dir);
 	if (!mkdtemp(scratch))
 		bench_fatal("mkdtemp in %s: %s", dir, strerror(errno));
@@ -249,6 +258,92 @@ static void print_mix(const struct bench_counts *counts, const size_t *offsets)
 				bench_fmt_count(num, sizeof num, counts[k].syscalls), counts[k].mix);
 		}
 	}
+	fflush(stdout);
+}
+
+/* One line of the Targets table: what, the number, whether it is met. */
+static void target(const char *what, double value, int digits, bool met, const char *context)
+{
+	char number[64];
+	if (value != value)
+		snprintf(number, sizeof number, "not measured");
+	else
+		snprintf(number, sizeof number, "%.*f", digits, value);
+	printf("| %s | %s%s%s | %s |\n", what, number, context && *context ? " " : "",
+		context ? context : "", value != value ? "—" : met ? "yes" : "**no**");
+}
+
+static void print_targets(void)
+{
+	char ctx[160];
+	printf("\n### Targets (issue 6), from this run; time ratios from %s\n\n", bench_cfg.dirs[0]);
+	printf("| target | measured | met |\n|---|---|---|\n");
+	static const struct {
+		const char *row, *key, *python, *what;
+		double goal;
+	} sys[] = {
+		{ "named", "lib_mkstemp", "py_named", "syscalls, named create+close+unlink = 3 (tempfile_mkstemp)", 3 },
+		{ "named", "lib_named", "py_named", "syscalls, tempfile_named + tempfile_close = 3", 3 },
+		{ "anon", "lib_temporary_fd", "py_temporary", "syscalls, anonymous open+close = 2 (tempfile_temporary_fd)", 2 },
+		{ "dir", "lib_dir", "py_tempdir", "syscalls, empty TemporaryDirectory create+cleanup = 2 (tempfile_dir)", 2 },
+	};
+	for (size_t i = 0; i < sizeof sys / sizeof *sys; i++) {
+		double v = bench_result_get("count/%s/%s/syscalls", sys[i].row, sys[i].key);
+		snprintf(ctx, sizeof ctx, "(Python %.0f)",
+			bench_result_get("count/%s/%s/syscalls", sys[i].row, sys[i].python));
+		target(sys[i].what, v, 2, v <= sys[i].goal + 0.005, ctx);
+	}
+	static const struct {
+		const char *row, *key, *what;
+	} ratio[] = {
+		{ "named", "lib_mkstemp", "tempfile_mkstemp" },
+		{ "named", "lib_named", "tempfile_named" },
+		{ "anon", "lib_temporary_fd", "tempfile_temporary_fd" },
+		{ "anon", "lib_temporary", "tempfile_temporary" },
+		{ "dir", "lib_mkdtemp", "tempfile_mkdtemp" },
+		{ "dir", "lib_dir", "tempfile_dir" },
+	};
+	for (size_t i = 0; i < sizeof ratio / sizeof *ratio; i++) {
+		char what[160];
+		snprintf(what, sizeof what, "× floor ≤ 1.05: %s", ratio[i].what);
+		double v = bench_result_get("d0/%s/%s/x_floor", ratio[i].row, ratio[i].key);
+		target(what, v, 2, v <= 1.05, NULL);
+		double g = bench_result_get("d0/%s/%s/x_glibc", ratio[i].row, ratio[i].key);
+		if (g == g) {
+			snprintf(what, sizeof what, "× glibc ≤ 1.03: %s", ratio[i].what);
+			target(what, g, 2, g <= 1.03, NULL);
+		}
+	}
+	for (size_t d = 0; d < bench_cfg.ndirs && d < 2; d++) {
+		char what[160];
+		snprintf(what, sizeof what, "tree removal × floor ≤ 1.05 (%s)", bench_cfg.dirs[d]);
+		double v = bench_result_get("d%zu/tree/1/x_floor", d);
+		snprintf(ctx, sizeof ctx, "(Python %.2f)", bench_result_get("d%zu/tree/3/x_floor", d));
+		target(what, v, 2, v <= 1.05, ctx);
+		snprintf(what, sizeof what, "tree removal × rm -rf ≤ 1.00 (%s)", bench_cfg.dirs[d]);
+		v = bench_result_get("d%zu/tree/1/x_rm", d);
+		target(what, v, 2, v <= 1.00, NULL);
+	}
+	double g = bench_result_get("d0/gettempdir/1/median_us");
+	snprintf(ctx, sizeof ctx, "µs (floor %.1f µs, Python %.1f µs)",
+		bench_result_get("d0/gettempdir/0/median_us"), bench_result_get("d0/gettempdir/2/median_us"));
+	target("gettempdir first call < 20 µs", g, 1, g < 20, ctx);
+	double x = bench_result_get("d0/tmpf/3/x_mktemp");
+	target("tmpf per invocation × GNU mktemp ≤ 1.00 (inherited locale)", x, 2, x <= 1.00, NULL);
+	x = bench_result_get("d0/tmpf/3/x_mktemp_c");
+	target("tmpf per invocation × GNU mktemp ≤ 1.00 (LC_ALL=C)", x, 2, x <= 1.00, NULL);
+	double s1 = bench_result_get("d0/tmpf/3/syscalls"), s2 = bench_result_get("d0/tmpf/1/syscalls");
+	double s3 = bench_result_get("d0/tmpf/2/syscalls");
+	snprintf(ctx, sizeof ctx, "(GNU mktemp %.0f; with LC_ALL=C %.0f)", s2, s3);
+	target("tmpf syscalls ≤ GNU mktemp's", s1, 0, s1 <= s2 && s1 <= s3, ctx);
+	double lib = bench_result_get("d0/threads/lib_mkstemp/scale2t");
+	double floor_scale = bench_result_get("d0/threads/floor/scale2t");
+	snprintf(ctx, sizeof ctx, "(floor %.2f, glibc %.2f; 2.00 would be perfect)", floor_scale,
+		bench_result_get("d0/threads/glibc_mkstemp/scale2t"));
+	target("2-thread scaling ≥ the floor's (tempfile_mkstemp)", lib, 2,
+		lib >= floor_scale * 0.97, ctx);
+	printf("\n(2-thread scaling counts as met within 3 %% of the floor's: it is a ratio of two "
+	       "noisy times.)\n");
 	fflush(stdout);
 }
 
@@ -354,7 +449,7 @@ int main(int argc, char **argv)
 	}
 	if (any_micro) {
 		for (size_t i = 0; i < bench_cfg.ndirs; i++)
-			micro_in(bench_cfg.dirs[i], i == 0 ? counts : NULL, offsets);
+			micro_in(bench_cfg.dirs[i], i == 0 ? "d0" : "d1", i == 0 ? counts : NULL, offsets);
 		if (counts)
 			print_mix(counts, offsets);
 	}
@@ -366,6 +461,8 @@ int main(int argc, char **argv)
 		bench_threads_section();
 	if (section_wanted("tmpf"))
 		bench_tmpf_section();
+	if (!bench_cfg.only)
+		print_targets();
 	double load[3] = { 0, 0, 0 };
 	(void)getloadavg(load, 3);
 	printf("\n- load average at end %.2f %.2f %.2f\n", load[0], load[1], load[2]);

@@ -116,6 +116,9 @@ static void print_line(const struct bench_row *row, bool first, const struct ben
 		snprintf(cell[3], sizeof cell[3], "%s", "");
 	else
 		snprintf(cell[3], sizeof cell[3], "%.2f", to_glibc);
+	bench_result(med, "%s/%s/%s/median", bench_dir_tag, row->key, s->contender->key);
+	bench_result(to_floor, "%s/%s/%s/x_floor", bench_dir_tag, row->key, s->contender->key);
+	bench_result(to_glibc, "%s/%s/%s/x_glibc", bench_dir_tag, row->key, s->contender->key);
 	printf("| %s | %s | %s | %s | %s | %s |", title, s->contender->label, cell[0], cell[1],
 		cell[2], cell[3]);
 	if (with_counts) {

@@ -186,7 +186,7 @@ static void tree_counts(const char *dir, struct timed *t)
 	}
 }
 
-static void tree_in(const char *dir, bool with_counts)
+static void tree_in(const char *dir, const char *tag, bool with_counts)
 {
 	struct timed t[4];
 	memset(t, 0, sizeof t);
@@ -270,6 +270,10 @@ static void tree_in(const char *dir, bool with_counts)
 		fmt_stats(&t[k], 1e-6, 1, med, range, sizeof med);
 		fmt_ratio(f, sizeof f, ratio_median(&t[k], &t[TREE_FLOOR]));
 		fmt_ratio(rm, sizeof rm, t[TREE_RM].missing ? NAN : ratio_median(&t[k], &t[TREE_RM]));
+		bench_result(ratio_median(&t[k], &t[TREE_FLOOR]), "%s/tree/%d/x_floor", tag, k);
+		bench_result(t[TREE_RM].missing ? NAN : ratio_median(&t[k], &t[TREE_RM]),
+			"%s/tree/%d/x_rm", tag, k);
+		bench_result(bench_median(t[k].v, t[k].n), "%s/tree/%d/median", tag, k);
 		printf("| %s | %s | %s | %s | %s |", t[k].label, med, range, f, rm);
 		if (with_counts)
 			printf(" %s | %s |", bench_fmt_count(sys, sizeof sys, t[k].counts.syscalls),
@@ -292,7 +296,7 @@ static void tree_in(const char *dir, bool with_counts)
 void bench_tree_section(void)
 {
 	for (size_t i = 0; i < bench_cfg.ndirs; i++)
-		tree_in(bench_cfg.dirs[i], bench_cfg.counts && i == 0);
+		tree_in(bench_cfg.dirs[i], i == 0 ? "d0" : "d1", bench_cfg.counts && i == 0);
 }
 
 /* =================================================================================
@@ -343,7 +347,7 @@ static double gettempdir_once(int k, char **env)
 	return ns > 0 ? ns : NAN;
 }
 
-static void gettempdir_in(const char *dir, bool with_counts)
+static void gettempdir_in(const char *dir, const char *tag, bool with_counts)
 {
 	char *scratch = scratch_in(dir, "gettempdir");
 	char **env = bench_env_with("TMPDIR", scratch);
@@ -404,6 +408,8 @@ static void gettempdir_in(const char *dir, bool with_counts)
 		}
 		fmt_stats(&t[k], 1e-3, 1, med, range, sizeof med);
 		fmt_ratio(ratio, sizeof ratio, ratio_median(&t[k], &t[0]));
+		bench_result(bench_median(t[k].v, t[k].n) * 1e-3, "%s/gettempdir/%d/median_us", tag, k);
+		bench_result(t[k].counts.syscalls, "%s/gettempdir/%d/syscalls", tag, k);
 		printf("| %s | %s | %s | %s |", t[k].label, med, range, ratio);
 		if (with_counts)
 			printf(" %s | %s |", bench_fmt_count(sys, sizeof sys, t[k].counts.syscalls),
@@ -425,7 +431,7 @@ static void gettempdir_in(const char *dir, bool with_counts)
 void bench_gettempdir_section(void)
 {
 	for (size_t i = 0; i < bench_cfg.ndirs; i++)
-		gettempdir_in(bench_cfg.dirs[i], bench_cfg.counts && i == 0);
+		gettempdir_in(bench_cfg.dirs[i], i == 0 ? "d0" : "d1", bench_cfg.counts && i == 0);
 }
 
 /* =================================================================================
@@ -527,7 +533,7 @@ static double parallel_once(const struct bench_contender *k, struct bench_ctx ct
 	return ok ? (double)(end - start) / (double)(2 * n) : NAN;
 }
 
-static void threads_in(const char *dir)
+static void threads_in(const char *dir, const char *tag)
 {
 	const struct bench_row *row = bench_find_row("named");
 	char *scratch = scratch_in(dir, "parallel");
@@ -577,6 +583,10 @@ static void threads_in(const char *dir)
 		}
 		fmt_ratio(s2t, sizeof s2t, bad ? NAN : ratio_median(&t[c][ONE_THREAD], &t[c][TWO_THREADS]));
 		fmt_ratio(s2p, sizeof s2p, bad ? NAN : ratio_median(&t[c][ONE_THREAD], &t[c][TWO_PROCESSES]));
+		bench_result(bad ? NAN : ratio_median(&t[c][ONE_THREAD], &t[c][TWO_THREADS]),
+			"%s/threads/%s/scale2t", tag, k[c]->key);
+		bench_result(bad ? NAN : ratio_median(&t[c][ONE_THREAD], &t[c][TWO_PROCESSES]),
+			"%s/threads/%s/scale2p", tag, k[c]->key);
 		printf("| %s | %s | %s | %s | %s | %s |\n", k[c]->label, med[0], med[1], med[2], s2t, s2p);
 	}
 	fflush(stdout);
@@ -589,7 +599,7 @@ static void threads_in(const char *dir)
 void bench_threads_section(void)
 {
 	for (size_t i = 0; i < bench_cfg.ndirs; i++)
-		threads_in(bench_cfg.dirs[i]);
+		threads_in(bench_cfg.dirs[i], i == 0 ? "d0" : "d1");
 }
 
 /* =================================================================================
@@ -597,11 +607,11 @@ void bench_threads_section(void)
  * ================================================================================= */
 
 /* One invocation; ns, or NAN. A created name is removed after the clock stops. */
-static double invoke_once(const char *const argv[])
+static double invoke_once(const char *const argv[], char **env)
 {
 	int from;
 	uint64_t start = bench_now_ns();
-	pid_t pid = bench_spawn(argv, NULL, NULL, &from, false);
+	pid_t pid = bench_spawn(argv, env, NULL, &from, false);
 	if (pid < 0)
 		return NAN;
 	char buf[4096];
@@ -628,32 +638,47 @@ static double invoke_once(const char *const argv[])
 	return status == 0 ? (double)(end - start) : NAN;
 }
 
-static void tmpf_in(const char *dir, bool with_counts)
+enum { INVOKE_TRUE, INVOKE_MKTEMP, INVOKE_MKTEMP_C, INVOKE_TMPF, NINVOKE };
+
+static void tmpf_in(const char *dir, const char *tag, bool with_counts)
 {
 	char *scratch = scratch_in(dir, "tmpf");
 	const char *true_argv[] = { "/bin/true", NULL };
 	const char *mktemp_argv[] = { bench_cfg.mktemp ? bench_cfg.mktemp : "mktemp", "-p", scratch,
 		NULL };
 	const char *tmpf_argv[] = { bench_cfg.tmpf ? bench_cfg.tmpf : "tmpf", "-p", scratch, NULL };
-	const char *const *argv[3] = { true_argv, mktemp_argv, tmpf_argv };
-	struct timed t[3] = { { .label = "exec of /bin/true" },
-		{ .label = "GNU mktemp -p DIR" }, { .label = "tmpf -p DIR" } };
+	const char *const *argv[NINVOKE] = { true_argv, mktemp_argv, mktemp_argv, tmpf_argv };
+	/* GNU mktemp calls setlocale(LC_ALL, ""): under a UTF-8 locale it reads
+	 * the locale files on every start; under LC_ALL=C it reads none. Both
+	 * are shown, so that tmpf is compared with the cheaper one too. */
+	const char *lang = getenv("LC_ALL") ? getenv("LC_ALL") : getenv("LANG");
+	char **c_env = bench_env_with("LC_ALL", "C");
+	char **envs[NINVOKE] = { NULL, NULL, c_env, NULL };
+	char mktemp_label[128];
+	snprintf(mktemp_label, sizeof mktemp_label, "GNU mktemp -p DIR (%s%s)",
+		lang ? "locale " : "no locale set", lang ? lang : "");
+	struct timed t[NINVOKE] = { { .label = "exec of /bin/true" }, { .label = mktemp_label },
+		{ .label = "GNU mktemp -p DIR (LC_ALL=C)" }, { .label = "tmpf -p DIR" } };
+	for (int k = 0; k < NINVOKE; k++) {
+		t[k].counts.syscalls = t[k].counts.instructions = NAN;
+		t[k].counts.mix[0] = '\0';
+	}
 	if (!bench_cfg.mktemp)
-		t[1].missing = "skipped: mktemp not found";
+		t[INVOKE_MKTEMP].missing = t[INVOKE_MKTEMP_C].missing = "skipped: mktemp not found";
 	if (!bench_cfg.tmpf)
-		t[2].missing = "not available: tmpf is not built yet (cli/tmpf.c)";
-	for (int k = 1; k < 3; k++)
-		if (!t[k].missing && isnan(invoke_once(argv[k])))
+		t[INVOKE_TMPF].missing = "not available: tmpf is not built yet (cli/tmpf.c)";
+	for (int k = 1; k < NINVOKE; k++)
+		if (!t[k].missing && isnan(invoke_once(argv[k], envs[k])))
 			t[k].missing = "failed: did not run cleanly";
 	size_t n = bench_cfg.spawn_block;
 	for (unsigned r = 0; r < bench_cfg.spawn_reps; r++) {
-		for (int j = 0; j < 3; j++) {
-			int k = ((int)r + j) % 3;
+		for (int j = 0; j < NINVOKE; j++) {
+			int k = ((int)r + j) % NINVOKE;
 			if (t[k].missing)
 				continue;
 			double sum = 0;
 			for (size_t i = 0; i < n && !isnan(sum); i++)
-				sum += invoke_once(argv[k]);
+				sum += invoke_once(argv[k], envs[k]);
 			t[k].v[r] = sum / (double)n;
 			t[k].n = r + 1;
 			if (isnan(sum))
@@ -661,32 +686,41 @@ static void tmpf_in(const char *dir, bool with_counts)
 		}
 	}
 	if (with_counts) {
-		for (int k = 0; k < 3; k++) {
+		for (int k = 0; k < NINVOKE; k++) {
 			if (t[k].missing)
 				continue;
 			bench_note("counting %s", t[k].label);
-			bench_count_command(argv[k], NULL, &t[k].counts);
+			bench_count_command(argv[k], envs[k], &t[k].counts);
 		}
 	}
 	printf("\n#### tmpf per invocation, %s (%s)\n\n", dir, bench_fs_description(dir));
 	printf("Each invocation: spawn, read its output, wait (the created file is removed after "
-	       "the clock stops). %zu invocations per block.\n\n", n);
-	printf("| command | µs/invocation median | min–max | × mktemp | minus /bin/true µs |%s\n",
-		with_counts ? " syscalls | instructions |" : "");
-	printf("|---|---:|---:|---:|---:|%s\n", with_counts ? "---:|---:|" : "");
-	for (int k = 0; k < 3; k++) {
-		char med[64], range[64], ratio[32], own[32], sys[32], ins[32];
+	       "the clock stops). %zu invocations per block, %u blocks per command in rotating "
+	       "order. Syscalls and instructions: one whole invocation (strace -f -c; callgrind, "
+	       "user space incl. the dynamic loader).\n\n", n, bench_cfg.spawn_reps);
+	printf("| command | µs/invocation median | min–max | × mktemp | × mktemp (LC_ALL=C) | "
+	       "minus /bin/true µs |%s\n", with_counts ? " syscalls | instructions |" : "");
+	printf("|---|---:|---:|---:|---:|---:|%s\n", with_counts ? "---:|---:|" : "");
+	for (int k = 0; k < NINVOKE; k++) {
+		char med[64], range[64], ratio[32], ratio_c[32], own[32], sys[32], ins[32];
 		if (t[k].missing) {
-			printf("| %s | %s | | | |%s\n", t[k].label, t[k].missing, with_counts ? " | |" : "");
+			printf("| %s | %s | | | | |%s\n", t[k].label, t[k].missing,
+				with_counts ? " | |" : "");
 			continue;
 		}
 		fmt_stats(&t[k], 1e-3, 0, med, range, sizeof med);
-		fmt_ratio(ratio, sizeof ratio, t[1].missing ? NAN : ratio_median(&t[k], &t[1]));
+		double x = t[INVOKE_MKTEMP].missing ? NAN : ratio_median(&t[k], &t[INVOKE_MKTEMP]);
+		double xc = t[INVOKE_MKTEMP_C].missing ? NAN : ratio_median(&t[k], &t[INVOKE_MKTEMP_C]);
+		fmt_ratio(ratio, sizeof ratio, x);
+		fmt_ratio(ratio_c, sizeof ratio_c, xc);
 		double d[BENCH_MAX_REPS];
 		for (unsigned r = 0; r < t[k].n; r++)
-			d[r] = t[k].v[r] - t[0].v[r];
+			d[r] = t[k].v[r] - t[INVOKE_TRUE].v[r];
 		snprintf(own, sizeof own, "%.0f", bench_median(d, t[k].n) * 1e-3);
-		printf("| %s | %s | %s | %s | %s |", t[k].label, med, range, ratio, own);
+		bench_result(x, "%s/tmpf/%d/x_mktemp", tag, k);
+		bench_result(xc, "%s/tmpf/%d/x_mktemp_c", tag, k);
+		bench_result(t[k].counts.syscalls, "%s/tmpf/%d/syscalls", tag, k);
+		printf("| %s | %s | %s | %s | %s | %s |", t[k].label, med, range, ratio, ratio_c, own);
 		if (with_counts)
 			printf(" %s | %s |", bench_fmt_count(sys, sizeof sys, t[k].counts.syscalls),
 				bench_fmt_count(ins, sizeof ins, t[k].counts.instructions));
@@ -694,11 +728,12 @@ static void tmpf_in(const char *dir, bool with_counts)
 	}
 	if (with_counts) {
 		printf("\n");
-		for (int k = 0; k < 3; k++)
+		for (int k = 0; k < NINVOKE; k++)
 			if (!t[k].missing && t[k].counts.mix[0])
 				printf("- syscalls of %s: %s\n", t[k].label, t[k].counts.mix);
 	}
 	fflush(stdout);
+	free(c_env);
 	bench_remove_tree(scratch);
 	free(scratch);
 }
@@ -706,5 +741,5 @@ static void tmpf_in(const char *dir, bool with_counts)
 void bench_tmpf_section(void)
 {
 	for (size_t i = 0; i < bench_cfg.ndirs; i++)
-		tmpf_in(bench_cfg.dirs[i], bench_cfg.counts && i == 0);
+		tmpf_in(bench_cfg.dirs[i], i == 0 ? "d0" : "d1", bench_cfg.counts && i == 0);
 }
