@@ -24,8 +24,11 @@ command -v valgrind >/dev/null 2>&1 || missing="$missing valgrind"
 if [ -n "$missing" ]; then
 	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 		echo "# installing:$missing" >&2
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null 2>&1 ||
-			echo "# could not install$missing: those rows and counts are skipped" >&2
+		# A fresh machine may have no package lists yet: update once, then retry.
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null 2>&1 || {
+			apt-get update -qq >/dev/null 2>&1
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null 2>&1
+		} || echo "# could not install$missing: those rows and counts are skipped" >&2
 	else
 		echo "# missing:$missing (not root or no apt-get): those rows and counts are skipped" >&2
 	fi
