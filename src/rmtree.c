@@ -61,6 +61,7 @@
 static tf_test_rmtree_hook_fn *test_hook;
 static void *test_hook_arg;
 static bool test_no_fchmodat2;
+static bool test_lose_position;
 
 void tf_test_rmtree_hook(tf_test_rmtree_hook_fn *hook, void *arg)
 {
@@ -71,6 +72,11 @@ void tf_test_rmtree_hook(tf_test_rmtree_hook_fn *hook, void *arg)
 void tf_test_rmtree_no_fchmodat2(bool on)
 {
 	test_no_fchmodat2 = on;
+}
+
+void tf_test_rmtree_lose_position(bool on)
+{
+	test_lose_position = on;
 }
 
 #  define TEST_HOOK(event, fd, name)                                   \
@@ -465,6 +471,10 @@ static int ascend(struct walk *w)
 			fail(w, parent, errno);
 			parent->eof = true;
 		}
+#ifdef TEMPFILE_TEST_SEAMS
+		if (test_lose_position)
+			parent->eof = true;
+#endif
 		w->open_from = depth;
 	}
 	bool child_failed = child->failed;
