@@ -127,21 +127,23 @@ TF_HIDDEN int tf_create(struct tf_target *t, enum tf_create_kind kind, int open_
 
 /* ---- rmtree.c: safe recursive removal -------------------------------------- */
 
-/* Remove everything inside the directory open at dirfd (dirfd stays open
- * and keeps its position undefined). Never follows a symbolic link, never
- * leaves the tree, does not cross into another device, makes read-only
- * directories writable, ignores entries that vanish, any depth with a
- * bounded number of descriptors and no recursion.
+/* Remove everything inside the directory open at dirfd (any descriptor,
+ * O_PATH too; it stays open, its position undefined). Never follows a
+ * symbolic link, never leaves the tree, does not cross into another device,
+ * makes read-only directories writable, ignores entries that vanish, any
+ * depth with at most 16 directory descriptors and no recursion.
  * ASYNC-SIGNAL-SAFE: no malloc, no stdio, no locks; errno is preserved.
- * Returns 0 or the first errno value met (positive); with
- * TEMPFILE_IGNORE_CLEANUP_ERRORS it goes on past errors either way. */
+ * Uses ~70 KiB of stack, and mmap only beyond 16 levels. It always goes
+ * on past errors; returns the first errno value met (positive), or 0, and
+ * always 0 with TEMPFILE_IGNORE_CLEANUP_ERRORS. */
 TF_HIDDEN int tf_rmtree_contents(int dirfd, unsigned flags);
 
-/* Remove the tree at path (a directory, not followed if a link). Tries one
- * rmdir first, so an empty directory costs one syscall.
- * ASYNC-SIGNAL-SAFE; returns 0 or an errno value (positive); errno is
- * preserved. If expect is not NULL, the directory is removed only while its
- * st_dev/st_ino match expect's (else ESTALE). */
+/* Remove the tree at path (a directory; a symbolic link is ENOTDIR). Tries
+ * one rmdir first, so an empty directory costs one syscall. Returns as
+ * tf_rmtree_contents; ENOENT if path does not exist. If expect is not
+ * NULL, no rmdir shortcut: the directory is opened first and emptied and
+ * removed only while its st_dev/st_ino match expect's (else ESTALE).
+ * ASYNC-SIGNAL-SAFE, errno preserved. */
 TF_HIDDEN int tf_rmtree_path(const char *path, unsigned flags, const struct stat *expect);
 
 #ifdef TEMPFILE_TEST_SEAMS
