@@ -41,6 +41,8 @@
 #define TF_RM_BUFSIZE 4096
 /* Tries at one entry that keeps changing kind under us. */
 #define TF_RM_ATTEMPTS 4
+/* Walks started again from the top after part of the tree moved away. */
+#define TF_RM_RESTARTS 8
 /* Levels recorded per mapping step (a record is ~290 bytes). */
 #define TF_RM_SAVED_STEP 256
 
@@ -498,11 +500,18 @@ static void rewind_level(struct walk *w, struct level *l)
 {
 	l->resumed = false;
 	l->pos = l->len = 0;
-	if (lseek(l->fd, 0, SEEK_SET) < 0) {
+	l->eof = lseek(l->fd, 0, SEEK_SET) < 0;
+	if (l->eof)
 		fail(w, l, errno);
-		return;
-	}
-	l->eof = false;
+}
+
+/* Close every open level but the top; the top becomes current. */
+static void close_open_levels(struct walk *w)
+{
+	for (; w->depth > 0 && w->depth >= w->open_from; w->depth--)
+		close(slot(w, w->depth)->fd);
+	w->depth = 0;
+	w->open_from = 1;
 }
 
 /* Empty the directory open (for reading) at top_fd, which stays open. */
@@ -515,6 +524,7 @@ static int walk_tree(int top_fd, const struct stat *top, bool chmodded)
 	w.open_from = 1;
 	w.saved = NULL;
 	w.saved_cap = 0;
+	unsigned restarts = 0;
 	init_level(&w.level[0], top_fd, top, chmodded);
 	TEST_HOOK(TF_RMTREE_WALK_START, top_fd, "");
 	for (;;) {
@@ -531,11 +541,19 @@ static int walk_tree(int top_fd, const struct stat *top, bool chmodded)
 			rewind_level(&w, l);
 			continue;
 		}
-		if (w.depth == 0 || ascend(&w) != 0)
+		if (w.depth == 0)
 			break;
+		if (ascend(&w) != 0) {
+			/* The part we were in was moved out of the tree: it is
+			 * no longer ours. Start again from the top for the rest. */
+			close_open_levels(&w);
+			if (++restarts > TF_RM_RESTARTS)
+				break;
+			w.level[0].pending = NULL;
+			rewind_level(&w, &w.level[0]);
+		}
 	}
-	for (; w.depth > 0 && w.depth >= w.open_from; w.depth--)
-		close(slot(&w, w.depth)->fd);
+	close_open_levels(&w);
 	if (w.saved)
 		munmap(w.saved, w.saved_cap * sizeof *w.saved);
 	return w.error;
