@@ -414,7 +414,7 @@ static int descend(struct walk *w, struct level *l, const struct entry *e,
 static void handle_entry(struct walk *w, struct level *l, const struct entry *e)
 {
 	unsigned char type = e->type;
-	int err = 0;
+	int err = EAGAIN; /* what stays if it never holds still */
 	for (int attempt = 0; attempt < TF_RM_ATTEMPTS; attempt++) {
 		if (type != DT_DIR && type != DT_UNKNOWN) {
 			/* Never opened: FIFOs, devices, unreadable files are just unlinked. */
@@ -431,6 +431,7 @@ static void handle_entry(struct walk *w, struct level *l, const struct entry *e)
 			break;
 		if (!S_ISDIR(st.st_mode)) {
 			type = DT_REG;
+			err = EAGAIN;
 			continue;
 		}
 		if (st.st_dev != w->top_dev) {
