@@ -118,7 +118,7 @@ struct saved_level {
 	dev_t dev;
 	ino_t ino;
 	mode_t mode;
-	bool chmodded, failed, resumed;
+	bool chmodded, failed;
 	int64_t resume_off;
 	char name[NAME_MAX + 1]; /* the child being emptied */
 };
@@ -375,7 +375,6 @@ static int evict_shallowest(struct walk *w)
 	s->mode = l->mode;
 	s->chmodded = l->chmodded;
 	s->failed = l->failed;
-	s->resumed = l->resumed;
 	s->resume_off = l->pending_off;
 	memcpy(s->name, l->pending, name_len + 1);
 	close(l->fd);

@@ -617,7 +617,9 @@ Test(rmtree, keeps_a_bounded_number_of_descriptors_open)
 	tf_test_rmtree_hook(watch_fds, &w);
 	cr_assert_eq(tempfile_rmtree(top, 0), 0, "%s", strerror(errno));
 	cr_assert_not(exists(top));
-	cr_assert_leq(w.max - before, 20, "%d descriptors open at once", w.max - before);
+	cr_log_info("%d descriptors open at once", w.max - before);
+	/* 16 directories (the window) and the parent of the top. */
+	cr_assert_leq(w.max - before, 17, "%d descriptors open at once", w.max - before);
 	cr_assert_eq(tft_count_fds(), before, "no descriptor leaked");
 	free(top);
 }
