@@ -145,6 +145,20 @@ TF_HIDDEN int tf_rmtree_contents(int dirfd, unsigned flags);
  * st_dev/st_ino match expect's (else ESTALE). */
 TF_HIDDEN int tf_rmtree_path(const char *path, unsigned flags, const struct stat *expect);
 
+#ifdef TEMPFILE_TEST_SEAMS
+/* Tests only: where the removal calls the hook. */
+enum tf_rmtree_event {
+	TF_RMTREE_WALK_START, /* a walk begins (no rmdir fast path); dirfd: the top, name "" */
+	TF_RMTREE_BEFORE_OPEN /* name in dirfd was fstatat'ed as a directory, not opened yet */
+};
+typedef void tf_test_rmtree_hook_fn(enum tf_rmtree_event event, int dirfd, const char *name,
+	void *arg);
+/* Tests only: call hook at each event (NULL: none). Not thread-safe. */
+void tf_test_rmtree_hook(tf_test_rmtree_hook_fn *hook, void *arg);
+/* Tests only: behave as if the kernel had no fchmodat2 (use /proc/self/fd). */
+void tf_test_rmtree_no_fchmodat2(bool on);
+#endif
+
 /* ---- file.c: fopen(3) modes ---------------------------------------------------- */
 
 /* Check an fopen(3) mode string ("r", "w", "a", optionally "+", any of
