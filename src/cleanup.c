@@ -33,6 +33,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -85,6 +86,9 @@ static struct chunk first_chunk;
 
 /* Creations between tf_creation_begin and tf_creation_end, in any thread. */
 static atomic_int creations_in_flight;
+/* Fatal-signal handlers running: no new creation starts meanwhile, so that
+ * the handler's wait for creations in flight ends. */
+static atomic_int handlers_running;
 
 /* The fatal signals of issue 4: those whose default action ends the process
  * and that a user or the system sends to stop a program. Not SIGKILL/SIGSTOP
@@ -222,7 +226,7 @@ static bool any_cleaning(unsigned owner)
 static void wait_for_other_threads(unsigned owner)
 {
 	for (int round = 0; round < 1000; round++) {
-		if (atomic_load_explicit(&creations_in_flight, memory_order_acquire) == 0 &&
+		if (atomic_load(&creations_in_flight) == 0 &&
 			!any_cleaning(owner))
 			return;
 		poll(NULL, 0, 1);
@@ -274,15 +278,17 @@ static void on_fatal_signal(int sig)
 {
 	int saved_errno = errno;
 	unsigned owner = (unsigned)getpid();
-	clean_pass(owner);
+	atomic_fetch_add(&handlers_running, 1);
 	wait_for_other_threads(owner);
 	clean_pass(owner);
+	wait_for_other_threads(owner);
 
 	size_t i = signal_index(sig);
 	struct sigaction current;
 	/* Called by another handler that chained to us (it replaced ours and
 	 * kept it as its "previous" one): that handler decides what follows. */
 	if (i == FATAL_COUNT || sigaction(sig, NULL, &current) != 0 || !is_ours(&current)) {
+		atomic_fetch_sub(&handlers_running, 1);
 		errno = saved_errno;
 		return;
 	}
@@ -298,6 +304,8 @@ static void on_fatal_signal(int sig)
 	if (sigaction(sig, NULL, &current) == 0 &&
 		current.sa_handler == previous_action[i].sa_handler)
 		sigaction(sig, &our_action[i], NULL);
+	/* Creations held back in other threads may go on. */
+	atomic_fetch_sub(&handlers_running, 1);
 	errno = saved_errno;
 }
 
@@ -326,6 +334,7 @@ static void install_signal_handler(size_t i)
 static void reset_in_child(void)
 {
 	atomic_store(&creations_in_flight, 0);
+	atomic_store(&handlers_running, 0);
 }
 
 static void install(void)
@@ -360,13 +369,26 @@ void tf_creation_begin(struct tf_creation_guard *g)
 	sigset_t fatal;
 	fatal_signal_set(&fatal);
 	pthread_sigmask(SIG_BLOCK, &fatal, &g->saved_mask);
-	atomic_fetch_add_explicit(&creations_in_flight, 1, memory_order_acq_rel);
+	/* Sequentially consistent with the handler's increment of
+	 * handlers_running and its reads of creations_in_flight: either it
+	 * waits for this creation, or this creation sees it and waits. */
+	atomic_fetch_add(&creations_in_flight, 1);
+	while (atomic_load(&handlers_running) > 0) {
+		/* The process is most likely dying; step back, with the
+		 * signals open, until the handler is done. */
+		atomic_fetch_sub(&creations_in_flight, 1);
+		pthread_sigmask(SIG_SETMASK, &g->saved_mask, NULL);
+		while (atomic_load(&handlers_running) > 0)
+			sched_yield();
+		pthread_sigmask(SIG_BLOCK, &fatal, NULL);
+		atomic_fetch_add(&creations_in_flight, 1);
+	}
 }
 
 void tf_creation_end(struct tf_creation_guard *g)
 {
 	int saved_errno = errno;
-	atomic_fetch_sub_explicit(&creations_in_flight, 1, memory_order_acq_rel);
+	atomic_fetch_sub(&creations_in_flight, 1);
 	pthread_sigmask(SIG_SETMASK, &g->saved_mask, NULL);
 	errno = saved_errno;
 }
