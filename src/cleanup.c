@@ -25,9 +25,15 @@
  *   ACTIVE    registered; a cleaner of the owning process may take it.
  *   HELD      ACTIVE, and a tempfile_forget() is reading its path; a cleaner
  *             may still take it, but the path must not be freed meanwhile.
- *   CLEANING  a cleaner is removing the object.
+ *   CLEANING  a cleaner is removing the object (it remembers whether the
+ *             slot was HELD, and gives it back as HELD_CLEANED if so).
  *   CLEANED   removed from disk; the path stays allocated until the owner
  *             calls tf_unregister()/tempfile_forget() (cleaners cannot free).
+ *   HELD_CLEANED  CLEANED, and a tempfile_forget() is reading its path; only
+ *             that reader may change it.
+ * HELD, CLEANING and HELD_CLEANED are short; tf_unregister and
+ * tempfile_forget wait them out rather than skip the slot, so an entry is
+ * never missed because someone else was looking at it.
  */
 #include "internal.h"
 
@@ -56,7 +62,8 @@ enum slot_state {
 	SLOT_ACTIVE = 2,
 	SLOT_HELD = 3,
 	SLOT_CLEANING = 4,
-	SLOT_CLEANED = 5
+	SLOT_CLEANED = 5,
+	SLOT_HELD_CLEANED = 6
 };
 #define STATE_BITS 3u
 #define STATE_MASK ((1u << STATE_BITS) - 1u)
@@ -176,8 +183,8 @@ static int remove_directory(const struct tf_registration *s)
 }
 
 /* Take every ACTIVE or HELD slot of owner, remove its object, and mark it
- * CLEANED (or put it back as it was if the removal failed, so a later pass
- * may try again). Returns the first error, 0 if none. */
+ * CLEANED or HELD_CLEANED (or put it back as it was if the removal failed,
+ * so a later pass may try again). Returns the first error, 0 if none. */
 static int clean_pass(unsigned owner)
 {
 	int first_error = 0;
@@ -194,8 +201,10 @@ static int clean_pass(unsigned owner)
 					continue; /* word reloaded: look again */
 				int err = s->kind == TF_REGISTERED_DIR ? remove_directory(s)
 								       : remove_file(s);
+				enum slot_state done =
+					state == SLOT_HELD ? SLOT_HELD_CLEANED : SLOT_CLEANED;
 				atomic_store_explicit(&s->word,
-					err == 0 ? with_state(word, SLOT_CLEANED) : word,
+					err == 0 ? with_state(word, done) : word,
 					memory_order_release);
 				if (err != 0 && first_error == 0)
 					first_error = err;
@@ -486,14 +495,19 @@ struct tf_registration *tf_register(const char *path, enum tf_registered_kind ki
 	return s;
 }
 
-/* Wait while another thread holds s (HELD by a forget, CLEANING by a
- * cleaner); both are short and never wait for us. */
+static bool busy(unsigned state)
+{
+	return state == SLOT_HELD || state == SLOT_CLEANING || state == SLOT_HELD_CLEANED;
+}
+
+/* Wait while another thread holds s (HELD or HELD_CLEANED by a forget,
+ * CLEANING by a cleaner); all are short and never wait for us. */
 static unsigned wait_while_busy(struct tf_registration *s)
 {
 	for (;;) {
 		unsigned word = atomic_load_explicit(&s->word, memory_order_acquire);
 		unsigned state = state_of(word);
-		if (state != SLOT_HELD && state != SLOT_CLEANING)
+		if (!busy(state))
 			return word;
 		sched_yield();
 	}
@@ -512,7 +526,7 @@ void tf_unregister(struct tf_registration *r)
 			release_slot(r);
 			return;
 		}
-		if (state_of(word) == SLOT_HELD || state_of(word) == SLOT_CLEANING)
+		if (busy(state_of(word)))
 			word = wait_while_busy(r);
 	}
 }
@@ -532,32 +546,30 @@ int tempfile_cleanup_now(void)
 	return 0;
 }
 
-/* s is HELD by us (a cleaner may have taken it meanwhile): let go of it,
- * and with take also out of the registry. */
+/* s is HELD by us (a cleaner may have taken it meanwhile and made it
+ * HELD_CLEANED, which only we may change): let go of it, and with take also
+ * out of the registry. */
 static void unpin(struct tf_registration *s, unsigned held, bool take)
 {
 	unsigned word = held;
 	for (;;) {
 		unsigned state = state_of(word);
 		if (state == SLOT_HELD) {
-			unsigned next = with_state(word, take ? SLOT_CLAIMED : SLOT_ACTIVE);
-			if (change(s, &word, next)) {
-				if (take)
-					release_slot(s);
-				return;
-			}
+			if (change(s, &word, with_state(word, take ? SLOT_CLAIMED : SLOT_ACTIVE)))
+				break;
 		} else if (state == SLOT_CLEANING) {
 			sched_yield();
 			word = atomic_load_explicit(&s->word, memory_order_acquire);
-		} else if (state == SLOT_CLEANED && take) {
-			if (change(s, &word, with_state(word, SLOT_CLAIMED))) {
-				release_slot(s);
-				return;
-			}
 		} else {
-			return; /* CLEANED and not ours to take */
+			/* HELD_CLEANED: ours alone. */
+			atomic_store_explicit(&s->word,
+				with_state(word, take ? SLOT_CLAIMED : SLOT_CLEANED),
+				memory_order_release);
+			break;
 		}
 	}
+	if (take)
+		release_slot(s);
 }
 
 /* If s is registered under path, take it out; true if it was. */
@@ -568,23 +580,17 @@ static bool forget_slot(struct tf_registration *s, const char *path)
 		unsigned state = state_of(word);
 		if (state == SLOT_FREE || state == SLOT_CLAIMED)
 			return false;
-		if (state == SLOT_HELD || state == SLOT_CLEANING) {
+		if (busy(state)) {
 			word = wait_while_busy(s);
 			continue;
 		}
-		/* ACTIVE: hold it, so cleaners may still take it but nobody
-		 * frees the path we read. CLEANED: cleaners no longer look. */
-		unsigned pinned = with_state(word, state == SLOT_ACTIVE ? SLOT_HELD : SLOT_CLAIMED);
+		/* ACTIVE or CLEANED: hold it, so that nobody frees the path we
+		 * read; a cleaner may still take an ACTIVE one meanwhile. */
+		unsigned pinned = with_state(word, state == SLOT_ACTIVE ? SLOT_HELD : SLOT_HELD_CLEANED);
 		if (!change(s, &word, pinned))
 			continue;
 		bool match = strcmp(s->path, path) == 0;
-		if (state == SLOT_ACTIVE) {
-			unpin(s, pinned, match);
-		} else if (match) {
-			release_slot(s);
-		} else {
-			atomic_store_explicit(&s->word, word, memory_order_release);
-		}
+		unpin(s, pinned, match);
 		return match;
 	}
 }
