@@ -145,6 +145,25 @@ static int register_at_exit(struct tf_target *t, enum tf_create_kind kind, int f
 	return t->registration ? 0 : -1;
 }
 
+/* One try and, with TEMPFILE_AT_EXIT, its registration, with the fatal
+ * signals held off in between so that none can leave the new object on
+ * disk unregistered. */
+static int try_and_register(struct tf_target *t, enum tf_create_kind kind, int open_flags)
+{
+	bool at_exit = (t->flags & TEMPFILE_AT_EXIT) && kind != TF_CREATE_NONE;
+	struct tf_creation_guard guard;
+	if (at_exit)
+		tf_creation_begin(&guard);
+	int result = try_once(t, kind, open_flags);
+	if (result >= 0 && at_exit && register_at_exit(t, kind, result) != 0) {
+		undo_create(t, kind, result);
+		result = -1;
+	}
+	if (at_exit)
+		tf_creation_end(&guard);
+	return result;
+}
+
 int tf_create(struct tf_target *t, enum tf_create_kind kind, int open_flags)
 {
 	t->registration = NULL;
@@ -152,16 +171,9 @@ int tf_create(struct tf_target *t, enum tf_create_kind kind, int open_flags)
 		if (tf_random_chars(t->path + t->random_at, t->random_len, t->alphabet,
 			    t->alphabet_len) != 0)
 			return -1;
-		int result = try_once(t, kind, open_flags);
+		int result = try_and_register(t, kind, open_flags);
 		if (result < 0 && errno == EEXIST)
 			continue;
-		if (result < 0)
-			return -1;
-		if ((t->flags & TEMPFILE_AT_EXIT) && kind != TF_CREATE_NONE &&
-			register_at_exit(t, kind, result) != 0) {
-			undo_create(t, kind, result);
-			return -1;
-		}
 		return result;
 	}
 	errno = EEXIST;

@@ -14,6 +14,7 @@
 
 #include "tempfile.h"
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/stat.h>
@@ -187,5 +188,23 @@ TF_HIDDEN struct tf_registration *tf_register(const char *path, enum tf_register
 /* Take a registration out (the object was closed, removed or persisted).
  * Never touches the disk. NULL is ignored. */
 TF_HIDDEN void tf_unregister(struct tf_registration *r);
+
+/* Bracket the creation of an object that will be registered (create, then
+ * tf_register): blocks the fatal signals in this thread and counts the
+ * creation as in flight, so that a fatal signal delivered to any thread in
+ * between waits for the registration and still removes the object.
+ * Cannot fail; tf_creation_end preserves errno. */
+struct tf_creation_guard {
+	sigset_t saved_mask;
+};
+TF_HIDDEN void tf_creation_begin(struct tf_creation_guard *g);
+TF_HIDDEN void tf_creation_end(struct tf_creation_guard *g);
+
+#ifdef TEMPFILE_TEST_SEAMS
+/* Tests only: chunks of slots the registry has (never shrinks), and slots
+ * in use (registered, or cleaned but not yet unregistered/forgotten). */
+size_t tf_test_registry_chunks(void);
+size_t tf_test_registry_entries(void);
+#endif
 
 #endif /* TEMPFILE_INTERNAL_H */
