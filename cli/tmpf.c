@@ -765,9 +765,10 @@ static int where_help(void)
 	      "                    SOURCE  PATH  VERDICT\n"
 	      "                  SOURCE is TMPDIR, TEMP, TMP, default or cwd; PATH is '-'\n"
 	      "                  for an unset or empty variable; VERDICT is chosen,\n"
-	      "                  usable, unset, empty, or why it was rejected (missing,\n"
-	      "                  not a directory, not writable, ...) with the system's\n"
-	      "                  error message in parentheses\n"
+	      "                  usable, unset, empty, or why it was rejected: missing,\n"
+	      "                  not a directory, not writable, read-only file system,\n"
+	      "                  full, name too long, symbolic link loop, or unusable\n"
+	      "                  (with the system's error message)\n"
 	      "      --help      display this help and exit\n"
 	      "\n"
 	      "Unlike mktemp -t and --tmpdir, which take $TMPDIR or /tmp without looking,\n"
@@ -802,12 +803,13 @@ static int explain_candidate(const struct tempfile_candidate *c, void *arg)
 	if (!c->path && variable) {
 		printf("%s\t-\t%s\n", c->source, getenv(c->source) ? "empty" : "unset");
 	} else if (!c->path) {
-		printf("%s\t-\t%s (%s)\n", c->source, rejection(c->error), strerror(c->error));
+		printf("%s\t-\tunusable (%s)\n", c->source, strerror(c->error));
 	} else if (c->error == 0) {
 		printf("%s\t%s\t%s\n", c->source, c->path, c->chosen ? "chosen" : "usable");
+	} else if (strcmp(rejection(c->error), "unusable") == 0) {
+		printf("%s\t%s\tunusable (%s)\n", c->source, c->path, strerror(c->error));
 	} else {
-		printf("%s\t%s\t%s (%s)\n", c->source, c->path, rejection(c->error),
-			strerror(c->error));
+		printf("%s\t%s\t%s\n", c->source, c->path, rejection(c->error));
 	}
 	return 0;
 }
