@@ -69,8 +69,15 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+#if defined(__GNUC__) || defined(__clang__)
+#  define TMPF_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#  define TMPF_PRINTF(f, a)
+#endif
+
 /* GNU error(3): "program: message[: strerror(errnum)]\n". Composed in
  * memory first so that concurrent writers never interleave mid-line. */
+static void complain(int errnum, const char *format, ...) TMPF_PRINTF(2, 3);
 static void complain(int errnum, const char *format, ...)
 {
 	char *text = NULL;
