@@ -156,6 +156,10 @@ typedef void tf_test_rmtree_hook_fn(enum tf_rmtree_event event, int dirfd, const
 void tf_test_rmtree_hook(tf_test_rmtree_hook_fn *hook, void *arg);
 /* Tests only: behave as if the kernel had no fchmodat2 (use /proc/self/fd). */
 void tf_test_rmtree_no_fchmodat2(bool on);
+/* Tests only: a directory reopened through ".." reads as if its position
+ * had skipped every remaining entry (as on file systems whose positions do
+ * not survive a reopen), so that only the second pass can empty it. */
+void tf_test_rmtree_lose_position(bool on);
 #endif
 
 /* ---- file.c: fopen(3) modes ---------------------------------------------------- */

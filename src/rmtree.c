@@ -61,6 +61,7 @@
 static tf_test_rmtree_hook_fn *test_hook;
 static void *test_hook_arg;
 static bool test_no_fchmodat2;
+static bool test_lose_position;
 
 void tf_test_rmtree_hook(tf_test_rmtree_hook_fn *hook, void *arg)
 {
@@ -71,6 +72,11 @@ void tf_test_rmtree_hook(tf_test_rmtree_hook_fn *hook, void *arg)
 void tf_test_rmtree_no_fchmodat2(bool on)
 {
 	test_no_fchmodat2 = on;
+}
+
+void tf_test_rmtree_lose_position(bool on)
+{
+	test_lose_position = on;
 }
 
 #  define TEST_HOOK(event, fd, name)                                   \
@@ -465,6 +471,10 @@ static int ascend(struct walk *w)
 			fail(w, parent, errno);
 			parent->eof = true;
 		}
+#ifdef TEMPFILE_TEST_SEAMS
+		if (test_lose_position)
+			parent->eof = true;
+#endif
 		w->open_from = depth;
 	}
 	bool child_failed = child->failed;
@@ -529,6 +539,19 @@ static int walk_tree(int top_fd, const struct stat *top, bool chmodded)
 	return w.error;
 }
 
+/* u+rwx on the directory open at fd, even O_PATH (resolving "." in it
+ * needs search permission, so open_dir cannot do this one). */
+static int make_fd_writable(int fd)
+{
+	struct stat st;
+	if (fstat(fd, &st) != 0)
+		return -1;
+	mode_t mode = (st.st_mode & 07777) | S_IRWXU;
+	if (fchmod(fd, mode) == 0)
+		return 0;
+	return errno == EBADF ? chmod_opath(fd, mode) : -1;
+}
+
 int tf_rmtree_contents(int dirfd, unsigned flags)
 {
 	int saved_errno = errno;
@@ -537,6 +560,10 @@ int tf_rmtree_contents(int dirfd, unsigned flags)
 	/* Our own descriptor: readable even if dirfd is O_PATH, and with
 	 * its own position. */
 	int fd = open_dir(dirfd, ".", NULL, &st, &chmodded);
+	if (fd < 0 && errno == EACCES && make_fd_writable(dirfd) == 0) {
+		chmodded = true;
+		fd = open_dir(dirfd, ".", NULL, &st, &chmodded);
+	}
 	int err = fd < 0 ? errno : walk_tree(fd, &st, chmodded);
 	if (fd >= 0)
 		close(fd);
