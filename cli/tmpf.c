@@ -221,25 +221,32 @@ static void put_quoted(FILE *out, const char *s)
 }
 
 /* The quoted form of s, valid until the call after next (two slots, so
- * one message can quote two strings). Unquoted s if memory runs out. */
+ * one message can quote two strings). Unquoted s if memory runs out.
+ * errno is preserved: loading the locale fails opens on the way, and in
+ * complain(errno, "...%s", quote(x)) the arguments may be evaluated in
+ * any order. */
 static const char *quote(const char *s)
 {
 	static char *slots[2];
 	static int next;
+	int saved_errno = errno;
 	char *text = NULL;
 	size_t len = 0;
+	const char *result = s;
 	FILE *m = open_memstream(&text, &len);
-	if (!m)
-		return s;
-	put_quoted(m, s);
-	if (fclose(m) != 0) {
-		free(text);
-		return s;
+	if (m) {
+		put_quoted(m, s);
+		if (fclose(m) == 0) {
+			free(slots[next]);
+			slots[next] = text;
+			next ^= 1;
+			result = text;
+		} else {
+			free(text);
+		}
 	}
-	free(slots[next]);
-	slots[next] = text;
-	next ^= 1;
-	return text;
+	errno = saved_errno;
+	return result;
 }
 
 /* ==========================================================================

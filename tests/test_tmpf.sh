@@ -217,6 +217,24 @@ test_run_reports_a_directory_it_cannot_create() {
 	fi
 }
 
+# A file system mounted inside the directory is not entered, so the
+# directory cannot be removed: a failure of tmpf's own (125) after a
+# successful command, with the right reason. Needs mount(2): skipped where
+# the test cannot mount (unprivileged, or a restricted container).
+test_run_reports_a_directory_it_cannot_remove() {
+	run_tmpf run -p "$s" -- sh -c 'mkdir "$TMPDIR/m" && mount -t tmpfs tmpf-test "$TMPDIR/m" 2>/dev/null || exit 42'
+	local dir
+	dir=$(find "$s" -mindepth 1 -maxdepth 1)
+	if [ "$status" = 42 ]; then
+		[ -z "$dir" ] || fail "not removed after a failed command: $dir"
+		return 0
+	fi
+	umount "$dir/m" 2>/dev/null
+	expect_status 125
+	expect_err "tmpf: cannot remove temporary directory '$dir': Device or resource busy"
+	rm -rf "$dir"
+}
+
 test_run_prefix_names_the_directory() {
 	run_tmpf run -p "$s" --prefix=build- -- sh -c 'basename "$TMPDIR"'
 	[[ $out == build-???????? ]] || fail "name '$out'"
@@ -379,6 +397,22 @@ test_errors_are_one_line_on_stderr_and_leave_nothing() {
 	[ "$(cat "$s/.e")" = "tmpf: too few X's in template 'fooXX'" ] || fail "stderr: $(cat "$s/.e")"
 	rm -f "$s/.o" "$s/.e"
 	[ "$(count_entries "$s")" = 0 ] || fail "left: $(ls "$s")"
+}
+
+# Quoting a name loads the locale, which fails opens on the way; the
+# reported error must still be the real one (ENOTDIR here, not ENOENT).
+test_the_error_survives_quoting_in_a_utf8_locale() {
+	local q1="'" q2="'"
+	if LC_ALL=C.UTF-8 mktemp -u foo 2>&1 | grep -q $'\xe2\x80\x98'; then
+		q1=$'\xe2\x80\x98' q2=$'\xe2\x80\x99'
+	fi
+	echo x >"$s/file"
+	LC_ALL=C.UTF-8 run_tmpf rm "$s/file/x"
+	expect_err "tmpf: cannot remove $q1$s/file/x$q2: Not a directory"
+	LC_ALL=C.UTF-8 run_tmpf run -p "$s/file" true
+	expect_err "tmpf: cannot create a temporary directory in $q1$s/file$q2: Not a directory"
+	LC_ALL=C.UTF-8 run_tmpf -p "$s/file"
+	expect_err "tmpf: failed to create file via template $q1$s/file/tmp.XXXXXXXXXX$q2: Not a directory"
 }
 
 test_messages_use_the_name_tmpf_was_called_by() {
