@@ -749,8 +749,8 @@ static int mktemp_main(int argc, char **argv)
 	char *tmpl = checked_template(&r, &suffix_len);
 	char *path = tmpl ? placed_template(&r, tmpl) : NULL;
 	if (!path) {
-		if (errno)
-			complain(errno, "cannot make the template");
+		if (errno) /* only malloc fails without a message: GNU's xalloc_die */
+			complain(0, "memory exhausted");
 		return EXIT_FAILURE;
 	}
 	status = mktemp_create(&r, path, suffix_len);
