@@ -26,6 +26,7 @@
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -529,6 +530,28 @@ static int print_main_help(void)
 	return finish_output(EXIT_SUCCESS, EXIT_FAILURE);
 }
 
+/* mktemp's few strings come from here: a static arena, so that the common
+ * path never calls malloc (glibc's first malloc costs three syscalls, a
+ * tenth of a mktemp run); what does not fit is malloc()ed. */
+static char arena[8192];
+static size_t arena_used;
+
+static void *scratch_alloc(size_t n)
+{
+	if (n <= sizeof arena - arena_used) {
+		void *p = arena + arena_used;
+		arena_used += n;
+		return p;
+	}
+	return malloc(n);
+}
+
+static void scratch_free(void *p)
+{
+	if ((uintptr_t)p - (uintptr_t)arena >= sizeof arena)
+		free(p);
+}
+
 /* gnulib last_component: the last file name component of name, skipping
  * leading slashes; trailing slashes stay part of it. */
 static const char *last_component(const char *name)
@@ -549,7 +572,7 @@ static const char *last_component(const char *name)
 }
 
 /* gnulib file_name_concat(dir, name): trailing slashes of dir dropped, one
- * '/' between. NEW, or NULL with errno. */
+ * '/' between. From scratch_alloc, or NULL with errno. */
 static char *join_dir(const char *dir, const char *name)
 {
 	const char *dir_base = last_component(dir);
@@ -562,7 +585,7 @@ static char *join_dir(const char *dir, const char *name)
 		separator = name[0] != '/' ? '/' : 0;
 	else if (name[0] == '/')
 		separator = '.'; /* "/" + "/x": "/./x", as gnulib */
-	char *path = malloc(dir_len + 1 + name_len + 1);
+	char *path = scratch_alloc(dir_len + 1 + name_len + 1);
 	if (!path)
 		return NULL;
 	memcpy(path, dir, dir_len);
@@ -588,7 +611,8 @@ static const char *nonempty_env(const char *name)
 }
 
 /* The template with --suffix appended, checked as coreutils checks it.
- * Sets *suffix_len. NEW, or NULL after a message (errno 0) or with errno. */
+ * Sets *suffix_len. From scratch_alloc, or NULL after a message (errno 0)
+ * or with errno. */
 static char *checked_template(const struct mktemp_request *r, size_t *suffix_len)
 {
 	const char *t = r->template;
@@ -602,14 +626,15 @@ static char *checked_template(const struct mktemp_request *r, size_t *suffix_len
 			return NULL;
 		}
 		size_t add = strlen(r->suffix);
-		if (!(full = malloc(len + add + 1)))
+		if (!(full = scratch_alloc(len + add + 1)))
 			return NULL;
 		memcpy(full, t, len);
 		memcpy(full + len, r->suffix, add + 1);
 		suffix = full + len;
 	} else {
-		if (!(full = strdup(t)))
+		if (!(full = scratch_alloc(len + 1)))
 			return NULL;
+		memcpy(full, t, len + 1);
 		const char *last_x = strrchr(full, 'X');
 		suffix = last_x ? last_x + 1 : full + len;
 	}
@@ -624,13 +649,14 @@ static char *checked_template(const struct mktemp_request *r, size_t *suffix_len
 	} else {
 		return full;
 	}
-	free(full);
+	scratch_free(full);
 	errno = 0;
 	return NULL;
 }
 
 /* The template placed in its directory (-t, -p, --tmpdir, or none given).
- * Takes tmpl. NEW, or NULL after a message (errno 0) or with errno. */
+ * Takes tmpl. From scratch_alloc, or NULL after a message (errno 0) or
+ * with errno. */
 static char *placed_template(const struct mktemp_request *r, char *tmpl)
 {
 	if (!r->use_dir)
@@ -656,11 +682,11 @@ static char *placed_template(const struct mktemp_request *r, char *tmpl)
 	}
 	char *path = join_dir(dir, tmpl);
 	int saved = errno;
-	free(tmpl);
+	scratch_free(tmpl);
 	errno = saved;
 	return path;
 invalid:
-	free(tmpl);
+	scratch_free(tmpl);
 	errno = 0;
 	return NULL;
 }
@@ -754,7 +780,7 @@ static int mktemp_main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	status = mktemp_create(&r, path, suffix_len);
-	free(path);
+	scratch_free(path);
 	return status;
 }
 
