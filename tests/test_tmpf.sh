@@ -321,7 +321,7 @@ test_where_prints_the_first_usable_candidate() {
 
 test_where_explain_shows_every_candidate_and_why() {
 	echo x >"$s/file"
-	TMPDIR="$s/missing" TEMP="$s/file" TMP= run_tmpf where --explain
+	TMPDIR="$s/missing" TEMP="$s/file" TMP='' run_tmpf where --explain
 	local cwd
 	cwd=$(pwd)
 	expect_status 0
