@@ -155,6 +155,16 @@ test_run_forwards_sigint_sigterm_and_sighup() {
 	forward_one HUP
 }
 
+# tmpf ignores nothing itself, but what it was started with ignored stays
+# ignored, for tmpf and for COMMAND (as a shell does with "trap '' INT").
+test_run_leaves_an_ignored_signal_ignored() {
+	out=$(trap '' INT && exec "$tmpf" run -p "$s" -- sh -c 'kill -INT $PPID; kill -INT $$; echo survived')
+	status=$?
+	expect_status 0
+	expect_out survived
+	[ "$(count_entries "$s")" = 0 ] || fail "directory left behind"
+}
+
 test_run_passes_stdin_and_stdout_through() {
 	out=$(echo hello | "$tmpf" run -p "$s" cat)
 	[ "$out" = hello ] || fail "got '$out'"
