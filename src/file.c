@@ -126,12 +126,17 @@ static int check_temporary_opts(const struct tempfile_opts *o)
 	return 0;
 }
 
-/* Errors that say "this file system (or kernel) has no O_TMPFILE", as
- * opposed to errors the fallback would meet too (ENOENT, EACCES, ...). */
+/* Errors that may mean "this file system (or kernel) has no O_TMPFILE":
+ * EOPNOTSUPP (overlayfs, FUSE, NFS), EISDIR (kernels before 3.11 read it as
+ * O_DIRECTORY), EINVAL, ENOSYS, and ENOENT, which some emulators and old
+ * kernels answer (rustix treats it so too); a directory that really is
+ * missing then costs one more failed open, on an error path. Errors the
+ * fallback would meet the same way (EACCES, ENOTDIR, EROFS, EMFILE, ...)
+ * are returned at once. */
 static bool o_tmpfile_unsupported(int err)
 {
 	return err == EOPNOTSUPP || err == ENOTSUP || err == EISDIR || err == EINVAL ||
-	       err == ENOSYS;
+	       err == ENOSYS || err == ENOENT;
 }
 
 /* O_TMPFILE in dir: the fd, or -1 with errno. Deliberately no O_NOFOLLOW:
