@@ -411,7 +411,12 @@ static int fsync_parent(const char *path)
 }
 
 /* Persisting again is allowed: it moves the file from its current (already
- * final) name to the next one, with the same guarantees. */
+ * final) name to the next one, with the same guarantees.
+ * Every failure before the rename leaves the temporary file as it was and
+ * owned by the handle. The one failure after it, TEMPFILE_SYNC's fsync of
+ * the directory (EIO), returns -1 with the file already at its new name:
+ * the handle then says so (tempfile_path) and no longer deletes it, since
+ * deleting a file the caller has just published would be worse. */
 int tempfile_persist(struct tempfile *t, const char *path, unsigned flags)
 {
 	if (!t || !path || (flags & ~(unsigned)TF_PERSIST_FLAGS) != 0) {

@@ -1125,3 +1125,24 @@ Test(persist, target_directory_fails_and_keeps_temp)
 	tft_remove_tree(dir);
 	free(dir);
 }
+
+Test(persist, temp_removed_by_someone_else_fails_with_enoent)
+{
+	char *dir = tft_scratch();
+	char *a = tft_join(dir, "a");
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, NULL);
+	cr_assert_not_null(t);
+	cr_expect_eq(tempfile_close_stream(t), 0);
+	cr_assert_eq(unlink(tempfile_path(t)), 0);
+	for (unsigned flags = 0; flags <= (TEMPFILE_NOREPLACE | TEMPFILE_SYNC); flags += TEMPFILE_NOREPLACE) {
+		errno = 0;
+		cr_expect_eq(tempfile_persist(t, a, flags), -1, "flags %#x", flags);
+		cr_expect_eq(errno, ENOENT, "flags %#x: %s", flags, strerror(errno));
+	}
+	cr_expect_not(exists(a));
+	cr_expect_eq(tempfile_close(t), 0);
+	cr_expect_eq(tft_count_entries(dir), 0);
+	free(a);
+	tft_remove_tree(dir);
+	free(dir);
+}
