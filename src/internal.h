@@ -151,6 +151,14 @@ TF_HIDDEN int tf_rmtree_path(const char *path, unsigned flags, const struct stat
  * EINVAL. *append_out (if not NULL) tells whether it opens for append. */
 TF_HIDDEN int tf_check_fopen_mode(const char *mode, bool *append_out);
 
+/* ---- spooled.c: SpooledTemporaryFile ------------------------------------------- */
+
+#ifdef TEMPFILE_TEST_SEAMS
+/* Tests only: make tempfile_spooled_stream() take the path used where
+ * fopencookie(3) is missing (roll over, fdopen a dup of the descriptor). */
+void tf_test_spooled_force_fd_stream(bool on);
+#endif
+
 /* ---- cleanup.c: the exit and signal registry ------------------------------- */
 
 /* What a registered path is. */
