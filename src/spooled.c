@@ -118,7 +118,9 @@ static const char *copy_name(char **at, const char *s)
 /* Read/write permissions from a mode tf_check_fopen_mode() accepted. */
 static void parse_mode(struct tempfile_spooled *s, const char *mode)
 {
-	bool plus = strchr(mode, '+') != NULL;
+	bool plus = false;
+	for (const char *p = mode + 1; *p; p++)
+		plus |= *p == '+';
 	s->readable = mode[0] == 'r' || plus;
 	s->writable = mode[0] != 'r' || plus;
 }
@@ -228,7 +230,8 @@ static int reserve(struct tempfile_spooled *s, size_t need)
 		cap = need;
 	if (s->max_size != 0 && cap > s->max_size)
 		cap = s->max_size;
-	unsigned char *p = realloc(s->data, cap);
+	/* malloc for the first buffer: realloc(NULL) costs more. */
+	unsigned char *p = s->data ? realloc(s->data, cap) : malloc(cap);
 	if (!p)
 		return -1;
 	s->data = p;
