@@ -438,7 +438,7 @@ static void differential(unsigned seed, const char *mode, bool use_stream)
 			break;
 		}
 		case 8: { /* stream seek */
-			int whence = pick(&r, 0, 1) ? SEEK_SET : SEEK_CUR;
+			int whence = (int)pick(&r, 0, 2);
 			off_t off = (off_t)pick(&r, -60, 200);
 			errno = 0;
 			x = fseeko(stream, off, whence);
@@ -472,34 +472,42 @@ static void differential(unsigned seed, const char *mode, bool use_stream)
 	cr_assert_eq(tempfile_spooled_close(s), 0);
 }
 
+/* How many random sequences each differential test runs: the default keeps
+ * the suite fast; TF_SPOOLED_SEEDS=100000 makes a long local run. */
+static unsigned seeds(unsigned fallback)
+{
+	const char *env = getenv("TF_SPOOLED_SEEDS");
+	return env && *env ? (unsigned)strtoul(env, NULL, 10) : fallback;
+}
+
 Test(spooled, behaves_like_a_real_file_under_random_operations)
 {
-	for (unsigned seed = 0; seed < 300; seed++)
+	for (unsigned seed = 0, n = seeds(300); seed < n; seed++)
 		differential(seed, "w+b", false);
 }
 
 Test(spooled, append_mode_behaves_like_a_real_o_append_file_under_random_operations)
 {
-	for (unsigned seed = 0; seed < 300; seed++)
+	for (unsigned seed = 0, n = seeds(300); seed < n; seed++)
 		differential(seed, "a+b", false);
 }
 
 Test(spooled, stream_and_direct_calls_interleaved_behave_like_a_real_file)
 {
-	for (unsigned seed = 0; seed < 300; seed++)
+	for (unsigned seed = 0, n = seeds(300); seed < n; seed++)
 		differential(seed, "w+b", true);
 }
 
 Test(spooled, append_stream_and_direct_calls_interleaved_behave_like_a_real_file)
 {
-	for (unsigned seed = 0; seed < 150; seed++)
+	for (unsigned seed = 0, n = seeds(150); seed < n; seed++)
 		differential(seed, "a+", true);
 }
 
 Test(spooled, fd_stream_fallback_interleaved_behaves_like_a_real_file)
 {
 	tf_test_spooled_force_fd_stream(true);
-	for (unsigned seed = 0; seed < 100; seed++)
+	for (unsigned seed = 0, n = seeds(100); seed < n; seed++)
 		differential(seed, "w+b", true);
 }
 
