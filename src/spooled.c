@@ -198,8 +198,8 @@ static int roll_over(struct tempfile_spooled *s)
 		return -1;
 	if (s->size > 0 && fd_write_all(fd, s->data, s->size) != (ssize_t)s->size)
 		goto fail; /* errno from the write that stopped it */
-	/* O_APPEND only now: with it, the copy above would be fine too, but
-	 * a real "a" file has it from the start and fileno() users see it. */
+	/* "a" mode: the file gets O_APPEND, as a real "a" file has and as
+	 * fileno() users expect; the copy above started at 0 either way. */
 	if (s->append && fd_set_append(fd) != 0)
 		goto fail;
 	if ((off_t)s->size != s->pos && lseek(fd, s->pos, SEEK_SET) < 0)
