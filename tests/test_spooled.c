@@ -697,6 +697,35 @@ Test(spooled, append_write_past_max_size_counts_from_the_end)
 	tempfile_spooled_close(s);
 }
 
+Test(spooled, append_only_stream_appends_in_memory)
+{
+	struct tempfile_spooled *s = spool(100, "a");
+	put(s, "abc");
+	cr_assert_eq(tempfile_spooled_seek(s, 0, SEEK_SET), 0);
+	FILE *f = tempfile_spooled_stream(s);
+	cr_assert_not_null(f);
+	cr_assert_gt(fprintf(f, "%d", 42), 0);
+	cr_assert_eq(tempfile_spooled_tell(s), 5);
+	cr_assert_eq(tempfile_spooled_rolled(s), 0);
+	cr_assert_eq(tempfile_spooled_rollover(s), 0);
+	char buf[8] = { 0 };
+	cr_assert_eq(pread(tempfile_spooled_fileno(s), buf, sizeof buf, 0), 5);
+	cr_assert_str_eq(buf, "abc42");
+	tempfile_spooled_close(s);
+}
+
+Test(spooled, read_write_modes_start_empty_and_allow_both)
+{
+	static const char *const modes[] = { "r+", "r+b", "w+", "w+bx", "a+", "w+be" };
+	for (size_t i = 0; i < sizeof modes / sizeof *modes; i++) {
+		struct tempfile_spooled *s = spool(100, modes[i]);
+		cr_assert_eq(tempfile_spooled_seek(s, 0, SEEK_END), 0, "%s", modes[i]);
+		put(s, "xy");
+		assert_content(s, "xy");
+		tempfile_spooled_close(s);
+	}
+}
+
 Test(spooled, read_only_mode_refuses_writes_and_truncate_with_ebadf)
 {
 	struct tempfile_spooled *s = spool(10, "rb");
