@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* The huge-allocation tests need malloc to say ENOMEM under ASan too. */
@@ -797,9 +798,26 @@ Test(spooled, options_are_copied_and_used_at_rollover)
 	cr_assert_not_null(s);
 	strcpy(dir, "/nonexistent/overwritten");
 	strcpy(prefix, "xx/");
+	umask(022);
 	cr_assert_eq(tempfile_spooled_rollover(s), 0, "%s", strerror(errno));
 	cr_assert_eq(tft_count_entries(scratch), 0);
+	struct stat st;
+	cr_assert_eq(fstat(tempfile_spooled_fileno(s), &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0640, "the mode reached the rollover");
 	tempfile_spooled_close(s);
+}
+
+Test(spooled, rollover_on_the_create_and_unlink_fallback_leaves_nothing)
+{
+	tf_test_disable_o_tmpfile(true);
+	struct tempfile_spooled *s = tempfile_spooled(2,
+		&(struct tempfile_opts){ .dir = scratch, .flags = TEMPFILE_AT_EXIT }, "w+");
+	cr_assert_not_null(s);
+	put(s, "abc");
+	cr_assert_eq(tempfile_spooled_rolled(s), 1);
+	cr_assert_eq(tft_count_entries(scratch), 0);
+	assert_content(s, "abc");
+	cr_assert_eq(tempfile_spooled_close(s), 0);
 }
 
 Test(spooled, at_exit_flag_is_accepted_and_passed_to_the_rollover)
