@@ -491,8 +491,7 @@ static const struct bench_contender named_py[] = {
 static const struct bench_contender anonymous[] = {
 	{ "floor", "floor: open(O_TMPFILE) + close", ORIGIN_FLOOR, NULL, NULL, floor_anonymous,
 		NULL },
-	{ "lib_temporary_fd", "libtempfile tempfile_temporary_fd + close", ORIGIN_LIB,
-		"glibc_tmpfile", NULL, lib_temporary_fd, NOT_BUILT("tempfile_temporary_fd") },
+	{ "lib_temporary_fd", "libtempfile tempfile_temporary_fd + close", ORIGIN_LIB, NULL, NULL, lib_temporary_fd, NOT_BUILT("tempfile_temporary_fd") },
 	{ "lib_temporary", "libtempfile tempfile_temporary (FILE *) + fclose", ORIGIN_LIB,
 		"glibc_tmpfile", NULL, lib_temporary, NOT_BUILT("tempfile_temporary") },
 	{ "glibc_tmpfile", "glibc tmpfile (FILE *) + fclose", ORIGIN_GLIBC, NULL, NULL,
