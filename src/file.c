@@ -21,9 +21,9 @@
 #  include <sys/syscall.h>
 #endif
 
-/* The flags each kind of call accepts. TEMPFILE_AT_EXIT on a file without
- * a name is already satisfied (it vanishes at exit, even on SIGKILL), so it
- * is accepted and needs nothing. */
+/* The flags each kind of call accepts. A file without a name vanishes at
+ * exit, even on SIGKILL; TEMPFILE_AT_EXIT only matters on the fallback path,
+ * for the moment between create and unlink. */
 #define TF_TEMPORARY_FLAGS (TEMPFILE_TEXT | TEMPFILE_AT_EXIT)
 #define TF_NAMED_FLAGS \
 	(TEMPFILE_TEXT | TEMPFILE_KEEP | TEMPFILE_AT_EXIT | TEMPFILE_IGNORE_CLEANUP_ERRORS)
@@ -163,20 +163,23 @@ static int open_o_tmpfile(const char *dir, mode_t mode, int extra_flags)
 }
 
 /* The fallback: a named file made by the core's retry loop, unlinked at
- * once. If the unlink fails the descriptor is closed and the unlink's errno
- * returned. */
+ * once. With TEMPFILE_AT_EXIT the name is registered in between, so a fatal
+ * signal in that window still removes it. If the unlink fails the
+ * descriptor is closed and the unlink's errno returned; the name then stays
+ * registered, so that exit removes what could not be removed now. */
 static int create_and_unlink(const struct tempfile_opts *o, int extra_flags)
 {
 	struct tf_target t;
 	if (tf_target_init(&t, o, 0600, TF_TEMPORARY_FLAGS) != 0)
 		return -1;
-	t.flags &= ~(unsigned)TEMPFILE_AT_EXIT; /* no name to register */
 	int fd = tf_create(&t, TF_CREATE_FILE, TF_FILE_OPEN_FLAGS | extra_flags);
 	if (fd >= 0 && unlink(t.path) != 0) {
 		int saved = errno;
 		close(fd);
 		errno = saved;
 		fd = -1;
+	} else if (fd >= 0) {
+		tf_unregister(t.registration);
 	}
 	tf_target_release(&t);
 	return fd;
@@ -219,7 +222,11 @@ FILE *tempfile_temporary(const struct tempfile_opts *o, const char *mode)
 /* ---- NamedTemporaryFile ------------------------------------------------------- */
 
 struct tempfile {
-	FILE *stream;   /* NULL once tempfile_close_stream() ran          */
+	int fd;         /* -1 once tempfile_close_stream() ran             */
+	FILE *stream;   /* on fd, made by the first tempfile_stream() call:
+	                   a caller who only needs the name or the
+	                   descriptor never pays fdopen's fcntl           */
+	char how[3];    /* the fdopen mode for it                          */
 	char *path;     /* absolute; the final name after a persist       */
 	unsigned flags; /* the creator's TEMPFILE_* flags                  */
 	bool persisted; /* renamed into place: never deleted by us         */
@@ -242,20 +249,13 @@ struct tempfile *tempfile_named(const struct tempfile_opts *o, const char *mode)
 	int fd = tf_create(&target, TF_CREATE_FILE, TF_FILE_OPEN_FLAGS | (append ? O_APPEND : 0));
 	if (fd < 0)
 		goto fail_handle;
-	t->stream = stream_on(fd, mode);
-	if (!t->stream)
-		goto fail_created;
+	t->fd = fd;
+	fdopen_mode(mode, t->how);
 	t->path = target.path; /* handed over */
 	t->flags = target.flags;
 	t->registration = target.registration;
 	return t;
 
-fail_created: {
-	int saved = errno;
-	unlink(target.path);
-	tf_unregister(target.registration);
-	errno = saved;
-}
 fail_handle:
 	free(t);
 fail_target:
@@ -265,16 +265,22 @@ fail_target:
 
 FILE *tempfile_stream(struct tempfile *t)
 {
-	return t ? t->stream : NULL;
+	if (!t || t->fd < 0) {
+		errno = EBADF;
+		return NULL;
+	}
+	if (!t->stream)
+		t->stream = fdopen(t->fd, t->how); /* NULL/ENOMEM: fd stays ours */
+	return t->stream;
 }
 
 int tempfile_fileno(const struct tempfile *t)
 {
-	if (!t || !t->stream) {
+	if (!t || t->fd < 0) {
 		errno = EBADF;
 		return -1;
 	}
-	return fileno(t->stream);
+	return t->fd;
 }
 
 const char *tempfile_path(const struct tempfile *t)
@@ -288,13 +294,18 @@ int tempfile_close_stream(struct tempfile *t)
 		errno = EINVAL;
 		return -1;
 	}
-	if (!t->stream)
+	if (t->fd < 0)
 		return 0; /* closing twice is harmless, as in Python */
 	FILE *f = t->stream;
+	int fd = t->fd;
 	t->stream = NULL;
+	t->fd = -1;
 	/* fclose flushes, closes and frees even when the flush fails, and
-	 * then reports the write's errno (ENOSPC, EIO, EFBIG). */
-	return fclose(f) == 0 ? 0 : -1;
+	 * then reports the write's errno (ENOSPC, EIO, EFBIG). close(2) is
+	 * not retried on EINTR: the descriptor is gone either way. */
+	if (f)
+		return fclose(f) == 0 ? 0 : -1;
+	return close(fd) == 0 || errno == EINTR ? 0 : -1;
 }
 
 int tempfile_close(struct tempfile *t)
@@ -344,10 +355,10 @@ static int flush_file(struct tempfile *t, unsigned flags)
 		return -1;
 	if (!(flags & TEMPFILE_SYNC))
 		return 0;
-	if (!t->stream)
+	if (t->fd < 0)
 		return fsync_path(t->path, O_NOFOLLOW);
 	int rc;
-	TF_RETRY_EINTR(rc, fsync(fileno(t->stream)));
+	TF_RETRY_EINTR(rc, fsync(t->fd));
 	return rc;
 }
 
