@@ -182,8 +182,32 @@ static int lib_named(struct bench_ctx *c, size_t n)
 	}
 	return 0;
 }
+
+#  ifdef BENCH_HAVE_tempfile_stream
+/* The same, asking for the stdio stream (which the library may make lazily). */
+static int lib_named_stream(struct bench_ctx *c, size_t n)
+{
+	(void)c;
+	for (size_t i = 0; i < n; i++) {
+		struct tempfile *t = tempfile_named(NULL, NULL);
+		if (!t)
+			return -1;
+		if (!tempfile_stream(t)) {
+			int saved = errno;
+			(void)tempfile_close(t);
+			return fail_with(saved);
+		}
+		if (tempfile_close(t) != 0)
+			return -1;
+	}
+	return 0;
+}
+#  else
+#    define lib_named_stream NULL
+#  endif
 #else
 #  define lib_named NULL
+#  define lib_named_stream NULL
 #endif
 
 static int glibc_mkstemp(struct bench_ctx *c, size_t n)
@@ -473,6 +497,8 @@ static const struct bench_contender named[] = {
 		"glibc_mkstemp", NULL, lib_mkstemp_dir, NULL },
 	{ "lib_named", "libtempfile tempfile_named + tempfile_close", ORIGIN_LIB, NULL, NULL,
 		lib_named, NOT_BUILT("tempfile_named") },
+	{ "lib_named_stream", "libtempfile tempfile_named + tempfile_stream + tempfile_close",
+		ORIGIN_LIB, NULL, NULL, lib_named_stream, NOT_BUILT("tempfile_named") },
 	{ "glibc_mkstemp", "glibc mkstemp + close + unlink", ORIGIN_GLIBC, NULL, NULL,
 		glibc_mkstemp, NULL },
 	{ "glibc_mkostemp", "glibc mkostemp(O_CLOEXEC) + close + unlink", ORIGIN_GLIBC, NULL, NULL,
