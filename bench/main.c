@@ -292,6 +292,7 @@ static void print_targets(void)
 	} sys[] = {
 		{ "named", "lib_mkstemp", "py_named", "syscalls, named create+close+unlink = 3 (tempfile_mkstemp)", 3 },
 		{ "named", "lib_named", "py_named", "syscalls, tempfile_named + tempfile_close = 3", 3 },
+		{ "named", "lib_named_stream", "py_named", "syscalls, tempfile_named + tempfile_stream + tempfile_close = 3", 3 },
 		{ "anon", "lib_temporary_fd", "py_temporary", "syscalls, anonymous open+close = 2 (tempfile_temporary_fd)", 2 },
 		{ "dir", "lib_dir", "py_tempdir", "syscalls, empty TemporaryDirectory create+cleanup = 2 (tempfile_dir)", 2 },
 	};
@@ -306,6 +307,7 @@ static void print_targets(void)
 	} ratio[] = {
 		{ "named", "lib_mkstemp", "tempfile_mkstemp" },
 		{ "named", "lib_named", "tempfile_named" },
+		{ "named", "lib_named_stream", "tempfile_named + tempfile_stream" },
 		{ "anon", "lib_temporary_fd", "tempfile_temporary_fd" },
 		{ "anon", "lib_temporary", "tempfile_temporary" },
 		{ "dir", "lib_mkdtemp", "tempfile_mkdtemp" },
