@@ -19,7 +19,12 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#if defined(__GNUC__) || defined(__clang__)
+/* A DLL exports only what TEMPFILE_EXPORT marks, so Windows needs (and
+ * has) no visibility attribute. */
+#if defined(_WIN32) && (defined(__GNUC__) || defined(__clang__))
+#  define TF_HIDDEN
+#  define TF_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#elif defined(__GNUC__) || defined(__clang__)
 #  define TF_HIDDEN __attribute__((visibility("hidden")))
 #  define TF_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #else
@@ -132,6 +137,10 @@ TF_HIDDEN char *tf_absolute(const char *path);
  * for real), and read urandom_path (NULL: /dev/urandom) in the fallback,
  * so the fallback can be exercised on a kernel that has getrandom. */
 void tf_test_os_random(int err, const char *urandom_path);
+/* Tests only (Windows): 1 makes "already exists" from an exclusive create
+ * read as ERROR_ACCESS_DENIED, as Windows (unlike wine) reports a directory
+ * in the way; 2 makes every exclusive create fail so; 0 off. */
+void tf_test_win32_denied(int mode);
 #endif
 
 /* ---- names.c: random names ---------------------------------------------- */
