@@ -284,6 +284,31 @@ TEMPFILE_EXPORT int tempfile_rmtree(const char *path, unsigned flags);
  * Cleanup at exit and on signals (TEMPFILE_AT_EXIT)
  * ------------------------------------------------------------------------ */
 
+/* TEMPFILE_AT_EXIT records the object (absolute path, st_dev/st_ino, the
+ * creating pid) in a process-wide registry. It is removed at exit() or
+ * return from main(), when the process dies from SIGHUP, SIGINT, SIGQUIT,
+ * SIGPIPE, SIGTERM, SIGXCPU, SIGXFSZ or SIGALRM, or by
+ * tempfile_cleanup_now(): only by the process that created it (a fork()ed
+ * child never removes its parent's objects; exec() forgets them and leaves
+ * them on disk), and only while its path still names that same file or
+ * directory (checked just before the removal; in a sticky directory such
+ * as /tmp only the same user can swap it in between).
+ * Directories go as with tempfile_rmtree(). Closing, persisting or
+ * tempfile_forget() takes an object out at once; the memory is reused.
+ *
+ * The signal handlers are installed when the first object is registered,
+ * except on signals the program ignores (they stay ignored). On a signal the
+ * objects are removed, the previous disposition is restored and the signal
+ * raised again: the process dies from it (the wait status shows it), or the
+ * program's handler installed before runs; if that handler returns, the
+ * process goes on without its objects and our handler is put back. A handler
+ * installed later replaces ours: call tempfile_cleanup_now() from it.
+ *
+ * Limits: SIGKILL, _exit(), crashes (SIGSEGV, abort()) and power loss remove
+ * nothing; only tempfile_temporary() files, which have no name, never stay
+ * behind. Objects another thread creates while exit() runs may stay. A
+ * library unloaded with dlclose() removes its objects at that moment. */
+
 /* Remove now everything this process registered with TEMPFILE_AT_EXIT and
  * has not closed yet. Async-signal-safe: may be called from the program's
  * own signal handler. 0, or -1 with the first error (the rest is still
