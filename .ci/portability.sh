@@ -79,7 +79,33 @@ stage_musl() {
 		echo "musl: no $script yet: tmpf built, not tested" >&2
 		return 1
 	fi
-	run_cli_test "$b" "$b/tmpf" "$script" "$b/libtempfile.so"
+	local log=$b/mktemp-diff.log
+	run_cli_test "$b" "$b/tmpf" "$script" "$b/libtempfile.so" >"$log" 2>&1
+	local rc=$?
+	grep -E '^mktemp-diff:' "$log" || { cat "$log"; return 1; }
+	# The reference is GNU mktemp built on glibc. A case may differ only
+	# where the C library itself decides the bytes; GNU mktemp built on
+	# musl would print the same as tmpf does. Any other difference fails.
+	local -A known=(
+		[quote-missing-locale]="musl has no missing locales: setlocale accepts any name and is UTF-8, so quotes are ‘’"
+		[name-too-long]="musl's strerror(ENAMETOOLONG) is \"Filename too long\" (glibc: \"File name too long\")"
+		[help-full]="musl's stdio drops the buffer when a write fails, so the final flush succeeds and ENOSPC is lost: \"write error\" without a reason (exit status still 1), as gnulib's close_stream on musl"
+		[version-full]="as help-full"
+	)
+	local name unexpected=0
+	while read -r name; do
+		# A known case may differ in stderr only, never in status,
+		# stdout or what was created.
+		local others
+		others=$(sed -n "/^FAIL $name:/,/^FAIL /p" "$log" | grep -E '^  [a-z]' | grep -vc '^  stderr differs' || true)
+		if [ -n "${known[$name]:-}" ] && [ "$others" -eq 0 ]; then
+			echo "musl: expected difference $name: ${known[$name]}"
+		else
+			unexpected=1
+			sed -n "/^FAIL $name:/,/^FAIL /p" "$log" | sed '$d' | head -20
+		fi
+	done < <(sed -n 's/^FAIL \([^:]*\):.*/\1/p' "$log")
+	[ "$rc" -eq 0 ] || [ "$unexpected" -eq 0 ]
 }
 
 stage_mingw() {
