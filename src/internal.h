@@ -142,6 +142,9 @@ void tf_test_os_random(int err, const char *urandom_path);
  * read as ERROR_ACCESS_DENIED, as Windows (unlike wine) reports a directory
  * in the way; 2 makes every exclusive create fail so; 0 off. */
 void tf_test_win32_denied(int mode);
+/* Tests only (Windows): run the console handler for a CTRL_*_EVENT value,
+ * as Windows would on its own thread; returns what it returns. */
+int tf_test_win32_console_event(unsigned long event);
 #endif
 
 /* ---- names.c: random names ---------------------------------------------- */
@@ -283,7 +286,11 @@ TF_HIDDEN void tf_unregister(struct tf_registration *r);
  * between waits for the registration and still removes the object.
  * Cannot fail; tf_creation_end preserves errno. */
 struct tf_creation_guard {
+#ifdef _WIN32
+	int unused; /* no signals to block: the console handler is a thread */
+#else
 	sigset_t saved_mask;
+#endif
 };
 TF_HIDDEN void tf_creation_begin(struct tf_creation_guard *g);
 TF_HIDDEN void tf_creation_end(struct tf_creation_guard *g);

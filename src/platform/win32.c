@@ -11,6 +11,7 @@
  * deleted by name, as it can on POSIX.
  */
 #include "internal.h"
+#include "platform/win32.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,8 +27,7 @@
 
 /* ---- errors and strings -------------------------------------------------------- */
 
-/* The errno value closest to a Win32 error code. */
-static int errno_from_win32(DWORD error)
+int tf_win_errno(DWORD error)
 {
 	switch (error) {
 	case ERROR_FILE_NOT_FOUND:
@@ -79,12 +79,11 @@ static int errno_from_win32(DWORD error)
 /* errno from GetLastError(); returns -1 for `return fail_win32();`. */
 static int fail_win32(void)
 {
-	errno = errno_from_win32(GetLastError());
+	errno = tf_win_errno(GetLastError());
 	return -1;
 }
 
-/* UTF-8 to UTF-16: NEW, or NULL with EILSEQ (not UTF-8) or ENOMEM. */
-static wchar_t *to_wide(const char *s)
+wchar_t *tf_win_wide(const char *s)
 {
 	int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, NULL, 0);
 	if (n <= 0) {
@@ -102,8 +101,7 @@ static wchar_t *to_wide(const char *s)
 	return w;
 }
 
-/* UTF-16 to UTF-8: NEW, or NULL with EILSEQ (unpaired surrogate) or ENOMEM. */
-static char *to_utf8(const wchar_t *w)
+char *tf_win_utf8(const wchar_t *w)
 {
 	int n = WideCharToMultiByte(CP_UTF8, WC_ERR_INVALID_CHARS, w, -1, NULL, 0, NULL, NULL);
 	if (n <= 0) {
@@ -119,6 +117,11 @@ static char *to_utf8(const wchar_t *w)
 		return NULL;
 	}
 	return s;
+}
+
+void tf_win_backoff(unsigned attempt)
+{
+	Sleep(1u << (attempt < 16 ? attempt : 16));
 }
 
 /* ---- random bytes and the fork epoch ------------------------------------------- */
@@ -193,13 +196,13 @@ static int fail_create(const wchar_t *w)
 	if (error == ERROR_ACCESS_DENIED && denied_because_taken(w))
 		errno = EEXIST;
 	else
-		errno = errno_from_win32(error);
+		errno = tf_win_errno(error);
 	return -1;
 }
 
 int tf_os_create_file(const char *path, int open_flags, unsigned flags, mode_t mode)
 {
-	wchar_t *w = to_wide(path);
+	wchar_t *w = tf_win_wide(path);
 	if (!w)
 		return -1;
 	bool temporary = (open_flags & O_TEMPORARY) != 0;
@@ -241,7 +244,7 @@ static const wchar_t private_dir_sddl[] = L"D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(
 
 int tf_os_mkdir(const char *path, mode_t mode)
 {
-	wchar_t *w = to_wide(path);
+	wchar_t *w = tf_win_wide(path);
 	if (!w)
 		return -1;
 	SECURITY_ATTRIBUTES sa = { sizeof sa, NULL, FALSE };
@@ -263,7 +266,7 @@ int tf_os_mkdir(const char *path, mode_t mode)
 
 int tf_os_name_free(const char *path)
 {
-	wchar_t *w = to_wide(path);
+	wchar_t *w = tf_win_wide(path);
 	if (!w)
 		return -1;
 	/* GetFileAttributesW does not follow a symbolic link or junction, so
@@ -277,7 +280,7 @@ int tf_os_name_free(const char *path)
 	}
 	if (error == ERROR_FILE_NOT_FOUND || error == ERROR_PATH_NOT_FOUND)
 		return 0;
-	errno = errno_from_win32(error);
+	errno = tf_win_errno(error);
 	return -1;
 }
 
@@ -304,7 +307,7 @@ static int stat_handle(HANDLE h, struct stat *st)
 
 int tf_os_lstat(const char *path, struct stat *st)
 {
-	wchar_t *w = to_wide(path);
+	wchar_t *w = tf_win_wide(path);
 	if (!w)
 		return -1;
 	/* BACKUP_SEMANTICS opens directories; OPEN_REPARSE_POINT: the link
@@ -334,7 +337,7 @@ int tf_os_fstat(int fd, struct stat *st)
 
 int tf_os_unlink(const char *path)
 {
-	wchar_t *w = to_wide(path);
+	wchar_t *w = tf_win_wide(path);
 	if (!w)
 		return -1;
 	int rc = DeleteFileW(w) ? 0 : fail_win32();
@@ -344,7 +347,7 @@ int tf_os_unlink(const char *path)
 
 int tf_os_rmdir(const char *path)
 {
-	wchar_t *w = to_wide(path);
+	wchar_t *w = tf_win_wide(path);
 	if (!w)
 		return -1;
 	int rc = RemoveDirectoryW(w) ? 0 : fail_win32();
@@ -384,7 +387,7 @@ char *tf_os_getcwd(void)
 		free(w);
 		return NULL;
 	}
-	char *s = to_utf8(w);
+	char *s = tf_win_utf8(w);
 	free(w);
 	return s;
 }
@@ -396,7 +399,7 @@ static wchar_t *getenv_wide(const wchar_t *name)
 {
 	DWORD size = GetEnvironmentVariableW(name, NULL, 0);
 	if (size == 0) {
-		errno = GetLastError() == ERROR_ENVVAR_NOT_FOUND ? 0 : errno_from_win32(GetLastError());
+		errno = GetLastError() == ERROR_ENVVAR_NOT_FOUND ? 0 : tf_win_errno(GetLastError());
 		return NULL;
 	}
 	wchar_t *value = malloc(size * sizeof *value);
@@ -414,14 +417,14 @@ static wchar_t *getenv_wide(const wchar_t *name)
 int tf_os_getenv(const char *name, char **value)
 {
 	*value = NULL;
-	wchar_t *wname = to_wide(name);
+	wchar_t *wname = tf_win_wide(name);
 	if (!wname)
 		return -1;
 	wchar_t *w = getenv_wide(wname);
 	free(wname);
 	if (!w)
 		return errno == 0 ? 0 : -1;
-	*value = to_utf8(w);
+	*value = tf_win_utf8(w);
 	free(w);
 	return *value ? 0 : -1;
 }
@@ -439,7 +442,7 @@ static char *join_utf8(const wchar_t *a, const wchar_t *b)
 		return NULL;
 	memcpy(w, a, la * sizeof *w);
 	memcpy(w + la, b, (lb + 1) * sizeof *w);
-	char *s = to_utf8(w);
+	char *s = tf_win_utf8(w);
 	free(w);
 	return s;
 }
@@ -494,7 +497,7 @@ char *tf_os_candidate(size_t i)
 			errno = EINVAL;
 			return NULL;
 		}
-		return to_utf8(fixed_candidates[i - 2]);
+		return tf_win_utf8(fixed_candidates[i - 2]);
 	}
 	int saved = errno;
 	free(base);
@@ -534,7 +537,7 @@ char *tf_absolute(const char *path)
 		errno = EINVAL;
 		return NULL;
 	}
-	wchar_t *w = to_wide(path);
+	wchar_t *w = tf_win_wide(path);
 	if (!w)
 		return NULL;
 	char *result = NULL;
@@ -549,7 +552,7 @@ char *tf_absolute(const char *path)
 		else if (got >= size)
 			errno = ERANGE; /* the current directory changed meanwhile */
 		else
-			result = to_utf8(full);
+			result = tf_win_utf8(full);
 	}
 	int saved = errno;
 	free(full);
