@@ -182,6 +182,13 @@ static int remove_tree(const char *path, const struct stat *expect)
 		FILE_SHARE_READ | FILE_SHARE_WRITE);
 	if (h == INVALID_HANDLE_VALUE) {
 		int err = tf_win_errno(GetLastError());
+		/* Some systems (wine) refuse to open a link with directory access:
+		 * a path that exists but is not a directory is ENOTDIR all the same. */
+		DWORD attributes = GetFileAttributesW(w);
+		if (attributes != INVALID_FILE_ATTRIBUTES &&
+			(!(attributes & FILE_ATTRIBUTE_DIRECTORY) ||
+				(attributes & FILE_ATTRIBUTE_REPARSE_POINT)))
+			err = ENOTDIR;
 		free(w);
 		return err;
 	}

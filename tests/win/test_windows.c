@@ -526,6 +526,364 @@ TFW_TEST(version_is_the_headers)
 	TFW_CHECK(strcmp(tempfile_version(), TEMPFILE_VERSION_STRING) == 0, "%s", tempfile_version());
 }
 
+
+/* ---- TemporaryDirectory and rmtree ------------------------------------------------- */
+
+/* Write a small file (binary) with Win32 calls; attributes as given. */
+static bool make_file(const char *path, DWORD attributes)
+{
+	wchar_t *w = wide(path);
+	HANDLE h = w ? CreateFileW(w, GENERIC_WRITE, 0, NULL, CREATE_NEW, attributes, NULL)
+		     : INVALID_HANDLE_VALUE;
+	free(w);
+	if (h == INVALID_HANDLE_VALUE)
+		return false;
+	DWORD n = 0;
+	BOOL ok = WriteFile(h, "data", 4, &n, NULL);
+	CloseHandle(h);
+	return ok && n == 4;
+}
+
+static bool make_dir(const char *path)
+{
+	wchar_t *w = wide(path);
+	BOOL ok = w && CreateDirectoryW(w, NULL);
+	free(w);
+	return ok;
+}
+
+TFW_TEST(tempfile_dir_is_removed_with_its_tree_by_cleanup)
+{
+	struct tempfile_dir *d = tempfile_dir(&(struct tempfile_opts){ .prefix = "tfwin-dir-" });
+	TFW_CHECK(d != NULL, "errno %d", errno);
+	char *path = _strdup(tempfile_dir_path(d));
+	char *sub = join(path, "sub"), *f = join(sub, "f.txt"), *g = join(path, "g");
+	bool setup = make_dir(sub) && make_file(f, FILE_ATTRIBUTE_NORMAL) && make_file(g, FILE_ATTRIBUTE_READONLY);
+	int rc = tempfile_dir_cleanup(d);
+	int e = errno;
+	bool gone = !exists(path);
+	if (!gone)
+		remove_tree(path);
+	free(sub);
+	free(f);
+	free(g);
+	TFW_CHECK(setup, "setup");
+	TFW_CHECK(rc == 0, "cleanup: errno %d", e);
+	TFW_CHECK(gone, "%s is still there", path);
+	free(path);
+}
+
+TFW_TEST(tempfile_dir_with_keep_stays)
+{
+	struct tempfile_dir *d = tempfile_dir(&(struct tempfile_opts){ .flags = TEMPFILE_KEEP });
+	TFW_CHECK(d != NULL, "errno %d", errno);
+	char *path = _strdup(tempfile_dir_path(d));
+	int rc = tempfile_dir_cleanup(d);
+	bool kept = is_dir(path);
+	remove_tree(path);
+	TFW_CHECK(rc == 0 && kept, "%s", path);
+	free(path);
+}
+
+TFW_TEST(rmtree_removes_read_only_files_and_directories_deeply)
+{
+	char *dir = scratch();
+	TFW_CHECK(dir != NULL, "errno %d", errno);
+	char *top = join(dir, "top");
+	bool setup = make_dir(top);
+	char *cur = _strdup(top);
+	for (int i = 0; setup && i < 20; i++) {
+		char *next = join(cur, "d");
+		char *file = join(cur, "ro.txt");
+		setup = make_dir(next) && make_file(file, FILE_ATTRIBUTE_READONLY);
+		free(file);
+		free(cur);
+		cur = next;
+	}
+	wchar_t *wcur = wide(cur);
+	SetFileAttributesW(wcur, FILE_ATTRIBUTE_READONLY); /* a read-only directory too */
+	int rc = tempfile_rmtree(top, 0);
+	int e = errno;
+	bool gone = !exists(top);
+	remove_tree(dir);
+	free(wcur);
+	free(cur);
+	free(top);
+	free(dir);
+	TFW_CHECK(setup, "setup");
+	TFW_CHECK(rc == 0 && gone, "rc %d errno %d", rc, e);
+}
+
+TFW_TEST(rmtree_of_a_file_or_a_missing_path_fails_cleanly)
+{
+	char *dir = scratch();
+	TFW_CHECK(dir != NULL, "errno %d", errno);
+	char *file = join(dir, "f"), *missing = join(dir, "missing");
+	bool setup = make_file(file, FILE_ATTRIBUTE_NORMAL);
+	errno = 0;
+	int rc1 = tempfile_rmtree(file, 0);
+	int e1 = errno;
+	errno = 0;
+	int rc2 = tempfile_rmtree(missing, 0);
+	int e2 = errno;
+	int rc3 = tempfile_rmtree(missing, TEMPFILE_IGNORE_CLEANUP_ERRORS);
+	bool file_kept = exists(file);
+	remove_tree(dir);
+	free(file);
+	free(missing);
+	free(dir);
+	TFW_CHECK(setup, "setup");
+	TFW_CHECK(rc1 == -1 && e1 == ENOTDIR && file_kept, "file: rc %d errno %d", rc1, e1);
+	TFW_CHECK(rc2 == -1 && e2 == ENOENT, "missing: rc %d errno %d", rc2, e2);
+	TFW_CHECK(rc3 == 0, "ignore errors");
+}
+
+/* A directory symbolic link at link, if this system can make one: wine 8's
+ * CreateSymbolicLinkW reports success and makes nothing, so check. */
+static bool make_dir_link(const wchar_t *link, const wchar_t *target)
+{
+	if (!CreateSymbolicLinkW(link, target,
+		    SYMBOLIC_LINK_FLAG_DIRECTORY | 0x2 /* ALLOW_UNPRIVILEGED_CREATE */))
+		return false;
+	DWORD a = GetFileAttributesW(link);
+	if (a == INVALID_FILE_ATTRIBUTES || !(a & FILE_ATTRIBUTE_REPARSE_POINT)) {
+		SetLastError(ERROR_NOT_SUPPORTED);
+		return false;
+	}
+	return true;
+}
+
+/* A directory symbolic link inside the tree is removed, its target kept. */
+TFW_TEST(rmtree_removes_a_directory_link_without_following_it)
+{
+	char *dir = scratch();
+	TFW_CHECK(dir != NULL, "errno %d", errno);
+	char *outside = join(dir, "outside"), *precious = join(outside, "precious");
+	char *top = join(dir, "top"), *link = join(top, "link");
+	bool setup = make_dir(outside) && make_file(precious, FILE_ATTRIBUTE_NORMAL) && make_dir(top);
+	wchar_t *wlink = wide(link), *wtarget = wide(outside);
+	bool linked = make_dir_link(wlink, wtarget);
+	DWORD link_error = GetLastError();
+	int rc = linked ? tempfile_rmtree(top, 0) : 0;
+	int e = errno;
+	bool top_gone = !exists(top), kept = exists(precious);
+	remove_tree(dir);
+	free(wlink);
+	free(wtarget);
+	free(outside);
+	free(precious);
+	free(top);
+	free(link);
+	free(dir);
+	TFW_CHECK(setup, "setup");
+	if (!linked) {
+		printf("    CreateSymbolicLinkW: error %lu\n", (unsigned long)link_error);
+		TFW_SKIP("cannot create a directory symbolic link here");
+	}
+	TFW_CHECK(rc == 0 && top_gone, "rc %d errno %d", rc, e);
+	TFW_CHECK(kept, "the link was followed: the target's file is gone");
+}
+
+TFW_TEST(rmtree_of_a_link_itself_is_enotdir)
+{
+	char *dir = scratch();
+	TFW_CHECK(dir != NULL, "errno %d", errno);
+	char *target = join(dir, "target"), *inside = join(target, "f"), *link = join(dir, "link");
+	bool setup = make_dir(target) && make_file(inside, FILE_ATTRIBUTE_NORMAL);
+	wchar_t *wlink = wide(link), *wtarget = wide(target);
+	bool linked = make_dir_link(wlink, wtarget);
+	errno = 0;
+	int rc = linked ? tempfile_rmtree(link, 0) : 0;
+	int e = errno;
+	bool kept = exists(inside);
+	remove_tree(dir);
+	free(wlink);
+	free(wtarget);
+	free(target);
+	free(inside);
+	free(link);
+	free(dir);
+	TFW_CHECK(setup, "setup");
+	if (!linked)
+		TFW_SKIP("cannot create a directory symbolic link here");
+	TFW_CHECK(rc == -1 && e == ENOTDIR && kept, "rc %d errno %d kept %d", rc, e, kept);
+}
+
+TFW_TEST(rmtree_reports_eacces_for_a_file_held_open_after_bounded_retries)
+{
+	char *dir = scratch();
+	TFW_CHECK(dir != NULL, "errno %d", errno);
+	char *top = join(dir, "top"), *file = join(top, "held");
+	bool setup = make_dir(top) && make_file(file, FILE_ATTRIBUTE_NORMAL);
+	/* Held open without FILE_SHARE_DELETE: removal meets a sharing
+	 * violation and must report it (EACCES) after its bounded retries,
+	 * leaving the rest of the tree removed where it can. */
+	wchar_t *w = wide(file);
+	HANDLE h = CreateFileW(w, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, 0, NULL);
+	errno = 0;
+	int rc = tempfile_rmtree(top, 0);
+	int e = errno;
+	CloseHandle(h);
+	int rc2 = tempfile_rmtree(top, 0);
+	bool gone = !exists(top);
+	remove_tree(dir);
+	free(w);
+	free(top);
+	free(file);
+	free(dir);
+	TFW_CHECK(setup && h != INVALID_HANDLE_VALUE, "setup");
+	TFW_CHECK(rc == -1 && e == EACCES, "held: rc %d errno %d", rc, e);
+	TFW_CHECK(rc2 == 0 && gone, "after close: rc %d", rc2);
+}
+
+/* ---- cleanup at exit and on console events ---------------------------------------- */
+
+/* The child half of at_exit_objects_are_removed_when_the_process_exits:
+ * make objects with TEMPFILE_AT_EXIT in dir, and exit. */
+static int child_at_exit(const char *dir)
+{
+	char *path = NULL;
+	int fd = tempfile_mkstemp(&(struct tempfile_opts){ .dir = dir, .flags = TEMPFILE_AT_EXIT }, &path);
+	char *sub = tempfile_mkdtemp(&(struct tempfile_opts){ .dir = dir, .flags = TEMPFILE_AT_EXIT });
+	if (fd < 0 || !sub)
+		return 2;
+	char *inner = join(sub, "inner");
+	if (!make_file(inner, FILE_ATTRIBUTE_READONLY))
+		return 3;
+	_close(fd);
+	exit(0); /* atexit handlers run */
+}
+
+static int count_entries(const char *dir)
+{
+	char *pattern = join(dir, "*");
+	wchar_t *w = wide(pattern);
+	WIN32_FIND_DATAW fd;
+	HANDLE h = FindFirstFileW(w, &fd);
+	int n = 0;
+	if (h != INVALID_HANDLE_VALUE) {
+		do
+			n += wcscmp(fd.cFileName, L".") && wcscmp(fd.cFileName, L"..");
+		while (FindNextFileW(h, &fd));
+		FindClose(h);
+	}
+	free(w);
+	free(pattern);
+	return n;
+}
+
+TFW_TEST(at_exit_objects_are_removed_when_the_process_exits)
+{
+	char *dir = scratch();
+	TFW_CHECK(dir != NULL, "errno %d", errno);
+	wchar_t self[MAX_PATH];
+	GetModuleFileNameW(NULL, self, MAX_PATH);
+	wchar_t *wdir = wide(dir);
+	size_t len = wcslen(self) + wcslen(wdir) + 32;
+	wchar_t *cmd = malloc(len * sizeof *cmd);
+	_snwprintf(cmd, len, L"\"%ls\" --child-at-exit \"%ls\"", self, wdir);
+	STARTUPINFOW si = { .cb = sizeof si };
+	PROCESS_INFORMATION pi;
+	BOOL started = CreateProcessW(NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi);
+	DWORD status = 99;
+	if (started) {
+		WaitForSingleObject(pi.hProcess, 60000);
+		GetExitCodeProcess(pi.hProcess, &status);
+		CloseHandle(pi.hProcess);
+		CloseHandle(pi.hThread);
+	}
+	int left = count_entries(dir);
+	remove_tree(dir);
+	free(cmd);
+	free(wdir);
+	free(dir);
+	TFW_CHECK(started, "CreateProcessW: %lu", (unsigned long)GetLastError());
+	TFW_CHECK(status == 0, "child exit status %lu", (unsigned long)status);
+	TFW_CHECK(left == 0, "%d entries left after exit", left);
+}
+
+#ifdef TEMPFILE_TEST_SEAMS
+TFW_TEST(a_console_event_removes_at_exit_objects_and_passes_the_event_on)
+{
+	char *dir = scratch();
+	TFW_CHECK(dir != NULL, "errno %d", errno);
+	char *path = NULL;
+	int fd = tempfile_mkstemp(&(struct tempfile_opts){ .dir = dir, .flags = TEMPFILE_AT_EXIT }, &path);
+	char *sub = tempfile_mkdtemp(&(struct tempfile_opts){ .dir = dir, .flags = TEMPFILE_AT_EXIT });
+	char *inner = sub ? join(sub, "inner") : NULL;
+	bool setup = fd >= 0 && sub && make_file(inner, FILE_ATTRIBUTE_NORMAL);
+	if (fd >= 0)
+		_close(fd);
+	int passed_on = tf_test_win32_console_event(CTRL_BREAK_EVENT);
+	int left = count_entries(dir);
+	int f1 = path ? tempfile_forget(path) : -1, f2 = sub ? tempfile_forget(sub) : -1;
+	errno = 0;
+	int f3 = path ? tempfile_forget(path) : 0;
+	int e3 = errno;
+	remove_tree(dir);
+	free(inner);
+	free(path);
+	free(sub);
+	free(dir);
+	TFW_CHECK(setup, "setup: errno %d", errno);
+	TFW_CHECK(passed_on == FALSE, "the handler must let the default handler end the process");
+	TFW_CHECK(left == 0, "%d entries left", left);
+	TFW_CHECK(f1 == 0 && f2 == 0 && f3 == -1 && e3 == ENOENT, "forget: %d %d %d/%d", f1, f2, f3, e3);
+}
+#endif
+
+TFW_TEST(cleanup_now_removes_only_what_is_still_registered)
+{
+	char *dir = scratch();
+	TFW_CHECK(dir != NULL, "errno %d", errno);
+	char *a = NULL, *b = NULL;
+	int fa = tempfile_mkstemp(&(struct tempfile_opts){ .dir = dir, .flags = TEMPFILE_AT_EXIT }, &a);
+	int fb = tempfile_mkstemp(&(struct tempfile_opts){ .dir = dir, .flags = TEMPFILE_AT_EXIT }, &b);
+	if (fa >= 0)
+		_close(fa);
+	if (fb >= 0)
+		_close(fb);
+	int forgot = b ? tempfile_forget(b) : -1;
+	int rc = tempfile_cleanup_now();
+	bool a_gone = a && !exists(a), b_kept = b && exists(b);
+	if (a)
+		(void)tempfile_forget(a);
+	remove_tree(dir);
+	free(dir);
+	TFW_CHECK(fa >= 0 && fb >= 0 && forgot == 0, "setup");
+	TFW_CHECK(rc == 0 && a_gone && b_kept, "rc %d a_gone %d b_kept %d", rc, a_gone, b_kept);
+	free(a);
+	free(b);
+}
+
+TFW_TEST(cleanup_leaves_an_object_that_replaced_a_registered_one)
+{
+	char *dir = scratch();
+	TFW_CHECK(dir != NULL, "errno %d", errno);
+	char *a = NULL;
+	int fa = tempfile_mkstemp(&(struct tempfile_opts){ .dir = dir, .flags = TEMPFILE_AT_EXIT }, &a);
+	if (fa >= 0)
+		_close(fa);
+	/* Made while a still exists, so it is another file (a new file made
+	 * after deleting a could get the same index back). */
+	char *other = join(dir, "other");
+	wchar_t *w = a ? wide(a) : NULL, *wother = wide(other);
+	bool replaced = w && make_file(other, FILE_ATTRIBUTE_NORMAL) &&
+		MoveFileExW(wother, w, MOVEFILE_REPLACE_EXISTING);
+	free(wother);
+	free(other);
+	int rc = tempfile_cleanup_now();
+	bool kept = a && exists(a);
+	if (a)
+		(void)tempfile_forget(a);
+	remove_tree(dir);
+	free(w);
+	free(dir);
+	TFW_CHECK(fa >= 0 && replaced, "setup");
+	TFW_CHECK(rc == 0 && kept, "rc %d: someone else's file was removed", rc);
+	free(a);
+}
+
 #ifdef TEMPFILE_TEST_SEAMS
 /* ---- collisions (need the scripted names of the test build) ----------------------- */
 
@@ -724,6 +1082,16 @@ static const struct tfw_test tests[] = {
 	TFW_ENTRY(mktemplate_fills_the_xs_for_files_dirs_and_names),
 	TFW_ENTRY(names_differ_between_calls),
 	TFW_ENTRY(version_is_the_headers),
+	TFW_ENTRY(tempfile_dir_is_removed_with_its_tree_by_cleanup),
+	TFW_ENTRY(tempfile_dir_with_keep_stays),
+	TFW_ENTRY(rmtree_removes_read_only_files_and_directories_deeply),
+	TFW_ENTRY(rmtree_of_a_file_or_a_missing_path_fails_cleanly),
+	TFW_ENTRY(rmtree_removes_a_directory_link_without_following_it),
+	TFW_ENTRY(rmtree_of_a_link_itself_is_enotdir),
+	TFW_ENTRY(rmtree_reports_eacces_for_a_file_held_open_after_bounded_retries),
+	TFW_ENTRY(at_exit_objects_are_removed_when_the_process_exits),
+	TFW_ENTRY(cleanup_now_removes_only_what_is_still_registered),
+	TFW_ENTRY(cleanup_leaves_an_object_that_replaced_a_registered_one),
 #ifdef TEMPFILE_TEST_SEAMS
 	TFW_ENTRY(mkstemp_treats_a_directory_in_the_way_as_a_collision),
 	TFW_ENTRY(mkdtemp_treats_a_file_in_the_way_as_a_collision),
@@ -733,10 +1101,13 @@ static const struct tfw_test tests[] = {
 	TFW_ENTRY(mkstemp_gives_up_with_eexist_after_tmp_max_collisions),
 	TFW_ENTRY(absolute_follows_windows_rules),
 	TFW_ENTRY(random_bytes_come_from_bcrypt),
+	TFW_ENTRY(a_console_event_removes_at_exit_objects_and_passes_the_event_on),
 #endif
 };
 
-int main(void)
+int main(int argc, char **argv)
 {
+	if (argc == 3 && strcmp(argv[1], "--child-at-exit") == 0)
+		return child_at_exit(argv[2]);
 	return tfw_run(tests, sizeof tests / sizeof *tests);
 }
