@@ -99,6 +99,27 @@ TF_HIDDEN int tf_os_close(int fd);
 /* write(2) with EINTR retried: the count written, or -1/errno. */
 TF_HIDDEN ssize_t tf_os_write(int fd, const void *buf, size_t n);
 
+/* fsync(2), EINTR retried (Windows: FlushFileBuffers). */
+TF_HIDDEN int tf_os_fsync(int fd);
+
+/* Make the data of the file at path durable, without a descriptor of ours
+ * (POSIX: opened read-only, a final link not followed, and fsync'ed;
+ * Windows: opened for writing and flushed). */
+TF_HIDDEN int tf_os_fsync_path(const char *path);
+
+/* Make path's entry in its directory durable: fsync of the parent
+ * directory (path is absolute). Windows: nothing to do, tf_os_rename with
+ * TEMPFILE_SYNC has had MoveFileEx write through. */
+TF_HIDDEN int tf_os_fsync_parent(const char *path);
+
+/* Rename from to to, replacing to unless flags has TEMPFILE_NOREPLACE
+ * (then EEXIST if to exists: renameat2(RENAME_NOREPLACE), falling back to
+ * link(2) + unlink(2) where the kernel or file system lacks it, which is
+ * as exclusive; if the unlink fails the link is undone). TEMPFILE_SYNC:
+ * Windows asks MoveFileEx to write through. EXDEV across file systems.
+ * Windows retries sharing violations with the bounded back-off. */
+TF_HIDDEN int tf_os_rename(const char *from, const char *to, unsigned flags);
+
 /* The current directory, NEW, or NULL with errno. */
 TF_HIDDEN char *tf_os_getcwd(void);
 
@@ -138,6 +159,8 @@ TF_HIDDEN char *tf_absolute(const char *path);
  * for real), and read urandom_path (NULL: /dev/urandom) in the fallback,
  * so the fallback can be exercised on a kernel that has getrandom. */
 void tf_test_os_random(int err, const char *urandom_path);
+/* Tests only (POSIX): tf_os_rename acts as if renameat2 were missing. */
+void tf_test_disable_renameat2(bool disable);
 /* Tests only (Windows): 1 makes "already exists" from an exclusive create
  * read as ERROR_ACCESS_DENIED, as Windows (unlike wine) reports a directory
  * in the way; 2 makes every exclusive create fail so; 0 off. */

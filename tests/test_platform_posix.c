@@ -235,3 +235,74 @@ Test(platform_posix, getenv_copies_the_value_and_reports_unset_as_null)
 	cr_assert_eq(tf_os_getenv("TF_PLATFORM_TEST", &v), 0);
 	cr_assert_null(v);
 }
+
+/* tf_os_rename in both NOREPLACE variants: renameat2, and link + unlink. */
+static void rename_noreplace_checks(bool disable_renameat2)
+{
+	char *dir = tft_scratch();
+	char *a = tft_join(dir, "a"), *b = tft_join(dir, "b"), *c = tft_join(dir, "c");
+	tft_write_file(a, "A");
+	tft_write_file(b, "B");
+	tf_test_disable_renameat2(disable_renameat2);
+	errno = 0;
+	cr_assert_eq(tf_os_rename(a, b, TEMPFILE_NOREPLACE), -1);
+	cr_assert_eq(errno, EEXIST);
+	cr_assert_eq(access(a, F_OK), 0, "the source moved anyway");
+	cr_assert_eq(tf_os_rename(a, c, TEMPFILE_NOREPLACE), 0, "%s", strerror(errno));
+	cr_assert_eq(access(a, F_OK), -1, "the source is still there");
+	cr_assert_eq(access(c, F_OK), 0);
+	tf_test_disable_renameat2(false);
+	cr_assert_eq(tft_count_entries(dir), 2);
+	tft_remove_tree(dir);
+	free(a);
+	free(b);
+	free(c);
+	free(dir);
+}
+
+Test(platform_posix, rename_noreplace_refuses_an_existing_target_with_renameat2)
+{
+	rename_noreplace_checks(false);
+}
+
+Test(platform_posix, rename_noreplace_refuses_an_existing_target_without_renameat2)
+{
+	rename_noreplace_checks(true);
+}
+
+Test(platform_posix, rename_replaces_by_default_and_reports_a_missing_source)
+{
+	char *dir = tft_scratch();
+	char *a = tft_join(dir, "a"), *b = tft_join(dir, "b");
+	tft_write_file(a, "A");
+	tft_write_file(b, "B");
+	cr_assert_eq(tf_os_rename(a, b, 0), 0, "%s", strerror(errno));
+	cr_assert_eq(access(a, F_OK), -1);
+	errno = 0;
+	cr_assert_eq(tf_os_rename(a, b, 0), -1);
+	cr_assert_eq(errno, ENOENT);
+	tft_remove_tree(dir);
+	free(a);
+	free(b);
+	free(dir);
+}
+
+Test(platform_posix, fsync_path_and_parent_succeed_and_do_not_follow_a_final_link)
+{
+	char *dir = tft_scratch();
+	char *f = tft_join(dir, "f"), *link = tft_join(dir, "link");
+	tft_write_file(f, "data");
+	cr_assert_eq(tf_os_fsync_path(f), 0, "%s", strerror(errno));
+	cr_assert_eq(tf_os_fsync_parent(f), 0, "%s", strerror(errno));
+	cr_assert_eq(symlink(f, link), 0);
+	errno = 0;
+	cr_assert_eq(tf_os_fsync_path(link), -1);
+	cr_assert_eq(errno, ELOOP);
+	int fds = tft_count_fds();
+	cr_assert_eq(tf_os_fsync_path(link), -1);
+	cr_assert_eq(tft_count_fds(), fds);
+	tft_remove_tree(dir);
+	free(f);
+	free(link);
+	free(dir);
+}

@@ -14,6 +14,9 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#if defined(__linux__)
+#  include <sys/syscall.h>
+#endif
 
 #if defined(__has_include)
 #  if __has_include(<sys/random.h>)
@@ -186,6 +189,110 @@ ssize_t tf_os_write(int fd, const void *buf, size_t n)
 	ssize_t written;
 	TF_RETRY_EINTR(written, write(fd, buf, n));
 	return written;
+}
+
+int tf_os_fsync(int fd)
+{
+	int rc;
+	TF_RETRY_EINTR(rc, fsync(fd));
+	return rc;
+}
+
+/* fsync what path names, opened read-only (enough for fsync(2) on Linux
+ * and the BSDs) with extra_flags. */
+static int fsync_opened(const char *path, int extra_flags)
+{
+	int fd;
+	TF_RETRY_EINTR(fd, open(path, O_RDONLY | O_CLOEXEC | extra_flags));
+	if (fd < 0)
+		return -1;
+	int rc = tf_os_fsync(fd);
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
+int tf_os_fsync_path(const char *path)
+{
+	return fsync_opened(path, O_NOFOLLOW);
+}
+
+int tf_os_fsync_parent(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash) {
+		errno = EINVAL;
+		return -1;
+	}
+	size_t len = slash == path ? 1 : (size_t)(slash - path);
+	char *dir = malloc(len + 1);
+	if (!dir)
+		return -1;
+	memcpy(dir, path, len);
+	dir[len] = '\0';
+	int rc = fsync_opened(dir, O_DIRECTORY);
+	int saved = errno;
+	free(dir);
+	errno = saved;
+	return rc;
+}
+
+#ifdef TEMPFILE_TEST_SEAMS
+static bool test_no_renameat2;
+
+void tf_test_disable_renameat2(bool disable)
+{
+	test_no_renameat2 = disable;
+}
+#  define TF_RENAMEAT2_DISABLED() test_no_renameat2
+#else
+#  define TF_RENAMEAT2_DISABLED() false
+#endif
+
+/* renameat2(RENAME_NOREPLACE), through syscall(2) where the C library
+ * lacks the wrapper (musl, old glibc); ENOSYS where the OS has neither. */
+static int renameat2_noreplace(const char *from, const char *to)
+{
+	if (TF_RENAMEAT2_DISABLED()) {
+		errno = ENOSYS;
+		return -1;
+	}
+#if defined(RENAME_NOREPLACE)
+	return renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE);
+#elif defined(__linux__) && defined(SYS_renameat2)
+	return (int)syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, 1u /* RENAME_NOREPLACE */);
+#else
+	(void)from;
+	(void)to;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+/* Move from to to unless to exists: renameat2 first; where the kernel
+ * (ENOSYS) or the file system (EINVAL) lacks it, link(2) then unlink(2),
+ * which is just as exclusive (link never replaces). */
+static int rename_noreplace(const char *from, const char *to)
+{
+	if (renameat2_noreplace(from, to) == 0)
+		return 0;
+	if (errno != ENOSYS && errno != EINVAL)
+		return -1;
+	if (link(from, to) != 0)
+		return -1;
+	if (unlink(from) != 0) {
+		int saved = errno;
+		unlink(to);
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}
+
+int tf_os_rename(const char *from, const char *to, unsigned flags)
+{
+	return (flags & TEMPFILE_NOREPLACE) ? rename_noreplace(from, to) : rename(from, to);
 }
 
 /* ---- the environment and the candidate directories ------------------------------ */

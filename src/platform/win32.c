@@ -366,6 +366,66 @@ ssize_t tf_os_write(int fd, const void *buf, size_t n)
 	return _write(fd, buf, chunk);
 }
 
+int tf_os_fsync(int fd)
+{
+	intptr_t h = _get_osfhandle(fd);
+	if (h == -1) {
+		errno = EBADF;
+		return -1;
+	}
+	return FlushFileBuffers((HANDLE)h) ? 0 : fail_win32();
+}
+
+int tf_os_fsync_path(const char *path)
+{
+	wchar_t *w = tf_win_wide(path);
+	if (!w)
+		return -1;
+	/* FlushFileBuffers needs write access. */
+	HANDLE h = CreateFileW(w, GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+		NULL, OPEN_EXISTING, FILE_FLAG_OPEN_REPARSE_POINT, NULL);
+	free(w);
+	if (h == INVALID_HANDLE_VALUE)
+		return fail_win32();
+	int rc = FlushFileBuffers(h) ? 0 : fail_win32();
+	CloseHandle(h);
+	return rc;
+}
+
+int tf_os_fsync_parent(const char *path)
+{
+	(void)path; /* MOVEFILE_WRITE_THROUGH made the rename durable */
+	return 0;
+}
+
+int tf_os_rename(const char *from, const char *to, unsigned flags)
+{
+	wchar_t *wfrom = tf_win_wide(from), *wto = wfrom ? tf_win_wide(to) : NULL;
+	int rc = -1;
+	if (wto) {
+		DWORD how = ((flags & TEMPFILE_NOREPLACE) ? 0 : MOVEFILE_REPLACE_EXISTING) |
+			((flags & TEMPFILE_SYNC) ? MOVEFILE_WRITE_THROUGH : 0);
+		for (unsigned attempt = 0;; attempt++) {
+			if (MoveFileExW(wfrom, wto, how)) {
+				rc = 0;
+				break;
+			}
+			if (GetLastError() != ERROR_SHARING_VIOLATION || attempt + 1 >= TF_WIN_RETRIES) {
+				/* Without MOVEFILE_COPY_ALLOWED another volume is
+				 * ERROR_NOT_SAME_DEVICE: EXDEV, as rename(2). */
+				fail_win32();
+				break;
+			}
+			tf_win_backoff(attempt);
+		}
+	}
+	int saved = errno;
+	free(wfrom);
+	free(wto);
+	errno = saved;
+	return rc;
+}
+
 /* ---- the environment and the candidate directories ---------------------------- */
 
 char *tf_os_getcwd(void)

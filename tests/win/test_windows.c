@@ -1039,6 +1039,35 @@ TFW_TEST(mkstemp_gives_up_with_eexist_after_tmp_max_collisions)
 	TFW_CHECK(fd == -1 && e == EEXIST, "fd %d errno %d", fd, e);
 }
 
+
+TFW_TEST(rename_replaces_or_refuses_and_moves_an_open_file)
+{
+	char *dir = scratch();
+	TFW_CHECK(dir != NULL, "errno %d", errno);
+	char *a = join(dir, "a"), *b = join(dir, "b"), *c = join(dir, "c");
+	bool setup = make_file(b, FILE_ATTRIBUTE_NORMAL);
+	int fd = tf_os_create_file(a, TF_FILE_OPEN_FLAGS, 0, 0600);
+	errno = 0;
+	int r1 = tf_os_rename(a, b, TEMPFILE_NOREPLACE);
+	int e1 = errno;
+	int r2 = tf_os_rename(a, c, TEMPFILE_NOREPLACE | TEMPFILE_SYNC); /* still open */
+	int r3 = tf_os_rename(c, b, 0);
+	bool moved = !exists(a) && !exists(c) && exists(b);
+	int s1 = fd >= 0 ? tf_os_fsync(fd) : -1;
+	int s2 = tf_os_fsync_path(b);
+	if (fd >= 0)
+		_close(fd);
+	remove_tree(dir);
+	free(a);
+	free(b);
+	free(c);
+	free(dir);
+	TFW_CHECK(setup && fd >= 0, "setup");
+	TFW_CHECK(r1 == -1 && e1 == EEXIST, "noreplace over an existing file: %d errno %d", r1, e1);
+	TFW_CHECK(r2 == 0 && r3 == 0 && moved, "renames of an open file: %d %d", r2, r3);
+	TFW_CHECK(s1 == 0 && s2 == 0, "fsync %d, fsync_path %d", s1, s2);
+}
+
 TFW_TEST(absolute_follows_windows_rules)
 {
 	char *a = tf_absolute("C:/x/./y/../z");
@@ -1099,6 +1128,7 @@ static const struct tfw_test tests[] = {
 	TFW_ENTRY(an_access_denied_name_that_exists_is_a_collision),
 	TFW_ENTRY(access_denied_for_a_free_name_fails_with_eacces),
 	TFW_ENTRY(mkstemp_gives_up_with_eexist_after_tmp_max_collisions),
+	TFW_ENTRY(rename_replaces_or_refuses_and_moves_an_open_file),
 	TFW_ENTRY(absolute_follows_windows_rules),
 	TFW_ENTRY(random_bytes_come_from_bcrypt),
 	TFW_ENTRY(a_console_event_removes_at_exit_objects_and_passes_the_event_on),
