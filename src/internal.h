@@ -286,6 +286,15 @@ void tf_test_rmtree_lose_position(bool on);
  * EINVAL. *append_out (if not NULL) tells whether it opens for append. */
 TF_HIDDEN int tf_check_fopen_mode(const char *mode, bool *append_out);
 
+#ifdef TEMPFILE_TEST_SEAMS
+/* Tests only: make O_TMPFILE look unsupported (EOPNOTSUPP) so that
+ * TemporaryFile takes its create-and-unlink fallback. */
+void tf_test_disable_o_tmpfile(bool disable);
+/* Tests only: make renameat2 look missing (ENOSYS) so that a NOREPLACE
+ * persist takes its link()+unlink() fallback. */
+void tf_test_disable_renameat2(bool disable);
+#endif
+
 /* ---- cleanup.c: the exit and signal registry ------------------------------- */
 
 /* What a registered path is. */
