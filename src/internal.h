@@ -290,9 +290,8 @@ TF_HIDDEN int tf_check_fopen_mode(const char *mode, bool *append_out);
 /* Tests only: make O_TMPFILE look unsupported (EOPNOTSUPP) so that
  * TemporaryFile takes its create-and-unlink fallback. */
 void tf_test_disable_o_tmpfile(bool disable);
-/* Tests only: make renameat2 look missing (ENOSYS) so that a NOREPLACE
- * persist takes its link()+unlink() fallback. */
-void tf_test_disable_renameat2(bool disable);
+/* tf_test_disable_renameat2 (platform section) makes a NOREPLACE persist
+ * take its link()+unlink() fallback. */
 #endif
 
 /* ---- cleanup.c: the exit and signal registry ------------------------------- */
