@@ -736,23 +736,6 @@ TFW_TEST(rmtree_reports_eacces_for_a_file_held_open_after_bounded_retries)
 	TFW_CHECK(rc2 == 0 && gone, "after close: rc %d", rc2);
 }
 
-/* ---- cleanup at exit and on console events ---------------------------------------- */
-
-/* The child half of at_exit_objects_are_removed_when_the_process_exits:
- * make objects with TEMPFILE_AT_EXIT in dir, and exit. */
-static int child_at_exit(const char *dir)
-{
-	char *path = NULL;
-	int fd = tempfile_mkstemp(&(struct tempfile_opts){ .dir = dir, .flags = TEMPFILE_AT_EXIT }, &path);
-	char *sub = tempfile_mkdtemp(&(struct tempfile_opts){ .dir = dir, .flags = TEMPFILE_AT_EXIT });
-	if (fd < 0 || !sub)
-		return 2;
-	char *inner = join(sub, "inner");
-	if (!make_file(inner, FILE_ATTRIBUTE_READONLY))
-		return 3;
-	_close(fd);
-	exit(0); /* atexit handlers run */
-}
 
 static int count_entries(const char *dir)
 {
@@ -771,6 +754,152 @@ static int count_entries(const char *dir)
 	free(pattern);
 	return n;
 }
+
+/* ---- TemporaryFile, NamedTemporaryFile, persist -------------------------------------- */
+
+TFW_TEST(temporary_file_leaves_nothing_behind_after_fclose)
+{
+	char *dir = scratch();
+	TFW_CHECK(dir != NULL, "errno %d", errno);
+	FILE *f = tempfile_temporary(&(struct tempfile_opts){ .dir = dir }, "w+b");
+	TFW_CHECK(f != NULL, "errno %d", errno);
+	size_t w = fwrite("a\nb", 1, 3, f);
+	rewind(f);
+	char buf[8] = { 0 };
+	size_t r = fread(buf, 1, sizeof buf, f);
+	int while_open = count_entries(dir);
+	fclose(f);
+	int fd = tempfile_temporary_fd(&(struct tempfile_opts){ .dir = dir });
+	if (fd >= 0)
+		_close(fd);
+	int left = count_entries(dir);
+	remove_tree(dir);
+	free(dir);
+	TFW_CHECK(w == 3 && r == 3 && memcmp(buf, "a\nb", 3) == 0, "read back %zu bytes", r);
+	TFW_CHECK(fd >= 0, "temporary_fd: errno %d", errno);
+	TFW_CHECK(left == 0, "%d entries left (%d while open)", left, while_open);
+}
+
+TFW_TEST(named_file_is_deleted_by_close_and_kept_with_keep)
+{
+	char *dir = scratch();
+	TFW_CHECK(dir != NULL, "errno %d", errno);
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir, .suffix = ".txt" }, NULL);
+	TFW_CHECK(t != NULL, "errno %d", errno);
+	char *path = _strdup(tempfile_path(t));
+	bool there = exists(path) && ends_with(path, ".txt") && strncmp(path, dir, strlen(dir)) == 0;
+	fputs("hello", tempfile_stream(t));
+	int rc = tempfile_close(t);
+	bool gone = !exists(path);
+	struct tempfile *k = tempfile_named(&(struct tempfile_opts){ .dir = dir, .flags = TEMPFILE_KEEP }, "w");
+	char *kpath = k ? _strdup(tempfile_path(k)) : NULL;
+	int krc = k ? tempfile_close(k) : -1;
+	bool kept = kpath && exists(kpath);
+	remove_tree(dir);
+	free(dir);
+	TFW_CHECK(there, "%s", path);
+	TFW_CHECK(rc == 0 && gone, "close: rc %d, still there: %d", rc, !gone);
+	TFW_CHECK(krc == 0 && kept, "TEMPFILE_KEEP");
+	free(path);
+	free(kpath);
+}
+
+/* Python 3.12's delete_on_close=False: another program opens the file by
+ * name after the stream is closed; tempfile_close still deletes it. */
+TFW_TEST(named_file_can_be_reopened_by_name_after_close_stream)
+{
+	char *dir = scratch();
+	TFW_CHECK(dir != NULL, "errno %d", errno);
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, "w+b");
+	TFW_CHECK(t != NULL, "errno %d", errno);
+	fputs("shared", tempfile_stream(t));
+	/* Readable by name even while our stream is open (shared handles). */
+	fflush(tempfile_stream(t));
+	FILE *early = fopen(tempfile_path(t), "rb");
+	bool early_ok = early != NULL;
+	if (early)
+		fclose(early);
+	int crc = tempfile_close_stream(t);
+	FILE *again = fopen(tempfile_path(t), "rb");
+	char buf[16] = { 0 };
+	size_t n = again ? fread(buf, 1, sizeof buf - 1, again) : 0;
+	if (again)
+		fclose(again);
+	char *path = _strdup(tempfile_path(t));
+	int rc = tempfile_close(t);
+	bool gone = !exists(path);
+	remove_tree(dir);
+	free(dir);
+	free(path);
+	TFW_CHECK(early_ok, "could not open by name while the stream was open");
+	TFW_CHECK(crc == 0 && n == 6 && strcmp(buf, "shared") == 0, "reopened: %zu bytes", n);
+	TFW_CHECK(rc == 0 && gone, "close after reopen: rc %d", rc);
+}
+
+TFW_TEST(persist_replaces_or_refuses_and_the_handle_stops_deleting)
+{
+	char *dir = scratch();
+	TFW_CHECK(dir != NULL, "errno %d", errno);
+	char *final = join(dir, "final.json");
+	bool setup = make_file(final, FILE_ATTRIBUTE_NORMAL);
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, "w");
+	TFW_CHECK(t != NULL, "errno %d", errno);
+	char *temp = _strdup(tempfile_path(t));
+	fputs("{}", tempfile_stream(t));
+	errno = 0;
+	int r1 = tempfile_persist(t, final, TEMPFILE_NOREPLACE);
+	int e1 = errno;
+	bool temp_kept = exists(temp) && strcmp(tempfile_path(t), temp) == 0;
+	int r2 = tempfile_persist(t, final, TEMPFILE_SYNC); /* stream still open */
+	bool moved = !exists(temp) && strcmp(tempfile_path(t), final) == 0;
+	int rc = tempfile_close(t);
+	long size = file_size(final);
+	remove_tree(dir);
+	free(dir);
+	free(temp);
+	free(final);
+	TFW_CHECK(setup, "setup");
+	TFW_CHECK(r1 == -1 && e1 == EEXIST && temp_kept, "NOREPLACE: %d errno %d", r1, e1);
+	TFW_CHECK(r2 == 0 && moved, "persist over an existing file: %d errno %d", r2, errno);
+	TFW_CHECK(rc == 0 && size == 2, "after close: rc %d size %ld", rc, size);
+}
+
+TFW_TEST(named_file_with_at_exit_is_removed_by_cleanup_now)
+{
+	char *dir = scratch();
+	TFW_CHECK(dir != NULL, "errno %d", errno);
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir, .flags = TEMPFILE_AT_EXIT }, NULL);
+	TFW_CHECK(t != NULL, "errno %d", errno);
+	char *path = _strdup(tempfile_path(t));
+	(void)tempfile_close_stream(t);
+	int rc = tempfile_cleanup_now();
+	bool gone = !exists(path);
+	int crc = tempfile_close(t); /* already gone: fine */
+	remove_tree(dir);
+	free(dir);
+	free(path);
+	TFW_CHECK(rc == 0 && gone, "cleanup_now: %d", rc);
+	TFW_CHECK(crc == 0, "close after cleanup: errno %d", errno);
+}
+
+/* ---- cleanup at exit and on console events ---------------------------------------- */
+
+/* The child half of at_exit_objects_are_removed_when_the_process_exits:
+ * make objects with TEMPFILE_AT_EXIT in dir, and exit. */
+static int child_at_exit(const char *dir)
+{
+	char *path = NULL;
+	int fd = tempfile_mkstemp(&(struct tempfile_opts){ .dir = dir, .flags = TEMPFILE_AT_EXIT }, &path);
+	char *sub = tempfile_mkdtemp(&(struct tempfile_opts){ .dir = dir, .flags = TEMPFILE_AT_EXIT });
+	if (fd < 0 || !sub)
+		return 2;
+	char *inner = join(sub, "inner");
+	if (!make_file(inner, FILE_ATTRIBUTE_READONLY))
+		return 3;
+	_close(fd);
+	exit(0); /* atexit handlers run */
+}
+
 
 TFW_TEST(at_exit_objects_are_removed_when_the_process_exits)
 {
@@ -1118,6 +1247,11 @@ static const struct tfw_test tests[] = {
 	TFW_ENTRY(rmtree_removes_a_directory_link_without_following_it),
 	TFW_ENTRY(rmtree_of_a_link_itself_is_enotdir),
 	TFW_ENTRY(rmtree_reports_eacces_for_a_file_held_open_after_bounded_retries),
+	TFW_ENTRY(temporary_file_leaves_nothing_behind_after_fclose),
+	TFW_ENTRY(named_file_is_deleted_by_close_and_kept_with_keep),
+	TFW_ENTRY(named_file_can_be_reopened_by_name_after_close_stream),
+	TFW_ENTRY(persist_replaces_or_refuses_and_the_handle_stops_deleting),
+	TFW_ENTRY(named_file_with_at_exit_is_removed_by_cleanup_now),
 	TFW_ENTRY(at_exit_objects_are_removed_when_the_process_exits),
 	TFW_ENTRY(cleanup_now_removes_only_what_is_still_registered),
 	TFW_ENTRY(cleanup_leaves_an_object_that_replaced_a_registered_one),
