@@ -227,21 +227,33 @@ Test(directory, null_handle_is_einval)
 	cr_assert_null(tempfile_dir_path(NULL));
 }
 
-Test(directory, at_exit_registers_or_fails_leaving_nothing)
+Test(directory, at_exit_registers_and_cleanup_takes_it_out_again)
 {
-	errno = 0;
 	struct tempfile_dir *d = tempfile_dir(
 		&(struct tempfile_opts){ .dir = scratch, .flags = TEMPFILE_AT_EXIT });
-	if (!d) {
-		/* The registry is not there yet (ENOSYS) or failed: clean. */
-		cr_assert_neq(errno, 0);
-		cr_assert_eq(tft_count_entries(scratch), 0);
-		return;
-	}
+	cr_assert_not_null(d, "%s", strerror(errno));
 	char *path = strdup(tempfile_dir_path(d));
 	populate(path);
 	cr_assert_eq(tempfile_dir_cleanup(d), 0);
 	cr_assert_not(exists(path));
+	/* Cleaned up, so no longer registered: a directory made again at the
+	 * same path survives tempfile_cleanup_now. */
+	cr_assert_eq(mkdir(path, 0700), 0);
+	cr_assert_eq(tempfile_cleanup_now(), 0);
+	cr_assert(exists(path));
+	free(path);
+}
+
+Test(directory, at_exit_tree_is_removed_by_cleanup_now)
+{
+	struct tempfile_dir *d = tempfile_dir(
+		&(struct tempfile_opts){ .dir = scratch, .flags = TEMPFILE_AT_EXIT });
+	cr_assert_not_null(d, "%s", strerror(errno));
+	char *path = strdup(tempfile_dir_path(d));
+	populate(path);
+	cr_assert_eq(tempfile_cleanup_now(), 0);
+	cr_assert_not(exists(path));
+	cr_assert_eq(tempfile_dir_cleanup(d), 0, "a directory already removed is not an error");
 	free(path);
 }
 
