@@ -5,7 +5,8 @@
 #   2. musl build (musl-gcc) of the library and the CLI with -Werror, and the
 #      CLI differential test (tests/test_tmpf_mktemp.sh) against that tmpf;
 #   3. mingw-w64 cross build of the library, the DLL and tmpf with -Werror,
-#      and the Windows test programs (tests/win) under wine through CTest.
+#      and the Windows tests (tests/win: the test program against the
+#      sources and against the DLL, and tmpf.exe) under wine through CTest.
 # Installs musl-tools, gcc-mingw-w64-x86-64 and wine64 with apt-get when
 # missing. Non-interactive (no stdin). Each stage checks its own steps
 # (set -e does not apply inside a function run as an `if` condition). Usage: .ci/portability.sh [stage...]
@@ -110,9 +111,7 @@ stage_musl() {
 
 stage_mingw() {
 	local b=$out/mingw
-	# tmpf does not build for Windows yet (POSIX spawn, signals, langinfo,
-	# open_memstream): the library, its DLL and the Windows tests only.
-	cmake -S "$src" -B "$b" -DCMAKE_TOOLCHAIN_FILE="$src/cmake/mingw-w64.cmake" -DTEMPFILE_BUILD_CLI=OFF \
+	cmake -S "$src" -B "$b" -DCMAKE_TOOLCHAIN_FILE="$src/cmake/mingw-w64.cmake" \
 		-DTEMPFILE_WERROR=ON -DTEMPFILE_BUILD_BENCH=OFF >/dev/null || return 1
 	cmake --build "$b" -j"$jobs" || return 1
 	# A new wine prefix takes several seconds to create: do it before the
