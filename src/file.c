@@ -17,9 +17,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* The flags each kind of call accepts. TEMPFILE_AT_EXIT on a file without
- * a name is already satisfied (it vanishes at exit, even on SIGKILL), so it
- * is accepted and needs nothing. */
+/* The flags each kind of call accepts. A file without a name vanishes at
+ * exit, even on SIGKILL; TEMPFILE_AT_EXIT only matters on the fallback path,
+ * for the moment between create and unlink. */
 #define TF_TEMPORARY_FLAGS (TEMPFILE_TEXT | TEMPFILE_AT_EXIT)
 #define TF_NAMED_FLAGS \
 	(TEMPFILE_TEXT | TEMPFILE_KEEP | TEMPFILE_AT_EXIT | TEMPFILE_IGNORE_CLEANUP_ERRORS)
@@ -152,20 +152,23 @@ static int open_o_tmpfile(const char *dir, mode_t mode, int extra_flags)
 }
 
 /* The fallback: a named file made by the core's retry loop, unlinked at
- * once. If the unlink fails the descriptor is closed and the unlink's errno
- * returned. */
+ * once. With TEMPFILE_AT_EXIT the name is registered in between, so a fatal
+ * signal in that window still removes it. If the unlink fails the
+ * descriptor is closed and the unlink's errno returned; the name then stays
+ * registered, so that exit removes what could not be removed now. */
 static int create_and_unlink(const struct tempfile_opts *o, int extra_flags)
 {
 	struct tf_target t;
 	if (tf_target_init(&t, o, 0600, TF_TEMPORARY_FLAGS) != 0)
 		return -1;
-	t.flags &= ~(unsigned)TEMPFILE_AT_EXIT; /* no name to register */
 	int fd = tf_create(&t, TF_CREATE_FILE, TF_FILE_OPEN_FLAGS | extra_flags);
 	if (fd >= 0 && tf_os_unlink(t.path) != 0) {
 		int saved = errno;
 		tf_os_close(fd);
 		errno = saved;
 		fd = -1;
+	} else if (fd >= 0) {
+		tf_unregister(t.registration);
 	}
 	tf_target_release(&t);
 	return fd;

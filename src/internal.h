@@ -294,6 +294,14 @@ void tf_test_disable_o_tmpfile(bool disable);
  * take its link()+unlink() fallback. */
 #endif
 
+/* ---- spooled.c: SpooledTemporaryFile ------------------------------------------- */
+
+#ifdef TEMPFILE_TEST_SEAMS
+/* Tests only: make tempfile_spooled_stream() take the path used where
+ * fopencookie(3) is missing (roll over, fdopen a dup of the descriptor). */
+void tf_test_spooled_force_fd_stream(bool on);
+#endif
+
 /* ---- cleanup.c: the exit and signal registry ------------------------------- */
 
 /* What a registered path is. */

@@ -33,7 +33,7 @@ static const int fatal_signals[] = {
 #define FATAL_COUNT (sizeof fatal_signals / sizeof fatal_signals[0])
 
 /* How many objects make_objects() leaves in a directory. */
-#define OBJECTS 4
+#define OBJECTS 5
 
 /* ======================================================================
  * The child side: scenarios, run as a program by main()
@@ -86,10 +86,12 @@ static char *join(const char *a, const char *b)
 /* Handles kept reachable, so that the leak checker does not count them. */
 static struct tempfile_dir *kept_dirs[16];
 static size_t kept_dir_count;
+static struct tempfile *kept_named[16];
+static size_t kept_named_count;
 
 /* One of each registered kind: a file from tempfile_mkstemp, a directory
  * tree from tempfile_mkdtemp, a file from a template, a TemporaryDirectory
- * with a file in it. Exits the process (status 73..79) on error. */
+ * with a file in it, a NamedTemporaryFile left open. Exits the process (status 73..79) on error. */
 static void make_objects(const char *dir)
 {
 	struct tempfile_opts o = { .dir = dir, .flags = TEMPFILE_AT_EXIT };
@@ -129,6 +131,13 @@ static void make_objects(const char *dir)
 	write_small(inside, "z");
 	free(inside);
 	kept_dirs[kept_dir_count++] = d;
+
+	struct tempfile *named = tempfile_named(&o, NULL);
+	if (!named || kept_named_count == sizeof kept_named / sizeof kept_named[0])
+		_exit(79);
+	if (fputs("open named file", tempfile_stream(named)) < 0)
+		_exit(79);
+	kept_named[kept_named_count++] = named;
 }
 
 static void wait_forever(void)
@@ -318,6 +327,38 @@ static int scenario_exec(struct scenario_env *env)
 	execv("/proc/self/exe", argv);
 	return 88;
 }
+
+/* Objects with handles that were persisted or closed normally: at exit
+ * the published file and a file made again at a closed one's path stay,
+ * and a spooled file rolled over with TEMPFILE_AT_EXIT leaves nothing. */
+static int scenario_handles_done(struct scenario_env *env)
+{
+	struct tempfile_opts o = { .dir = env->dir, .flags = TEMPFILE_AT_EXIT };
+	struct tempfile *published = tempfile_named(&o, NULL);
+	char *target = join(env->dir, "published");
+	if (!published || fputs("final", tempfile_stream(published)) < 0 ||
+		tempfile_persist(published, target, 0) != 0)
+		return 50;
+	free(target);
+	kept_named[kept_named_count++] = published; /* still open at exit */
+
+	struct tempfile *closed = tempfile_named(&o, NULL);
+	if (!closed)
+		return 51;
+	char *again = strdup(tempfile_path(closed));
+	if (!again || tempfile_close(closed) != 0)
+		return 52;
+	write_small(again, "made again, not ours");
+	free(again);
+
+	struct tempfile_spooled *spool = tempfile_spooled(4, &o, NULL);
+	if (!spool || tempfile_spooled_write(spool, "rolled over", 11) != 11 ||
+		!tempfile_spooled_rolled(spool))
+		return 53;
+	say(env->ready_fd, 'R');
+	exit(0); /* spool left open on purpose: its file has no name */
+}
+
 
 /* An object closed normally leaves the registry at once: a new object made
  * at the same path afterwards is not touched at exit. */
@@ -580,6 +621,7 @@ static const struct scenario scenarios[] = {
 	{ "noop", scenario_noop },
 	{ "exec", scenario_exec },
 	{ "forget-then-recreate", scenario_forget_then_recreate },
+	{ "handles-done", scenario_handles_done },
 	{ "replaced", scenario_replaced },
 	{ "tree", scenario_tree },
 	{ "cleanup-error", scenario_cleanup_error },
@@ -857,6 +899,29 @@ Test(cleanup, object_closed_normally_is_not_touched_at_exit)
 	/* mkstemp's file, mkdtemp's and tempfile_dir's directories and the
 	 * handle's file, all made again at the same paths. */
 	cr_assert_eq(tft_count_entries(dir), 4);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(cleanup, persisted_and_closed_handles_are_not_touched_at_exit)
+{
+	char *dir = tft_scratch();
+	struct child c = start("handles-done", dir);
+	char got = next_byte(&c);
+	int status = finish(&c);
+	cr_assert_eq(got, 'R', "scenario failed with status %d",
+		WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status));
+	expect_exit(status, 0);
+	/* The published file and the file made again; nothing of the spool. */
+	cr_assert_eq(tft_count_entries(dir), 2);
+	char *published = tft_join(dir, "published");
+	FILE *f = fopen(published, "r");
+	cr_assert_not_null(f, "the persisted file was removed at exit");
+	char buf[16] = "";
+	cr_assert_not_null(fgets(buf, sizeof buf, f));
+	cr_assert_str_eq(buf, "final");
+	fclose(f);
+	free(published);
 	tft_remove_tree(dir);
 	free(dir);
 }

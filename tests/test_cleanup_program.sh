@@ -87,7 +87,7 @@ for sig in INT TERM HUP; do
 	mkdir "$dir"
 	start wait "$dir"
 	await R
-	[ "$(count "$dir")" -eq 4 ] || fail "wait: $(count "$dir") objects, expected 4"
+	[ "$(count "$dir")" -eq 5 ] || fail "wait: $(count "$dir") objects, expected 5 (mkstemp, mkdtemp, template, TemporaryDirectory, NamedTemporaryFile)"
 	kill -s "$sig" "$pid"
 	finish
 	expected=$((128 + $(kill -l "$sig")))
