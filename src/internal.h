@@ -96,8 +96,20 @@ TF_HIDDEN int tf_os_unlink(const char *path);
 TF_HIDDEN int tf_os_rmdir(const char *path);
 TF_HIDDEN int tf_os_close(int fd);
 
-/* write(2) with EINTR retried: the count written, or -1/errno. */
+/* write(2) and read(2) with EINTR retried: the count, or -1/errno.
+ * (Windows: at most INT_MAX bytes per call.) */
 TF_HIDDEN ssize_t tf_os_write(int fd, const void *buf, size_t n);
+TF_HIDDEN ssize_t tf_os_read(int fd, void *buf, size_t n);
+
+/* Give the open descriptor fd append mode (fcntl F_SETFL O_APPEND;
+ * Windows: the same handle behind an _O_APPEND descriptor put in fd's
+ * place). 0 or -1/errno. */
+TF_HIDDEN int tf_os_set_append(int fd);
+
+/* A new descriptor for the same open file, not inherited by child
+ * processes (F_DUPFD_CLOEXEC; Windows: _dup, then the handle made
+ * non-inheritable). The descriptor, or -1/errno. */
+TF_HIDDEN int tf_os_dup(int fd);
 
 /* fsync(2), EINTR retried (Windows: FlushFileBuffers). */
 TF_HIDDEN int tf_os_fsync(int fd);

@@ -295,6 +295,26 @@ int tf_os_rename(const char *from, const char *to, unsigned flags)
 	return (flags & TEMPFILE_NOREPLACE) ? rename_noreplace(from, to) : rename(from, to);
 }
 
+ssize_t tf_os_read(int fd, void *buf, size_t n)
+{
+	ssize_t got;
+	TF_RETRY_EINTR(got, read(fd, buf, n));
+	return got;
+}
+
+int tf_os_set_append(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_APPEND) != 0)
+		return -1;
+	return 0;
+}
+
+int tf_os_dup(int fd)
+{
+	return fcntl(fd, F_DUPFD_CLOEXEC, 0);
+}
+
 /* ---- the environment and the candidate directories ------------------------------ */
 
 char *tf_os_getcwd(void)

@@ -426,6 +426,64 @@ int tf_os_rename(const char *from, const char *to, unsigned flags)
 	return rc;
 }
 
+ssize_t tf_os_read(int fd, void *buf, size_t n)
+{
+	unsigned chunk = n > INT_MAX ? INT_MAX : (unsigned)n;
+	return _read(fd, buf, chunk);
+}
+
+/* Make the handle behind fd non-inheritable (the CRT's _dup and _dup2
+ * duplicate handles as inheritable). */
+static int not_inherited(int fd)
+{
+	intptr_t h = _get_osfhandle(fd);
+	if (h == -1) {
+		errno = EBADF;
+		return -1;
+	}
+	return SetHandleInformation((HANDLE)h, HANDLE_FLAG_INHERIT, 0) ? 0 : fail_win32();
+}
+
+int tf_os_set_append(int fd)
+{
+	/* A CRT descriptor's append flag is fixed when it is made: make one
+	 * with _O_APPEND on a duplicate of the handle and put it in fd's
+	 * place (_dup2 copies its flags). */
+	intptr_t h = _get_osfhandle(fd);
+	HANDLE copy;
+	if (h == -1) {
+		errno = EBADF;
+		return -1;
+	}
+	if (!DuplicateHandle(GetCurrentProcess(), (HANDLE)h, GetCurrentProcess(), &copy, 0, FALSE,
+		    DUPLICATE_SAME_ACCESS))
+		return fail_win32();
+	int with_append = _open_osfhandle((intptr_t)copy, _O_APPEND | _O_BINARY | _O_NOINHERIT);
+	if (with_append < 0) {
+		int saved = errno;
+		CloseHandle(copy);
+		errno = saved;
+		return -1;
+	}
+	int rc = _dup2(with_append, fd) == 0 ? not_inherited(fd) : -1;
+	int saved = errno;
+	_close(with_append);
+	errno = saved;
+	return rc;
+}
+
+int tf_os_dup(int fd)
+{
+	int copy = _dup(fd);
+	if (copy >= 0 && not_inherited(copy) != 0) {
+		int saved = errno;
+		_close(copy);
+		errno = saved;
+		return -1;
+	}
+	return copy;
+}
+
 /* ---- the environment and the candidate directories ---------------------------- */
 
 char *tf_os_getcwd(void)

@@ -882,6 +882,72 @@ TFW_TEST(named_file_with_at_exit_is_removed_by_cleanup_now)
 	TFW_CHECK(crc == 0, "close after cleanup: errno %d", errno);
 }
 
+
+/* ---- SpooledTemporaryFile ------------------------------------------------------------- */
+
+TFW_TEST(spooled_rolls_over_past_max_size_and_keeps_content_and_position)
+{
+	struct tempfile_spooled *s = tempfile_spooled(8, NULL, "w+b");
+	TFW_CHECK(s != NULL, "errno %d", errno);
+	ssize_t w1 = tempfile_spooled_write(s, "abcd", 4);
+	int rolled_early = tempfile_spooled_rolled(s);
+	ssize_t w2 = tempfile_spooled_write(s, "efghij\n", 7);
+	int rolled = tempfile_spooled_rolled(s);
+	off_t at = tempfile_spooled_tell(s);
+	off_t start = tempfile_spooled_seek(s, 2, SEEK_SET);
+	char buf[16] = { 0 };
+	ssize_t r = tempfile_spooled_read(s, buf, sizeof buf - 1);
+	int trunc = tempfile_spooled_truncate(s, 3);
+	off_t end = tempfile_spooled_seek(s, 0, SEEK_END);
+	int rc = tempfile_spooled_close(s);
+	TFW_CHECK(w1 == 4 && w2 == 7 && !rolled_early && rolled, "rollover: %d %d", rolled_early, rolled);
+	TFW_CHECK(at == 11 && start == 2 && r == 9 && strcmp(buf, "cdefghij\n") == 0,
+		"at %ld start %ld read %zd '%s'", (long)at, (long)start, r, buf);
+	TFW_CHECK(trunc == 0 && end == 3 && rc == 0, "truncate %d end %ld close %d", trunc, (long)end, rc);
+}
+
+/* No fopencookie on Windows: the stdio view rolls over first. */
+TFW_TEST(spooled_stream_rolls_over_first_and_shares_the_position)
+{
+	struct tempfile_spooled *s = tempfile_spooled(0, NULL, "w+");
+	TFW_CHECK(s != NULL, "errno %d", errno);
+	(void)tempfile_spooled_write(s, "one ", 4);
+	FILE *f = tempfile_spooled_stream(s);
+	int rolled = tempfile_spooled_rolled(s);
+	int printed = f ? fprintf(f, "%s %d", "two", 3) : -1;
+	int flushed = f ? fflush(f) : -1;
+	off_t size = tempfile_spooled_seek(s, 0, SEEK_END);
+	(void)tempfile_spooled_seek(s, 0, SEEK_SET);
+	char buf[32] = { 0 };
+	ssize_t r = tempfile_spooled_read(s, buf, sizeof buf - 1);
+	int fd = tempfile_spooled_fileno(s);
+	DWORD handle_flags = 1;
+	BOOL got = fd >= 0 && GetHandleInformation((HANDLE)_get_osfhandle(fd), &handle_flags);
+	int rc = tempfile_spooled_close(s);
+	TFW_CHECK(f != NULL && rolled, "stream %p rolled %d (errno %d)", (void *)f, rolled, errno);
+	TFW_CHECK(printed == 5 && flushed == 0 && size == 9, "printed %d size %ld", printed, (long)size);
+	TFW_CHECK(r == 9 && strcmp(buf, "one two 3") == 0, "read '%s'", buf);
+	TFW_CHECK(got && !(handle_flags & HANDLE_FLAG_INHERIT), "descriptor inheritable");
+	TFW_CHECK(rc == 0, "close");
+}
+
+TFW_TEST(spooled_append_mode_appends_after_rollover)
+{
+	struct tempfile_spooled *s = tempfile_spooled(4, NULL, "a+b");
+	TFW_CHECK(s != NULL, "errno %d", errno);
+	(void)tempfile_spooled_write(s, "12345", 5); /* rolls over */
+	(void)tempfile_spooled_seek(s, 0, SEEK_SET);
+	ssize_t w = tempfile_spooled_write(s, "67", 2);
+	int fd = tempfile_spooled_fileno(s);
+	(void)tempfile_spooled_seek(s, 0, SEEK_SET);
+	char buf[16] = { 0 };
+	ssize_t r = tempfile_spooled_read(s, buf, sizeof buf - 1);
+	int rc = tempfile_spooled_close(s);
+	TFW_CHECK(fd >= 0 && w == 2, "write %zd", w);
+	TFW_CHECK(r == 7 && strcmp(buf, "1234567") == 0, "read %zd '%s'", r, buf);
+	TFW_CHECK(rc == 0, "close");
+}
+
 /* ---- cleanup at exit and on console events ---------------------------------------- */
 
 /* The child half of at_exit_objects_are_removed_when_the_process_exits:
@@ -1252,6 +1318,9 @@ static const struct tfw_test tests[] = {
 	TFW_ENTRY(named_file_can_be_reopened_by_name_after_close_stream),
 	TFW_ENTRY(persist_replaces_or_refuses_and_the_handle_stops_deleting),
 	TFW_ENTRY(named_file_with_at_exit_is_removed_by_cleanup_now),
+	TFW_ENTRY(spooled_rolls_over_past_max_size_and_keeps_content_and_position),
+	TFW_ENTRY(spooled_stream_rolls_over_first_and_shares_the_position),
+	TFW_ENTRY(spooled_append_mode_appends_after_rollover),
 	TFW_ENTRY(at_exit_objects_are_removed_when_the_process_exits),
 	TFW_ENTRY(cleanup_now_removes_only_what_is_still_registered),
 	TFW_ENTRY(cleanup_leaves_an_object_that_replaced_a_registered_one),
