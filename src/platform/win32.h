@@ -19,8 +19,8 @@ TF_HIDDEN int tf_win_errno(DWORD error);
 
 /* Sharing violations are transient on Windows (a virus scanner, an indexer,
  * another process closing its handle): operations that meet one retry
- * TF_WIN_RETRIES times, sleeping 1, 2, 4, ... ms between tries, about one
- * second in all before giving up with EACCES. */
+ * up to TF_WIN_RETRIES times, sleeping 1, 2, 4, ... 256 ms between tries,
+ * about half a second in all, before giving up with EACCES. */
 #define TF_WIN_RETRIES 10
 /* Sleep before retry number attempt (0-based): 1 << attempt ms. */
 TF_HIDDEN void tf_win_backoff(unsigned attempt);

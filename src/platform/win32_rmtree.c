@@ -10,7 +10,7 @@
  * (FileDispositionInfo), after clearing FILE_ATTRIBUTE_READONLY when that
  * is what refuses. Sharing violations, and a directory that still holds
  * entries pending deletion, are retried with the bounded back-off of
- * platform/win32.h (about one second). Depth is bounded by the path
+ * platform/win32.h (about half a second per object). Depth is bounded by the path
  * length Windows accepts without the \\?\ prefix (MAX_PATH), so the
  * recursion is shallow.
  */
