@@ -84,3 +84,10 @@ if(NOT IS_DIRECTORY "${kept_unix}")
   message(SEND_ERROR "tmpf run --keep: ${kept} is gone")
 endif()
 tmpf(0 out rm "${kept}")
+
+# A non-ASCII template: wine turns the UTF-8 argument into UTF-16 (with a
+# UTF-8 locale), tmpf gets it back as UTF-8 and prints the same bytes.
+set(ENV{LC_ALL} C.UTF-8)
+tmpf(0 made -d "tést-中.XXXX")
+expect_match("non-ASCII template" "tést-中\\.[A-Za-z0-9][A-Za-z0-9][A-Za-z0-9][A-Za-z0-9]$" "${made}")
+tmpf(0 out rm "${made}")
