@@ -119,6 +119,9 @@ stage_mingw() {
 	local t=$(date +%s)
 	"$wine" wineboot --init >/dev/null 2>&1 || true
 	echo "wine prefix $WINEPREFIX ready in $(elapsed "$t")"
+	# Keep the wine server up between the many short runs of tmpf.exe
+	# (a cold start costs seconds each); it exits 30 s after the last one.
+	"$(dirname "$wine")/wineserver" -p30 || true
 	(cd "$b" && ctest --output-on-failure)
 }
 
