@@ -28,8 +28,8 @@ struct tf_registration {
 	struct tf_registration **prev_next; /* the pointer that points here */
 	char *path;
 	enum tf_registered_kind kind;
-	DWORD volume;   /* st_dev as registered */
-	_ino_t index;   /* st_ino as registered: the file index's low bits */
+	DWORD volume;   /* volume serial number (st_dev)                        */
+	ULONGLONG index; /* the whole 64-bit file index; st_ino holds 16 bits */
 	bool cleaned;
 };
 
@@ -38,24 +38,54 @@ static struct tf_registration *registry; /* under registry_lock */
 static INIT_ONCE handlers_once = INIT_ONCE_STATIC_INIT;
 static volatile LONG creations_in_flight;
 
+/* Open path itself (never a link's target) with access. */
+static HANDLE open_registered(const char *path, DWORD access)
+{
+	wchar_t *w = tf_win_wide(path);
+	if (!w)
+		return INVALID_HANDLE_VALUE;
+	HANDLE h = CreateFileW(w, access, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+		NULL, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT, NULL);
+	DWORD error = GetLastError();
+	free(w);
+	SetLastError(error);
+	return h;
+}
+
+static ULONGLONG file_index(const BY_HANDLE_FILE_INFORMATION *info)
+{
+	return ((ULONGLONG)info->nFileIndexHigh << 32) | info->nFileIndexLow;
+}
+
+/* Is the object at path still the one registered (whole file index)? */
+static bool still_ours(const struct tf_registration *r)
+{
+	HANDLE h = open_registered(r->path, FILE_READ_ATTRIBUTES);
+	if (h == INVALID_HANDLE_VALUE)
+		return false;
+	BY_HANDLE_FILE_INFORMATION info;
+	bool ours = GetFileInformationByHandle(h, &info) &&
+		info.dwVolumeSerialNumber == r->volume && file_index(&info) == r->index;
+	CloseHandle(h);
+	return ours;
+}
+
 /* Remove one object if the path still names it. 0, or an errno value;
  * already gone or replaced is not an error. */
 static int remove_registered(const struct tf_registration *r)
 {
 	if (r->kind == TF_REGISTERED_DIR) {
+		/* The whole index here; rmtree checks again, on the handle it
+		 * empties (st_ino's 16 bits), that nothing was swapped since. */
+		if (!still_ours(r))
+			return 0;
 		struct stat expect = { 0 };
 		expect.st_dev = (_dev_t)r->volume;
-		expect.st_ino = r->index;
+		expect.st_ino = (_ino_t)r->index;
 		int err = tf_rmtree_path(r->path, 0, &expect);
 		return err == ENOENT || err == TF_WIN_ESTALE || err == ENOTDIR ? 0 : err;
 	}
-	wchar_t *w = tf_win_wide(r->path);
-	if (!w)
-		return errno;
-	HANDLE h = CreateFileW(w, DELETE | FILE_READ_ATTRIBUTES,
-		FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, OPEN_EXISTING,
-		FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT, NULL);
-	free(w);
+	HANDLE h = open_registered(r->path, DELETE | FILE_READ_ATTRIBUTES);
 	if (h == INVALID_HANDLE_VALUE) {
 		DWORD error = GetLastError();
 		return error == ERROR_FILE_NOT_FOUND || error == ERROR_PATH_NOT_FOUND
@@ -67,7 +97,7 @@ static int remove_registered(const struct tf_registration *r)
 	FILE_DISPOSITION_INFO disposition = { TRUE };
 	if (!GetFileInformationByHandle(h, &info))
 		err = tf_win_errno(GetLastError());
-	else if (info.dwVolumeSerialNumber != r->volume || (_ino_t)info.nFileIndexLow != r->index)
+	else if (info.dwVolumeSerialNumber != r->volume || file_index(&info) != r->index)
 		err = 0; /* someone else's object now: not ours to remove */
 	else if (!SetFileInformationByHandle(h, FileDispositionInfo, &disposition, sizeof disposition))
 		err = tf_win_errno(GetLastError());
@@ -156,8 +186,26 @@ struct tf_registration *tf_register(const char *path, enum tf_registered_kind ki
 		return NULL;
 	}
 	r->kind = kind;
-	r->volume = (DWORD)st->st_dev;
-	r->index = st->st_ino;
+	/* st has only 16 bits of the file index: read the whole of it. The
+	 * object was just made by this process, so the path still names it. */
+	HANDLE h = open_registered(path, FILE_READ_ATTRIBUTES);
+	BY_HANDLE_FILE_INFORMATION info;
+	int error = 0;
+	if (h == INVALID_HANDLE_VALUE || !GetFileInformationByHandle(h, &info))
+		error = tf_win_errno(GetLastError());
+	else if (info.dwVolumeSerialNumber != (DWORD)st->st_dev ||
+		 (_ino_t)info.nFileIndexLow != st->st_ino)
+		error = EIO; /* not what was just made there: never register it */
+	if (h != INVALID_HANDLE_VALUE)
+		CloseHandle(h);
+	if (error) {
+		free(r->path);
+		free(r);
+		errno = error;
+		return NULL;
+	}
+	r->volume = info.dwVolumeSerialNumber;
+	r->index = file_index(&info);
 	AcquireSRWLockExclusive(&registry_lock);
 	r->next = registry;
 	if (registry)
