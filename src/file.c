@@ -211,7 +211,11 @@ FILE *tempfile_temporary(const struct tempfile_opts *o, const char *mode)
 /* ---- NamedTemporaryFile ------------------------------------------------------- */
 
 struct tempfile {
-	FILE *stream;   /* NULL once tempfile_close_stream() ran          */
+	int fd;         /* -1 once tempfile_close_stream() ran             */
+	FILE *stream;   /* on fd, made by the first tempfile_stream() call:
+	                   a caller who only needs the name or the
+	                   descriptor never pays fdopen's fcntl           */
+	char how[3];    /* the fdopen mode for it                          */
 	char *path;     /* absolute; the final name after a persist       */
 	unsigned flags; /* the creator's TEMPFILE_* flags                  */
 	bool persisted; /* renamed into place: never deleted by us         */
@@ -234,20 +238,13 @@ struct tempfile *tempfile_named(const struct tempfile_opts *o, const char *mode)
 	int fd = tf_create(&target, TF_CREATE_FILE, TF_FILE_OPEN_FLAGS | (append ? O_APPEND : 0));
 	if (fd < 0)
 		goto fail_handle;
-	t->stream = stream_on(fd, mode);
-	if (!t->stream)
-		goto fail_created;
+	t->fd = fd;
+	fdopen_mode(mode, t->how);
 	t->path = target.path; /* handed over */
 	t->flags = target.flags;
 	t->registration = target.registration;
 	return t;
 
-fail_created: {
-	int saved = errno;
-	tf_os_unlink(target.path);
-	tf_unregister(target.registration);
-	errno = saved;
-}
 fail_handle:
 	free(t);
 fail_target:
@@ -257,16 +254,22 @@ fail_target:
 
 FILE *tempfile_stream(struct tempfile *t)
 {
-	return t ? t->stream : NULL;
+	if (!t || t->fd < 0) {
+		errno = EBADF;
+		return NULL;
+	}
+	if (!t->stream)
+		t->stream = fdopen(t->fd, t->how); /* NULL/ENOMEM: fd stays ours */
+	return t->stream;
 }
 
 int tempfile_fileno(const struct tempfile *t)
 {
-	if (!t || !t->stream) {
+	if (!t || t->fd < 0) {
 		errno = EBADF;
 		return -1;
 	}
-	return fileno(t->stream);
+	return t->fd;
 }
 
 const char *tempfile_path(const struct tempfile *t)
@@ -280,13 +283,18 @@ int tempfile_close_stream(struct tempfile *t)
 		errno = EINVAL;
 		return -1;
 	}
-	if (!t->stream)
+	if (t->fd < 0)
 		return 0; /* closing twice is harmless, as in Python */
 	FILE *f = t->stream;
+	int fd = t->fd;
 	t->stream = NULL;
+	t->fd = -1;
 	/* fclose flushes, closes and frees even when the flush fails, and
-	 * then reports the write's errno (ENOSPC, EIO, EFBIG). */
-	return fclose(f) == 0 ? 0 : -1;
+	 * then reports the write's errno (ENOSPC, EIO, EFBIG). close(2) is
+	 * not retried on EINTR: the descriptor is gone either way. */
+	if (f)
+		return fclose(f) == 0 ? 0 : -1;
+	return tf_os_close(fd) == 0 || errno == EINTR ? 0 : -1;
 }
 
 int tempfile_close(struct tempfile *t)
@@ -320,7 +328,7 @@ static int flush_file(struct tempfile *t, unsigned flags)
 		return -1;
 	if (!(flags & TEMPFILE_SYNC))
 		return 0;
-	return t->stream ? tf_os_fsync(fileno(t->stream)) : tf_os_fsync_path(t->path);
+	return t->fd >= 0 ? tf_os_fsync(t->fd) : tf_os_fsync_path(t->path);
 }
 
 /* Persisting again is allowed: it moves the file from its current (already
