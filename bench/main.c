@@ -15,7 +15,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <gnu/libc-version.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -28,6 +27,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifdef __GLIBC__
+#  include <gnu/libc-version.h>
+#endif
 #ifdef BENCH_HAVE_GLIB
 #  include <glib.h>
 #endif
@@ -130,7 +132,11 @@ static void print_machine(void)
 	printf("- when: %s; machine: %s, %ld CPUs (%s), Linux %s; load average at start %.2f %.2f %.2f\n",
 		when, model, sysconf(_SC_NPROCESSORS_ONLN), u.machine, u.release, load[0],
 		load[1], load[2]);
+#ifdef __GLIBC__
 	printf("- libtempfile %s (static), glibc %s", tempfile_version(), gnu_get_libc_version());
+#else
+	printf("- libtempfile %s (static), C library: not glibc", tempfile_version());
+#endif
 #ifdef BENCH_HAVE_GLIB
 	printf(", GLib %u.%u.%u", glib_major_version, glib_minor_version, glib_micro_version);
 #else
