@@ -164,9 +164,12 @@ double bench_count_instructions_in(const char *const argv[], char *const envp[],
 		full[n++] = argv[i];
 	full[n] = NULL;
 	double total = NAN;
-	int status = bench_capture(full, envp, NULL, true);
-	if (status != 0 || parse_callgrind(out, &total) != 0)
-		total = NAN;
+	/* Tried twice: a run can fail for reasons of the moment (memory). */
+	for (int attempt = 0; attempt < 2 && isnan(total); attempt++) {
+		int status = bench_capture(full, envp, NULL, true);
+		if (status != 0 || parse_callgrind(out, &total) != 0)
+			total = NAN;
+	}
 	unlink(out);
 	free(out);
 	free(out_arg);
