@@ -536,6 +536,11 @@ static double parallel_once(const struct bench_contender *k, struct bench_ctx ct
 static void threads_in(const char *dir, const char *tag)
 {
 	const struct bench_row *row = bench_find_row("named");
+	/* bench_ctx_init points $TMPDIR at the scratch directory; this runs in
+	 * the driver itself, so put it back afterwards (valgrind, run later,
+	 * needs a $TMPDIR that exists). */
+	const char *old_tmpdir = getenv("TMPDIR");
+	char *saved_tmpdir = old_tmpdir ? bench_xstrdup(old_tmpdir) : NULL;
 	char *scratch = scratch_in(dir, "parallel");
 	size_t n = bench_cfg.block / 4 < 20 ? 20 : bench_cfg.block / 4;
 	struct bench_ctx ctx[2];
@@ -594,6 +599,13 @@ static void threads_in(const char *dir, const char *tag)
 	bench_ctx_free(&ctx[1]);
 	bench_remove_tree(scratch);
 	free(scratch);
+	if (saved_tmpdir)
+		setenv("TMPDIR", saved_tmpdir, 1);
+	else
+		unsetenv("TMPDIR");
+	free(saved_tmpdir);
+	if (tempfile_settempdir(NULL) != 0)
+		bench_note("tempfile_settempdir(NULL) failed");
 }
 
 void bench_threads_section(void)
