@@ -200,6 +200,12 @@ TF_HIDDEN int tf_random_chars(char *out, size_t n, const char *alphabet, size_t 
 /* TF_NAME_LEN characters of TF_NAME_ALPHABET into out (no NUL). */
 TF_HIDDEN int tf_random_name(char *out);
 
+/* The same, drawn straight from the kernel CSPRNG (one syscall), for the
+ * once-per-process gettempdir probe: it leaves the per-thread generator and
+ * its fork-detection page unset until a real name is needed. Not scripted
+ * by the test seams. */
+TF_HIDDEN int tf_random_name_from_kernel(char *out);
+
 #ifdef TEMPFILE_TEST_SEAMS
 /* Tests only (built into tempfile_testable, never into the installed
  * library): the next names come from this script, one per call of

@@ -137,13 +137,54 @@ static int rng_ready(struct tf_rng *r)
 	return 0;
 }
 
-static unsigned char rng_byte(struct tf_rng *r)
+/* The next 64 bits of keystream; the bytes handed out are erased. */
+static uint64_t rng_word(struct tf_rng *r)
 {
-	if (TF_UNLIKELY(r->pool_at == sizeof r->pool))
+	if (TF_UNLIKELY(sizeof r->pool - r->pool_at < sizeof(uint64_t)))
 		rng_refill(r);
-	unsigned char b = r->pool[r->pool_at];
-	r->pool[r->pool_at++] = 0;
-	return b;
+	uint64_t v;
+	memcpy(&v, r->pool + r->pool_at, sizeof v);
+	memset(r->pool + r->pool_at, 0, sizeof v);
+	r->pool_at += sizeof v;
+	return v;
+}
+
+/* How many base-`base` digits one 64-bit draw yields: the largest k with
+ * base^k <= 2^56, so that a draw is rejected with probability below 2^-8
+ * (for a default name, 37^8 / 2^64: about 2e-7). *span_out = base^k. */
+static inline size_t digits_per_draw(uint64_t base, size_t wanted, uint64_t *span_out)
+{
+	size_t k = 0;
+	uint64_t span = 1;
+	while (k < wanted && span <= (UINT64_C(1) << 56) / base) {
+		span *= base;
+		k++;
+	}
+	*span_out = span;
+	return k;
+}
+
+/* n characters of alphabet[0..base), uniformly: each 64-bit draw below the
+ * largest multiple of base^k gives k independent uniform digits. Inlined
+ * with a constant base, the divisions become multiplications. */
+static inline void draw_chars(struct tf_rng *r, char *out, size_t n, const char *alphabet,
+	uint64_t base)
+{
+	while (n > 0) {
+		uint64_t span;
+		size_t k = digits_per_draw(base, n, &span);
+		uint64_t limit = UINT64_MAX - UINT64_MAX % span;
+		uint64_t v;
+		do
+			v = rng_word(r);
+		while (TF_UNLIKELY(v >= limit));
+		for (size_t i = 0; i < k; i++) {
+			out[i] = alphabet[v % base];
+			v /= base;
+		}
+		out += k;
+		n -= k;
+	}
 }
 
 #ifdef TEMPFILE_TEST_SEAMS
@@ -176,7 +217,21 @@ static bool scripted(char *out, size_t n)
 }
 #endif
 
-int tf_random_chars(char *out, size_t n, const char *alphabet, size_t alphabet_len)
+/* A default name is the 8 base-37 digits of one 64-bit draw below the
+ * largest multiple of 37^8 (rejected with probability about 2e-7). */
+#define TF_NAME_SPAN UINT64_C(3512479453921) /* 37^8 */
+#define TF_NAME_LIMIT (UINT64_MAX - UINT64_MAX % TF_NAME_SPAN)
+
+static void name_from_word(uint64_t v, char *out, const char *alphabet)
+{
+	for (size_t i = 0; i < TF_NAME_LEN; i++) {
+		out[i] = alphabet[v % 37];
+		v /= 37;
+	}
+}
+
+/* Checks, seams and the draw, for any length and alphabet. */
+static inline int random_chars(char *out, size_t n, const char *alphabet, size_t alphabet_len)
 {
 	if (alphabet_len < 2 || alphabet_len > 256) {
 		errno = EINVAL;
@@ -191,18 +246,39 @@ int tf_random_chars(char *out, size_t n, const char *alphabet, size_t alphabet_l
 	struct tf_rng *r = &thread_rng;
 	if (rng_ready(r) != 0)
 		return -1;
-	/* Rejection sampling: bytes at or past the largest multiple of the
-	 * alphabet size would favour its first letters. */
-	unsigned limit = 256u - 256u % (unsigned)alphabet_len;
-	for (size_t i = 0; i < n;) {
-		unsigned char b = rng_byte(r);
-		if (b < limit)
-			out[i++] = alphabet[b % alphabet_len];
-	}
+	if (alphabet_len == 37 && n == TF_NAME_LEN) {
+		/* every default name: one draw, constant span and limit */
+		uint64_t v;
+		do
+			v = rng_word(r);
+		while (TF_UNLIKELY(v >= TF_NAME_LIMIT));
+		name_from_word(v, out, alphabet);
+	} else if (alphabet_len == 37)
+		draw_chars(r, out, n, alphabet, 37);
+	else if (alphabet_len == 62)
+		draw_chars(r, out, n, alphabet, 62); /* templates */
+	else
+		draw_chars(r, out, n, alphabet, alphabet_len);
 	return 0;
+}
+
+int tf_random_chars(char *out, size_t n, const char *alphabet, size_t alphabet_len)
+{
+	return random_chars(out, n, alphabet, alphabet_len);
 }
 
 int tf_random_name(char *out)
 {
-	return tf_random_chars(out, TF_NAME_LEN, TF_NAME_ALPHABET, sizeof TF_NAME_ALPHABET - 1);
+	return random_chars(out, TF_NAME_LEN, TF_NAME_ALPHABET, sizeof TF_NAME_ALPHABET - 1);
+}
+
+int tf_random_name_from_kernel(char *out)
+{
+	uint64_t v;
+	do {
+		if (tf_os_random(&v, sizeof v) != 0)
+			return -1;
+	} while (TF_UNLIKELY(v >= TF_NAME_LIMIT));
+	name_from_word(v, out, TF_NAME_ALPHABET);
+	return 0;
 }

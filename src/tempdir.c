@@ -55,7 +55,7 @@ static int probe_directory(const char *dir)
 	path[dir_len + 1 + TF_NAME_LEN] = '\0';
 	int error = EEXIST;
 	for (unsigned attempt = 0; attempt < TEMPFILE_TMP_MAX && error == EEXIST; attempt++) {
-		if (tf_random_name(path + dir_len + 1) != 0) {
+		if (tf_random_name_from_kernel(path + dir_len + 1) != 0) {
 			error = errno;
 			break;
 		}

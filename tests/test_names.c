@@ -190,3 +190,35 @@ Test(names, scripted_names_seam_replays_then_returns_to_random)
 	cr_assert_neq(memcmp(name, "bbbaaaaa", TF_NAME_LEN), 0, "script did not end");
 	cr_assert_neq(memcmp(name, "aaaaaaaa", TF_NAME_LEN), 0, "script did not end");
 }
+
+Test(names, probe_names_from_the_kernel_use_the_same_alphabet_and_differ)
+{
+	enum { N = 2000 };
+	static char names[N * TF_NAME_LEN];
+	for (int i = 0; i < N; i++) {
+		cr_assert_eq(tf_random_name_from_kernel(names + i * TF_NAME_LEN), 0);
+		cr_assert(tft_all_in(names + i * TF_NAME_LEN, TF_NAME_LEN, NAME_ALPHABET));
+	}
+	cr_assert_not(has_duplicates(names, N));
+	/* Every letter shows up: 16000 characters, each letter expected ~432
+	 * times; a digit-extraction bug that never reaches some letters fails. */
+	size_t counts[NAME_ALPHABET_LEN] = { 0 };
+	for (size_t i = 0; i < sizeof names; i++)
+		counts[strchr(NAME_ALPHABET, names[i]) - NAME_ALPHABET]++;
+	for (size_t i = 0; i < NAME_ALPHABET_LEN; i++)
+		cr_assert(counts[i] > 300 && counts[i] < 570, "letter %c: %zu", NAME_ALPHABET[i], counts[i]);
+}
+
+Test(names, long_template_runs_span_several_draws)
+{
+	/* 62^9 <= 2^56 < 62^10: 40 characters need five draws; every
+	 * position must be random, not only the first draw's. */
+	char a[40], b[40];
+	cr_assert_eq(tf_random_chars(a, sizeof a, TF_TEMPLATE_ALPHABET, 62), 0);
+	cr_assert_eq(tf_random_chars(b, sizeof b, TF_TEMPLATE_ALPHABET, 62), 0);
+	cr_assert(tft_all_in(a, sizeof a, TF_TEMPLATE_ALPHABET));
+	int same = 0;
+	for (size_t i = 0; i < sizeof a; i++)
+		same += a[i] == b[i];
+	cr_assert_lt(same, 10, "%d of 40 positions equal in two draws", same);
+}
