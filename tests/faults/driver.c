@@ -144,7 +144,8 @@ static char *snapshot(const char *root)
 	snapshot_skip = strlen(root);
 	char *text = NULL;
 	if (nftw(root, snapshot_entry, 16, FTW_PHYS) == 0) {
-		qsort(snapshot_lines, snapshot_count, sizeof *snapshot_lines, compare_lines);
+		if (snapshot_count > 1)
+			qsort(snapshot_lines, snapshot_count, sizeof *snapshot_lines, compare_lines);
 		size_t total = 1;
 		for (size_t i = 0; i < snapshot_count; i++)
 			total += strlen(snapshot_lines[i]) + 1;
@@ -221,6 +222,7 @@ static void child_case(const struct tfd_op *op, int fn, unsigned long nth, int e
 	tff_track_allocations(true);
 	if (op->prepare && op->prepare(&c) != 0) {
 		snprintf(r->problem, sizeof r->problem, "prepare: %s", strerror(errno));
+		free(before);
 		return;
 	}
 
@@ -263,6 +265,7 @@ static void child_case(const struct tfd_op *op, int fn, unsigned long nth, int e
 		} else {
 			snprintf(r->problem, sizeof r->problem, "snapshot failed");
 		}
+	// cppcheck-suppress knownConditionTrueFalse ; false under sanitizers
 	} else if (tff_allocation_interposed() && balance != expected_balance) {
 		snprintf(r->problem, sizeof r->problem, "allocations: %ld left (%ld expected)",
 			balance, expected_balance);
