@@ -425,6 +425,9 @@ static void run_op(const struct tfd_op *op)
 	if (!ran && op->release == release_at_exit)
 		cr_skip_test("%s: TEMPFILE_AT_EXIT cannot work yet (cleanup.c)", op->name);
 	cr_assert(ran, "%s could not run without faults", op->name);
+	if (t.cases == 0 && !tff_allocation_interposed())
+		cr_skip_test("%s: allocation is its only fault point, and valgrind or a "
+			     "sanitizer owns malloc here", op->name);
 	cr_assert_gt(t.cases, 0, "%s: no fault point found", op->name);
 	cr_assert_eq(t.bad, 0, "%s: %lu of %lu fault cases broke a promise (see BAD lines)",
 		op->name, t.bad, t.cases);

@@ -125,9 +125,28 @@ long tff_allocation_balance(void)
 	return atomic_load(&allocation_balance);
 }
 
+/* Compiled in, and really called: valgrind replaces malloc even in the
+ * program itself, and then this shim's malloc never runs. */
 bool tff_allocation_interposed(void)
 {
-	return TFF_INTERPOSE_ALLOCATION;
+#if TFF_INTERPOSE_ALLOCATION
+	static int known = -1;
+	if (known < 0) {
+		bool was_tracking = atomic_load(&tracking_allocation);
+		bool was_paused = atomic_load(&allocation_paused);
+		long before = atomic_load(&allocation_balance);
+		atomic_store(&allocation_paused, false);
+		atomic_store(&tracking_allocation, true);
+		void *volatile p = malloc(1);
+		known = atomic_load(&allocation_balance) != before;
+		free(p);
+		atomic_store(&tracking_allocation, was_tracking);
+		atomic_store(&allocation_paused, was_paused);
+	}
+	return known == 1;
+#else
+	return false;
+#endif
 }
 
 const char *tff_name(int fn)

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# .ci/valgrind.sh - the whole test suite under valgrind memcheck: every
+# Criterion program (and every process it forks) and every shell test, with
+# the CLI run under memcheck through a wrapper. Fails on any memcheck error
+# or any leak (definite, indirect or possible), or any failing test.
+# Suppressed: only memory that Criterion and nanomsg allocate themselves
+# (.ci/valgrind.supp). Runs alone: installs what it lacks. A few minutes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+build=${VALGRIND_BUILD_DIR:-$root/build-valgrind}
+jobs=${JOBS:-2}
+
+if ! command -v valgrind >/dev/null 2>&1; then
+	echo "valgrind.sh: installing valgrind" >&2
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q valgrind >/dev/null
+fi
+
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTEMPFILE_SANITIZE= >/dev/null
+cmake --build "$build" -j "$jobs" >/dev/null
+
+logs=$build/valgrind-logs
+rm -rf "$logs"
+mkdir -p "$logs"
+memcheck=(valgrind --tool=memcheck --leak-check=full
+	--show-leak-kinds=definite,indirect,possible
+	--errors-for-leak-kinds=definite,indirect,possible
+	--error-exitcode=99 --trace-children=yes
+	--trace-children-skip='/bin/*,/usr/bin/*,/sbin/*,/usr/sbin/*'
+	--suppressions="$root/.ci/valgrind.supp" --quiet)
+
+# The CLI under memcheck, for the shell tests and for tests that run it.
+wrapper=$build/tmpf-valgrind
+if [ -x "$build/tmpf" ]; then
+	{
+		echo '#!/bin/sh'
+		printf 'exec'
+		printf ' %q' "${memcheck[@]}" "--log-file=$logs/tmpf.%p.log" "$build/tmpf"
+		echo ' "$@"'
+	} >"$wrapper"
+	chmod +x "$wrapper"
+	export TMPF=$wrapper
+fi
+export TF_BINARY_DIR=$build TF_SOURCE_DIR=$root
+if [ -f "$build/libtempfile.so" ]; then export TF_SHARED_LIB=$build/libtempfile.so; fi
+
+failed=()
+start=$SECONDS
+for program in "$build"/tests/test_*; do
+	[ -x "$program" ] && [ -f "$program" ] || continue
+	name=$(basename "$program")
+	t0=$SECONDS
+	if "${memcheck[@]}" --log-file="$logs/$name.%p.log" "$program" --jobs 1 \
+		>"$logs/$name.out" 2>&1; then
+		echo "valgrind: $name ok ($((SECONDS - t0)) s)"
+	else
+		echo "valgrind: $name FAILED ($((SECONDS - t0)) s), see $logs/$name.*"
+		tail -20 "$logs/$name.out"
+		failed+=("$name")
+	fi
+done
+for script in tests/test_*.sh; do
+	[ -f "$script" ] || continue
+	name=$(basename "$script" .sh)
+	t0=$SECONDS
+	if bash "$script" >"$logs/$name.out" 2>&1; then
+		echo "valgrind: $name ok ($((SECONDS - t0)) s)"
+	else
+		echo "valgrind: $name FAILED ($((SECONDS - t0)) s), see $logs/$name.out"
+		tail -20 "$logs/$name.out"
+		failed+=("$name")
+	fi
+done
+
+# Any process with errors left a non-empty log (--quiet prints only errors).
+errors=0
+for log in "$logs"/*.log; do
+	[ -s "$log" ] || continue
+	errors=$((errors + 1))
+	echo "valgrind: errors in $log:"
+	head -40 "$log"
+done
+echo "valgrind.sh: $((SECONDS - start)) s, ${#failed[@]} failing programs, $errors process logs with errors"
+[ ${#failed[@]} -eq 0 ] && [ "$errors" -eq 0 ]
