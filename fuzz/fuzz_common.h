@@ -1,0 +1,59 @@
+/*
+ * fuzz_common.h - what the libFuzzer targets share: a private scratch
+ * directory as the working directory, and a descriptor-leak check.
+ */
+#ifndef TF_FUZZ_COMMON_H
+#define TF_FUZZ_COMMON_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char fuzz_scratch_dir[64];
+
+/* At exit: the scratch directory, empty when every run cleaned up. */
+static void fuzz_remove_scratch(void)
+{
+	(void)rmdir(fuzz_scratch_dir);
+}
+
+/* Make a scratch directory (on /dev/shm when there is one: no disk I/O)
+ * and enter it. Called once, from LLVMFuzzerInitialize. */
+static inline void fuzz_enter_scratch(void)
+{
+	strcpy(fuzz_scratch_dir, "/dev/shm/tffuzz.XXXXXX");
+	if (!mkdtemp(fuzz_scratch_dir)) {
+		strcpy(fuzz_scratch_dir, "/tmp/tffuzz.XXXXXX");
+		if (!mkdtemp(fuzz_scratch_dir))
+			abort();
+	}
+	if (chdir(fuzz_scratch_dir) != 0)
+		abort();
+	atexit(fuzz_remove_scratch);
+}
+
+/* The lowest free descriptor: it must not creep up between runs. */
+static inline int fuzz_lowest_free_fd(void)
+{
+	int fd = fcntl(0, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0)
+		abort();
+	close(fd);
+	return fd;
+}
+
+/* Report a broken promise and crash, so that libFuzzer keeps the input. */
+#define FUZZ_CHECK(cond, ...)                                              \
+	do {                                                               \
+		if (!(cond)) {                                             \
+			fprintf(stderr, "%s:%d: %s: ", __FILE__, __LINE__, #cond); \
+			fprintf(stderr, __VA_ARGS__);                      \
+			fputc('\n', stderr);                               \
+			abort();                                           \
+		}                                                          \
+	} while (0)
+
+#endif
