@@ -113,8 +113,12 @@ for entry in "${invocations[@]}"; do
 				after=$(listing)
 				if [ "$after" != "$before" ]; then
 					new=$(LC_ALL=C comm -13 <(echo "$before") <(echo "$after"))
+					delivered=$(sed -n 1p "$out")
 					case $fn in
 					unlink | unlinkat | rmdir) ;; # the removal itself was failed
+					fflush | fclose) # stderr failed after the name reached stdout whole
+						[ "$new" = "./${delivered##*/}" ] ||
+							[ -n "$problem" ] || problem="left behind: $(echo "$new" | head -3 | tr '\n' ' ')" ;;
 					*) [ -n "$problem" ] || problem="left behind: $(echo "$new" | head -3 | tr '\n' ' ')" ;;
 					esac
 					(cd "$scratch" && echo "$new" | xargs -r rm -rf --)
