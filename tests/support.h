@@ -7,6 +7,7 @@
 #define TF_TEST_SUPPORT_H
 
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -33,6 +34,8 @@ void tft_write_file(const char *path, const char *contents);
  * scratch directories made before stay owned by root. Skips the test if
  * that is impossible. */
 void tft_drop_privileges(void);
+/* The same without Criterion, for forked children: true on success. */
+bool tft_become_nobody(void);
 /* True when built with AddressSanitizer/ThreadSanitizer. */
 bool tft_under_sanitizer(void);
 

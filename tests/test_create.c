@@ -1,0 +1,535 @@
+/* test_create.c - mkstemp, mkdtemp, mktemp, mktemplate and the retry loop. */
+#include "support.h"
+
+/* tempfile_mktemp is deprecated on purpose; these tests exercise it. */
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Python's nameCheck: dir part, prefix, 8 characters of the alphabet, suffix. */
+static void check_name(const char *path, const char *dir, const char *prefix, const char *suffix)
+{
+	size_t dir_len = strlen(dir), prefix_len = strlen(prefix), suffix_len = strlen(suffix);
+	cr_assert_eq(path[0], '/', "absolute: %s", path);
+	cr_assert_eq(strncmp(path, dir, dir_len), 0, "%s in %s", path, dir);
+	cr_assert_eq(path[dir_len], '/');
+	const char *base = path + dir_len + 1;
+	cr_assert_eq(strlen(base), prefix_len + TF_NAME_LEN + suffix_len, "%s", base);
+	cr_assert_eq(strncmp(base, prefix, prefix_len), 0);
+	cr_assert(tft_all_in(base + prefix_len, TF_NAME_LEN, TF_NAME_ALPHABET), "%s", base);
+	cr_assert_str_eq(base + prefix_len + TF_NAME_LEN, suffix);
+}
+
+static mode_t mode_of(const char *path)
+{
+	struct stat st;
+	cr_assert_eq(lstat(path, &st), 0, "%s: %s", path, strerror(errno));
+	return st.st_mode;
+}
+
+Test(create, mkstemp_makes_a_read_write_file_named_dir_prefix_random_suffix)
+{
+	char *dir = tft_scratch();
+	char *path;
+	int fd = tempfile_mkstemp(&(struct tempfile_opts){ .dir = dir, .prefix = "pre-", .suffix = ".json" },
+		&path);
+	cr_assert(fd >= 0, "%s", strerror(errno));
+	check_name(path, dir, "pre-", ".json");
+	cr_assert(S_ISREG(mode_of(path)));
+	cr_assert_eq(fcntl(fd, F_GETFL) & O_ACCMODE, O_RDWR);
+	cr_assert_eq(write(fd, "abc", 3), 3);
+	close(fd);
+	free(path);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(create, mkstemp_defaults_are_gettempdir_and_tmp_prefix)
+{
+	char *dir = tft_scratch();
+	unsetenv("TEMP");
+	unsetenv("TMP");
+	setenv("TMPDIR", dir, 1);
+	char *path;
+	int fd = tempfile_mkstemp(NULL, &path);
+	cr_assert(fd >= 0);
+	check_name(path, dir, "tmp", "");
+	close(fd);
+	free(path);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(create, mkstemp_descriptor_is_close_on_exec)
+{
+	char *dir = tft_scratch();
+	int fd = tempfile_mkstemp(&(struct tempfile_opts){ .dir = dir }, NULL);
+	cr_assert(fd >= 0);
+	cr_assert(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	close(fd);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+/* Create a file and a directory under the given umask and check modes. */
+static void check_modes_under_umask(mode_t mask, mode_t file_mode, mode_t dir_mode)
+{
+	char *dir = tft_scratch();
+	umask(mask);
+	char *path;
+	int fd = tempfile_mkstemp(&(struct tempfile_opts){ .dir = dir }, &path);
+	cr_assert(fd >= 0);
+	cr_assert_eq(mode_of(path) & 07777, file_mode, "file %o under umask %o",
+		mode_of(path) & 07777, mask);
+	char *d = tempfile_mkdtemp(&(struct tempfile_opts){ .dir = dir });
+	cr_assert_not_null(d);
+	cr_assert(S_ISDIR(mode_of(d)));
+	cr_assert_eq(mode_of(d) & 07777, dir_mode, "dir %o under umask %o", mode_of(d) & 07777, mask);
+	close(fd);
+	free(path);
+	free(d);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(create, modes_are_0600_and_0700_under_umask_022)
+{
+	check_modes_under_umask(022, 0600, 0700);
+}
+
+Test(create, modes_are_0600_and_0700_under_umask_0)
+{
+	check_modes_under_umask(0, 0600, 0700);
+}
+
+Test(create, modes_follow_umask_0277_like_python)
+{
+	check_modes_under_umask(0277, 0400, 0500);
+}
+
+Test(create, mode_option_overrides_the_default_before_umask)
+{
+	char *dir = tft_scratch();
+	umask(022);
+	char *path;
+	int fd = tempfile_mkstemp(&(struct tempfile_opts){ .dir = dir, .mode = 0644 }, &path);
+	cr_assert(fd >= 0);
+	cr_assert_eq(mode_of(path) & 07777, 0644);
+	char *d = tempfile_mkdtemp(&(struct tempfile_opts){ .dir = dir, .mode = 0750 });
+	cr_assert_not_null(d);
+	cr_assert_eq(mode_of(d) & 07777, 0750);
+	close(fd);
+	free(path);
+	free(d);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(create, relative_dir_gives_an_absolute_path)
+{
+	char *dir = tft_scratch();
+	char *sub = tft_join(dir, "sub");
+	cr_assert_eq(mkdir(sub, 0700), 0);
+	cr_assert_eq(chdir(dir), 0);
+	char *path;
+	int fd = tempfile_mkstemp(&(struct tempfile_opts){ .dir = "sub/" }, &path);
+	cr_assert(fd >= 0);
+	check_name(path, sub, "tmp", "");
+	char *d = tempfile_mkdtemp(&(struct tempfile_opts){ .dir = "." });
+	cr_assert_not_null(d);
+	check_name(d, dir, "tmp", "");
+	close(fd);
+	free(path);
+	free(d);
+	tft_remove_tree(dir);
+	free(sub);
+	free(dir);
+}
+
+Test(create, root_directory_gets_no_double_slash)
+{
+	char *path = tempfile_mktemp(&(struct tempfile_opts){ .dir = "/" });
+	cr_assert_not_null(path);
+	cr_assert_eq(strncmp(path, "/tmp", 4), 0, "%s", path);
+	cr_assert_neq(path[1], '/');
+	free(path);
+}
+
+Test(create, mkdtemp_makes_an_empty_directory)
+{
+	char *dir = tft_scratch();
+	char *d = tempfile_mkdtemp(&(struct tempfile_opts){ .dir = dir, .suffix = ".d" });
+	cr_assert_not_null(d);
+	check_name(d, dir, "tmp", ".d");
+	cr_assert_eq(tft_count_entries(d), 0);
+	free(d);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(create, mktemp_returns_a_free_absolute_name_and_creates_nothing)
+{
+	char *dir = tft_scratch();
+	char *name = tempfile_mktemp(&(struct tempfile_opts){ .dir = dir, .prefix = "m" });
+	cr_assert_not_null(name);
+	check_name(name, dir, "m", "");
+	struct stat st;
+	cr_assert_eq(lstat(name, &st), -1);
+	cr_assert_eq(tft_count_entries(dir), 0);
+	free(name);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(create, text_flag_is_accepted_on_posix)
+{
+	char *dir = tft_scratch();
+	int fd = tempfile_mkstemp(&(struct tempfile_opts){ .dir = dir, .flags = TEMPFILE_TEXT }, NULL);
+	cr_assert(fd >= 0);
+	close(fd);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+/* Every bad-input case: the call fails with want, leaves dir empty and no
+ * descriptor open. */
+static void check_rejected(const struct tempfile_opts *o, const char *dir, int want)
+{
+	int fds = tft_count_fds();
+	char *path = (char *)1;
+	errno = 0;
+	cr_assert_eq(tempfile_mkstemp(o, &path), -1);
+	cr_assert_eq(errno, want, "mkstemp: %s, wanted %s", strerror(errno), strerror(want));
+	cr_assert_eq(path, (char *)1, "*path untouched on error");
+	errno = 0;
+	cr_assert_null(tempfile_mkdtemp(o));
+	cr_assert_eq(errno, want, "mkdtemp: %s", strerror(errno));
+	cr_assert_eq(tft_count_fds(), fds);
+	if (dir)
+		cr_assert_eq(tft_count_entries(dir), 0);
+}
+
+Test(create, prefix_or_suffix_with_a_slash_is_einval)
+{
+	char *dir = tft_scratch();
+	check_rejected(&(struct tempfile_opts){ .dir = dir, .prefix = "../" }, dir, EINVAL);
+	check_rejected(&(struct tempfile_opts){ .dir = dir, .suffix = "/x" }, dir, EINVAL);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(create, empty_dir_is_einval)
+{
+	check_rejected(&(struct tempfile_opts){ .dir = "" }, NULL, EINVAL);
+}
+
+Test(create, unknown_flag_or_mode_beyond_07777_is_einval)
+{
+	char *dir = tft_scratch();
+	check_rejected(&(struct tempfile_opts){ .dir = dir, .flags = 0x8000u }, dir, EINVAL);
+	check_rejected(&(struct tempfile_opts){ .dir = dir, .mode = 010000 }, dir, EINVAL);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(create, missing_dir_is_enoent)
+{
+	char *dir = tft_scratch();
+	char *missing = tft_join(dir, "missing");
+	check_rejected(&(struct tempfile_opts){ .dir = missing }, dir, ENOENT);
+	tft_remove_tree(dir);
+	free(missing);
+	free(dir);
+}
+
+Test(create, regular_file_as_dir_is_enotdir)
+{
+	char *dir = tft_scratch();
+	char *file = tft_join(dir, "file");
+	tft_write_file(file, "x");
+	check_rejected(&(struct tempfile_opts){ .dir = file }, NULL, ENOTDIR);
+	cr_assert_eq(tft_count_entries(dir), 1);
+	tft_remove_tree(dir);
+	free(file);
+	free(dir);
+}
+
+Test(create, name_longer_than_the_file_system_allows_is_enametoolong)
+{
+	char *dir = tft_scratch();
+	char prefix[NAME_MAX + 2];
+	memset(prefix, 'p', sizeof prefix - 1);
+	prefix[sizeof prefix - 1] = '\0';
+	check_rejected(&(struct tempfile_opts){ .dir = dir, .prefix = prefix }, dir, ENAMETOOLONG);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(create, unwritable_dir_is_eacces_at_once_for_an_unprivileged_user)
+{
+	char *dir = tft_scratch(); /* 0755, root's */
+	pid_t pid = fork();
+	if (pid == 0) { /* no Criterion assertion in a forked child */
+		if (!tft_become_nobody())
+			_exit(2);
+		int fds = tft_count_fds();
+		errno = 0;
+		bool ok = tempfile_mkstemp(&(struct tempfile_opts){ .dir = dir }, NULL) == -1 &&
+			errno == EACCES;
+		ok = ok && !tempfile_mkdtemp(&(struct tempfile_opts){ .dir = dir }) && errno == EACCES;
+		_exit(ok && tft_count_fds() == fds ? 0 : 1);
+	}
+	cr_assert(pid > 0, "fork: %s", strerror(errno));
+	int status;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
+	cr_assert_eq(tft_count_entries(dir), 0);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(create, no_usable_temporary_directory_is_enoent)
+{
+	unsetenv("TMPDIR");
+	struct rlimit saved, none = { 0, 0 };
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &saved), 0);
+	none.rlim_max = saved.rlim_max;
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &none), 0);
+	errno = 0;
+	int fd = tempfile_mkstemp(NULL, NULL);
+	int error = errno;
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &saved), 0);
+	cr_assert_eq(fd, -1);
+	cr_assert_eq(error, ENOENT);
+}
+
+Test(create, out_of_memory_is_enomem_and_leaves_nothing)
+{
+	if (tft_under_sanitizer())
+		cr_skip_test("RLIMIT_AS cannot be used under a sanitizer's shadow memory");
+	char *dir = tft_scratch();
+	/* A prefix so long that the path buffer cannot be allocated once the
+	 * address space is capped just above what is mapped now. */
+	size_t big = 64u << 20;
+	char *prefix = malloc(big);
+	cr_assert_not_null(prefix);
+	memset(prefix, 'p', big - 1);
+	prefix[big - 1] = '\0';
+	FILE *f = fopen("/proc/self/statm", "r");
+	cr_assert_not_null(f);
+	unsigned long pages = 0;
+	cr_assert_eq(fscanf(f, "%lu", &pages), 1);
+	fclose(f);
+	struct rlimit saved, capped;
+	cr_assert_eq(getrlimit(RLIMIT_AS, &saved), 0);
+	capped.rlim_cur = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + (16u << 20);
+	capped.rlim_max = saved.rlim_max;
+	cr_assert_eq(setrlimit(RLIMIT_AS, &capped), 0);
+	errno = 0;
+	int fd = tempfile_mkstemp(&(struct tempfile_opts){ .dir = dir, .prefix = prefix }, NULL);
+	int error = errno;
+	cr_assert_eq(setrlimit(RLIMIT_AS, &saved), 0);
+	cr_assert_eq(fd, -1);
+	cr_assert_eq(error, ENOMEM);
+	cr_assert_eq(tft_count_entries(dir), 0);
+	free(prefix);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(create, collision_is_retried_with_a_fresh_name)
+{
+	char *dir = tft_scratch();
+	char *taken = tft_join(dir, "tmpaaaaaaaa");
+	tft_write_file(taken, "someone else's");
+	static const char *const script[] = { "aaaaaaaa", "aaaaaaaa", "bbbbbbbb" };
+	tf_test_script_names(script, 3);
+	char *path;
+	int fd = tempfile_mkstemp(&(struct tempfile_opts){ .dir = dir }, &path);
+	cr_assert(fd >= 0);
+	char *want = tft_join(dir, "tmpbbbbbbbb");
+	cr_assert_str_eq(path, want);
+	close(fd);
+	free(want);
+	free(path);
+	free(taken);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(create, existing_directory_and_dangling_symlink_count_as_collisions)
+{
+	char *dir = tft_scratch();
+	char *as_dir = tft_join(dir, "tmpaaaaaaaa");
+	char *as_link = tft_join(dir, "tmpbbbbbbbb");
+	char *target = tft_join(dir, "target-must-not-appear");
+	cr_assert_eq(mkdir(as_dir, 0700), 0);
+	cr_assert_eq(symlink(target, as_link), 0);
+	static const char *const script[] = { "aaaaaaaa", "bbbbbbbb", "cccccccc" };
+	tf_test_script_names(script, 3);
+	char *path;
+	int fd = tempfile_mkstemp(&(struct tempfile_opts){ .dir = dir }, &path);
+	cr_assert(fd >= 0);
+	cr_assert_eq(strcmp(strrchr(path, '/'), "/tmpcccccccc"), 0, "%s", path);
+	struct stat st;
+	cr_assert_eq(lstat(target, &st), -1, "the planted link was followed");
+	/* mkdtemp: the directory, the link and now the file are all taken. */
+	static const char *const dir_script[] = { "aaaaaaaa", "bbbbbbbb", "cccccccc", "dddddddd" };
+	tf_test_script_names(dir_script, 4);
+	char *d = tempfile_mkdtemp(&(struct tempfile_opts){ .dir = dir });
+	cr_assert_not_null(d);
+	cr_assert_str_eq(strrchr(d, '/'), "/tmpdddddddd");
+	cr_assert_eq(lstat(target, &st), -1, "the planted link was followed by mkdir");
+	close(fd);
+	free(d);
+	free(path);
+	free(as_dir);
+	free(as_link);
+	free(target);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(create, gives_up_with_eexist_after_tmp_max_names)
+{
+	char *dir = tft_scratch();
+	char *taken = tft_join(dir, "tmpaaaaaaaa");
+	tft_write_file(taken, "x");
+	/* TEMPFILE_TMP_MAX taken names, then a free one that must not be
+	 * reached: the bound is exact. */
+	static const char *script[TEMPFILE_TMP_MAX + 1];
+	for (int i = 0; i < TEMPFILE_TMP_MAX; i++)
+		script[i] = "aaaaaaaa";
+	script[TEMPFILE_TMP_MAX] = "zzzzzzzz";
+	tf_test_script_names(script, TEMPFILE_TMP_MAX + 1);
+	int fds = tft_count_fds();
+	errno = 0;
+	cr_assert_eq(tempfile_mkstemp(&(struct tempfile_opts){ .dir = dir }, NULL), -1);
+	cr_assert_eq(errno, EEXIST);
+	cr_assert_eq(tft_count_fds(), fds);
+	cr_assert_eq(tft_count_entries(dir), 1, "nothing created");
+	free(taken);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(create, narrowed_name_space_makes_real_collisions_that_are_retried)
+{
+	char *dir = tft_scratch();
+	tf_test_narrow_alphabet(2); /* 2^8 = 256 names */
+	int fds[64];
+	for (int i = 0; i < 64; i++) {
+		fds[i] = tempfile_mkstemp(&(struct tempfile_opts){ .dir = dir }, NULL);
+		cr_assert(fds[i] >= 0, "file %d: %s", i, strerror(errno));
+	}
+	cr_assert_eq(tft_count_entries(dir), 64);
+	for (int i = 0; i < 64; i++)
+		close(fds[i]);
+	tf_test_narrow_alphabet(0);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(create, single_letter_name_space_is_exhausted_after_one_file)
+{
+	char *dir = tft_scratch();
+	tf_test_narrow_alphabet(1);
+	int fd = tempfile_mkstemp(&(struct tempfile_opts){ .dir = dir }, NULL);
+	cr_assert(fd >= 0);
+	errno = 0;
+	cr_assert_eq(tempfile_mkstemp(&(struct tempfile_opts){ .dir = dir }, NULL), -1);
+	cr_assert_eq(errno, EEXIST);
+	close(fd);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(create, template_replaces_the_x_run_before_the_suffix)
+{
+	char *dir = tft_scratch();
+	char *tmpl = tft_join(dir, "fooXXXXXX.txt");
+	size_t at = strlen(dir) + 4;
+	int fd = tempfile_mktemplate(tmpl, 4, TEMPFILE_KIND_FILE, 0, 0);
+	cr_assert(fd >= 0, "%s", strerror(errno));
+	cr_assert(tft_all_in(tmpl + at, 6, TF_TEMPLATE_ALPHABET), "%s", tmpl);
+	cr_assert_str_eq(tmpl + at + 6, ".txt");
+	cr_assert_eq(mode_of(tmpl) & 0777, 0600);
+	close(fd);
+	free(tmpl);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(create, template_directory_and_name_only_kinds)
+{
+	char *dir = tft_scratch();
+	char *tmpl = tft_join(dir, "d.XXXXXXXXXX");
+	cr_assert_eq(tempfile_mktemplate(tmpl, 0, TEMPFILE_KIND_DIR, 0, 0), 0);
+	cr_assert(S_ISDIR(mode_of(tmpl)));
+	cr_assert_eq(mode_of(tmpl) & 0777, 0700);
+	char *name = tft_join(dir, "n.XXX");
+	cr_assert_eq(tempfile_mktemplate(name, 0, TEMPFILE_KIND_NAME, 0, 0), 0);
+	cr_assert_eq(strstr(name, "XXX"), NULL, "%s", name);
+	struct stat st;
+	cr_assert_eq(lstat(name, &st), -1);
+	free(name);
+	free(tmpl);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(create, template_relative_stays_relative)
+{
+	char *dir = tft_scratch();
+	cr_assert_eq(chdir(dir), 0);
+	char tmpl[] = "rel.XXXX";
+	int fd = tempfile_mktemplate(tmpl, 0, TEMPFILE_KIND_FILE, 0, 0);
+	cr_assert(fd >= 0);
+	cr_assert_eq(strncmp(tmpl, "rel.", 4), 0);
+	cr_assert_eq(access(tmpl, F_OK), 0);
+	close(fd);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(create, template_errors_are_einval_and_leave_it_unchanged)
+{
+	char two[] = "fooXX";
+	errno = 0;
+	cr_assert_eq(tempfile_mktemplate(two, 0, TEMPFILE_KIND_FILE, 0, 0), -1);
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_str_eq(two, "fooXX");
+	char suffix_too_long[] = "XXXXXX";
+	cr_assert_eq(tempfile_mktemplate(suffix_too_long, 7, TEMPFILE_KIND_FILE, 0, 0), -1);
+	cr_assert_eq(errno, EINVAL);
+	char x_not_before_suffix[] = "XXXXXXa.txt";
+	cr_assert_eq(tempfile_mktemplate(x_not_before_suffix, 4, TEMPFILE_KIND_FILE, 0, 0), -1);
+	cr_assert_eq(errno, EINVAL);
+	char ok[] = "/tmp/okXXXXXX";
+	cr_assert_eq(tempfile_mktemplate(ok, 0, (enum tempfile_kind)7, 0, 0), -1);
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_eq(tempfile_mktemplate(ok, 0, TEMPFILE_KIND_NAME, TEMPFILE_KEEP, 0), -1);
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_str_eq(ok, "/tmp/okXXXXXX");
+}
+
+Test(create, template_failure_restores_the_xs)
+{
+	char *dir = tft_scratch();
+	char *missing = tft_join(dir, "missing/fXXXXXX");
+	char *copy = strdup(missing);
+	cr_assert_eq(tempfile_mktemplate(missing, 0, TEMPFILE_KIND_FILE, 0, 0), -1);
+	cr_assert_eq(errno, ENOENT);
+	cr_assert_str_eq(missing, copy);
+	free(copy);
+	free(missing);
+	tft_remove_tree(dir);
+	free(dir);
+}

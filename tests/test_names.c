@@ -1,0 +1,192 @@
+/* test_names.c - random names: alphabet, uniformity, threads, fork. */
+#include "support.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define NAME_ALPHABET TF_NAME_ALPHABET
+#define NAME_ALPHABET_LEN (sizeof TF_NAME_ALPHABET - 1)
+
+static int compare_names(const void *a, const void *b)
+{
+	return memcmp(a, b, TF_NAME_LEN);
+}
+
+/* Sort n names of TF_NAME_LEN bytes and tell whether two are equal. */
+static bool has_duplicates(char *names, size_t n)
+{
+	qsort(names, n, TF_NAME_LEN, compare_names);
+	for (size_t i = 1; i < n; i++)
+		if (memcmp(names + (i - 1) * TF_NAME_LEN, names + i * TF_NAME_LEN, TF_NAME_LEN) == 0)
+			return true;
+	return false;
+}
+
+Test(names, default_names_use_only_lowercase_digits_and_underscore)
+{
+	for (int i = 0; i < 2000; i++) {
+		char name[TF_NAME_LEN];
+		cr_assert_eq(tf_random_name(name), 0);
+		cr_assert(tft_all_in(name, TF_NAME_LEN, NAME_ALPHABET), "bad name %.8s", name);
+	}
+}
+
+Test(names, template_characters_come_from_letters_and_digits)
+{
+	char chars[4096];
+	cr_assert_eq(tf_random_chars(chars, sizeof chars, TF_TEMPLATE_ALPHABET,
+			     sizeof TF_TEMPLATE_ALPHABET - 1), 0);
+	cr_assert(tft_all_in(chars, sizeof chars, TF_TEMPLATE_ALPHABET));
+}
+
+Test(names, every_letter_is_drawn_about_equally_often)
+{
+	enum { DRAWS = 37 * 20000 };
+	static char chars[DRAWS];
+	size_t counts[NAME_ALPHABET_LEN] = { 0 };
+	cr_assert_eq(tf_random_chars(chars, DRAWS, NAME_ALPHABET, NAME_ALPHABET_LEN), 0);
+	for (size_t i = 0; i < DRAWS; i++)
+		counts[strchr(NAME_ALPHABET, chars[i]) - NAME_ALPHABET]++;
+	/* Expected 20000 each, sd ~139: +-1500 is more than ten sd, while a
+	 * modulo bias (256 % 37 = 34 letters favoured by 1/222) would not
+	 * show, the last letters of a broken rejection loop would. */
+	for (size_t i = 0; i < NAME_ALPHABET_LEN; i++)
+		cr_assert(counts[i] > 18500 && counts[i] < 21500, "letter %c drawn %zu times",
+			NAME_ALPHABET[i], counts[i]);
+}
+
+Test(names, first_alphabet_letters_are_not_favoured_by_modulo_bias)
+{
+	/* With 62 letters, 256 % 62 = 8: without rejection the first 8 letters
+	 * would come 5/4 as often as the rest. Compare the two groups. */
+	enum { DRAWS = 62 * 40000 };
+	static char chars[DRAWS];
+	cr_assert_eq(tf_random_chars(chars, DRAWS, TF_TEMPLATE_ALPHABET, 62), 0);
+	size_t first = 0, rest = 0;
+	for (size_t i = 0; i < DRAWS; i++) {
+		size_t at = (size_t)(strchr(TF_TEMPLATE_ALPHABET, chars[i]) - TF_TEMPLATE_ALPHABET);
+		if (at < 8)
+			first++;
+		else
+			rest++;
+	}
+	double ratio = ((double)first / 8.0) / ((double)rest / 54.0);
+	cr_assert(ratio > 0.97 && ratio < 1.03, "first letters drawn %.3f times as often", ratio);
+}
+
+Test(names, tiny_alphabets_are_rejected_with_einval)
+{
+	char c;
+	errno = 0;
+	cr_assert_eq(tf_random_chars(&c, 1, "a", 1), -1);
+	cr_assert_eq(errno, EINVAL);
+}
+
+#define THREADS 8
+#define PER_THREAD 500
+
+struct thread_names {
+	char names[PER_THREAD * TF_NAME_LEN];
+	int failed;
+};
+
+static void *make_names(void *arg)
+{
+	struct thread_names *t = arg;
+	for (int i = 0; i < PER_THREAD; i++)
+		if (tf_random_name(t->names + i * TF_NAME_LEN) != 0)
+			t->failed = 1;
+	return NULL;
+}
+
+Test(names, eight_threads_never_produce_the_same_name)
+{
+	static struct thread_names per[THREADS];
+	pthread_t threads[THREADS];
+	for (int i = 0; i < THREADS; i++)
+		cr_assert_eq(pthread_create(&threads[i], NULL, make_names, &per[i]), 0);
+	for (int i = 0; i < THREADS; i++)
+		cr_assert_eq(pthread_join(threads[i], NULL), 0);
+	static char all[THREADS * PER_THREAD * TF_NAME_LEN];
+	for (int i = 0; i < THREADS; i++) {
+		cr_assert_eq(per[i].failed, 0);
+		memcpy(all + (size_t)i * PER_THREAD * TF_NAME_LEN, per[i].names, sizeof per[i].names);
+	}
+	cr_assert_not(has_duplicates(all, THREADS * PER_THREAD));
+}
+
+/* Make n names in a child created by forker and in the parent, both
+ * starting from the same inherited state, and check the sets are disjoint. */
+static void check_fork_gives_new_names(pid_t (*forker)(void))
+{
+	enum { N = 200 };
+	char warmup[TF_NAME_LEN];
+	cr_assert_eq(tf_random_name(warmup), 0); /* parent state seeded */
+	int pipefd[2];
+	cr_assert_eq(pipe(pipefd), 0);
+	pid_t pid = forker();
+	if (pid == 0) { /* no Criterion assertion in a forked child */
+		char names[N * TF_NAME_LEN];
+		int ok = 1;
+		for (int i = 0; i < N; i++)
+			ok &= tf_random_name(names + i * TF_NAME_LEN) == 0;
+		ssize_t w = ok ? write(pipefd[1], names, sizeof names) : -1;
+		_exit(w == (ssize_t)sizeof names ? 0 : 1);
+	}
+	cr_assert(pid > 0, "fork: %s", strerror(errno));
+	close(pipefd[1]);
+	static char both[2 * N * TF_NAME_LEN];
+	for (int i = 0; i < N; i++)
+		cr_assert_eq(tf_random_name(both + i * TF_NAME_LEN), 0);
+	size_t got = 0;
+	while (got < N * TF_NAME_LEN) {
+		ssize_t r = read(pipefd[0], both + N * TF_NAME_LEN + got, N * TF_NAME_LEN - got);
+		cr_assert(r > 0, "child sent %zu bytes", got);
+		got += (size_t)r;
+	}
+	int status;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	cr_assert_not(has_duplicates(both, 2 * N), "child repeated the parent's names");
+}
+
+static pid_t libc_fork(void)
+{
+	return fork();
+}
+
+/* A fork that runs no pthread_atfork handler: only MADV_WIPEONFORK can
+ * tell the child apart. */
+static pid_t raw_fork(void)
+{
+	return (pid_t)syscall(SYS_clone, (unsigned long)SIGCHLD, 0UL, 0UL, 0UL, 0UL);
+}
+
+Test(names, forked_child_never_repeats_parent_names)
+{
+	check_fork_gives_new_names(libc_fork);
+}
+
+Test(names, child_of_a_raw_clone_without_atfork_handlers_gets_new_names)
+{
+	check_fork_gives_new_names(raw_fork);
+}
+
+Test(names, scripted_names_seam_replays_then_returns_to_random)
+{
+	static const char *const script[] = { "aaaaaaaa", "bbb" };
+	tf_test_script_names(script, 2);
+	char name[TF_NAME_LEN];
+	cr_assert_eq(tf_random_name(name), 0);
+	cr_assert_eq(memcmp(name, "aaaaaaaa", TF_NAME_LEN), 0);
+	cr_assert_eq(tf_random_name(name), 0);
+	cr_assert_eq(memcmp(name, "bbbaaaaa", TF_NAME_LEN), 0);
+	cr_assert_eq(tf_random_name(name), 0);
+	cr_assert(tft_all_in(name, TF_NAME_LEN, NAME_ALPHABET));
+	cr_assert_neq(memcmp(name, "bbbaaaaa", TF_NAME_LEN), 0, "script did not end");
+	cr_assert_neq(memcmp(name, "aaaaaaaa", TF_NAME_LEN), 0, "script did not end");
+}

@@ -1,0 +1,346 @@
+/* test_tempdir.c - where temporary files go: candidates, probe, cache,
+ * settings, explain. Every test runs in its own process, so the cache and
+ * the environment start fresh each time. */
+#include "support.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void clear_env(void)
+{
+	unsetenv("TMPDIR");
+	unsetenv("TEMP");
+	unsetenv("TMP");
+}
+
+Test(tempdir, tmpdir_variable_comes_first)
+{
+	char *dir = tft_scratch();
+	clear_env();
+	setenv("TMPDIR", dir, 1);
+	setenv("TEMP", "/tmp", 1);
+	cr_assert_str_eq(tempfile_gettempdir(), dir);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(tempdir, empty_variables_are_skipped_in_order_tmpdir_temp_tmp)
+{
+	char *temp = tft_scratch(), *tmp = tft_scratch();
+	clear_env();
+	setenv("TMPDIR", "", 1);
+	setenv("TEMP", temp, 1);
+	setenv("TMP", tmp, 1);
+	cr_assert_str_eq(tempfile_gettempdir(), temp);
+	setenv("TEMP", "", 1);
+	cr_assert_eq(tempfile_settempdir(NULL), 0);
+	cr_assert_str_eq(tempfile_gettempdir(), tmp);
+	tft_remove_tree(temp);
+	tft_remove_tree(tmp);
+	free(temp);
+	free(tmp);
+}
+
+Test(tempdir, missing_directory_and_regular_file_candidates_are_passed_over)
+{
+	char *scratch = tft_scratch(), *good = tft_scratch();
+	char *missing = tft_join(scratch, "missing");
+	char *file = tft_join(scratch, "file");
+	tft_write_file(file, "x");
+	clear_env();
+	setenv("TMPDIR", missing, 1);
+	setenv("TEMP", file, 1);
+	setenv("TMP", good, 1);
+	cr_assert_str_eq(tempfile_gettempdir(), good);
+	tft_remove_tree(scratch);
+	tft_remove_tree(good);
+	free(missing);
+	free(file);
+	free(scratch);
+	free(good);
+}
+
+Test(tempdir, unwritable_directory_is_passed_over_for_an_unprivileged_user)
+{
+	char *readonly = tft_scratch(), *writable = tft_scratch();
+	cr_assert_eq(chmod(writable, 0777), 0);
+	clear_env();
+	setenv("TMPDIR", readonly, 1); /* 0755, owned by root */
+	setenv("TEMP", writable, 1);
+	pid_t pid = fork();
+	if (pid == 0) { /* no Criterion assertion in a forked child */
+		if (!tft_become_nobody())
+			_exit(2);
+		const char *dir = tempfile_gettempdir();
+		_exit(dir && strcmp(dir, writable) == 0 ? 0 : 1);
+	}
+	cr_assert(pid > 0, "fork: %s", strerror(errno));
+	int status;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the unwritable TMPDIR was taken");
+	cr_assert_eq(tft_count_entries(readonly), 0);
+	cr_assert_eq(tft_count_entries(writable), 0);
+	tft_remove_tree(readonly);
+	tft_remove_tree(writable);
+	free(readonly);
+	free(writable);
+}
+
+Test(tempdir, falls_back_to_tmp_when_no_variable_is_set)
+{
+	clear_env();
+	cr_assert_str_eq(tempfile_gettempdir(), "/tmp");
+}
+
+Test(tempdir, relative_tmpdir_is_made_absolute_without_resolving_links)
+{
+	char *scratch = tft_scratch();
+	char *real = tft_join(scratch, "real");
+	char *link = tft_join(scratch, "link");
+	cr_assert_eq(mkdir(real, 0700), 0);
+	cr_assert_eq(symlink("real", link), 0);
+	cr_assert_eq(chdir(scratch), 0);
+	clear_env();
+	setenv("TMPDIR", "./link/./", 1);
+	cr_assert_str_eq(tempfile_gettempdir(), link);
+	tft_remove_tree(scratch);
+	free(real);
+	free(link);
+	free(scratch);
+}
+
+Test(tempdir, dot_dot_is_kept_rather_than_collapsed_lexically)
+{
+	char *scratch = tft_scratch();
+	char *sub = tft_join(scratch, "sub");
+	cr_assert_eq(mkdir(sub, 0700), 0);
+	char *expected = tft_join(scratch, "sub/..");
+	clear_env();
+	setenv("TMPDIR", expected, 1);
+	cr_assert_str_eq(tempfile_gettempdir(), expected);
+	tft_remove_tree(scratch);
+	free(sub);
+	free(expected);
+	free(scratch);
+}
+
+Test(tempdir, result_is_cached_until_settempdir_null)
+{
+	char *first = tft_scratch(), *second = tft_scratch();
+	clear_env();
+	setenv("TMPDIR", first, 1);
+	const char *a = tempfile_gettempdir();
+	setenv("TMPDIR", second, 1);
+	const char *b = tempfile_gettempdir();
+	cr_assert_eq(a, b, "same string every call");
+	cr_assert_str_eq(b, first, "later TMPDIR changes are ignored");
+	cr_assert_eq(tempfile_settempdir(NULL), 0);
+	const char *c = tempfile_gettempdir();
+	cr_assert_str_eq(c, second);
+	cr_assert_str_eq(a, first, "an old result stays valid");
+	tft_remove_tree(first);
+	tft_remove_tree(second);
+	free(first);
+	free(second);
+}
+
+Test(tempdir, settempdir_overrides_without_probing_and_is_made_absolute)
+{
+	clear_env();
+	cr_assert_eq(chdir("/"), 0);
+	cr_assert_eq(tempfile_settempdir("does/not/exist"), 0);
+	cr_assert_str_eq(tempfile_gettempdir(), "/does/not/exist");
+}
+
+Test(tempdir, settempdir_rejects_an_empty_string)
+{
+	errno = 0;
+	cr_assert_eq(tempfile_settempdir(""), -1);
+	cr_assert_eq(errno, EINVAL);
+}
+
+Test(tempdir, probe_leaves_nothing_behind)
+{
+	char *dir = tft_scratch();
+	clear_env();
+	setenv("TMPDIR", dir, 1);
+	cr_assert_str_eq(tempfile_gettempdir(), dir);
+	cr_assert_eq(tft_count_entries(dir), 0);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(tempdir, probe_leaves_no_descriptor_open)
+{
+	char *dir = tft_scratch();
+	clear_env();
+	setenv("TMPDIR", dir, 1);
+	int before = tft_count_fds();
+	cr_assert_not_null(tempfile_gettempdir());
+	cr_assert_eq(tft_count_fds(), before);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(tempdir, no_usable_directory_gives_null_and_enoent)
+{
+	clear_env();
+	/* No descriptor can be opened at all, so every probe fails. */
+	struct rlimit saved, none = { 0, 0 };
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &saved), 0);
+	none.rlim_max = saved.rlim_max;
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &none), 0);
+	errno = 0;
+	const char *dir = tempfile_gettempdir();
+	int error = errno;
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &saved), 0);
+	cr_assert_null(dir);
+	cr_assert_eq(error, ENOENT);
+	cr_assert_not_null(tempfile_gettempdir(), "a failure is not cached");
+}
+
+#define THREADS 8
+static const char *seen[THREADS];
+
+static void *ask(void *arg)
+{
+	seen[(size_t)arg] = tempfile_gettempdir();
+	return NULL;
+}
+
+Test(tempdir, many_threads_asking_at_once_get_one_computed_string)
+{
+	clear_env();
+	pthread_t threads[THREADS];
+	for (size_t i = 0; i < THREADS; i++)
+		cr_assert_eq(pthread_create(&threads[i], NULL, ask, (void *)i), 0);
+	for (size_t i = 0; i < THREADS; i++)
+		cr_assert_eq(pthread_join(threads[i], NULL), 0);
+	for (size_t i = 0; i < THREADS; i++) {
+		cr_assert_not_null(seen[i]);
+		cr_assert_eq(seen[i], seen[0], "thread %zu got another string", i);
+	}
+}
+
+Test(tempdir, prefix_defaults_to_tmp_and_can_be_set_and_reset)
+{
+	cr_assert_str_eq(tempfile_gettempprefix(), "tmp");
+	const char *before = tempfile_gettempprefix();
+	cr_assert_eq(tempfile_settempprefix("app-"), 0);
+	cr_assert_str_eq(tempfile_gettempprefix(), "app-");
+	cr_assert_str_eq(before, "tmp");
+	cr_assert_eq(tempfile_settempprefix(NULL), 0);
+	cr_assert_str_eq(tempfile_gettempprefix(), "tmp");
+}
+
+Test(tempdir, prefix_with_a_slash_is_rejected)
+{
+	errno = 0;
+	cr_assert_eq(tempfile_settempprefix("../evil"), -1);
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_str_eq(tempfile_gettempprefix(), "tmp");
+}
+
+Test(tempdir, new_prefix_is_used_by_creators)
+{
+	char *dir = tft_scratch();
+	cr_assert_eq(tempfile_settempprefix("pre."), 0);
+	char *path;
+	int fd = tempfile_mkstemp(&(struct tempfile_opts){ .dir = dir }, &path);
+	cr_assert(fd >= 0);
+	const char *base = strrchr(path, '/') + 1;
+	cr_assert_eq(strncmp(base, "pre.", 4), 0, "%s", path);
+	close(fd);
+	free(path);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+struct explained {
+	int count;
+	const char *sources[16];
+	char *paths[16];
+	int errors[16];
+	int chosen[16];
+};
+
+static int record(const struct tempfile_candidate *c, void *arg)
+{
+	struct explained *e = arg;
+	cr_assert(e->count < 16);
+	e->sources[e->count] = c->source;
+	e->paths[e->count] = c->path ? strdup(c->path) : NULL;
+	e->errors[e->count] = c->error;
+	e->chosen[e->count] = c->chosen;
+	e->count++;
+	return 0;
+}
+
+Test(tempdir, explain_reports_every_candidate_with_its_reason)
+{
+	char *scratch = tft_scratch();
+	char *missing = tft_join(scratch, "missing");
+	char *file = tft_join(scratch, "file");
+	tft_write_file(file, "x");
+	clear_env();
+	setenv("TMPDIR", missing, 1);
+	setenv("TEMP", file, 1);
+	cr_assert_eq(chdir(scratch), 0);
+	struct explained e = { 0 };
+	cr_assert_eq(tempfile_gettempdir_explain(record, &e), 0);
+	cr_assert_eq(e.count, 7, "TMPDIR TEMP TMP /tmp /var/tmp /usr/tmp cwd");
+	cr_assert_str_eq(e.sources[0], "TMPDIR");
+	cr_assert_str_eq(e.paths[0], missing);
+	cr_assert_eq(e.errors[0], ENOENT);
+	cr_assert_str_eq(e.sources[1], "TEMP");
+	cr_assert_eq(e.errors[1], ENOTDIR);
+	cr_assert_str_eq(e.sources[2], "TMP");
+	cr_assert_null(e.paths[2], "unset variable has no path");
+	cr_assert_str_eq(e.paths[3], "/tmp");
+	cr_assert_eq(e.errors[3], 0);
+	cr_assert_eq(e.chosen[3], 1);
+	cr_assert_str_eq(e.sources[6], "cwd");
+	cr_assert_str_eq(e.paths[6], scratch);
+	int chosen = 0;
+	for (int i = 0; i < e.count; i++)
+		chosen += e.chosen[i];
+	cr_assert_eq(chosen, 1, "exactly one candidate is chosen");
+	cr_assert_eq(tft_count_entries(scratch), 1, "the probes left nothing");
+	for (int i = 0; i < e.count; i++)
+		free(e.paths[i]);
+	tft_remove_tree(scratch);
+	free(missing);
+	free(file);
+	free(scratch);
+}
+
+Test(tempdir, relative_candidates_and_python_agree)
+{
+	/* Python's gettempdir for the same environment: the reference. */
+	char *scratch = tft_scratch();
+	char *sub = tft_join(scratch, "sub");
+	cr_assert_eq(mkdir(sub, 0700), 0);
+	cr_assert_eq(chdir(scratch), 0);
+	clear_env();
+	setenv("TMPDIR", "", 1);
+	setenv("TEMP", "nope", 1);
+	setenv("TMP", "sub", 1);
+	FILE *p = popen("python3 -c 'import tempfile; print(tempfile.gettempdir())' 2>/dev/null", "r");
+	if (!p)
+		cr_skip_test("python3 not available");
+	char line[4096] = "";
+	char *got = fgets(line, sizeof line, p);
+	int status = pclose(p);
+	if (!got || status != 0)
+		cr_skip_test("python3 not available");
+	line[strcspn(line, "\n")] = '\0';
+	cr_assert_str_eq(tempfile_gettempdir(), line);
+	tft_remove_tree(scratch);
+	free(sub);
+	free(scratch);
+}
