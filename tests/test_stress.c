@@ -43,7 +43,7 @@ struct stress {
 	size_t dir_len;
 	struct timespec deadline;
 	atomic_bool stop;
-	atomic_int creators_left;
+	atomic_int producers_left;
 
 	pthread_mutex_t lock; /* guards everything below */
 	pthread_cond_t changed;
@@ -131,6 +131,16 @@ static void enqueue(struct stress *s, int fd, char *path)
 	}
 }
 
+/* A thread that enqueues is done: the closers stop once all are done and
+ * the queue is empty. */
+static void producer_done(struct stress *s)
+{
+	pthread_mutex_lock(&s->lock);
+	atomic_fetch_sub(&s->producers_left, 1);
+	pthread_cond_broadcast(&s->changed);
+	pthread_mutex_unlock(&s->lock);
+}
+
 static void *creator(void *arg)
 {
 	struct stress *s = arg;
@@ -164,10 +174,7 @@ static void *creator(void *arg)
 		}
 		enqueue(s, fd, path);
 	}
-	pthread_mutex_lock(&s->lock);
-	atomic_fetch_sub(&s->creators_left, 1);
-	pthread_cond_broadcast(&s->changed);
-	pthread_mutex_unlock(&s->lock);
+	producer_done(s);
 	return NULL;
 }
 
@@ -176,7 +183,7 @@ static void *closer(void *arg)
 	struct stress *s = arg;
 	for (;;) {
 		pthread_mutex_lock(&s->lock);
-		while (s->queue_len == 0 && atomic_load(&s->creators_left) > 0)
+		while (s->queue_len == 0 && atomic_load(&s->producers_left) > 0)
 			pthread_cond_wait(&s->changed, &s->lock);
 		if (s->queue_len == 0) {
 			pthread_mutex_unlock(&s->lock);
@@ -277,6 +284,7 @@ static void *forker(void *arg)
 		for (size_t i = 0; i < STRESS_CHILD_NAMES; i++)
 			create_here(s);
 	}
+	producer_done(s);
 	return NULL;
 }
 
@@ -314,7 +322,7 @@ Test(stress, eight_threads_creating_closing_and_forking_never_repeat_a_name)
 	cr_assert_not_null(s.keys);
 	pthread_mutex_init(&s.lock, NULL);
 	pthread_cond_init(&s.changed, NULL);
-	atomic_store(&s.creators_left, STRESS_CREATORS);
+	atomic_store(&s.producers_left, STRESS_CREATORS + 1); /* and the forker */
 	int fds_before = tft_count_fds();
 	clock_gettime(CLOCK_MONOTONIC, &s.deadline);
 	s.deadline.tv_nsec += 500000000L;
