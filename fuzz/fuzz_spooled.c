@@ -91,7 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 		case 1: { /* read */
-			size_t n = take(&in) * 2;
+			size_t n = (size_t)take(&in) * 2;
 			ssize_t got = tempfile_spooled_read(s, buf, n);
 			ssize_t expect = read(model, want, n);
 			FUZZ_CHECK(got == expect, "read %zu: %zd, file %zd", n, got, expect);

@@ -211,10 +211,10 @@ Test(hostile, no_descriptor_left_makes_mkstemp_fail_with_emfile_and_leave_nothin
 	cr_assert_eq(tempfile_mktemplate(tmpl, 0, TEMPFILE_KIND_FILE, 0, 0), -1);
 	cr_assert_eq(errno, EMFILE);
 	/* A directory needs no descriptor. */
-	char *dir = tempfile_mkdtemp(&(struct tempfile_opts){ .dir = scratch });
-	cr_assert_not_null(dir, "mkdtemp: %s", strerror(errno));
-	cr_assert_eq(rmdir(dir), 0);
-	free(dir);
+	char *made = tempfile_mkdtemp(&(struct tempfile_opts){ .dir = scratch });
+	cr_assert_not_null(made, "mkdtemp: %s", strerror(errno));
+	cr_assert_eq(rmdir(made), 0);
+	free(made);
 	restore_descriptors();
 	cr_assert_eq(tft_count_entries(scratch), 0);
 	tft_remove_tree(scratch);
@@ -511,11 +511,11 @@ Test(hostile, a_name_of_name_max_works_and_one_more_fails_cleanly)
 	close(fd);
 	cr_assert_eq(unlink(path), 0);
 	free(path);
-	char *dir = tempfile_mkdtemp(
+	char *made = tempfile_mkdtemp(
 		&(struct tempfile_opts){ .dir = scratch, .prefix = prefix, .suffix = ".suf" });
-	cr_assert_not_null(dir);
-	cr_assert_eq(rmdir(dir), 0);
-	free(dir);
+	cr_assert_not_null(made);
+	cr_assert_eq(rmdir(made), 0);
+	free(made);
 
 	prefix[prefix_len] = 'p';
 	prefix[prefix_len + 1] = '\0';
