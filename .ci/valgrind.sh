@@ -22,10 +22,11 @@ cmake --build "$build" -j "$jobs" >/dev/null
 logs=$build/valgrind-logs
 rm -rf "$logs"
 mkdir -p "$logs"
+chmod 1777 "$logs" # tests that drop to nobody write their logs too
 memcheck=(valgrind --tool=memcheck --leak-check=full
 	--show-leak-kinds=definite,indirect,possible
 	--errors-for-leak-kinds=definite,indirect,possible
-	--error-exitcode=99 --trace-children=yes
+	--trace-children=yes --vgdb=no
 	--trace-children-skip='/bin/*,/usr/bin/*,/sbin/*,/usr/sbin/*'
 	--suppressions="$root/.ci/valgrind.supp" --quiet)
 
@@ -50,7 +51,14 @@ for program in "$build"/tests/test_*; do
 	[ -x "$program" ] && [ -f "$program" ] || continue
 	name=$(basename "$program")
 	t0=$SECONDS
-	if "${memcheck[@]}" --log-file="$logs/$name.%p.log" "$program" --jobs 1 \
+	# A child forked by a test (an attacker, a forked name generator) exits
+	# with _exit and the parent's heap still mapped: "lost" in its eyes.
+	# Silenced, except in test_faults, whose forked children run the
+	# library under each fault and free everything before they exit.
+	# (Criterion's test processes are exec'd, so they are always checked.)
+	silent=(--child-silent-after-fork=yes)
+	[ "$name" = test_faults ] && silent=()
+	if "${memcheck[@]}" "${silent[@]}" --log-file="$logs/$name.%p.log" "$program" --jobs 1 \
 		>"$logs/$name.out" 2>&1; then
 		echo "valgrind: $name ok ($((SECONDS - t0)) s)"
 	else
@@ -73,6 +81,8 @@ for script in tests/test_*.sh; do
 done
 
 # Any process with errors left a non-empty log (--quiet prints only errors).
+# (No --error-exitcode: a child a test forks would exit 99 for its parent's
+# heap, which it sees as lost; the logs are the verdict.)
 errors=0
 for log in "$logs"/*.log; do
 	[ -s "$log" ] || continue
