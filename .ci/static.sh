@@ -74,15 +74,15 @@ echo "== scan-build (library, CLI, examples, benchmark)"
 rm -rf "$build-scan"
 scan-build -o "$build-scan/report" cmake -S . -B "$build-scan" -DTEMPFILE_BUILD_TESTS=OFF >/dev/null
 if ! scan-build --status-bugs -o "$build-scan/report" cmake --build "$build-scan" -j "$jobs" \
-	>"$build-scan.log" 2>&1; then
-	grep -E 'scan-build:|warning:' "$build-scan.log" >&2 || true
+	>"$build-scan/scan.log" 2>&1; then
+	grep -E 'scan-build:|warning:' "$build-scan/scan.log" >&2 || true
 	for r in "$build-scan"/report/*/report-*.html; do
 		[ -f "$r" ] && sed -n 's/<!-- \(BUGFILE\|BUGLINE\|BUGDESC\) \(.*\) -->/  \1 \2/p' "$r" >&2
 	done
 	echo "scan-build: bugs found (or the build failed)" >&2
 	status=1
 else
-	grep 'scan-build:' "$build-scan.log" | tail -1
+	grep 'scan-build:' "$build-scan/scan.log" | tail -1
 fi
 
 if [ "$status" -eq 0 ]; then echo "static.sh: clean"; fi
