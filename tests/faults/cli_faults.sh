@@ -48,7 +48,10 @@ errnos_for() {
 	esac
 }
 
-# name | expected kind (file, dir, none) | arguments
+# name | kind | arguments. Kinds: file, dir (created and printed), none
+# (-u: printed, not created), print (prints an existing directory, creates
+# nothing), nothing (prints nothing, leaves nothing), rm (removes the
+# fixture tree "victim", made afresh before each run).
 invocations=(
 	"default|file|"
 	"directory|dir|-d"
@@ -57,7 +60,16 @@ invocations=(
 	"template|file|--tmpdir=$scratch fooXXXXXX"
 	"suffix|dir|-d --suffix=.x -p $scratch barXXXXXX"
 	"quiet|file|-q -p $scratch"
+	"where|print|where"
+	"run|nothing|run -- sh -c 'echo data >\"\$TMPDIR/f\" && mkdir \"\$TMPDIR/d\"'"
+	"rm|rm|rm $scratch/victim"
 )
+
+make_fixture() { # the tree "rm" removes
+	mkdir -p "$scratch/victim/sub/deeper" &&
+		echo x >"$scratch/victim/f" && echo y >"$scratch/victim/sub/g" &&
+		ln -s /etc/passwd "$scratch/victim/link"
+}
 
 listing() { (cd "$scratch" && find . -mindepth 1 | LC_ALL=C sort); }
 
@@ -65,7 +77,8 @@ total_points=0 total_cases=0 total_bad=0
 out=$work/out err=$work/err counts=$work/counts
 for entry in "${invocations[@]}"; do
 	IFS='|' read -r name kind args <<<"$entry"
-	read -r -a argv <<<"$args"
+	eval "argv=($args)"
+	[ "$kind" = rm ] && make_fixture
 	before=$(listing)
 	TF_FAULT=count TF_FAULT_COUNTS=$counts LD_PRELOAD=$TF_FAULT_SHIM \
 		"$TMPF" "${argv[@]}" >"$out" 2>"$err"
@@ -77,7 +90,11 @@ for entry in "${invocations[@]}"; do
 	fi
 	created=$(cat "$out")
 	if [ "$kind" = file ]; then rm -f -- "$created"; elif [ "$kind" = dir ]; then rmdir -- "$created"; fi
-	points=0 cases=0 reported=0 absorbed=0 bad=0
+	if [ "$kind" = rm ] && [ -e "$scratch/victim" ]; then
+		echo "BAD cli $name: the tree is still there without faults"
+		total_bad=$((total_bad + 1))
+	fi
+	points=0 cases=0 reported=0 absorbed=0 stuck=0 bad=0
 	while read -r fn n; do
 		[ "$fn" = fired ] && continue
 		[ "$n" -gt 0 ] || continue
@@ -85,6 +102,7 @@ for entry in "${invocations[@]}"; do
 			points=$((points + 1))
 			for e in $(errnos_for "$fn"); do
 				cases=$((cases + 1))
+				[ "$kind" = rm ] && make_fixture
 				TF_FAULT=$fn:$nth:$e TF_FAULT_COUNTS=$counts.case LD_PRELOAD=$TF_FAULT_SHIM \
 					"$TMPF" "${argv[@]}" >"$out" 2>"$err"
 				rc=$?
@@ -98,6 +116,9 @@ for entry in "${invocations[@]}"; do
 					file) [ -f "$created" ] && rm -f -- "$created" || problem="exit 0, but no file '$created'" ;;
 					dir) [ -d "$created" ] && rmdir -- "$created" || problem="exit 0, but no directory '$created'" ;;
 					none) [ -n "$created" ] && [ ! -e "$created" ] || problem="exit 0, -u name '$created' exists or is empty" ;;
+					print) [ -d "$created" ] || problem="exit 0, but '$created' is no directory" ;;
+					nothing) [ -z "$created" ] || problem="exit 0, but printed '$created'" ;;
+					rm) [ ! -e "$scratch/victim" ] && [ ! -L "$scratch/victim" ] || problem="exit 0, but the tree is still there" ;;
 					esac
 				else
 					reported=$((reported + 1))
@@ -110,16 +131,27 @@ for entry in "${invocations[@]}"; do
 						problem="failed (exit $rc) without a message"
 					fi
 				fi
+				if [ "$kind" = rm ]; then # a failed removal may leave part of the tree
+					[ -e /etc/passwd ] || problem="the link was followed"
+					rm -rf "$scratch/victim"
+					before=""
+				fi
 				after=$(listing)
 				if [ "$after" != "$before" ]; then
 					new=$(LC_ALL=C comm -13 <(echo "$before") <(echo "$after"))
 					delivered=$(sed -n 1p "$out")
 					case $fn in
-					unlink | unlinkat | rmdir) ;; # the removal itself was failed
+					unlink | unlinkat | rmdir) stuck=$((stuck + 1)) ;; # the removal itself was failed
 					fflush | fclose) # stderr failed after the name reached stdout whole
 						[ "$new" = "./${delivered##*/}" ] ||
 							[ -n "$problem" ] || problem="left behind: $(echo "$new" | head -3 | tr '\n' ' ')" ;;
-					*) [ -n "$problem" ] || problem="left behind: $(echo "$new" | head -3 | tr '\n' ' ')" ;;
+					*)
+						if [ "$kind" = nothing ] && [ $rc -ne 0 ] && [ $rc -lt 128 ] && [ -s "$err" ]; then
+							# run: removing the private tree failed, and said so
+							stuck=$((stuck + 1))
+						elif [ -z "$problem" ]; then
+							problem="left behind: $(echo "$new" | head -3 | tr '\n' ' ')"
+						fi ;;
 					esac
 					(cd "$scratch" && echo "$new" | xargs -r rm -rf --)
 				fi
@@ -130,7 +162,7 @@ for entry in "${invocations[@]}"; do
 			done
 		done
 	done <"$counts"
-	echo "cli $name: $points fault points, $cases cases: $reported reported, $absorbed absorbed, $bad bad"
+	echo "cli $name: $points fault points, $cases cases: $reported reported, $absorbed absorbed, $stuck stuck (a removal failed and was reported), $bad bad"
 	total_points=$((total_points + points))
 	total_cases=$((total_cases + cases))
 	total_bad=$((total_bad + bad))

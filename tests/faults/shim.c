@@ -655,12 +655,24 @@ static int errno_value(const char *name)
 	return atoi(name);
 }
 
+static const char *counts_path;
+
 /* TF_FAULT=function:nth:errno, or "count". Parsed without allocating. */
 __attribute__((constructor)) static void arm_from_environment(void)
 {
 	const char *spec = getenv("TF_FAULT");
 	if (!spec || !*spec)
 		return;
+	/* Only this process: a program it runs (tmpf run COMMAND) would
+	 * otherwise fail its own nth call too, and write the counts last. */
+	static char spec_copy[128], counts_copy[4096];
+	snprintf(spec_copy, sizeof spec_copy, "%s", spec);
+	spec = spec_copy;
+	const char *counts = getenv("TF_FAULT_COUNTS");
+	snprintf(counts_copy, sizeof counts_copy, "%s", counts ? counts : "");
+	counts_path = counts_copy;
+	(void)unsetenv("TF_FAULT");
+	(void)unsetenv("TF_FAULT_COUNTS");
 	char fn_name[64] = "", error_name[32] = "";
 	unsigned long nth = 0;
 	const char *colon = strchr(spec, ':');
@@ -685,7 +697,7 @@ __attribute__((constructor)) static void arm_from_environment(void)
 /* TF_FAULT_COUNTS=path: "function calls" per line, plus "fired 0|1". */
 __attribute__((destructor)) static void write_counts(void)
 {
-	const char *path = getenv("TF_FAULT_COUNTS");
+	const char *path = counts_path;
 	if (!path || !*path)
 		return;
 	bool was_fired = tff_fired();
