@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -378,6 +379,427 @@ static bool check_settempprefix(struct tfd_ctx *c, bool ok)
 	       note(c, "settempprefix did not take");
 }
 
+/* ---- components that may not be in this tree yet -------------------------------------------
+ * Each block is compiled when its source file is part of the library
+ * (src/ is on the include path): the tests light up as the components
+ * are merged, without a build change. */
+
+#if defined(__has_include)
+#  if __has_include("file.c")
+#    define TFT_HAVE_FILE 1
+#  endif
+#  if __has_include("spooled.c")
+#    define TFT_HAVE_SPOOLED 1
+#  endif
+#  if __has_include("directory.c") && __has_include("rmtree.c")
+#    define TFT_HAVE_DIRECTORY 1
+#  endif
+#endif
+
+/* NEW: the whole content of path, or NULL. */
+static char *read_all(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	char *text = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&text, &size);
+	char buf[4096];
+	size_t n;
+	while (out && (n = fread(buf, 1, sizeof buf, f)) > 0)
+		fwrite(buf, 1, n, out);
+	fclose(f);
+	if (out)
+		fclose(out);
+	return text;
+}
+
+#ifdef TFT_HAVE_FILE
+/* TemporaryFile: no name left anywhere, success or failure. */
+static int run_temporary_fd(struct tfd_ctx *c)
+{
+	c->fd = tempfile_temporary_fd(&(struct tempfile_opts){ .dir = c->work });
+	return c->fd < 0 ? -1 : 0;
+}
+
+static bool check_temporary_fd(struct tfd_ctx *c, bool ok)
+{
+	if (!ok)
+		return true;
+	struct stat st;
+	if (fstat(c->fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink != 0)
+		return note(c, "not an unnamed regular file");
+	if (!fd_is_cloexec_rw(c->fd))
+		return note(c, "descriptor not O_RDWR|O_CLOEXEC");
+	return tft_count_entries(c->work) == 0 || note(c, "a name is left in the directory");
+}
+
+static void release_fd(struct tfd_ctx *c, bool ok)
+{
+	if (ok)
+		close(c->fd);
+}
+
+static int run_temporary_stream(struct tfd_ctx *c)
+{
+	FILE *f = tempfile_temporary(&(struct tempfile_opts){ .dir = c->work }, "w+b");
+	c->handle = f;
+	if (!f)
+		return -1;
+	c->fd = fileno(f);
+	return 0;
+}
+
+static void release_stream(struct tfd_ctx *c, bool ok)
+{
+	if (ok)
+		fclose(c->handle);
+}
+
+/* NamedTemporaryFile written and closed: gone afterwards, success or not;
+ * a failed flush must say so. */
+static int run_named_close(struct tfd_ctx *c)
+{
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = c->work }, NULL);
+	if (!t)
+		return -1;
+	if (fputs("some data\n", tempfile_stream(t)) < 0) {
+		int saved = errno;
+		(void)tempfile_close(t);
+		errno = saved;
+		return -1;
+	}
+	return tempfile_close(t);
+}
+
+static bool check_nothing_left(struct tfd_ctx *c, bool ok)
+{
+	/* On failure the tree comparison judges (a failed unlink must leave
+	 * the file: that is the fault). */
+	return !ok || tft_count_entries(c->work) == 0 || note(c, "the named file is left");
+}
+
+/* With TEMPFILE_KEEP the file stays: on success with all its data. */
+static int run_named_keep(struct tfd_ctx *c)
+{
+	struct tempfile *t =
+		tempfile_named(&(struct tempfile_opts){ .dir = c->work, .flags = TEMPFILE_KEEP }, NULL);
+	if (!t)
+		return -1;
+	c->path = strdup(tempfile_path(t));
+	if (!c->path || fputs("kept data\n", tempfile_stream(t)) < 0) {
+		int saved = errno;
+		(void)tempfile_close(t);
+		errno = saved;
+		return -1;
+	}
+	return tempfile_close(t);
+}
+
+static bool check_named_keep(struct tfd_ctx *c, bool ok)
+{
+	if (!ok)
+		return true;
+	char *text = c->path ? read_all(c->path) : NULL;
+	bool right = text && strcmp(text, "kept data\n") == 0;
+	free(text);
+	return right || note(c, "the kept file lost its data");
+}
+
+static void release_kept(struct tfd_ctx *c, bool ok)
+{
+	(void)ok;
+	empty_work(c); /* a failed close may keep the file too: it was asked to */
+	free(c->path);
+	c->path = NULL;
+}
+
+/* persist: the destination holds its old content or the new, never a mix,
+ * and on failure the temporary file is still there (or, if only the final
+ * directory fsync failed, already at the destination). */
+#define OLD_CONTENT "old content\n"
+static char new_content[3 * 4096 + 17];
+
+static int setup_destination(struct tfd_ctx *c)
+{
+	if (!new_content[0])
+		for (size_t i = 0; i < sizeof new_content - 1; i++)
+			new_content[i] = (char)('a' + i % 26);
+	/* A static buffer: made before allocations are balanced, freed never. */
+	static char dest[PATH_MAX];
+	snprintf(dest, sizeof dest, "%s/dest", c->work);
+	c->path = dest;
+	if (c->number == 0) { /* replace: a destination exists */
+		FILE *f = fopen(c->path, "w");
+		if (!f || fputs(OLD_CONTENT, f) < 0 || fclose(f) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int prepare_persist(struct tfd_ctx *c)
+{
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = c->work }, NULL);
+	if (!t)
+		return -1;
+	c->handle = t;
+	/* Larger than stdio's buffer: part is written, part still buffered. */
+	return fputs(new_content, tempfile_stream(t)) < 0 ? -1 : 0;
+}
+
+static int run_persist_with(struct tfd_ctx *c, unsigned flags)
+{
+	return tempfile_persist(c->handle, c->path, flags);
+}
+
+static bool check_persist(struct tfd_ctx *c, bool ok)
+{
+	char *text = read_all(c->path);
+	bool is_new = text && strcmp(text, new_content) == 0;
+	bool is_old = c->number == 0 ? text && strcmp(text, OLD_CONTENT) == 0 : text == NULL;
+	free(text);
+	if (!is_new && !is_old)
+		return note(c, "the destination is neither the old content nor the new");
+	if (ok && !is_new)
+		return note(c, "persist succeeded but the destination is not the new content");
+	const char *now = tempfile_path(c->handle);
+	if (is_new && strcmp(now, c->path) != 0)
+		return note(c, "persisted, but the handle does not say so");
+	if (!ok && is_old && access(now, F_OK) != 0)
+		return note(c, "persist failed and the temporary file is gone");
+	return true;
+}
+
+static void release_persist(struct tfd_ctx *c, bool ok)
+{
+	(void)ok;
+	if (tempfile_close(c->handle) != 0 && errno != ENOENT)
+		fprintf(stderr, "close after persist: %s\n", strerror(errno));
+	if (c->number == 1) /* noreplace into a new name: back to nothing */
+		(void)unlink(c->path);
+	else {
+		(void)unlink(c->path); /* back to the old content, and mode */
+		FILE *f = fopen(c->path, "w");
+		if (f) {
+			fputs(OLD_CONTENT, f);
+			fclose(f);
+		}
+	}
+}
+
+static int setup_replace(struct tfd_ctx *c)
+{
+	c->number = 0;
+	return setup_destination(c);
+}
+
+static int setup_new_name(struct tfd_ctx *c)
+{
+	c->number = 1;
+	return setup_destination(c);
+}
+
+static int run_persist(struct tfd_ctx *c)
+{
+	return run_persist_with(c, 0);
+}
+
+static int run_persist_sync(struct tfd_ctx *c)
+{
+	return run_persist_with(c, TEMPFILE_SYNC);
+}
+
+static int run_persist_noreplace(struct tfd_ctx *c)
+{
+	return run_persist_with(c, TEMPFILE_NOREPLACE | TEMPFILE_SYNC);
+}
+
+/* close_stream then close: the Windows-friendly delete_on_close=False. */
+static int run_close_stream(struct tfd_ctx *c)
+{
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = c->work }, NULL);
+	if (!t)
+		return -1;
+	int rc = fputs("data", tempfile_stream(t)) < 0 ? -1 : tempfile_close_stream(t);
+	int saved = errno;
+	int rc2 = tempfile_close(t);
+	if (rc != 0) {
+		errno = saved;
+		return -1;
+	}
+	return rc2;
+}
+#endif /* TFT_HAVE_FILE */
+
+#ifdef TFT_HAVE_SPOOLED
+/* In memory, then past max_size onto disk; the data must read back. */
+static int run_spooled(struct tfd_ctx *c, size_t max_size)
+{
+	struct tempfile_spooled *s =
+		tempfile_spooled(max_size, &(struct tempfile_opts){ .dir = c->work }, NULL);
+	if (!s)
+		return -1;
+	char big[300];
+	memset(big, 'x', sizeof big);
+	int rc = -1, saved = 0;
+	char back[sizeof big + 5];
+	if (tempfile_spooled_write(s, "head:", 5) != 5 ||
+		tempfile_spooled_write(s, big, sizeof big) != (ssize_t)sizeof big ||
+		tempfile_spooled_seek(s, 0, SEEK_SET) != 0 ||
+		tempfile_spooled_read(s, back, sizeof back) != (ssize_t)sizeof back) {
+		saved = errno;
+	} else if (memcmp(back, "head:", 5) != 0 || memcmp(back + 5, big, sizeof big) != 0) {
+		saved = EILSEQ; /* reported as a wrong errno: the data changed */
+	} else {
+		rc = 0;
+	}
+	c->number = tempfile_spooled_rolled(s);
+	if (tempfile_spooled_close(s) != 0 && rc == 0) {
+		saved = errno;
+		rc = -1;
+	}
+	errno = saved;
+	return rc;
+}
+
+static int run_spooled_in_memory(struct tfd_ctx *c)
+{
+	return run_spooled(c, 4096);
+}
+
+static int run_spooled_rollover(struct tfd_ctx *c)
+{
+	return run_spooled(c, 16);
+}
+
+static bool check_spooled(struct tfd_ctx *c, bool ok)
+{
+	(void)ok;
+	return tft_count_entries(c->work) == 0 || note(c, "the rolled-over file has a name left");
+}
+
+static int run_spooled_fileno(struct tfd_ctx *c)
+{
+	struct tempfile_spooled *s =
+		tempfile_spooled(0, &(struct tempfile_opts){ .dir = c->work }, NULL);
+	if (!s)
+		return -1;
+	int rc = tempfile_spooled_write(s, "abc", 3) == 3 && tempfile_spooled_fileno(s) >= 0 ? 0 : -1;
+	int saved = errno;
+	if (tempfile_spooled_close(s) != 0 && rc == 0)
+		return -1;
+	errno = saved;
+	return rc;
+}
+
+static int run_spooled_stream(struct tfd_ctx *c)
+{
+	struct tempfile_spooled *s =
+		tempfile_spooled(64, &(struct tempfile_opts){ .dir = c->work }, NULL);
+	if (!s)
+		return -1;
+	FILE *f = tempfile_spooled_stream(s);
+	int rc = f && fprintf(f, "%d %s\n", 42, "forty-two") > 0 && fflush(f) == 0 ? 0 : -1;
+	int saved = errno;
+	if (tempfile_spooled_close(s) != 0 && rc == 0)
+		return -1;
+	errno = saved;
+	return rc;
+}
+#endif /* TFT_HAVE_SPOOLED */
+
+#ifdef TFT_HAVE_DIRECTORY
+/* A small tree: files, a subdirectory, a read-only directory, a link. */
+static int fill_tree(const char *top)
+{
+	char *p = NULL;
+	int rc = 0;
+	const char *dirs[] = { "a", "a/b", "ro" };
+	const char *files[] = { "f", "a/g", "a/b/h", "ro/i" };
+	for (size_t i = 0; rc == 0 && i < 3; i++)
+		rc = asprintf(&p, "%s/%s", top, dirs[i]) < 0 || mkdir(p, 0755) != 0 ? -1 : 0,
+		free(p);
+	for (size_t i = 0; rc == 0 && i < 4; i++) {
+		rc = asprintf(&p, "%s/%s", top, files[i]) < 0 ? -1 : 0;
+		FILE *f = rc == 0 ? fopen(p, "w") : NULL;
+		rc = f && fputs("x", f) >= 0 && fclose(f) == 0 ? 0 : -1;
+		free(p);
+	}
+	if (rc == 0 && asprintf(&p, "%s/link", top) >= 0) {
+		rc = symlink("/etc", p);
+		free(p);
+	}
+	if (rc == 0 && asprintf(&p, "%s/ro", top) >= 0) {
+		rc = chmod(p, 0555);
+		free(p);
+	}
+	return rc;
+}
+
+static int prepare_dir(struct tfd_ctx *c)
+{
+	struct tempfile_dir *d = tempfile_dir(&(struct tempfile_opts){ .dir = c->work });
+	c->handle = d;
+	return d && fill_tree(tempfile_dir_path(d)) == 0 ? 0 : -1;
+}
+
+static int run_dir_cleanup(struct tfd_ctx *c)
+{
+	return tempfile_dir_cleanup(c->handle);
+}
+
+static bool check_tree_gone(struct tfd_ctx *c, bool ok)
+{
+	if (access("/etc/passwd", F_OK) != 0)
+		return note(c, "the removal followed the link");
+	return !ok || tft_count_entries(c->work) == 0 || note(c, "success, but the tree is left");
+}
+
+static void release_tree(struct tfd_ctx *c, bool ok)
+{
+	(void)ok;
+	remove_tree(c->work); /* whatever a failed removal left */
+	(void)mkdir(c->work, 0755);
+}
+
+static int setup_tree(struct tfd_ctx *c)
+{
+	static char tree[PATH_MAX]; /* made before allocations are balanced */
+	snprintf(tree, sizeof tree, "%s/tree", c->work);
+	c->path = tree;
+	if (mkdir(c->path, 0755) != 0)
+		return -1;
+	return fill_tree(c->path);
+}
+
+static int run_rmtree(struct tfd_ctx *c)
+{
+	return tempfile_rmtree(c->path, 0);
+}
+
+/* Ignoring errors: 0 always, and as much removed as possible; a tree left
+ * after a fault is what the flag asks for. */
+static bool check_link_not_followed(struct tfd_ctx *c, bool ok)
+{
+	(void)ok;
+	return access("/etc/passwd", F_OK) == 0 || note(c, "the removal followed the link");
+}
+
+static int run_rmtree_ignoring_errors(struct tfd_ctx *c)
+{
+	return tempfile_rmtree(c->path, TEMPFILE_IGNORE_CLEANUP_ERRORS);
+}
+
+static void release_rmtree(struct tfd_ctx *c, bool ok)
+{
+	release_tree(c, ok);
+	/* The fixture is part of the snapshot: make it again. */
+	if (mkdir(c->path, 0755) != 0 || fill_tree(c->path) != 0)
+		fprintf(stderr, "cannot make the tree again: %s\n", strerror(errno));
+}
+#endif /* TFT_HAVE_DIRECTORY */
+
 /* ---- the table ----------------------------------------------------------------------------- */
 
 static const int enoent_only[] = { ENOENT, 0 };
@@ -416,6 +838,53 @@ static const struct tfd_op core_ops[] = {
 		.check = check_settempdir, .release = release_nothing, .kept_allocations = 1 },
 	{ .name = "settempprefix", .run = run_settempprefix, .check = check_settempprefix,
 		.release = release_nothing, .kept_allocations = 1 },
+};
+
+
+static const struct tfd_op component_ops[] = {
+#ifdef TFT_HAVE_FILE
+	{ .name = "temporary_fd", .run = run_temporary_fd, .check = check_temporary_fd,
+		.release = release_fd },
+	{ .name = "temporary_fd_without_o_tmpfile", .run = run_temporary_fd,
+		.check = check_temporary_fd, .release = release_fd, .always_fn = TFF_open_tmpfile,
+		.always_error = EOPNOTSUPP },
+	{ .name = "temporary_stream", .run = run_temporary_stream, .check = check_temporary_fd,
+		.release = release_stream },
+	{ .name = "named_write_close", .run = run_named_close, .check = check_nothing_left,
+		.release = release_nothing },
+	{ .name = "named_keep_close", .run = run_named_keep, .check = check_named_keep,
+		.release = release_kept },
+	{ .name = "named_close_stream_then_close", .run = run_close_stream,
+		.check = check_nothing_left, .release = release_nothing },
+	{ .name = "persist_replace", .setup = setup_replace, .prepare = prepare_persist,
+		.run = run_persist, .check = check_persist, .release = release_persist },
+	{ .name = "persist_replace_sync", .setup = setup_replace, .prepare = prepare_persist,
+		.run = run_persist_sync, .check = check_persist, .release = release_persist },
+	{ .name = "persist_noreplace_sync", .setup = setup_new_name, .prepare = prepare_persist,
+		.run = run_persist_noreplace, .check = check_persist, .release = release_persist },
+	{ .name = "persist_noreplace_without_renameat2", .setup = setup_new_name,
+		.prepare = prepare_persist, .run = run_persist_noreplace, .check = check_persist,
+		.release = release_persist, .always_fn = TFF_renameat2, .always_error = ENOSYS },
+#endif
+#ifdef TFT_HAVE_SPOOLED
+	{ .name = "spooled_in_memory", .run = run_spooled_in_memory, .check = check_spooled,
+		.release = release_nothing },
+	{ .name = "spooled_rollover", .run = run_spooled_rollover, .check = check_spooled,
+		.release = release_nothing },
+	{ .name = "spooled_fileno", .run = run_spooled_fileno, .check = check_spooled,
+		.release = release_nothing },
+	{ .name = "spooled_stream", .run = run_spooled_stream, .check = check_spooled,
+		.release = release_nothing },
+#endif
+#ifdef TFT_HAVE_DIRECTORY
+	{ .name = "dir_cleanup", .prepare = prepare_dir, .run = run_dir_cleanup,
+		.check = check_tree_gone, .release = release_tree, .leftover_ok_on_error = true },
+	{ .name = "rmtree", .setup = setup_tree, .run = run_rmtree, .check = check_tree_gone,
+		.release = release_rmtree, .leftover_ok_on_error = true },
+	{ .name = "rmtree_ignoring_errors", .setup = setup_tree, .run = run_rmtree_ignoring_errors,
+		.check = check_link_not_followed, .release = release_rmtree, .leftover_ok_on_error = true },
+#endif
+	{ .name = NULL },
 };
 
 static void run_op(const struct tfd_op *op)
@@ -460,6 +929,34 @@ Test(faults, gettempdir_probe_survives_every_fault) { run_op(CORE_OP("gettempdir
 Test(faults, gettempdir_explain_survives_every_fault) { run_op(CORE_OP("gettempdir_explain")); }
 Test(faults, settempdir_relative_survives_every_fault) { run_op(CORE_OP("settempdir_relative")); }
 Test(faults, settempprefix_survives_every_fault) { run_op(CORE_OP("settempprefix")); }
+
+
+#define COMPONENT_OP(name) \
+	op_named(component_ops, sizeof component_ops / sizeof *component_ops - 1, name)
+
+#ifdef TFT_HAVE_FILE
+Test(faults, temporary_fd_survives_every_fault) { run_op(COMPONENT_OP("temporary_fd")); }
+Test(faults, temporary_fd_without_o_tmpfile_survives_every_fault) { run_op(COMPONENT_OP("temporary_fd_without_o_tmpfile")); }
+Test(faults, temporary_stream_survives_every_fault) { run_op(COMPONENT_OP("temporary_stream")); }
+Test(faults, named_write_close_survives_every_fault) { run_op(COMPONENT_OP("named_write_close")); }
+Test(faults, named_keep_close_survives_every_fault) { run_op(COMPONENT_OP("named_keep_close")); }
+Test(faults, named_close_stream_then_close_survives_every_fault) { run_op(COMPONENT_OP("named_close_stream_then_close")); }
+Test(faults, persist_replace_is_old_or_new_under_every_fault) { run_op(COMPONENT_OP("persist_replace")); }
+Test(faults, persist_replace_sync_is_old_or_new_under_every_fault) { run_op(COMPONENT_OP("persist_replace_sync")); }
+Test(faults, persist_noreplace_sync_is_old_or_new_under_every_fault) { run_op(COMPONENT_OP("persist_noreplace_sync")); }
+Test(faults, persist_noreplace_without_renameat2_is_old_or_new_under_every_fault) { run_op(COMPONENT_OP("persist_noreplace_without_renameat2")); }
+#endif
+#ifdef TFT_HAVE_SPOOLED
+Test(faults, spooled_in_memory_survives_every_fault) { run_op(COMPONENT_OP("spooled_in_memory")); }
+Test(faults, spooled_rollover_survives_every_fault) { run_op(COMPONENT_OP("spooled_rollover")); }
+Test(faults, spooled_fileno_survives_every_fault) { run_op(COMPONENT_OP("spooled_fileno")); }
+Test(faults, spooled_stream_survives_every_fault) { run_op(COMPONENT_OP("spooled_stream")); }
+#endif
+#ifdef TFT_HAVE_DIRECTORY
+Test(faults, dir_cleanup_survives_every_fault) { run_op(COMPONENT_OP("dir_cleanup")); }
+Test(faults, rmtree_survives_every_fault) { run_op(COMPONENT_OP("rmtree")); }
+Test(faults, rmtree_ignoring_errors_survives_every_fault) { run_op(COMPONENT_OP("rmtree_ignoring_errors")); }
+#endif
 
 /* The shim itself: a test that cannot fail proves nothing, so prove that
  * it really fails what it is told to, and only that. */

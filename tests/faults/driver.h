@@ -59,6 +59,9 @@ struct tfd_op {
 	/* Errnos the operation may report instead of the injected one
 	 * (0-terminated; NULL: none), e.g. gettempdir's ENOENT. */
 	const int *other_errnos;
+	/* A failed removal may leave part of its tree behind (it reports the
+	 * error, and removes all it can): not counted as left behind. */
+	bool leftover_ok_on_error;
 	/* Allocations a success keeps for the life of the process. */
 	long kept_allocations;
 	/* Functions whose EINTR may be reported rather than retried (close:

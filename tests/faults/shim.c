@@ -464,12 +464,15 @@ int fclose(FILE *stream)
 	int error;
 	if (should_fail(TFF_fclose, &error)) {
 		int fd = fileno(stream);
-		/* Discard the buffer: close the descriptor first, so that the
-		 * real fclose's flush cannot reach the file. */
-		int devnull = REAL(open, "/dev/null", O_WRONLY | O_CLOEXEC, 0);
-		if (devnull >= 0 && fd >= 0) {
-			(void)dup2(devnull, fd);
-			(void)REAL(close, devnull);
+		/* Discard the buffer: point the descriptor at /dev/null, so that
+		 * the real fclose's flush cannot reach the file. (A stream with
+		 * no descriptor, fopencookie's, flushes to its cookie.) */
+		if (fd >= 0) {
+			int devnull = REAL(open, "/dev/null", O_WRONLY | O_CLOEXEC, 0);
+			if (devnull >= 0) {
+				(void)dup2(devnull, fd);
+				(void)REAL(close, devnull);
+			}
 		}
 		(void)REAL(fclose, stream);
 		errno = error;
