@@ -397,7 +397,7 @@ static bool check_settempprefix(struct tfd_ctx *c, bool ok)
 #endif
 
 /* NEW: the whole content of path, or NULL. */
-static char *read_all(const char *path)
+__attribute__((unused)) static char *read_all(const char *path)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f)
@@ -841,7 +841,7 @@ static const struct tfd_op core_ops[] = {
 };
 
 
-static const struct tfd_op component_ops[] = {
+__attribute__((unused)) static const struct tfd_op component_ops[] = {
 #ifdef TFT_HAVE_FILE
 	{ .name = "temporary_fd", .run = run_temporary_fd, .check = check_temporary_fd,
 		.release = release_fd },
