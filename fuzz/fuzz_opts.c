@@ -16,7 +16,7 @@
 
 #include "tempfile.h"
 
-static int expected_lowest_fd = -1;
+static int expected_open_files = -1;
 static char scratch[PATH_MAX];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -30,7 +30,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (!getcwd(scratch, sizeof scratch))
 		abort();
 	umask(022);
-	expected_lowest_fd = fuzz_lowest_free_fd();
+	expected_open_files = fuzz_open_files();
 	return 0;
 }
 
@@ -105,7 +105,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (!ok)
 		FUZZ_CHECK(path == NULL, "path set on failure");
-	FUZZ_CHECK(fuzz_lowest_free_fd() == expected_lowest_fd, "descriptor leaked");
+	FUZZ_CHECK(fuzz_open_files() == expected_open_files, "descriptor leaked");
 	free(path);
 	free(prefix);
 	free(suffix);
