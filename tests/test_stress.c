@@ -19,6 +19,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,6 +45,10 @@ struct stress {
 	struct timespec deadline;
 	atomic_bool stop;
 	atomic_int producers_left;
+
+	/* Held for reading across a check that cleanup_now must not disturb,
+	 * for writing by cleanup_now's caller. */
+	pthread_rwlock_t cleaning;
 
 	pthread_mutex_t lock; /* guards everything below */
 	pthread_cond_t changed;
@@ -313,42 +318,230 @@ static int compare_keys(const void *a, const void *b)
 	return strcmp(a, b);
 }
 
-Test(stress, eight_threads_creating_closing_and_forking_never_repeat_a_name)
+static void stress_init(struct stress *s)
 {
-	struct stress s = { 0 };
-	s.dir = tft_scratch();
-	s.dir_len = strlen(s.dir);
-	s.keys = calloc(STRESS_MAX_NAMES, sizeof *s.keys);
-	cr_assert_not_null(s.keys);
-	pthread_mutex_init(&s.lock, NULL);
-	pthread_cond_init(&s.changed, NULL);
-	atomic_store(&s.producers_left, STRESS_CREATORS + 1); /* and the forker */
-	int fds_before = tft_count_fds();
-	clock_gettime(CLOCK_MONOTONIC, &s.deadline);
-	s.deadline.tv_nsec += 500000000L;
-	s.deadline.tv_sec += 1 + s.deadline.tv_nsec / 1000000000L;
-	s.deadline.tv_nsec %= 1000000000L;
+	memset(s, 0, sizeof *s);
+	s->dir = tft_scratch();
+	s->dir_len = strlen(s->dir);
+	s->keys = calloc(STRESS_MAX_NAMES, sizeof *s->keys);
+	cr_assert_not_null(s->keys);
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->changed, NULL);
+	pthread_rwlock_init(&s->cleaning, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &s->deadline);
+	s->deadline.tv_nsec += 500000000L;
+	s->deadline.tv_sec += 1 + s->deadline.tv_nsec / 1000000000L;
+	s->deadline.tv_nsec %= 1000000000L;
+}
 
+static void run_roles(struct stress *s, void *(*const roles[STRESS_THREADS])(void *))
+{
 	pthread_t threads[STRESS_THREADS];
-	void *(*roles[STRESS_THREADS])(void *) = { creator, creator, creator, creator, closer,
-		closer, forker, settings };
 	for (int i = 0; i < STRESS_THREADS; i++)
-		cr_assert_eq(pthread_create(&threads[i], NULL, roles[i], &s), 0);
+		cr_assert_eq(pthread_create(&threads[i], NULL, roles[i], s), 0);
 	for (int i = 0; i < STRESS_THREADS; i++)
 		cr_assert_eq(pthread_join(threads[i], NULL), 0);
-
-	cr_log_info("stress: %zu names", s.key_count);
-	cr_assert_eq(s.errors, 0, "%lu calls failed, first: %s", s.errors, s.first_error);
-	cr_assert_gt(s.key_count, STRESS_CREATORS, "the threads made almost nothing");
-	qsort(s.keys, s.key_count, sizeof *s.keys, compare_keys);
-	for (size_t i = 1; i < s.key_count; i++)
-		cr_assert_str_neq(s.keys[i - 1], s.keys[i], "name %s handed out twice", s.keys[i]);
-	cr_assert_eq(tft_count_entries(s.dir), 0, "entries left in %s", s.dir);
-	cr_assert_eq(tft_count_fds(), fds_before, "descriptors leaked");
-
-	pthread_cond_destroy(&s.changed);
-	pthread_mutex_destroy(&s.lock);
-	free(s.keys);
-	tft_remove_tree(s.dir);
-	free(s.dir);
 }
+
+/* No call failed, no name twice, nothing left, no descriptor open. */
+static void stress_verdict(struct stress *s, int fds_before)
+{
+	cr_log_info("stress: %zu names", s->key_count);
+	cr_assert_eq(s->errors, 0, "%lu calls failed, first: %s", s->errors, s->first_error);
+	cr_assert_gt(s->key_count, STRESS_CREATORS, "the threads made almost nothing");
+	qsort(s->keys, s->key_count, sizeof *s->keys, compare_keys);
+	for (size_t i = 1; i < s->key_count; i++)
+		cr_assert_str_neq(s->keys[i - 1], s->keys[i], "name %s handed out twice", s->keys[i]);
+	cr_assert_eq(tft_count_entries(s->dir), 0, "entries left in %s", s->dir);
+	cr_assert_eq(tft_count_fds(), fds_before, "descriptors leaked");
+	pthread_cond_destroy(&s->changed);
+	pthread_mutex_destroy(&s->lock);
+	pthread_rwlock_destroy(&s->cleaning);
+	free(s->keys);
+	tft_remove_tree(s->dir);
+	free(s->dir);
+}
+
+Test(stress, eight_threads_creating_closing_and_forking_never_repeat_a_name)
+{
+	struct stress s;
+	int fds_before = tft_count_fds();
+	stress_init(&s);
+	atomic_store(&s.producers_left, STRESS_CREATORS + 1); /* and the forker */
+	void *(*const roles[STRESS_THREADS])(void *) = { creator, creator, creator, creator, closer,
+		closer, forker, settings };
+	run_roles(&s, roles);
+	stress_verdict(&s, fds_before);
+}
+
+#if defined(__has_include)
+#  if __has_include("file.c") && __has_include("spooled.c") && __has_include("directory.c")
+#    define STRESS_COMPONENTS 1
+#  endif
+#endif
+
+#ifdef STRESS_COMPONENTS
+/* Every kind of object at once: named files (with TEMPFILE_AT_EXIT, so
+ * that the exit registry is hammered too), unnamed files, spooled files
+ * rolled over, temporary directories with content; a thread calling
+ * tempfile_cleanup_now() meanwhile; a forker whose children exit() (the
+ * registry's handler runs there and must not touch the parent's files). */
+static void *named_worker(void *arg)
+{
+	struct stress *s = arg;
+	while (!should_stop(s)) {
+		struct tempfile *t = tempfile_named(
+			&(struct tempfile_opts){ .dir = s->dir, .flags = TEMPFILE_AT_EXIT }, NULL);
+		if (!t) {
+			record_error(s, "tempfile_named");
+			continue;
+		}
+		(void)record_key(s, 'N', random_part(s, tempfile_path(t)), TF_NAME_LEN);
+		if (fputs("named\n", tempfile_stream(t)) < 0)
+			record_error(s, "fputs");
+		/* cleanup_now may have removed it meanwhile: ENOENT is fine. */
+		if (tempfile_close(t) != 0 && errno != ENOENT)
+			record_error(s, "tempfile_close");
+	}
+	return NULL;
+}
+
+static void *unnamed_worker(void *arg)
+{
+	struct stress *s = arg;
+	for (unsigned i = 0; !should_stop(s); i++) {
+		if (i % 2) {
+			int fd = tempfile_temporary_fd(&(struct tempfile_opts){ .dir = s->dir });
+			if (fd < 0 || close(fd) != 0)
+				record_error(s, "tempfile_temporary_fd");
+			continue;
+		}
+		struct tempfile_spooled *sp =
+			tempfile_spooled(16, &(struct tempfile_opts){ .dir = s->dir }, NULL);
+		if (!sp) {
+			record_error(s, "tempfile_spooled");
+			continue;
+		}
+		char buf[64] = { 0 };
+		if (tempfile_spooled_write(sp, buf, sizeof buf) != (ssize_t)sizeof buf ||
+			tempfile_spooled_rolled(sp) != 1)
+			record_error(s, "tempfile_spooled_write");
+		if (tempfile_spooled_close(sp) != 0)
+			record_error(s, "tempfile_spooled_close");
+	}
+	return NULL;
+}
+
+static void *dir_worker(void *arg)
+{
+	struct stress *s = arg;
+	while (!should_stop(s)) {
+		struct tempfile_dir *d = tempfile_dir(&(struct tempfile_opts){ .dir = s->dir });
+		if (!d) {
+			record_error(s, "tempfile_dir");
+			continue;
+		}
+		const char *path = tempfile_dir_path(d);
+		(void)record_key(s, 'N', random_part(s, path), TF_NAME_LEN);
+		char *inner = NULL;
+		int fd = tempfile_mkstemp(&(struct tempfile_opts){ .dir = path }, &inner);
+		if (fd < 0)
+			record_error(s, "mkstemp in a temporary directory");
+		else
+			close(fd);
+		free(inner);
+		if (tempfile_dir_cleanup(d) != 0)
+			record_error(s, "tempfile_dir_cleanup");
+	}
+	return NULL;
+}
+
+static void *registry_worker(void *arg)
+{
+	struct stress *s = arg;
+	for (unsigned i = 0; !should_stop(s); i++) {
+		char *path = NULL;
+		int fd = tempfile_mkstemp(
+			&(struct tempfile_opts){ .dir = s->dir, .flags = TEMPFILE_AT_EXIT }, &path);
+		if (fd < 0) {
+			record_error(s, "mkstemp AT_EXIT");
+			continue;
+		}
+		(void)record_key(s, 'N', random_part(s, path), TF_NAME_LEN);
+		close(fd);
+		/* Either we take it back and remove it, or cleanup_now beat us. */
+		if (tempfile_forget(path) == 0) {
+			if (unlink(path) != 0 && errno != ENOENT)
+				record_error(s, "unlink");
+		} else if (errno != ENOENT) {
+			record_error(s, "tempfile_forget");
+		}
+		free(path);
+		if (i % 16 == 0) {
+			pthread_rwlock_wrlock(&s->cleaning);
+			if (tempfile_cleanup_now() != 0 && errno != ENOENT)
+				record_error(s, "tempfile_cleanup_now");
+			pthread_rwlock_unlock(&s->cleaning);
+		}
+	}
+	return NULL;
+}
+
+/* A parent's TEMPFILE_AT_EXIT file survives its child's exit(). The
+ * check holds off cleanup_now (which would rightly remove the file). */
+static void *exiting_forker(void *arg)
+{
+	struct stress *s = arg;
+	while (!should_stop(s)) {
+		pthread_rwlock_rdlock(&s->cleaning);
+		char *path = NULL;
+		int fd = tempfile_mkstemp(
+			&(struct tempfile_opts){ .dir = s->dir, .flags = TEMPFILE_AT_EXIT }, &path);
+		if (fd < 0) {
+			record_error(s, "mkstemp AT_EXIT");
+			pthread_rwlock_unlock(&s->cleaning);
+			continue;
+		}
+		(void)record_key(s, 'N', random_part(s, path), TF_NAME_LEN);
+		pid_t pid = fork();
+		if (pid == 0)
+			exit(0); /* runs the registry's atexit handler */
+		int status;
+		while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		struct stat st;
+		if (pid < 0) {
+			record_error(s, "fork");
+		} else if (fstat(fd, &st) != 0 || st.st_nlink != 1) {
+			errno = EXDEV;
+			record_error(s, "a forked child removed its parent's file at exit");
+		}
+		if (tempfile_forget(path) != 0)
+			record_error(s, "tempfile_forget");
+		if (unlink(path) != 0 && errno != ENOENT)
+			record_error(s, "unlink");
+		pthread_rwlock_unlock(&s->cleaning);
+		close(fd);
+		free(path);
+	}
+	return NULL;
+}
+
+static void *idle_producer_done(void *arg)
+{
+	(void)arg;
+	return NULL;
+}
+
+Test(stress, every_kind_of_object_from_eight_threads_with_cleanup_now_and_exiting_children)
+{
+	struct stress s;
+	int fds_before = tft_count_fds();
+	stress_init(&s);
+	void *(*const roles[STRESS_THREADS])(void *) = { named_worker, named_worker,
+		unnamed_worker, unnamed_worker, dir_worker, registry_worker, exiting_forker,
+		idle_producer_done };
+	run_roles(&s, roles);
+	stress_verdict(&s, fds_before);
+}
+#endif
