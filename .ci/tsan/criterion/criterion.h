@@ -40,6 +40,13 @@ struct tfc_suite {
 	struct tfc_suite *next;
 };
 
+/* For a test program with its own main(), as Criterion documents it. */
+struct criterion_test_set;
+struct criterion_test_set *criterion_initialize(void);
+int criterion_handle_args(int argc, char *argv[], bool handle_unknown);
+int criterion_run_all_tests(struct criterion_test_set *set); /* 1: all passed */
+void criterion_finalize(struct criterion_test_set *set);
+
 void tfc_register(struct tfc_test *t);
 void tfc_register_suite(struct tfc_suite *s);
 _Noreturn void tfc_fail(const char *file, int line, const char *what, const char *fmt, ...)
