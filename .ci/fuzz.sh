@@ -58,7 +58,8 @@ for target_source in fuzz/fuzz_*.c; do
 		echo "fuzz: $target ok: $runs executions, coverage $cov"
 		summary+=("$target: $runs executions, cov $cov, no crash")
 		if [ "${FUZZ_UPDATE_CORPUS:-0}" = 1 ]; then
-			"$build/$target" -merge=1 "$corpus" "$work" >/dev/null 2>&1
+			"$build/$target" -merge=1 "${extra[@]}" "$corpus" "$work" >"$build/$target.merge.log" 2>&1 ||
+				echo "fuzz: $target: merging into $corpus failed, see $build/$target.merge.log"
 		fi
 	else
 		echo "fuzz: $target FAILED, log $log, artifacts $build/$target-*" >&2

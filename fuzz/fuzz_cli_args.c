@@ -26,7 +26,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	fuzz_enter_scratch();
-	setenv("TMPDIR", "/fuzz-tmpdir", 1);
+	/* Where -t and a bare --tmpdir place templates; libFuzzer's -merge
+	 * keeps its control file there too, so it must exist. */
+	setenv("TMPDIR", fuzz_scratch_dir, 1);
 	return 0;
 }
 
