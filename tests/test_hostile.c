@@ -549,3 +549,112 @@ Test(hostile, a_name_of_name_max_works_and_one_more_fails_cleanly)
 	tft_remove_tree(scratch);
 	free(scratch);
 }
+
+/* ---- the components, when they are in the tree ------------------------------------------ */
+
+#if defined(__has_include)
+#  if __has_include("file.c")
+#    define HOSTILE_FILE 1
+#  endif
+#  if __has_include("directory.c") && __has_include("rmtree.c")
+#    define HOSTILE_DIRECTORY 1
+#  endif
+#endif
+
+#ifdef HOSTILE_FILE
+/* persist onto a name that is a symbolic link replaces the link itself,
+ * never the file it points to; NOREPLACE refuses even a dangling link. */
+Test(hostile, persist_replaces_a_planted_link_and_never_writes_through_it)
+{
+	umask(022);
+	char *scratch = tft_scratch();
+	char *victim = tft_join(scratch, "victim");
+	tft_write_file(victim, "precious\n");
+	char *dest = tft_join(scratch, "dest");
+	cr_assert_eq(symlink(victim, dest), 0);
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = scratch }, NULL);
+	cr_assert_not_null(t);
+	fputs("new\n", tempfile_stream(t));
+	cr_assert_eq(tempfile_persist(t, dest, 0), 0, "persist: %s", strerror(errno));
+	cr_assert_eq(tempfile_close(t), 0);
+	struct stat st;
+	cr_assert_eq(lstat(dest, &st), 0);
+	cr_assert(S_ISREG(st.st_mode), "the link is still there");
+	FILE *f = fopen(victim, "r");
+	char buf[32] = "";
+	cr_assert_not_null(fgets(buf, sizeof buf, f));
+	fclose(f);
+	cr_assert_str_eq(buf, "precious\n", "persist wrote through the link");
+	tft_remove_tree(scratch);
+	free(dest);
+	free(victim);
+	free(scratch);
+}
+
+Test(hostile, persist_noreplace_refuses_a_dangling_link)
+{
+	char *scratch = tft_scratch();
+	char *victim = tft_join(scratch, "not-yet");
+	char *dest = tft_join(scratch, "dest");
+	cr_assert_eq(symlink(victim, dest), 0);
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = scratch }, NULL);
+	cr_assert_not_null(t);
+	fputs("new\n", tempfile_stream(t));
+	errno = 0;
+	cr_assert_eq(tempfile_persist(t, dest, TEMPFILE_NOREPLACE), -1);
+	cr_assert_eq(errno, EEXIST);
+	struct stat st;
+	cr_assert_neq(lstat(victim, &st), 0, "the link was followed");
+	cr_assert_eq(tempfile_close(t), 0);
+	cr_assert_eq(tft_count_entries(scratch), 1, "only the link is left");
+	tft_remove_tree(scratch);
+	free(dest);
+	free(victim);
+	free(scratch);
+}
+#endif
+
+#ifdef HOSTILE_DIRECTORY
+/* A temporary directory holding links to someone else's tree, a
+ * read-only subdirectory, and a world-writable one without the sticky bit:
+ * cleanup removes all of it and nothing outside. */
+Test(hostile, directory_cleanup_never_leaves_the_tree)
+{
+	char *scratch = tft_scratch();
+	char *victim = make_dir(scratch, "victim", 0755);
+	char *victim_file = tft_join(victim, "file");
+	tft_write_file(victim_file, "precious\n");
+	struct tempfile_dir *d = tempfile_dir(&(struct tempfile_opts){ .dir = scratch });
+	cr_assert_not_null(d);
+	const char *top = tempfile_dir_path(d);
+	char *link_dir = tft_join(top, "to-victim");
+	char *link_file = tft_join(top, "to-file");
+	cr_assert_eq(symlink(victim, link_dir), 0);
+	cr_assert_eq(symlink(victim_file, link_file), 0);
+	char *ro = make_dir(top, "readonly", 0755);
+	char *inner = tft_join(ro, "inner");
+	tft_write_file(inner, "x");
+	cr_assert_eq(chmod(ro, 0555), 0);
+	char *open_dir = make_dir(top, "open", 0777);
+	char *open_link = tft_join(open_dir, "escape");
+	cr_assert_eq(symlink("../../victim", open_link), 0);
+	cr_assert_eq(tempfile_dir_cleanup(d), 0, "cleanup: %s", strerror(errno));
+	cr_assert_eq(tft_count_entries(scratch), 1, "the temporary directory is left");
+	cr_assert_eq(tft_count_entries(victim), 1, "the victim's tree was touched");
+	FILE *f = fopen(victim_file, "r");
+	char buf[32] = "";
+	cr_assert_not_null(fgets(buf, sizeof buf, f));
+	fclose(f);
+	cr_assert_str_eq(buf, "precious\n");
+	tft_remove_tree(scratch);
+	free(open_link);
+	free(open_dir);
+	free(inner);
+	free(ro);
+	free(link_file);
+	free(link_dir);
+	free(victim_file);
+	free(victim);
+	free(scratch);
+}
+#endif
