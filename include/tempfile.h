@@ -232,7 +232,12 @@ TEMPFILE_EXPORT int tempfile_close(struct tempfile *t);
 /* Kept in memory until a write takes the position past max_size (0: never by
  * size), or until rollover/fileno (or truncate past max_size) is called; then
  * it goes on, same content and position, in a tempfile_temporary() file.
- * mode is checked at creation (EINVAL), unlike Python. */
+ * mode is checked at creation (EINVAL), unlike Python, and is obeyed before
+ * and after rollover like a real stream: without "+", "r" refuses write and
+ * truncate and "w"/"a" refuse read, with EBADF; "a" writes always append.
+ * Reads, writes, seeks (holes read as zeros) and truncate behave as on a
+ * real file. A failed rollover (errno as tempfile_temporary_fd's) leaves
+ * everything in memory, unchanged. Not thread-safe: one thread at a time. */
 struct tempfile_spooled;
 TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED struct tempfile_spooled *tempfile_spooled(size_t max_size,
 	const struct tempfile_opts *o, const char *mode);
@@ -241,20 +246,26 @@ TEMPFILE_EXPORT ssize_t tempfile_spooled_read(struct tempfile_spooled *s, void *
 /* whence: SEEK_SET, SEEK_CUR, SEEK_END; returns the new position. */
 TEMPFILE_EXPORT off_t tempfile_spooled_seek(struct tempfile_spooled *s, off_t off, int whence);
 TEMPFILE_EXPORT off_t tempfile_spooled_tell(struct tempfile_spooled *s);
-/* Like ftruncate(2); a size past max_size rolls over first. The position is
- * not moved. */
+/* Like ftruncate(2); a size past max_size rolls over first (even with
+ * max_size 0, like Python), except the current size (Python's truncate()),
+ * which never does. The position is not moved. */
 TEMPFILE_EXPORT int tempfile_spooled_truncate(struct tempfile_spooled *s, off_t size);
+/* Flush the stream view. -1 if that failed, or if the stream view ever lost
+ * a write (stdio flushing on its own when its buffer was full). */
 TEMPFILE_EXPORT int tempfile_spooled_flush(struct tempfile_spooled *s);
 TEMPFILE_EXPORT int tempfile_spooled_rollover(struct tempfile_spooled *s);
-/* 1 on disk, 0 in memory. */
+/* 1 on disk, 0 in memory (after flushing the stream view into it). */
 TEMPFILE_EXPORT int tempfile_spooled_rolled(const struct tempfile_spooled *s);
 /* Rolls over first, like Python; the descriptor stays owned by s. */
 TEMPFILE_EXPORT int tempfile_spooled_fileno(struct tempfile_spooled *s);
 /* A stdio view of the same data (fopencookie where available, so fprintf
- * works while still in memory). BORROWED: valid until
+ * works while still in memory; elsewhere it rolls over first). Every
+ * tempfile_spooled_* call flushes it first, so stream and direct calls can
+ * be interleaved freely (stdio's end-of-file indicator stays sticky: call
+ * clearerr() to read again after it). BORROWED: valid until
  * tempfile_spooled_close(); do not fclose() it. */
 TEMPFILE_EXPORT FILE *tempfile_spooled_stream(struct tempfile_spooled *s);
-/* Close and free, always; -1 if a flush failed. */
+/* Close and free, always; -1 if a flush failed (or a stream write was lost). */
 TEMPFILE_EXPORT int tempfile_spooled_close(struct tempfile_spooled *s);
 
 /* ------------------------------------------------------------------------
@@ -283,6 +294,31 @@ TEMPFILE_EXPORT int tempfile_rmtree(const char *path, unsigned flags);
 /* ------------------------------------------------------------------------
  * Cleanup at exit and on signals (TEMPFILE_AT_EXIT)
  * ------------------------------------------------------------------------ */
+
+/* TEMPFILE_AT_EXIT records the object (absolute path, st_dev/st_ino, the
+ * creating pid) in a process-wide registry. It is removed at exit() or
+ * return from main(), when the process dies from SIGHUP, SIGINT, SIGQUIT,
+ * SIGPIPE, SIGTERM, SIGXCPU, SIGXFSZ or SIGALRM, or by
+ * tempfile_cleanup_now(): only by the process that created it (a fork()ed
+ * child never removes its parent's objects; exec() forgets them and leaves
+ * them on disk), and only while its path still names that same file or
+ * directory (checked just before the removal; in a sticky directory such
+ * as /tmp only the same user can swap it in between).
+ * Directories go as with tempfile_rmtree(). Closing, persisting or
+ * tempfile_forget() takes an object out at once; the memory is reused.
+ *
+ * The signal handlers are installed when the first object is registered,
+ * except on signals the program ignores (they stay ignored). On a signal the
+ * objects are removed, the previous disposition is restored and the signal
+ * raised again: the process dies from it (the wait status shows it), or the
+ * program's handler installed before runs; if that handler returns, the
+ * process goes on without its objects and our handler is put back. A handler
+ * installed later replaces ours: call tempfile_cleanup_now() from it.
+ *
+ * Limits: SIGKILL, _exit(), crashes (SIGSEGV, abort()) and power loss remove
+ * nothing; only tempfile_temporary() files, which have no name, never stay
+ * behind. Objects another thread creates while exit() runs may stay. A
+ * library unloaded with dlclose() removes its objects at that moment. */
 
 /* Remove now everything this process registered with TEMPFILE_AT_EXIT and
  * has not closed yet. Async-signal-safe: may be called from the program's

@@ -145,6 +145,25 @@ static int register_at_exit(struct tf_target *t, enum tf_create_kind kind, int f
 	return t->registration ? 0 : -1;
 }
 
+/* One try and, with TEMPFILE_AT_EXIT, its registration, with the fatal
+ * signals held off in between so that none can leave the new object on
+ * disk unregistered. */
+static int try_and_register(struct tf_target *t, enum tf_create_kind kind, int open_flags)
+{
+	bool at_exit = (t->flags & TEMPFILE_AT_EXIT) && kind != TF_CREATE_NONE;
+	struct tf_creation_guard guard;
+	if (at_exit)
+		tf_creation_begin(&guard);
+	int result = try_once(t, kind, open_flags);
+	if (result >= 0 && at_exit && register_at_exit(t, kind, result) != 0) {
+		undo_create(t, kind, result);
+		result = -1;
+	}
+	if (at_exit)
+		tf_creation_end(&guard);
+	return result;
+}
+
 int tf_create(struct tf_target *t, enum tf_create_kind kind, int open_flags)
 {
 	t->registration = NULL;
@@ -152,16 +171,9 @@ int tf_create(struct tf_target *t, enum tf_create_kind kind, int open_flags)
 		if (tf_random_chars(t->path + t->random_at, t->random_len, t->alphabet,
 			    t->alphabet_len) != 0)
 			return -1;
-		int result = try_once(t, kind, open_flags);
+		int result = try_and_register(t, kind, open_flags);
 		if (result < 0 && errno == EEXIST)
 			continue;
-		if (result < 0)
-			return -1;
-		if ((t->flags & TEMPFILE_AT_EXIT) && kind != TF_CREATE_NONE &&
-			register_at_exit(t, kind, result) != 0) {
-			undo_create(t, kind, result);
-			return -1;
-		}
 		return result;
 	}
 	errno = EEXIST;
@@ -227,8 +239,11 @@ int tempfile_mktemplate(char *tmpl, size_t suffix_len, enum tempfile_kind kind, 
 		errno = EINVAL;
 		return -1;
 	}
+	/* Randomized in place, as mkstemp(3) does: no allocation, so that
+	 * mktemp(1) needs no malloc (glibc's first one costs 3 syscalls). On
+	 * failure the run, all X's before, is put back. */
 	struct tf_target t = {
-		.path = strdup(tmpl),
+		.path = tmpl,
 		.random_at = x_start,
 		.random_len = x_end - x_start,
 		.alphabet = TF_TEMPLATE_ALPHABET,
@@ -237,16 +252,16 @@ int tempfile_mktemplate(char *tmpl, size_t suffix_len, enum tempfile_kind kind, 
 		.mode = (mode_t)(mode ? mode : kind == TEMPFILE_KIND_DIR ? 0700 : 0600),
 		.attempts = TF_TEMPLATE_ATTEMPTS,
 	};
-	if (!t.path)
-		return -1;
 	static const enum tf_create_kind kinds[] = {
 		[TEMPFILE_KIND_FILE] = TF_CREATE_FILE,
 		[TEMPFILE_KIND_DIR] = TF_CREATE_DIR,
 		[TEMPFILE_KIND_NAME] = TF_CREATE_NONE,
 	};
 	int result = tf_create(&t, kinds[kind], TF_FILE_OPEN_FLAGS);
-	if (result >= 0)
-		memcpy(tmpl, t.path, len);
-	tf_target_release(&t);
+	if (result < 0) {
+		int saved = errno;
+		memset(tmpl + x_start, 'X', x_end - x_start);
+		errno = saved;
+	}
 	return result;
 }

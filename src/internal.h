@@ -14,6 +14,7 @@
 
 #include "tempfile.h"
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/stat.h>
@@ -127,22 +128,42 @@ TF_HIDDEN int tf_create(struct tf_target *t, enum tf_create_kind kind, int open_
 
 /* ---- rmtree.c: safe recursive removal -------------------------------------- */
 
-/* Remove everything inside the directory open at dirfd (dirfd stays open
- * and keeps its position undefined). Never follows a symbolic link, never
- * leaves the tree, does not cross into another device, makes read-only
- * directories writable, ignores entries that vanish, any depth with a
- * bounded number of descriptors and no recursion.
+/* Remove everything inside the directory open at dirfd (any descriptor,
+ * O_PATH too; it stays open, its position undefined). Never follows a
+ * symbolic link, never leaves the tree, does not cross into another device,
+ * makes read-only directories writable, ignores entries that vanish, any
+ * depth with at most 16 directory descriptors and no recursion.
  * ASYNC-SIGNAL-SAFE: no malloc, no stdio, no locks; errno is preserved.
- * Returns 0 or the first errno value met (positive); with
- * TEMPFILE_IGNORE_CLEANUP_ERRORS it goes on past errors either way. */
+ * Uses ~70 KiB of stack, and mmap only beyond 16 levels. It always goes
+ * on past errors; returns the first errno value met (positive), or 0, and
+ * always 0 with TEMPFILE_IGNORE_CLEANUP_ERRORS. */
 TF_HIDDEN int tf_rmtree_contents(int dirfd, unsigned flags);
 
-/* Remove the tree at path (a directory, not followed if a link). Tries one
- * rmdir first, so an empty directory costs one syscall.
- * ASYNC-SIGNAL-SAFE; returns 0 or an errno value (positive); errno is
- * preserved. If expect is not NULL, the directory is removed only while its
- * st_dev/st_ino match expect's (else ESTALE). */
+/* Remove the tree at path (a directory; a symbolic link is ENOTDIR). Tries
+ * one rmdir first, so an empty directory costs one syscall. Returns as
+ * tf_rmtree_contents; ENOENT if path does not exist. If expect is not
+ * NULL, no rmdir shortcut: the directory is opened first and emptied and
+ * removed only while its st_dev/st_ino match expect's (else ESTALE).
+ * ASYNC-SIGNAL-SAFE, errno preserved. */
 TF_HIDDEN int tf_rmtree_path(const char *path, unsigned flags, const struct stat *expect);
+
+#ifdef TEMPFILE_TEST_SEAMS
+/* Tests only: where the removal calls the hook. */
+enum tf_rmtree_event {
+	TF_RMTREE_WALK_START, /* a walk begins (no rmdir fast path); dirfd: the top, name "" */
+	TF_RMTREE_BEFORE_OPEN /* name in dirfd was fstatat'ed as a directory, not opened yet */
+};
+typedef void tf_test_rmtree_hook_fn(enum tf_rmtree_event event, int dirfd, const char *name,
+	void *arg);
+/* Tests only: call hook at each event (NULL: none). Not thread-safe. */
+void tf_test_rmtree_hook(tf_test_rmtree_hook_fn *hook, void *arg);
+/* Tests only: behave as if the kernel had no fchmodat2 (use /proc/self/fd). */
+void tf_test_rmtree_no_fchmodat2(bool on);
+/* Tests only: a directory reopened through ".." reads as if its position
+ * had skipped every remaining entry (as on file systems whose positions do
+ * not survive a reopen), so that only the second pass can empty it. */
+void tf_test_rmtree_lose_position(bool on);
+#endif
 
 /* ---- file.c: fopen(3) modes ---------------------------------------------------- */
 
@@ -150,6 +171,23 @@ TF_HIDDEN int tf_rmtree_path(const char *path, unsigned flags, const struct stat
  * "b", "t", "x", "e" after the first letter; NULL: "w+b"). 0, or -1 with
  * EINVAL. *append_out (if not NULL) tells whether it opens for append. */
 TF_HIDDEN int tf_check_fopen_mode(const char *mode, bool *append_out);
+
+#ifdef TEMPFILE_TEST_SEAMS
+/* Tests only: make O_TMPFILE look unsupported (EOPNOTSUPP) so that
+ * TemporaryFile takes its create-and-unlink fallback. */
+void tf_test_disable_o_tmpfile(bool disable);
+/* Tests only: make renameat2 look missing (ENOSYS) so that a NOREPLACE
+ * persist takes its link()+unlink() fallback. */
+void tf_test_disable_renameat2(bool disable);
+#endif
+
+/* ---- spooled.c: SpooledTemporaryFile ------------------------------------------- */
+
+#ifdef TEMPFILE_TEST_SEAMS
+/* Tests only: make tempfile_spooled_stream() take the path used where
+ * fopencookie(3) is missing (roll over, fdopen a dup of the descriptor). */
+void tf_test_spooled_force_fd_stream(bool on);
+#endif
 
 /* ---- cleanup.c: the exit and signal registry ------------------------------- */
 
@@ -167,5 +205,23 @@ TF_HIDDEN struct tf_registration *tf_register(const char *path, enum tf_register
 /* Take a registration out (the object was closed, removed or persisted).
  * Never touches the disk. NULL is ignored. */
 TF_HIDDEN void tf_unregister(struct tf_registration *r);
+
+/* Bracket the creation of an object that will be registered (create, then
+ * tf_register): blocks the fatal signals in this thread and counts the
+ * creation as in flight, so that a fatal signal delivered to any thread in
+ * between waits for the registration and still removes the object.
+ * Cannot fail; tf_creation_end preserves errno. */
+struct tf_creation_guard {
+	sigset_t saved_mask;
+};
+TF_HIDDEN void tf_creation_begin(struct tf_creation_guard *g);
+TF_HIDDEN void tf_creation_end(struct tf_creation_guard *g);
+
+#ifdef TEMPFILE_TEST_SEAMS
+/* Tests only: chunks of slots the registry has (never shrinks), and slots
+ * in use (registered, or cleaned but not yet unregistered/forgotten). */
+size_t tf_test_registry_chunks(void);
+size_t tf_test_registry_entries(void);
+#endif
 
 #endif /* TEMPFILE_INTERNAL_H */

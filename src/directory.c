@@ -1,0 +1,72 @@
+/*
+ * directory.c - TemporaryDirectory: a directory made by the shared retry
+ * loop, removed with its whole tree by tempfile_dir_cleanup.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+struct tempfile_dir {
+	char *path;                          /* absolute, NEW */
+	unsigned flags;                      /* TEMPFILE_KEEP, _AT_EXIT, _IGNORE_CLEANUP_ERRORS */
+	struct tf_registration *registration; /* with TEMPFILE_AT_EXIT, else NULL */
+};
+
+struct tempfile_dir *tempfile_dir(const struct tempfile_opts *o)
+{
+	struct tf_target t;
+	if (tf_target_init(&t, o, 0700,
+		    TEMPFILE_KEEP | TEMPFILE_AT_EXIT | TEMPFILE_IGNORE_CLEANUP_ERRORS) != 0)
+		return NULL;
+	/* Allocated first, so that nothing can fail once the directory exists. */
+	struct tempfile_dir *d = malloc(sizeof *d);
+	if (!d)
+		goto fail;
+	if (tf_create(&t, TF_CREATE_DIR, 0) != 0)
+		goto fail;
+	d->path = t.path; /* handed over */
+	d->flags = t.flags;
+	d->registration = t.registration;
+	return d;
+fail:;
+	int saved = errno;
+	free(d);
+	tf_target_release(&t);
+	errno = saved;
+	return NULL;
+}
+
+const char *tempfile_dir_path(const struct tempfile_dir *d)
+{
+	if (!d) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return d->path;
+}
+
+int tempfile_dir_cleanup(struct tempfile_dir *d)
+{
+	if (!d) {
+		errno = EINVAL;
+		return -1;
+	}
+	int err = 0;
+	if (!(d->flags & TEMPFILE_KEEP)) {
+		err = tf_rmtree_path(d->path, d->flags & TEMPFILE_IGNORE_CLEANUP_ERRORS, NULL);
+		/* Removed by someone else already: what cleanup wanted. Python's
+		 * cleanup ignores FileNotFoundError the same way. */
+		if (err == ENOENT)
+			err = 0;
+	}
+	/* Only now: a signal during the removal still finds it registered. */
+	tf_unregister(d->registration);
+	free(d->path);
+	free(d);
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	return 0;
+}

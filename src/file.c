@@ -1,0 +1,455 @@
+/*
+ * file.c - TemporaryFile (no name: O_TMPFILE, or created and unlinked at
+ * once), NamedTemporaryFile (a handle that deletes its file at close unless
+ * kept), and tempfile_persist, the atomic rename that publishes one.
+ *
+ * Syscall budget, because these are called in loops: a TemporaryFile
+ * descriptor costs one openat (plus close(2) by the caller); a stream adds
+ * the one fcntl(F_GETFL) every fdopen(3) makes; a named file adds the
+ * unlink at close. Nothing here stats, seeks or caches per call.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#if defined(__linux__)
+#  include <sys/syscall.h>
+#endif
+
+/* The flags each kind of call accepts. A file without a name vanishes at
+ * exit, even on SIGKILL; TEMPFILE_AT_EXIT only matters on the fallback path,
+ * for the moment between create and unlink. */
+#define TF_TEMPORARY_FLAGS (TEMPFILE_TEXT | TEMPFILE_AT_EXIT)
+#define TF_NAMED_FLAGS \
+	(TEMPFILE_TEXT | TEMPFILE_KEEP | TEMPFILE_AT_EXIT | TEMPFILE_IGNORE_CLEANUP_ERRORS)
+#define TF_PERSIST_FLAGS (TEMPFILE_NOREPLACE | TEMPFILE_SYNC)
+
+#ifdef TEMPFILE_TEST_SEAMS
+static bool test_no_o_tmpfile;
+static bool test_no_renameat2;
+void tf_test_disable_o_tmpfile(bool disable)
+{
+	test_no_o_tmpfile = disable;
+}
+void tf_test_disable_renameat2(bool disable)
+{
+	test_no_renameat2 = disable;
+}
+#  define O_TMPFILE_DISABLED() test_no_o_tmpfile
+#  define RENAMEAT2_DISABLED() test_no_renameat2
+#else
+#  define O_TMPFILE_DISABLED() false
+#  define RENAMEAT2_DISABLED() false
+#endif
+
+/* ---- fopen(3) modes ------------------------------------------------------ */
+
+int tf_check_fopen_mode(const char *mode, bool *append_out)
+{
+	if (!mode)
+		mode = "w+b";
+	if (mode[0] != 'r' && mode[0] != 'w' && mode[0] != 'a')
+		goto invalid;
+	/* Each modifier at most once, like Python's open(): "w++" or "wbb"
+	 * is a typo, not a request. */
+	bool seen_plus = false, seen_b = false, seen_t = false, seen_x = false, seen_e = false;
+	for (const char *p = mode + 1; *p; p++) {
+		bool *seen;
+		switch (*p) {
+		case '+': seen = &seen_plus; break;
+		case 'b': seen = &seen_b; break;
+		case 't': seen = &seen_t; break;
+		case 'x': seen = &seen_x; break;
+		case 'e': seen = &seen_e; break;
+		default: goto invalid;
+		}
+		if (*seen)
+			goto invalid;
+		*seen = true;
+	}
+	if (seen_b && seen_t)
+		goto invalid;
+	if (append_out)
+		*append_out = mode[0] == 'a';
+	return 0;
+invalid:
+	errno = EINVAL;
+	return -1;
+}
+
+/* The mode handed to fdopen(3): only the letter and '+', since the
+ * descriptor already carries O_CLOEXEC (and O_APPEND), and "b"/"t"/"x" mean
+ * nothing on an open descriptor. The caller checked mode. */
+static void fdopen_mode(const char *mode, char out[3])
+{
+	if (!mode)
+		mode = "w+b";
+	out[0] = mode[0];
+	out[1] = strchr(mode, '+') ? '+' : '\0';
+	out[2] = '\0';
+}
+
+/* The stream on fd, or NULL with errno and fd closed. */
+static FILE *stream_on(int fd, const char *mode)
+{
+	char how[3];
+	fdopen_mode(mode, how);
+	FILE *f = fdopen(fd, how);
+	if (!f) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+	}
+	return f;
+}
+
+/* ---- TemporaryFile ----------------------------------------------------------- */
+
+/* What tf_target_init would reject, checked without allocating, so the
+ * O_TMPFILE path costs exactly one syscall and still fails on the same
+ * input as the fallback would. */
+static int check_temporary_opts(const struct tempfile_opts *o)
+{
+	if (!o)
+		return 0;
+	if ((o->flags & ~(unsigned)TF_TEMPORARY_FLAGS) != 0 || o->mode > 07777 ||
+		(o->prefix && strchr(o->prefix, '/')) || (o->suffix && strchr(o->suffix, '/')) ||
+		(o->dir && !*o->dir)) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+/* Errors that may mean "this file system (or kernel) has no O_TMPFILE":
+ * EOPNOTSUPP (overlayfs, FUSE, NFS), EISDIR (kernels before 3.11 read it as
+ * O_DIRECTORY), EINVAL, ENOSYS, and ENOENT, which some emulators and old
+ * kernels answer (rustix treats it so too); a directory that really is
+ * missing then costs one more failed open, on an error path. Errors the
+ * fallback would meet the same way (EACCES, ENOTDIR, EROFS, EMFILE, ...)
+ * are returned at once. */
+static bool o_tmpfile_unsupported(int err)
+{
+	return err == EOPNOTSUPP || err == ENOTSUP || err == EISDIR || err == EINVAL ||
+	       err == ENOSYS || err == ENOENT;
+}
+
+/* O_TMPFILE in dir: the fd, or -1 with errno. Deliberately no O_NOFOLLOW:
+ * dir may be a symbolic link to a directory (Python's O_NOFOLLOW makes that
+ * case fail and silently take the slower named path). O_EXCL: the inode can
+ * never be linked into the tree, so it never gets a name. */
+static int open_o_tmpfile(const char *dir, mode_t mode, int extra_flags)
+{
+#ifdef O_TMPFILE
+	if (O_TMPFILE_DISABLED()) {
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+	int fd;
+	TF_RETRY_EINTR(fd, open(dir, O_RDWR | O_TMPFILE | O_EXCL | O_CLOEXEC | extra_flags, mode));
+	return fd;
+#else
+	(void)dir;
+	(void)mode;
+	(void)extra_flags;
+	errno = EOPNOTSUPP;
+	return -1;
+#endif
+}
+
+/* The fallback: a named file made by the core's retry loop, unlinked at
+ * once. With TEMPFILE_AT_EXIT the name is registered in between, so a fatal
+ * signal in that window still removes it. If the unlink fails the
+ * descriptor is closed and the unlink's errno returned; the name then stays
+ * registered, so that exit removes what could not be removed now. */
+static int create_and_unlink(const struct tempfile_opts *o, int extra_flags)
+{
+	struct tf_target t;
+	if (tf_target_init(&t, o, 0600, TF_TEMPORARY_FLAGS) != 0)
+		return -1;
+	int fd = tf_create(&t, TF_CREATE_FILE, TF_FILE_OPEN_FLAGS | extra_flags);
+	if (fd >= 0 && unlink(t.path) != 0) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		fd = -1;
+	} else if (fd >= 0) {
+		tf_unregister(t.registration);
+	}
+	tf_target_release(&t);
+	return fd;
+}
+
+/* The decision to fall back is made per call, never remembered: O_TMPFILE
+ * support is a property of each mounted file system (overlayfs, FUSE, NFS
+ * lack it), and one odd mount must not slow every other down. On a file
+ * system without it the cost is one failed open per call. */
+static int temporary_fd(const struct tempfile_opts *o, int extra_flags)
+{
+	if (check_temporary_opts(o) != 0)
+		return -1;
+	const char *dir = o && o->dir ? o->dir : tempfile_gettempdir();
+	if (!dir)
+		return -1;
+	mode_t mode = (mode_t)(o && o->mode ? o->mode : 0600);
+	int fd = open_o_tmpfile(dir, mode, extra_flags);
+	if (fd >= 0 || !o_tmpfile_unsupported(errno))
+		return fd;
+	return create_and_unlink(o, extra_flags);
+}
+
+int tempfile_temporary_fd(const struct tempfile_opts *o)
+{
+	return temporary_fd(o, 0);
+}
+
+FILE *tempfile_temporary(const struct tempfile_opts *o, const char *mode)
+{
+	bool append;
+	if (tf_check_fopen_mode(mode, &append) != 0)
+		return NULL;
+	int fd = temporary_fd(o, append ? O_APPEND : 0);
+	if (fd < 0)
+		return NULL;
+	return stream_on(fd, mode);
+}
+
+/* ---- NamedTemporaryFile ------------------------------------------------------- */
+
+struct tempfile {
+	FILE *stream;   /* NULL once tempfile_close_stream() ran          */
+	char *path;     /* absolute; the final name after a persist       */
+	unsigned flags; /* the creator's TEMPFILE_* flags                  */
+	bool persisted; /* renamed into place: never deleted by us         */
+	struct tf_registration *registration; /* TEMPFILE_AT_EXIT, or NULL */
+};
+
+struct tempfile *tempfile_named(const struct tempfile_opts *o, const char *mode)
+{
+	bool append;
+	if (tf_check_fopen_mode(mode, &append) != 0)
+		return NULL;
+	struct tf_target target;
+	if (tf_target_init(&target, o, 0600, TF_NAMED_FLAGS) != 0)
+		return NULL;
+	/* Allocated before the file exists, so a failure here leaves
+	 * nothing to undo on disk. */
+	struct tempfile *t = calloc(1, sizeof *t);
+	if (!t)
+		goto fail_target;
+	int fd = tf_create(&target, TF_CREATE_FILE, TF_FILE_OPEN_FLAGS | (append ? O_APPEND : 0));
+	if (fd < 0)
+		goto fail_handle;
+	t->stream = stream_on(fd, mode);
+	if (!t->stream)
+		goto fail_created;
+	t->path = target.path; /* handed over */
+	t->flags = target.flags;
+	t->registration = target.registration;
+	return t;
+
+fail_created: {
+	int saved = errno;
+	unlink(target.path);
+	tf_unregister(target.registration);
+	errno = saved;
+}
+fail_handle:
+	free(t);
+fail_target:
+	tf_target_release(&target);
+	return NULL;
+}
+
+FILE *tempfile_stream(struct tempfile *t)
+{
+	return t ? t->stream : NULL;
+}
+
+int tempfile_fileno(const struct tempfile *t)
+{
+	if (!t || !t->stream) {
+		errno = EBADF;
+		return -1;
+	}
+	return fileno(t->stream);
+}
+
+const char *tempfile_path(const struct tempfile *t)
+{
+	return t ? t->path : NULL;
+}
+
+int tempfile_close_stream(struct tempfile *t)
+{
+	if (!t) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (!t->stream)
+		return 0; /* closing twice is harmless, as in Python */
+	FILE *f = t->stream;
+	t->stream = NULL;
+	/* fclose flushes, closes and frees even when the flush fails, and
+	 * then reports the write's errno (ENOSPC, EIO, EFBIG). */
+	return fclose(f) == 0 ? 0 : -1;
+}
+
+int tempfile_close(struct tempfile *t)
+{
+	if (!t)
+		return 0;
+	int rc = tempfile_close_stream(t);
+	int err = rc != 0 ? errno : 0;
+	if (!(t->flags & TEMPFILE_KEEP) && !t->persisted && unlink(t->path) != 0 &&
+		errno != ENOENT && !(t->flags & TEMPFILE_IGNORE_CLEANUP_ERRORS) && rc == 0) {
+		/* ENOENT: someone removed it already, which is what we wanted. */
+		rc = -1;
+		err = errno;
+	}
+	/* After the unlink: until then an exit must still remove the file. */
+	tf_unregister(t->registration);
+	free(t->path);
+	free(t);
+	if (rc != 0)
+		errno = err;
+	return rc;
+}
+
+/* ---- persist --------------------------------------------------------------------- */
+
+/* fsync the file at path (the stream is closed): opened read-only, which is
+ * enough for fsync(2) on Linux and the BSDs. */
+static int fsync_path(const char *path, int extra_flags)
+{
+	int fd;
+	TF_RETRY_EINTR(fd, open(path, O_RDONLY | O_CLOEXEC | extra_flags));
+	if (fd < 0)
+		return -1;
+	int rc;
+	TF_RETRY_EINTR(rc, fsync(fd));
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
+/* Make the bytes written so far durable (TEMPFILE_SYNC) or at least
+ * visible to other processes (always). 0 or -1/errno. */
+static int flush_file(struct tempfile *t, unsigned flags)
+{
+	if (t->stream && fflush(t->stream) != 0)
+		return -1;
+	if (!(flags & TEMPFILE_SYNC))
+		return 0;
+	if (!t->stream)
+		return fsync_path(t->path, O_NOFOLLOW);
+	int rc;
+	TF_RETRY_EINTR(rc, fsync(fileno(t->stream)));
+	return rc;
+}
+
+/* renameat2(RENAME_NOREPLACE), through syscall(2) where libc lacks the
+ * wrapper; ENOSYS where the OS has neither. */
+static int renameat2_noreplace(const char *from, const char *to)
+{
+	if (RENAMEAT2_DISABLED()) {
+		errno = ENOSYS;
+		return -1;
+	}
+#if defined(RENAME_NOREPLACE)
+	return renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE);
+#elif defined(__linux__) && defined(SYS_renameat2)
+	return (int)syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, 1u /* RENAME_NOREPLACE */);
+#else
+	(void)from;
+	(void)to;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+/* Move from to to unless to exists (EEXIST). renameat2 first; where the
+ * kernel (ENOSYS) or the file system (EINVAL) lacks it, link(2) then
+ * unlink(2), which is just as exclusive: link never replaces. If the
+ * unlink of the old name fails, the new link is undone, so either the
+ * file has moved or nothing changed. */
+static int rename_noreplace(const char *from, const char *to)
+{
+	if (renameat2_noreplace(from, to) == 0)
+		return 0;
+	if (errno != ENOSYS && errno != EINVAL)
+		return -1;
+	if (link(from, to) != 0)
+		return -1;
+	if (unlink(from) != 0) {
+		int saved = errno;
+		unlink(to);
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}
+
+/* fsync the directory path lives in, so the new name survives a crash. */
+static int fsync_parent(const char *path)
+{
+	const char *slash = strrchr(path, '/'); /* path is absolute */
+	size_t len = slash == path ? 1 : (size_t)(slash - path);
+	char *dir = malloc(len + 1);
+	if (!dir)
+		return -1;
+	memcpy(dir, path, len);
+	dir[len] = '\0';
+	int rc = fsync_path(dir, O_DIRECTORY);
+	int saved = errno;
+	free(dir);
+	errno = saved;
+	return rc;
+}
+
+/* Persisting again is allowed: it moves the file from its current (already
+ * final) name to the next one, with the same guarantees.
+ * Every failure before the rename leaves the temporary file as it was and
+ * owned by the handle. The one failure after it, TEMPFILE_SYNC's fsync of
+ * the directory (EIO), returns -1 with the file already at its new name:
+ * the handle then says so (tempfile_path) and no longer deletes it, since
+ * deleting a file the caller has just published would be worse. */
+int tempfile_persist(struct tempfile *t, const char *path, unsigned flags)
+{
+	if (!t || !path || (flags & ~(unsigned)TF_PERSIST_FLAGS) != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	char *target = tf_absolute(path);
+	if (!target)
+		return -1;
+	if (flush_file(t, flags) != 0)
+		goto fail;
+	int rc = flags & TEMPFILE_NOREPLACE ? rename_noreplace(t->path, target)
+	                                    : rename(t->path, target);
+	if (rc != 0)
+		goto fail;
+	/* The file has its final name now: whatever follows, the handle
+	 * must say where it is and never delete it. */
+	free(t->path);
+	t->path = target;
+	t->persisted = true;
+	tf_unregister(t->registration);
+	t->registration = NULL;
+	if ((flags & TEMPFILE_SYNC) && fsync_parent(t->path) != 0)
+		return -1;
+	return 0;
+
+fail: {
+	int saved = errno;
+	free(target);
+	errno = saved;
+	return -1;
+}
+}

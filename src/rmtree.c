@@ -1,0 +1,689 @@
+/*
+ * rmtree.c - safe recursive removal: tempfile_rmtree and the walk that
+ * tempfile_dir_cleanup and the exit/signal registry share.
+ *
+ * Everything is relative to directory descriptors: a directory is entered
+ * with openat(O_NOFOLLOW|O_DIRECTORY) and only after its fstat matches the
+ * fstatat that classified it, entries go with unlinkat, so no symbolic link
+ * is ever followed and a swapped entry is never entered. The walk is a loop
+ * over an explicit stack, not recursion. At most TF_RM_WINDOW directories
+ * are open at once, each with its own getdents64 buffer; going deeper
+ * closes the shallowest one and records its identity (and the child's name)
+ * in an anonymous mapping, and coming back reopens it through ".." and
+ * checks the identity before touching anything in it.
+ *
+ * The walk runs in signal handlers (the cleanup registry), so it keeps to
+ * plain system calls: no malloc, no stdio, no locks, errno preserved.
+ * mmap/munmap are plain system calls too (crash reporters such as Breakpad
+ * allocate with them in signal handlers); they are used only beyond
+ * TF_RM_WINDOW levels. The stack holds about TF_RM_WINDOW * TF_RM_BUFSIZE
+ * bytes (some 66 KiB).
+ *
+ * Linux only for now: getdents64, O_PATH, fchmodat2 or /proc/self/fd.
+ */
+#include "internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* Directory descriptors open at once, the top included. */
+#define TF_RM_WINDOW 16
+/* One getdents64 buffer per open level: ~100 typical entries per call. */
+#define TF_RM_BUFSIZE 4096
+/* Tries at one entry that keeps changing kind under us. */
+#define TF_RM_ATTEMPTS 4
+/* Walks started again from the top after part of the tree moved away. */
+#define TF_RM_RESTARTS 8
+/* Levels recorded per mapping step (a record is ~290 bytes). */
+#define TF_RM_SAVED_STEP 256
+
+#define TF_RM_OPEN_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
+
+/* fchmodat2(2), Linux 6.6: the one way to chmod an O_PATH descriptor
+ * without /proc. Its number is the same on these architectures. */
+#if defined(SYS_fchmodat2)
+#  define TF_SYS_FCHMODAT2 SYS_fchmodat2
+#elif defined(__linux__) &&                                                            \
+	(defined(__x86_64__) || defined(__i386__) || defined(__aarch64__) ||            \
+		defined(__arm__) || defined(__riscv) || defined(__powerpc__) ||         \
+		defined(__s390__) || defined(__loongarch__))
+#  define TF_SYS_FCHMODAT2 452
+#endif
+
+#ifdef TEMPFILE_TEST_SEAMS
+static tf_test_rmtree_hook_fn *test_hook;
+static void *test_hook_arg;
+static bool test_no_fchmodat2;
+static bool test_lose_position;
+
+void tf_test_rmtree_hook(tf_test_rmtree_hook_fn *hook, void *arg)
+{
+	test_hook = hook;
+	test_hook_arg = arg;
+}
+
+void tf_test_rmtree_no_fchmodat2(bool on)
+{
+	test_no_fchmodat2 = on;
+}
+
+void tf_test_rmtree_lose_position(bool on)
+{
+	test_lose_position = on;
+}
+
+#  define TEST_HOOK(event, fd, name)                                   \
+	do {                                                          \
+		if (test_hook)                                        \
+			test_hook((event), (fd), (name), test_hook_arg); \
+	} while (0)
+#else
+#  define TEST_HOOK(event, fd, name) ((void)0)
+#endif
+
+/* One getdents64 record, read with memcpy (the buffer is plain bytes). */
+struct entry {
+	const char *name;
+	int64_t off; /* where the directory stream resumes after this entry */
+	unsigned char type;
+};
+
+/* An open directory. */
+struct level {
+	int fd;
+	dev_t dev;
+	ino_t ino;
+	mode_t mode;
+	bool chmodded; /* made u+rwx already: do not try twice */
+	bool failed;   /* something in it stays: rmdir would fail anyway */
+	bool resumed;  /* reopened and repositioned during this pass */
+	bool eof;
+	const char *pending;  /* child directory being emptied, or NULL */
+	int64_t pending_off;  /* the stream position after it */
+	size_t pos, len;      /* unread part of buf */
+	_Alignas(8) char buf[TF_RM_BUFSIZE];
+};
+
+/* A level whose descriptor was closed to bound them. */
+struct saved_level {
+	dev_t dev;
+	ino_t ino;
+	mode_t mode;
+	bool chmodded, failed;
+	int64_t resume_off;
+	char name[NAME_MAX + 1]; /* the child being emptied */
+};
+
+struct walk {
+	dev_t top_dev;
+	int error;         /* the first error, 0 if none */
+	size_t depth;      /* of the current level; the top is 0 */
+	size_t open_from;  /* levels open_from..depth are open (and 0) */
+	struct saved_level *saved; /* indexed by depth, mmap()ed */
+	size_t saved_cap;
+	struct level level[TF_RM_WINDOW];
+};
+
+static void close_keep_errno(int fd)
+{
+	int saved = errno;
+	close(fd);
+	errno = saved;
+}
+
+/* The top keeps slot 0; the others take turns in the rest. */
+static struct level *slot(struct walk *w, size_t depth)
+{
+	return &w->level[depth == 0 ? 0 : 1 + (depth - 1) % (TF_RM_WINDOW - 1)];
+}
+
+static void fail(struct walk *w, struct level *l, int err)
+{
+	if (!w->error)
+		w->error = err;
+	l->failed = true;
+}
+
+static bool is_dot_or_dotdot(const char *name)
+{
+	return name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'));
+}
+
+/* chmod through an O_PATH descriptor (fchmod refuses those): fchmodat2
+ * with AT_EMPTY_PATH where the kernel has it, else the /proc/self/fd link,
+ * which names exactly the open inode. 0 or -1/errno. */
+static int chmod_opath(int fd, mode_t mode)
+{
+#ifdef TF_SYS_FCHMODAT2
+	bool try_fchmodat2 = true;
+#  ifdef TEMPFILE_TEST_SEAMS
+	try_fchmodat2 = !test_no_fchmodat2;
+#  endif
+	if (try_fchmodat2) {
+		if (syscall(TF_SYS_FCHMODAT2, fd, "", (unsigned)mode, AT_EMPTY_PATH) == 0)
+			return 0;
+		/* EPERM too: container seccomp filters answer it for system
+		 * calls they do not know; a real EPERM comes back below. */
+		if (errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP && errno != EPERM)
+			return -1;
+	}
+#endif
+	/* No snprintf here: this may run in a signal handler. */
+	char path[sizeof "/proc/self/fd/" + 3 * sizeof(int)] = "/proc/self/fd/";
+	char digits[3 * sizeof(int)];
+	size_t n = 0, at = sizeof "/proc/self/fd/" - 1;
+	unsigned value = (unsigned)fd;
+	do {
+		digits[n++] = (char)('0' + value % 10);
+		value /= 10;
+	} while (value);
+	while (n)
+		path[at++] = digits[--n];
+	path[at] = '\0';
+	return fchmodat(AT_FDCWD, path, mode, 0);
+}
+
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* Permission refused to open `name` for reading: open it O_PATH (which
+ * needs no permission on it), check it is what we expect, make it u+rwx,
+ * and reopen that very inode through the O_PATH descriptor. */
+static int open_after_chmod(int at, const char *name, const struct stat *expect,
+	bool *chmodded)
+{
+	int path_fd, fd = -1;
+	struct stat st;
+	TF_RETRY_EINTR(path_fd, openat(at, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+	if (path_fd < 0)
+		return -1;
+	if (fstat(path_fd, &st) != 0)
+		goto done;
+	if (expect && !same_file(&st, expect)) {
+		errno = ESTALE;
+		goto done;
+	}
+	if (chmod_opath(path_fd, (st.st_mode & 07777) | S_IRWXU) != 0) {
+		errno = EACCES; /* the reason we are here */
+		goto done;
+	}
+	*chmodded = true;
+	TF_RETRY_EINTR(fd, openat(path_fd, ".", TF_RM_OPEN_FLAGS));
+done:
+	close_keep_errno(path_fd);
+	return fd;
+}
+
+/* Open the directory `name` at `at` for reading, never through a link
+ * (ELOOP or ENOTDIR then); st gets its fstat, which must match expect's
+ * device and inode when expect is given (else ESTALE). An unreadable
+ * directory is made u+rwx first, as Python's _resetperms does. */
+static int open_dir(int at, const char *name, const struct stat *expect, struct stat *st,
+	bool *chmodded)
+{
+	int fd;
+	TF_RETRY_EINTR(fd, openat(at, name, TF_RM_OPEN_FLAGS));
+	if (fd < 0 && errno == EACCES)
+		fd = open_after_chmod(at, name, expect, chmodded);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, st) != 0) {
+		close_keep_errno(fd);
+		return -1;
+	}
+	if (expect && !same_file(st, expect)) {
+		close(fd);
+		errno = ESTALE;
+		return -1;
+	}
+	return fd;
+}
+
+/* After EACCES inside l: give l u+rwx once (its mode is known from its
+ * fstat) so that the next try can list, search and unlink. */
+static bool make_writable(struct level *l)
+{
+	if (l->chmodded)
+		return false;
+	l->chmodded = true;
+	return fchmod(l->fd, (l->mode & 07777) | S_IRWXU) == 0;
+}
+
+/* unlinkat in l, retried once after making l writable. 0 or an errno. */
+static int remove_in(struct level *l, const char *name, int flag)
+{
+	for (;;) {
+		if (unlinkat(l->fd, name, flag) == 0)
+			return 0;
+		int err = errno;
+		if (err != EACCES || !make_writable(l))
+			return err;
+	}
+}
+
+/* fstatat (no link followed) in l, retried once after making l
+ * searchable. 0 or an errno. */
+static int stat_in(struct level *l, const char *name, struct stat *st)
+{
+	for (;;) {
+		if (fstatat(l->fd, name, st, AT_SYMLINK_NOFOLLOW) == 0)
+			return 0;
+		int err = errno;
+		if (err != EACCES || !make_writable(l))
+			return err;
+	}
+}
+
+static void init_level(struct level *l, int fd, const struct stat *st, bool chmodded)
+{
+	l->fd = fd;
+	l->dev = st->st_dev;
+	l->ino = st->st_ino;
+	l->mode = st->st_mode;
+	l->chmodded = chmodded;
+	l->failed = l->resumed = l->eof = false;
+	l->pending = NULL;
+	l->pending_off = 0;
+	l->pos = l->len = 0;
+}
+
+/* The next entry of l other than "." and "..". False at the end; a read
+ * error is noted and ends the level too. */
+static bool next_entry(struct walk *w, struct level *l, struct entry *e)
+{
+	for (;;) {
+		if (l->pos >= l->len) {
+			if (l->eof)
+				return false;
+			long n;
+			TF_RETRY_EINTR(n, syscall(SYS_getdents64, l->fd, l->buf, sizeof l->buf));
+			if (n <= 0) {
+				/* ENOENT: the directory itself was removed. */
+				if (n < 0 && errno != ENOENT)
+					fail(w, l, errno);
+				l->eof = true;
+				return false;
+			}
+			l->pos = 0;
+			l->len = (size_t)n;
+		}
+		/* struct linux_dirent64: u64 ino, s64 off, u16 reclen, u8 type, name */
+		const char *record = l->buf + l->pos;
+		unsigned short reclen;
+		memcpy(&e->off, record + 8, sizeof e->off);
+		memcpy(&reclen, record + 16, sizeof reclen);
+		e->type = (unsigned char)record[18];
+		e->name = record + 19;
+		l->pos += reclen;
+		if (!is_dot_or_dotdot(e->name))
+			return true;
+	}
+}
+
+/* Make room to record level `depth`: a bigger anonymous mapping. */
+static int grow_saved(struct walk *w, size_t depth)
+{
+	if (depth < w->saved_cap)
+		return 0;
+	size_t cap = w->saved_cap + TF_RM_SAVED_STEP;
+	while (cap <= depth)
+		cap += TF_RM_SAVED_STEP;
+	if (cap > SIZE_MAX / 2 / sizeof *w->saved) {
+		errno = ENOMEM;
+		return -1;
+	}
+	void *p = mmap(NULL, cap * sizeof *w->saved, PROT_READ | PROT_WRITE,
+		MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return -1;
+	if (w->saved) {
+		memcpy(p, w->saved, w->saved_cap * sizeof *w->saved);
+		munmap(w->saved, w->saved_cap * sizeof *w->saved);
+	}
+	w->saved = p;
+	w->saved_cap = cap;
+	return 0;
+}
+
+/* Close the shallowest open level (other than the top) to stay within
+ * TF_RM_WINDOW descriptors, recording what is needed to come back. */
+static int evict_shallowest(struct walk *w)
+{
+	size_t depth = w->open_from;
+	struct level *l = slot(w, depth);
+	size_t name_len = strlen(l->pending);
+	if (name_len > NAME_MAX) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (grow_saved(w, depth) != 0)
+		return -1;
+	struct saved_level *s = &w->saved[depth];
+	s->dev = l->dev;
+	s->ino = l->ino;
+	s->mode = l->mode;
+	s->chmodded = l->chmodded;
+	s->failed = l->failed;
+	s->resume_off = l->pending_off;
+	memcpy(s->name, l->pending, name_len + 1);
+	close(l->fd);
+	w->open_from++;
+	return 0;
+}
+
+/* Enter the directory entry e of l, classified by st. 0, or an errno:
+ * ESTALE, ELOOP or ENOTDIR when it changed since st (not entered). */
+static int descend(struct walk *w, struct level *l, const struct entry *e,
+	const struct stat *st)
+{
+	TEST_HOOK(TF_RMTREE_BEFORE_OPEN, l->fd, e->name);
+	struct stat now;
+	bool chmodded = false;
+	int fd = open_dir(l->fd, e->name, st, &now, &chmodded);
+	if (fd < 0)
+		return errno;
+	size_t depth = w->depth + 1;
+	l->pending = e->name;
+	l->pending_off = e->off;
+	if (depth - w->open_from + 1 > TF_RM_WINDOW - 1 && evict_shallowest(w) != 0) {
+		int err = errno;
+		close(fd);
+		l->pending = NULL;
+		return err;
+	}
+	init_level(slot(w, depth), fd, &now, chmodded);
+	w->depth = depth;
+	return 0;
+}
+
+/* Remove one entry of l: unlink what is not a directory, enter what is
+ * (on the same device). The kind is checked again when the entry changes
+ * under us, a bounded number of times. */
+static void handle_entry(struct walk *w, struct level *l, const struct entry *e)
+{
+	unsigned char type = e->type;
+	int err = EAGAIN; /* what stays if it never holds still */
+	for (int attempt = 0; attempt < TF_RM_ATTEMPTS; attempt++) {
+		if (type != DT_DIR && type != DT_UNKNOWN) {
+			/* Never opened: FIFOs, devices, unreadable files are just unlinked. */
+			err = remove_in(l, e->name, 0);
+			if (err == EISDIR) { /* became a directory */
+				type = DT_UNKNOWN;
+				continue;
+			}
+			break;
+		}
+		struct stat st;
+		err = stat_in(l, e->name, &st);
+		if (err)
+			break;
+		if (!S_ISDIR(st.st_mode)) {
+			type = DT_REG;
+			err = EAGAIN;
+			continue;
+		}
+		if (st.st_dev != w->top_dev) {
+			/* Another file system mounted here: not entered. */
+			err = remove_in(l, e->name, AT_REMOVEDIR);
+			break;
+		}
+		err = descend(w, l, e, &st);
+		if (err != ESTALE && err != ELOOP && err != ENOTDIR)
+			break;
+		type = DT_UNKNOWN; /* swapped since the fstatat: look again */
+	}
+	if (err && err != ENOENT)
+		fail(w, l, err);
+}
+
+/* Come back from the current level: reopen its parent if that was closed,
+ * then rmdir it there. -1 if the way up is lost (the tree was moved). */
+static int ascend(struct walk *w)
+{
+	struct level *child = slot(w, w->depth);
+	size_t depth = w->depth - 1;
+	struct level *parent = slot(w, depth);
+	if (depth != 0 && depth < w->open_from) {
+		struct saved_level *s = &w->saved[depth];
+		struct stat expect = { .st_dev = s->dev, .st_ino = s->ino }, st;
+		bool chmodded = s->chmodded;
+		int fd = open_dir(child->fd, "..", &expect, &st, &chmodded);
+		if (fd < 0) {
+			fail(w, child, errno);
+			return -1;
+		}
+		init_level(parent, fd, &st, chmodded);
+		parent->mode = s->mode;
+		parent->failed = s->failed;
+		/* Positions are not promised to survive a reopen (older tmpfs
+		 * counts entries), so this pass is checked by another. */
+		parent->resumed = true;
+		parent->pending = s->name;
+		if (lseek(fd, (off_t)s->resume_off, SEEK_SET) < 0 &&
+			lseek(fd, 0, SEEK_SET) < 0) {
+			fail(w, parent, errno);
+			parent->eof = true;
+		}
+#ifdef TEMPFILE_TEST_SEAMS
+		if (test_lose_position)
+			parent->eof = true;
+#endif
+		w->open_from = depth;
+	}
+	bool child_failed = child->failed;
+	close(child->fd);
+	w->depth = depth;
+	if (child_failed) {
+		parent->failed = true;
+	} else {
+		int err = remove_in(parent, parent->pending, AT_REMOVEDIR);
+		if (err && err != ENOENT)
+			fail(w, parent, err);
+	}
+	parent->pending = NULL;
+	return 0;
+}
+
+/* Read a level again from its start. */
+static void rewind_level(struct walk *w, struct level *l)
+{
+	l->resumed = false;
+	l->pos = l->len = 0;
+	l->eof = lseek(l->fd, 0, SEEK_SET) < 0;
+	if (l->eof)
+		fail(w, l, errno);
+}
+
+/* Close every open level but the top; the top becomes current. */
+static void close_open_levels(struct walk *w)
+{
+	for (; w->depth > 0 && w->depth >= w->open_from; w->depth--)
+		close(slot(w, w->depth)->fd);
+	w->depth = 0;
+	w->open_from = 1;
+}
+
+/* Empty the directory open (for reading) at top_fd, which stays open. */
+static int walk_tree(int top_fd, const struct stat *top, bool chmodded)
+{
+	struct walk w;
+	w.top_dev = top->st_dev;
+	w.error = 0;
+	w.depth = 0;
+	w.open_from = 1;
+	w.saved = NULL;
+	w.saved_cap = 0;
+	unsigned restarts = 0;
+	init_level(&w.level[0], top_fd, top, chmodded);
+	TEST_HOOK(TF_RMTREE_WALK_START, top_fd, "");
+	for (;;) {
+		struct level *l = slot(&w, w.depth);
+		struct entry e;
+		if (next_entry(&w, l, &e)) {
+			handle_entry(&w, l, &e);
+			continue;
+		}
+		/* A pass that was resumed after a reopen may have skipped
+		 * entries; another pass is due only if this one removed
+		 * something (it did: the child we came back from). */
+		if (l->resumed && !l->failed) {
+			rewind_level(&w, l);
+			continue;
+		}
+		if (w.depth == 0)
+			break;
+		if (ascend(&w) != 0) {
+			/* The part we were in was moved out of the tree: it is
+			 * no longer ours. Start again from the top for the rest. */
+			close_open_levels(&w);
+			if (++restarts > TF_RM_RESTARTS)
+				break;
+			w.level[0].pending = NULL;
+			rewind_level(&w, &w.level[0]);
+		}
+	}
+	close_open_levels(&w);
+	if (w.saved)
+		munmap(w.saved, w.saved_cap * sizeof *w.saved);
+	return w.error;
+}
+
+/* u+rwx on the directory open at fd, even O_PATH (resolving "." in it
+ * needs search permission, so open_dir cannot do this one). */
+static int make_fd_writable(int fd)
+{
+	struct stat st;
+	if (fstat(fd, &st) != 0)
+		return -1;
+	mode_t mode = (st.st_mode & 07777) | S_IRWXU;
+	if (fchmod(fd, mode) == 0)
+		return 0;
+	return errno == EBADF ? chmod_opath(fd, mode) : -1;
+}
+
+int tf_rmtree_contents(int dirfd, unsigned flags)
+{
+	int saved_errno = errno;
+	struct stat st;
+	bool chmodded = false;
+	/* Our own descriptor: readable even if dirfd is O_PATH, and with
+	 * its own position. */
+	int fd = open_dir(dirfd, ".", NULL, &st, &chmodded);
+	if (fd < 0 && errno == EACCES && make_fd_writable(dirfd) == 0) {
+		chmodded = true;
+		fd = open_dir(dirfd, ".", NULL, &st, &chmodded);
+	}
+	int err = fd < 0 ? errno : walk_tree(fd, &st, chmodded);
+	if (fd >= 0)
+		close(fd);
+	errno = saved_errno;
+	return (flags & TEMPFILE_IGNORE_CLEANUP_ERRORS) ? 0 : err;
+}
+
+/* Split path (copied to buf, PATH_MAX) into its parent directory and last
+ * component, trailing slashes dropped. 0 or an errno. */
+static int split_path(const char *path, char *buf, const char **parent, const char **base)
+{
+	size_t len = strlen(path);
+	if (len == 0)
+		return ENOENT;
+	if (len >= PATH_MAX)
+		return ENAMETOOLONG;
+	memcpy(buf, path, len + 1);
+	while (len > 1 && buf[len - 1] == '/')
+		buf[--len] = '\0';
+	char *slash = strrchr(buf, '/');
+	if (!slash) {
+		*parent = ".";
+		*base = buf;
+	} else {
+		*base = slash + 1;
+		*parent = slash == buf ? "/" : buf;
+		if (slash != buf)
+			*slash = '\0';
+	}
+	if (**base == '\0')
+		return EBUSY; /* "/": rmdir says the same */
+	if (is_dot_or_dotdot(*base))
+		return EINVAL;
+	return 0;
+}
+
+/* Remove the tree at path; the first errno value or 0. */
+static int remove_tree(const char *path, const struct stat *expect)
+{
+	if (!path)
+		return EINVAL;
+	/* The empty directory costs one call. Not with expect: that rmdir
+	 * could take a directory that replaced the expected one. */
+	if (!expect) {
+		if (rmdir(path) == 0)
+			return 0;
+		if (errno == ENOENT || errno == ENOTDIR)
+			return errno;
+	}
+	char buf[PATH_MAX];
+	const char *parent, *base;
+	int err = split_path(path, buf, &parent, &base);
+	if (err)
+		return err;
+	int parent_fd;
+	TF_RETRY_EINTR(parent_fd, open(parent, O_PATH | O_DIRECTORY | O_CLOEXEC));
+	if (parent_fd < 0)
+		return errno;
+	struct stat st, now;
+	bool chmodded = false;
+	int fd = open_dir(parent_fd, base, expect, &st, &chmodded);
+	if (fd < 0) {
+		err = errno == ELOOP ? ENOTDIR : errno;
+		goto done;
+	}
+	err = walk_tree(fd, &st, chmodded);
+	close(fd);
+	/* Remove the top only while it is still the directory we emptied. */
+	if (fstatat(parent_fd, base, &now, AT_SYMLINK_NOFOLLOW) != 0) {
+		if (errno != ENOENT && !err)
+			err = errno;
+	} else if (!same_file(&now, &st)) {
+		if (!err)
+			err = ESTALE;
+	} else if (unlinkat(parent_fd, base, AT_REMOVEDIR) != 0 && errno != ENOENT && !err) {
+		err = errno;
+	}
+done:
+	close(parent_fd);
+	return err;
+}
+
+int tf_rmtree_path(const char *path, unsigned flags, const struct stat *expect)
+{
+	int saved_errno = errno;
+	int err = remove_tree(path, expect);
+	errno = saved_errno;
+	return (flags & TEMPFILE_IGNORE_CLEANUP_ERRORS) ? 0 : err;
+}
+
+int tempfile_rmtree(const char *path, unsigned flags)
+{
+	if (!path || (flags & ~TEMPFILE_IGNORE_CLEANUP_ERRORS) != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	int err = tf_rmtree_path(path, flags, NULL);
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,589 @@
+/*
+ * spooled.c - SpooledTemporaryFile: bytes kept in a growable memory buffer
+ * until a write takes the position past max_size (or rollover, fileno, or a
+ * truncate past max_size is asked for); then they go on, same content and
+ * position, in a tempfile_temporary_fd() file.
+ *
+ * Before rollover nothing here makes a system call: the common "small
+ * payload, never spills" case costs a malloc and a memcpy. After rollover
+ * every call is the matching system call on the descriptor, so fileno()
+ * users and this API see the same file.
+ *
+ * Unlike Python, rollover happens BEFORE a write that would cross max_size
+ * (so a 1 MiB write goes straight to the file instead of through memory),
+ * and a failed rollover leaves the object valid and in memory.
+ *
+ * The stdio view (tempfile_spooled_stream) is an fopencookie() stream whose
+ * callbacks are the same internal read/write/seek as the direct calls, so
+ * fprintf works in memory and rolls over through the same write path. It
+ * keeps its normal stdio buffer; every direct call first fflush()es it,
+ * which (POSIX 2008, glibc, musl) writes out pending data, gives back
+ * read-ahead by seeking the cookie backwards, and makes stdio forget its
+ * cached offset, so the stream and the direct calls never disagree.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* fopencookie(3) is a GNU extension that glibc and musl (Linux) have.
+ * Elsewhere the stream view rolls over and wraps a dup of the descriptor.
+ * Override with -DTF_HAVE_FOPENCOOKIE=0 or 1. */
+#ifndef TF_HAVE_FOPENCOOKIE
+#  if defined(__GLIBC__) || (defined(__linux__) && !defined(__ANDROID__))
+#    define TF_HAVE_FOPENCOOKIE 1
+#  else
+#    define TF_HAVE_FOPENCOOKIE 0
+#  endif
+#endif
+
+/* The largest off_t (off_t is a signed integer type of unknown width). */
+#define TF_OFF_MAX \
+	((off_t)(UINTMAX_MAX >> ((sizeof(uintmax_t) - sizeof(off_t)) * CHAR_BIT + 1)))
+
+/* The flags a spooled file accepts: what its rollover file accepts. */
+#define TF_SPOOLED_FLAGS (TEMPFILE_TEXT | TEMPFILE_AT_EXIT)
+
+struct tempfile_spooled {
+	/* In memory (fd == -1): capacity bytes at data, size of them used,
+	 * pos anywhere at or past 0 (past size reads as a hole). With
+	 * max_size != 0, size and capacity never exceed max_size. */
+	unsigned char *data;
+	size_t size;
+	size_t capacity;
+	off_t pos;
+	size_t max_size; /* 0: never roll over by size */
+	int fd;          /* -1 in memory; the rolled-over file after */
+	bool readable;
+	bool writable;
+	bool append;
+	FILE *stream;     /* the stdio view, NULL until asked for */
+	int stream_error; /* errno of a write the stream view lost; sticky */
+	/* For the rollover; its strings point into names. */
+	struct tempfile_opts opts;
+	char names[];
+};
+
+#ifdef TEMPFILE_TEST_SEAMS
+static bool force_fd_stream;
+
+void tf_test_spooled_force_fd_stream(bool on)
+{
+	force_fd_stream = on;
+}
+#endif
+
+/* ---- creation ---------------------------------------------------------------- */
+
+static bool has_separator(const char *s)
+{
+	return s && strchr(s, '/') != NULL;
+}
+
+/* The same checks tempfile_temporary_fd() will make, done now so that a bad
+ * option fails at creation and not at some write much later; no system
+ * call (the default directory is looked up only at rollover). */
+static int check_opts(const struct tempfile_opts *o)
+{
+	if ((o->flags & ~TF_SPOOLED_FLAGS) != 0 || o->mode > 07777 || has_separator(o->prefix) ||
+		has_separator(o->suffix) || (o->dir && !*o->dir)) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+static size_t name_size(const char *s)
+{
+	return s ? strlen(s) + 1 : 0;
+}
+
+/* Copy s (may be NULL) to *at, advancing it; the copy or NULL. */
+static const char *copy_name(char **at, const char *s)
+{
+	if (!s)
+		return NULL;
+	size_t n = strlen(s) + 1;
+	char *copy = memcpy(*at, s, n);
+	*at += n;
+	return copy;
+}
+
+/* Read/write permissions from a mode tf_check_fopen_mode() accepted. */
+static void parse_mode(struct tempfile_spooled *s, const char *mode)
+{
+	bool plus = false;
+	for (const char *p = mode + 1; *p; p++)
+		plus |= *p == '+';
+	s->readable = mode[0] == 'r' || plus;
+	s->writable = mode[0] != 'r' || plus;
+}
+
+struct tempfile_spooled *tempfile_spooled(size_t max_size, const struct tempfile_opts *o,
+	const char *mode)
+{
+	static const struct tempfile_opts defaults;
+	if (!o)
+		o = &defaults;
+	if (!mode)
+		mode = "w+b";
+	bool append = false;
+	if (tf_check_fopen_mode(mode, &append) != 0 || check_opts(o) != 0)
+		return NULL;
+	size_t names = name_size(o->dir) + name_size(o->prefix) + name_size(o->suffix);
+	/* One allocation for the handle and the option strings it keeps. */
+	struct tempfile_spooled *s = malloc(sizeof *s + names);
+	if (!s)
+		return NULL;
+	*s = (struct tempfile_spooled){ .max_size = max_size, .fd = -1, .append = append };
+	parse_mode(s, mode);
+	char *at = s->names;
+	s->opts.dir = copy_name(&at, o->dir);
+	s->opts.prefix = copy_name(&at, o->prefix);
+	s->opts.suffix = copy_name(&at, o->suffix);
+	s->opts.flags = o->flags;
+	s->opts.mode = o->mode;
+	return s;
+}
+
+/* ---- the file after rollover ------------------------------------------------- */
+
+/* Write all n bytes at the descriptor's position (short writes continued,
+ * EINTR retried). The count written, or -1 if nothing was. */
+static ssize_t fd_write_all(int fd, const unsigned char *buf, size_t n)
+{
+	size_t done = 0;
+	while (done < n) {
+		ssize_t w;
+		TF_RETRY_EINTR(w, write(fd, buf + done, n - done));
+		if (w <= 0) {
+			if (w == 0) /* never for a regular file; do not spin */
+				errno = EIO;
+			return done > 0 ? (ssize_t)done : -1;
+		}
+		done += (size_t)w;
+	}
+	return (ssize_t)done;
+}
+
+static ssize_t fd_read(int fd, void *buf, size_t n)
+{
+	ssize_t r;
+	TF_RETRY_EINTR(r, read(fd, buf, n));
+	return r;
+}
+
+static int fd_set_append(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_APPEND) != 0)
+		return -1;
+	return 0;
+}
+
+/* Move the bytes to a new temporary file and keep the position. On any
+ * failure nothing changes (the new file is closed, hence gone). */
+static int roll_over(struct tempfile_spooled *s)
+{
+	if (s->fd >= 0)
+		return 0;
+	int fd = tempfile_temporary_fd(&s->opts);
+	if (fd < 0)
+		return -1;
+	if (s->size > 0 && fd_write_all(fd, s->data, s->size) != (ssize_t)s->size)
+		goto fail; /* errno from the write that stopped it */
+	/* "a" mode: the file gets O_APPEND, as a real "a" file has and as
+	 * fileno() users expect; the copy above started at 0 either way. */
+	if (s->append && fd_set_append(fd) != 0)
+		goto fail;
+	if ((off_t)s->size != s->pos && lseek(fd, s->pos, SEEK_SET) < 0)
+		goto fail;
+	free(s->data);
+	s->data = NULL;
+	s->size = s->capacity = 0;
+	s->pos = 0;
+	s->fd = fd;
+	return 0;
+fail:;
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+/* ---- memory ------------------------------------------------------------------ */
+
+/* Make room for need bytes, geometrically, never past max_size (the
+ * caller guarantees need <= max_size when max_size != 0). */
+static int reserve(struct tempfile_spooled *s, size_t need)
+{
+	if (need <= s->capacity)
+		return 0;
+	size_t cap = s->capacity > SIZE_MAX / 2 ? SIZE_MAX : s->capacity * 2;
+	if (cap < need)
+		cap = need;
+	if (s->max_size != 0 && cap > s->max_size)
+		cap = s->max_size;
+	/* malloc for the first buffer: realloc(NULL) costs more. */
+	unsigned char *p = s->data ? realloc(s->data, cap) : malloc(cap);
+	if (!p)
+		return -1;
+	s->data = p;
+	s->capacity = cap;
+	return 0;
+}
+
+/* Set the size to end (> size), zero-filling what is new. */
+static int grow_to(struct tempfile_spooled *s, off_t end)
+{
+	if ((uintmax_t)end > SIZE_MAX) {
+		errno = ENOMEM;
+		return -1;
+	}
+	if (reserve(s, (size_t)end) != 0)
+		return -1;
+	memset(s->data + s->size, 0, (size_t)end - s->size);
+	s->size = (size_t)end;
+	return 0;
+}
+
+/* Write n > 0 bytes at start, zero-filling any hole before it. */
+static ssize_t memory_write_at(struct tempfile_spooled *s, off_t start, const void *buf, size_t n)
+{
+	off_t end = start + (off_t)n;
+	if ((uintmax_t)end > s->size) {
+		if ((uintmax_t)end > SIZE_MAX) {
+			errno = ENOMEM;
+			return -1;
+		}
+		if (reserve(s, (size_t)end) != 0)
+			return -1;
+		if ((uintmax_t)start > s->size)
+			memset(s->data + s->size, 0, (size_t)start - s->size);
+		s->size = (size_t)end;
+	}
+	memcpy(s->data + start, buf, n);
+	s->pos = end;
+	return (ssize_t)n;
+}
+
+/* ---- the operations, in memory or on the file ------------------------------------ */
+
+static ssize_t spooled_write(struct tempfile_spooled *s, const void *buf, size_t n)
+{
+	if (!s->writable) {
+		errno = EBADF;
+		return -1;
+	}
+	if (n > SSIZE_MAX)
+		n = SSIZE_MAX;
+	if (s->fd < 0) {
+		/* Where the write starts, and where the position is after it:
+		 * a 0-byte write moves nothing, even in append mode. */
+		off_t start = s->append && n > 0 ? (off_t)s->size : s->pos;
+		if ((off_t)n > TF_OFF_MAX - start) {
+			errno = EFBIG;
+			return -1;
+		}
+		off_t after = start + (off_t)n;
+		if (s->max_size == 0 || (uintmax_t)after <= s->max_size)
+			return n == 0 ? 0 : memory_write_at(s, start, buf, n);
+		if (roll_over(s) != 0)
+			return -1;
+	}
+	return fd_write_all(s->fd, buf, n);
+}
+
+static ssize_t spooled_read(struct tempfile_spooled *s, void *buf, size_t n)
+{
+	if (!s->readable) {
+		errno = EBADF;
+		return -1;
+	}
+	if (n > SSIZE_MAX)
+		n = SSIZE_MAX;
+	if (s->fd >= 0)
+		return fd_read(s->fd, buf, n);
+	if ((uintmax_t)s->pos >= s->size)
+		return 0;
+	size_t avail = s->size - (size_t)s->pos;
+	if (n > avail)
+		n = avail;
+	memcpy(buf, s->data + s->pos, n);
+	s->pos += (off_t)n;
+	return (ssize_t)n;
+}
+
+static off_t spooled_seek(struct tempfile_spooled *s, off_t off, int whence)
+{
+	if (s->fd >= 0)
+		return lseek(s->fd, off, whence);
+	off_t base;
+	switch (whence) {
+	case SEEK_SET: base = 0; break;
+	case SEEK_CUR: base = s->pos; break;
+	case SEEK_END: base = (off_t)s->size; break;
+	default: errno = EINVAL; return -1;
+	}
+	if (off > 0 && base > TF_OFF_MAX - off) {
+		errno = EOVERFLOW;
+		return -1;
+	}
+	if (base + off < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	s->pos = base + off;
+	return s->pos;
+}
+
+static int spooled_truncate(struct tempfile_spooled *s, off_t size)
+{
+	if (!s->writable) {
+		errno = EBADF;
+		return -1;
+	}
+	if (size < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	/* Past max_size rolls over, even with max_size 0, like Python; the
+	 * current size (Python's truncate(None)) never does. */
+	if (s->fd < 0 && (uintmax_t)size > s->max_size && (uintmax_t)size != s->size &&
+		roll_over(s) != 0)
+		return -1;
+	if (s->fd >= 0) {
+		int r;
+		TF_RETRY_EINTR(r, ftruncate(s->fd, size));
+		return r;
+	}
+	if ((uintmax_t)size > s->size)
+		return grow_to(s, size);
+	s->size = (size_t)size;
+	return 0;
+}
+
+/* ---- the stdio view ---------------------------------------------------------- */
+
+/* Bring the stream view and the object into agreement before a direct
+ * call: pending stream writes go through, read-ahead is given back. */
+static int sync_stream(const struct tempfile_spooled *s)
+{
+	if (s->stream && fflush(s->stream) == EOF)
+		return -1;
+	return 0;
+}
+
+static const char *stream_mode(const struct tempfile_spooled *s)
+{
+	if (s->readable && s->writable)
+		return s->append ? "a+" : "r+";
+	return s->readable ? "r" : s->append ? "a" : "w";
+}
+
+#if TF_HAVE_FOPENCOOKIE
+#  ifdef __GLIBC__
+typedef off64_t tf_cookie_off;
+#  else
+typedef off_t tf_cookie_off;
+#  endif
+
+static ssize_t cookie_read(void *cookie, char *buf, size_t n)
+{
+	return spooled_read(cookie, buf, n);
+}
+
+static ssize_t cookie_write(void *cookie, const char *buf, size_t n)
+{
+	struct tempfile_spooled *s = cookie;
+	ssize_t w = spooled_write(s, buf, n);
+	/* stdio may be flushing on its own (buffer full, fclose): remember
+	 * the loss so that flush and close report it. */
+	if (w < 0 || (size_t)w != n)
+		s->stream_error = w < 0 ? errno : EIO;
+	return w < 0 ? 0 : w;
+}
+
+static int cookie_seek(void *cookie, tf_cookie_off *off, int whence)
+{
+	if ((tf_cookie_off)(off_t)*off != *off) {
+		errno = EOVERFLOW;
+		return -1;
+	}
+	off_t r = spooled_seek(cookie, (off_t)*off, whence);
+	if (r < 0)
+		return -1;
+	*off = r;
+	return 0;
+}
+
+static FILE *open_cookie_stream(struct tempfile_spooled *s)
+{
+	/* No close callback: the object outlives its stream. */
+	cookie_io_functions_t io = {
+		.read = cookie_read, .write = cookie_write, .seek = cookie_seek, .close = NULL
+	};
+	return fopencookie(s, stream_mode(s), io);
+}
+#endif
+
+/* Without fopencookie: roll over and wrap a duplicate of the descriptor
+ * (same open file, same position), so fclose() leaves s->fd open. */
+static FILE *open_fd_stream(struct tempfile_spooled *s)
+{
+	if (roll_over(s) != 0)
+		return NULL;
+	int dup_fd = fcntl(s->fd, F_DUPFD_CLOEXEC, 0);
+	if (dup_fd < 0)
+		return NULL;
+	FILE *f = fdopen(dup_fd, stream_mode(s));
+	if (!f) {
+		int saved = errno;
+		close(dup_fd);
+		errno = saved;
+	}
+	return f;
+}
+
+/* ---- public API: sync the stream view, then the operation ----------------------- */
+
+ssize_t tempfile_spooled_write(struct tempfile_spooled *s, const void *buf, size_t n)
+{
+	if (TF_UNLIKELY(!s || (!buf && n))) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (sync_stream(s) != 0)
+		return -1;
+	return spooled_write(s, buf, n);
+}
+
+ssize_t tempfile_spooled_read(struct tempfile_spooled *s, void *buf, size_t n)
+{
+	if (TF_UNLIKELY(!s || (!buf && n))) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (sync_stream(s) != 0)
+		return -1;
+	return spooled_read(s, buf, n);
+}
+
+off_t tempfile_spooled_seek(struct tempfile_spooled *s, off_t off, int whence)
+{
+	if (!s) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (sync_stream(s) != 0)
+		return -1;
+	return spooled_seek(s, off, whence);
+}
+
+off_t tempfile_spooled_tell(struct tempfile_spooled *s)
+{
+	return tempfile_spooled_seek(s, 0, SEEK_CUR);
+}
+
+int tempfile_spooled_truncate(struct tempfile_spooled *s, off_t size)
+{
+	if (!s) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (sync_stream(s) != 0)
+		return -1;
+	return spooled_truncate(s, size);
+}
+
+int tempfile_spooled_flush(struct tempfile_spooled *s)
+{
+	if (!s) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (sync_stream(s) != 0)
+		return -1;
+	if (s->stream_error) {
+		errno = s->stream_error;
+		return -1;
+	}
+	return 0;
+}
+
+int tempfile_spooled_rollover(struct tempfile_spooled *s)
+{
+	if (!s) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (sync_stream(s) != 0)
+		return -1;
+	return roll_over(s);
+}
+
+int tempfile_spooled_rolled(const struct tempfile_spooled *s)
+{
+	if (!s)
+		return 0;
+	/* Data still in the stream's buffer may be what rolls it over; a
+	 * failure is remembered by cookie_write for flush/close to report. */
+	int saved = errno;
+	(void)sync_stream(s);
+	errno = saved;
+	return s->fd >= 0;
+}
+
+int tempfile_spooled_fileno(struct tempfile_spooled *s)
+{
+	if (tempfile_spooled_rollover(s) != 0)
+		return -1;
+	return s->fd;
+}
+
+FILE *tempfile_spooled_stream(struct tempfile_spooled *s)
+{
+	if (!s) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (s->stream)
+		return s->stream;
+#if TF_HAVE_FOPENCOOKIE
+	bool use_cookie = true;
+#  ifdef TEMPFILE_TEST_SEAMS
+	use_cookie = !force_fd_stream;
+#  endif
+	s->stream = use_cookie ? open_cookie_stream(s) : open_fd_stream(s);
+#else
+	s->stream = open_fd_stream(s);
+#endif
+	return s->stream;
+}
+
+int tempfile_spooled_close(struct tempfile_spooled *s)
+{
+	if (!s)
+		return 0;
+	int error = 0;
+	/* The stream first: its last flush may still write (and roll over). */
+	if (s->stream && fclose(s->stream) == EOF)
+		error = errno ? errno : EIO;
+	if (!error)
+		error = s->stream_error;
+	if (s->fd >= 0)
+		close(s->fd); /* an unnamed temporary file: nothing to lose */
+	free(s->data);
+	free(s);
+	if (error) {
+		errno = error;
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,1216 @@
+/*
+ * test_cleanup.c - TEMPFILE_AT_EXIT: removal at exit and on fatal signals.
+ *
+ * Every scenario runs in a child process that is this same binary run again
+ * as a plain program (`test_cleanup --tf-scenario NAME DIR READY_FD GO_FD`,
+ * see main() at the bottom): a clean process whose exit() and return from
+ * main() are real, with no Criterion state in it. The test in the parent
+ * drives it through two pipes (the child writes progress bytes to READY_FD
+ * and waits for bytes on GO_FD) and checks the disk and the wait status
+ * afterwards.
+ */
+#include "support.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const int fatal_signals[] = {
+	SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGTERM, SIGXCPU, SIGXFSZ, SIGALRM,
+};
+#define FATAL_COUNT (sizeof fatal_signals / sizeof fatal_signals[0])
+
+/* How many objects make_objects() leaves in a directory. */
+#define OBJECTS 5
+
+/* ======================================================================
+ * The child side: scenarios, run as a program by main()
+ * ====================================================================== */
+
+struct scenario_env {
+	const char *dir;
+	int ready_fd; /* child -> parent progress bytes */
+	int go_fd;    /* parent -> child */
+};
+
+static int ready_fd_for_handlers = -1;
+
+static void say(int fd, char c)
+{
+	ssize_t n;
+	do
+		n = write(fd, &c, 1);
+	while (n < 0 && errno == EINTR);
+}
+
+static char hear(int fd)
+{
+	char c = 0;
+	ssize_t n;
+	do
+		n = read(fd, &c, 1);
+	while (n < 0 && errno == EINTR);
+	return n == 1 ? c : 0;
+}
+
+static void write_small(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		_exit(70);
+	if (write(fd, text, strlen(text)) < 0)
+		_exit(71);
+	close(fd);
+}
+
+static char *join(const char *a, const char *b)
+{
+	char *p = NULL;
+	if (asprintf(&p, "%s/%s", a, b) < 0)
+		_exit(72);
+	return p;
+}
+
+/* Handles kept reachable, so that the leak checker does not count them. */
+static struct tempfile_dir *kept_dirs[16];
+static size_t kept_dir_count;
+static struct tempfile *kept_named[16];
+static size_t kept_named_count;
+
+/* One of each registered kind: a file from tempfile_mkstemp, a directory
+ * tree from tempfile_mkdtemp, a file from a template, a TemporaryDirectory
+ * with a file in it, a NamedTemporaryFile left open. Exits the process (status 73..79) on error. */
+static void make_objects(const char *dir)
+{
+	struct tempfile_opts o = { .dir = dir, .flags = TEMPFILE_AT_EXIT };
+	char *path = NULL;
+	int fd = tempfile_mkstemp(&o, &path);
+	if (fd < 0)
+		_exit(73);
+	if (write(fd, "data", 4) != 4)
+		_exit(74);
+	close(fd);
+	free(path);
+
+	char *tree = tempfile_mkdtemp(&o);
+	if (!tree)
+		_exit(75);
+	char *sub = join(tree, "sub"), *file = join(tree, "file"), *deep = join(sub, "deep");
+	if (mkdir(sub, 0700) != 0)
+		_exit(76);
+	write_small(file, "x");
+	write_small(deep, "y");
+	free(sub);
+	free(file);
+	free(deep);
+	free(tree);
+
+	char *tmpl = join(dir, "tmplXXXXXX.txt");
+	fd = tempfile_mktemplate(tmpl, 4, TEMPFILE_KIND_FILE, TEMPFILE_AT_EXIT, 0);
+	if (fd < 0)
+		_exit(77);
+	close(fd);
+	free(tmpl);
+
+	struct tempfile_dir *d = tempfile_dir(&o);
+	if (!d || kept_dir_count == sizeof kept_dirs / sizeof kept_dirs[0])
+		_exit(78);
+	char *inside = join(tempfile_dir_path(d), "inside");
+	write_small(inside, "z");
+	free(inside);
+	kept_dirs[kept_dir_count++] = d;
+
+	struct tempfile *named = tempfile_named(&o, NULL);
+	if (!named || kept_named_count == sizeof kept_named / sizeof kept_named[0])
+		_exit(79);
+	if (fputs("open named file", tempfile_stream(named)) < 0)
+		_exit(79);
+	kept_named[kept_named_count++] = named;
+}
+
+static void wait_forever(void)
+{
+	for (;;)
+		pause();
+}
+
+static int scenario_exit(struct scenario_env *env)
+{
+	make_objects(env->dir);
+	say(env->ready_fd, 'R');
+	exit(0);
+}
+
+static int scenario_return(struct scenario_env *env)
+{
+	make_objects(env->dir);
+	say(env->ready_fd, 'R');
+	return 0; /* from main */
+}
+
+static int scenario_wait(struct scenario_env *env)
+{
+	make_objects(env->dir);
+	say(env->ready_fd, 'R');
+	wait_forever();
+	return 1;
+}
+
+/* A handler of the program's that ends the process the classic way. */
+static void handler_then_default(int sig)
+{
+	say(ready_fd_for_handlers, 'H');
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static int scenario_handler_before(struct scenario_env *env)
+{
+	ready_fd_for_handlers = env->ready_fd;
+	signal(SIGINT, handler_then_default);
+	make_objects(env->dir);
+	say(env->ready_fd, 'R');
+	wait_forever();
+	return 1;
+}
+
+static volatile sig_atomic_t handled;
+
+static void counting_handler(int sig)
+{
+	(void)sig;
+	handled = handled + 1;
+	say(ready_fd_for_handlers, 'H');
+}
+
+/* The program's handler returns: the process goes on, and the next signal
+ * still finds our handler (it was put back). */
+static int scenario_handler_returns(struct scenario_env *env)
+{
+	ready_fd_for_handlers = env->ready_fd;
+	struct sigaction sa = { .sa_handler = counting_handler };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigset_t term, old;
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_BLOCK, &term, &old);
+	make_objects(env->dir);
+	say(env->ready_fd, 'R');
+	while (handled < 1)
+		sigsuspend(&old);
+	say(env->ready_fd, 'A');
+	hear(env->go_fd);
+	make_objects(env->dir);
+	say(env->ready_fd, 'B');
+	while (handled < 2)
+		sigsuspend(&old);
+	say(env->ready_fd, 'C');
+	return 10 + handled;
+}
+
+static void cleanup_now_then_exit(int sig)
+{
+	(void)sig;
+	say(ready_fd_for_handlers, tempfile_cleanup_now() == 0 ? '0' : 'E');
+	_exit(3);
+}
+
+/* The program's handler comes after ours: ours never runs, the program
+ * calls tempfile_cleanup_now() itself. */
+static int scenario_handler_after(struct scenario_env *env)
+{
+	ready_fd_for_handlers = env->ready_fd;
+	make_objects(env->dir);
+	signal(SIGINT, cleanup_now_then_exit);
+	say(env->ready_fd, 'R');
+	wait_forever();
+	return 1;
+}
+
+static int scenario_ignore_sigint(struct scenario_env *env)
+{
+	signal(SIGINT, SIG_IGN);
+	make_objects(env->dir);
+	struct sigaction now;
+	if (sigaction(SIGINT, NULL, &now) != 0 || now.sa_handler != SIG_IGN)
+		return 91;
+	say(env->ready_fd, 'R');
+	hear(env->go_fd);
+	return 0;
+}
+
+static pid_t fork_or_die(void)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		_exit(79);
+	return pid;
+}
+
+static int wait_status(pid_t pid)
+{
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			_exit(80);
+	return status;
+}
+
+/* dir/mine holds this process's objects; grandchildren make theirs in
+ * dir/theirs and end three ways, none of which may touch ours. */
+static int scenario_grandchild(struct scenario_env *env)
+{
+	char *mine = join(env->dir, "mine"), *theirs = join(env->dir, "theirs");
+	if (mkdir(mine, 0700) != 0 || mkdir(theirs, 0700) != 0)
+		return 81;
+	make_objects(mine);
+
+	pid_t pid = fork_or_die();
+	if (pid == 0) {
+		make_objects(theirs);
+		exit(0);
+	}
+	int status = wait_status(pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return 82;
+	if (tft_count_entries(theirs) != 0 || tft_count_entries(mine) != OBJECTS)
+		return 83;
+
+	pid = fork_or_die();
+	if (pid == 0) {
+		make_objects(theirs);
+		raise(SIGTERM);
+		_exit(84);
+	}
+	status = wait_status(pid);
+	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGTERM)
+		return 85;
+	if (tft_count_entries(theirs) != 0 || tft_count_entries(mine) != OBJECTS)
+		return 86;
+
+	pid = fork_or_die();
+	if (pid == 0)
+		_exit(tempfile_cleanup_now() == 0 ? 0 : 1);
+	status = wait_status(pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || tft_count_entries(mine) != OBJECTS)
+		return 87;
+	free(mine);
+	free(theirs);
+	say(env->ready_fd, 'R');
+	return 0; /* now ours go */
+}
+
+static int scenario_noop(struct scenario_env *env)
+{
+	(void)env;
+	return 0;
+}
+
+static int scenario_exec(struct scenario_env *env)
+{
+	make_objects(env->dir);
+	char *argv[] = { "test_cleanup", "--tf-scenario", "noop", (char *)env->dir, "-1", "-1",
+		NULL };
+	execv("/proc/self/exe", argv);
+	return 88;
+}
+
+/* Objects with handles that were persisted or closed normally: at exit
+ * the published file and a file made again at a closed one's path stay,
+ * and a spooled file rolled over with TEMPFILE_AT_EXIT leaves nothing. */
+static int scenario_handles_done(struct scenario_env *env)
+{
+	struct tempfile_opts o = { .dir = env->dir, .flags = TEMPFILE_AT_EXIT };
+	struct tempfile *published = tempfile_named(&o, NULL);
+	char *target = join(env->dir, "published");
+	if (!published || fputs("final", tempfile_stream(published)) < 0 ||
+		tempfile_persist(published, target, 0) != 0)
+		return 50;
+	free(target);
+	kept_named[kept_named_count++] = published; /* still open at exit */
+
+	struct tempfile *closed = tempfile_named(&o, NULL);
+	if (!closed)
+		return 51;
+	char *again = strdup(tempfile_path(closed));
+	if (!again || tempfile_close(closed) != 0)
+		return 52;
+	write_small(again, "made again, not ours");
+	free(again);
+
+	struct tempfile_spooled *spool = tempfile_spooled(4, &o, NULL);
+	if (!spool || tempfile_spooled_write(spool, "rolled over", 11) != 11 ||
+		!tempfile_spooled_rolled(spool))
+		return 53;
+	say(env->ready_fd, 'R');
+	exit(0); /* spool left open on purpose: its file has no name */
+}
+
+
+/* An object closed normally leaves the registry at once: a new object made
+ * at the same path afterwards is not touched at exit. */
+static int scenario_forget_then_recreate(struct scenario_env *env)
+{
+	struct tempfile_opts o = { .dir = env->dir, .flags = TEMPFILE_AT_EXIT };
+	char *path = NULL;
+	int fd = tempfile_mkstemp(&o, &path);
+	if (fd < 0 || close(fd) != 0 || unlink(path) != 0 || tempfile_forget(path) != 0)
+		return 60;
+	if (tempfile_forget(path) != -1 || errno != ENOENT)
+		return 61;
+	write_small(path, "new file, not ours");
+	free(path);
+
+	char *tree = tempfile_mkdtemp(&o);
+	if (!tree || rmdir(tree) != 0 || tempfile_forget(tree) != 0 || mkdir(tree, 0700) != 0)
+		return 62;
+	free(tree);
+
+	struct tempfile_dir *d = tempfile_dir(&o);
+	if (!d)
+		return 63;
+	char *again = strdup(tempfile_dir_path(d));
+	if (!again || tempfile_dir_cleanup(d) != 0 || mkdir(again, 0700) != 0)
+		return 64;
+	free(again);
+
+	/* A handle's registration, the way file.c and spooled.c use it. */
+	char *named = join(env->dir, "by-handle");
+	write_small(named, "h");
+	struct stat st;
+	if (lstat(named, &st) != 0)
+		return 65;
+	struct tf_registration *r = tf_register(named, TF_REGISTERED_FILE, &st);
+	if (!r)
+		return 66;
+	tf_unregister(r);
+	free(named);
+	say(env->ready_fd, 'R');
+	return 0;
+}
+
+/* The registered path now names another object (the program renamed ours
+ * away and made a new one there without forgetting): not ours, kept. The
+ * old inodes stay alive meanwhile, so their numbers cannot be reused. */
+static int scenario_replaced(struct scenario_env *env)
+{
+	struct tempfile_opts o = { .dir = env->dir, .flags = TEMPFILE_AT_EXIT };
+	char *path = NULL;
+	int fd = tempfile_mkstemp(&o, &path);
+	if (fd < 0)
+		return 50;
+	char *moved = join(env->dir, "moved-file");
+	if (rename(path, moved) != 0)
+		return 51;
+	write_small(path, "replacement");
+
+	char *tree = tempfile_mkdtemp(&o);
+	if (!tree)
+		return 52;
+	char *moved_dir = join(env->dir, "moved-dir");
+	if (rename(tree, moved_dir) != 0 || mkdir(tree, 0700) != 0)
+		return 53;
+	char *inside = join(tree, "keep-me");
+	write_small(inside, "k");
+	free(inside);
+	free(path);
+	free(tree);
+	free(moved);
+	free(moved_dir);
+	say(env->ready_fd, 'R');
+	return 0; /* fd stays open until the process is gone */
+}
+
+static void become_nobody(void)
+{
+	gid_t gid = 65534;
+	if (setgroups(1, &gid) != 0 || setresgid(65534, 65534, 65534) != 0 ||
+		setresuid(65534, 65534, 65534) != 0)
+		_exit(40);
+}
+
+/* As an unprivileged user: a tree with read-only directories and symbolic
+ * links to a directory and a file outside it, removed from the signal
+ * handler. dir/work is ours to create in; dir/outside must survive. */
+static int scenario_tree(struct scenario_env *env)
+{
+	become_nobody();
+	char *work = join(env->dir, "work"), *outside = join(env->dir, "outside");
+	struct tempfile_opts o = { .dir = work, .flags = TEMPFILE_AT_EXIT };
+	char *tree = tempfile_mkdtemp(&o);
+	if (!tree)
+		return 41;
+	char *a = join(tree, "a"), *ro = join(a, "ro"), *f1 = join(ro, "f1"), *f2 = join(a, "f2");
+	char *link_dir = join(tree, "to-outside"), *link_file = join(ro, "to-outside-file");
+	char *outside_file = join(outside, "precious");
+	if (mkdir(a, 0700) != 0 || mkdir(ro, 0700) != 0)
+		return 42;
+	write_small(f1, "1");
+	write_small(f2, "2");
+	if (symlink(outside, link_dir) != 0 || symlink(outside_file, link_file) != 0)
+		return 43;
+	if (chmod(ro, 0500) != 0 || chmod(a, 0500) != 0 || chmod(tree, 0500) != 0)
+		return 44;
+	free(a);
+	free(ro);
+	free(f1);
+	free(f2);
+	free(link_dir);
+	free(link_file);
+	free(outside_file);
+	free(tree);
+	free(work);
+	free(outside);
+	say(env->ready_fd, 'R');
+	wait_forever();
+	return 1;
+}
+
+/* As an unprivileged user: a removal that fails is reported by
+ * tempfile_cleanup_now, and the object stays registered so that a later
+ * call (or exit) removes it. */
+static int scenario_cleanup_error(struct scenario_env *env)
+{
+	become_nobody();
+	char *work = join(env->dir, "work");
+	struct tempfile_opts o = { .dir = work, .flags = TEMPFILE_AT_EXIT };
+	char *path = NULL;
+	int fd = tempfile_mkstemp(&o, &path);
+	if (fd < 0)
+		return 30;
+	close(fd);
+	if (chmod(work, 0500) != 0)
+		return 31;
+	errno = 0;
+	if (tempfile_cleanup_now() != -1 || errno != EACCES)
+		return 32;
+	if (access(path, F_OK) != 0)
+		return 33;
+	if (chmod(work, 0700) != 0)
+		return 34;
+	errno = 1234;
+	if (tempfile_cleanup_now() != 0 || errno != 1234)
+		return 35;
+	if (access(path, F_OK) == 0 || errno != ENOENT)
+		return 36;
+	free(path);
+	free(work);
+	say(env->ready_fd, 'R');
+	return 0;
+}
+
+/* ---- threads ---------------------------------------------------------------- */
+
+#define CHURN_THREADS 8
+
+struct churn {
+	const char *dir;
+	int iterations; /* < 0: -iterations, keeping every object */
+	atomic_int kept;
+	atomic_int lost; /* a forget that found no entry */
+	atomic_int failed;
+};
+
+static void *churn_thread(void *arg)
+{
+	struct churn *c = arg;
+	struct tempfile_opts o = { .dir = c->dir, .flags = TEMPFILE_AT_EXIT };
+	int limit = c->iterations < 0 ? -c->iterations : c->iterations;
+	for (int i = 0; i < limit; i++) {
+		char *path = NULL;
+		int fd = tempfile_mkstemp(&o, &path);
+		if (fd < 0) {
+			atomic_fetch_add(&c->failed, 1);
+			continue;
+		}
+		close(fd);
+		if (c->iterations < 0 || i % 2 == 0) {
+			atomic_fetch_add(&c->kept, 1);
+		} else {
+			/* May be gone already: tempfile_cleanup_now() runs in
+			 * the signal handler below. The entry must be there. */
+			if (unlink(path) != 0 && errno != ENOENT)
+				atomic_fetch_add(&c->failed, 1);
+			if (tempfile_forget(path) != 0)
+				atomic_fetch_add(&c->lost, 1);
+		}
+		free(path);
+	}
+	return NULL;
+}
+
+static atomic_int usr1_count;
+
+static void usr1_handler(int sig)
+{
+	(void)sig;
+	if (atomic_fetch_add(&usr1_count, 1) % 8 == 0)
+		tempfile_cleanup_now();
+}
+
+/* 8 threads register and forget while SIGUSR1 keeps interrupting them
+ * (and now and then cleans up from the handler); afterwards every kept
+ * object is still registered and the parent's SIGTERM removes them all. */
+static int scenario_threads_churn(struct scenario_env *env)
+{
+	signal(SIGUSR1, usr1_handler);
+	struct churn c = { .dir = env->dir, .iterations = tft_under_sanitizer() ? 300 : 1500 };
+	pthread_t threads[CHURN_THREADS];
+	for (int i = 0; i < CHURN_THREADS; i++)
+		if (pthread_create(&threads[i], NULL, churn_thread, &c) != 0)
+			return 20;
+	for (int round = 0; round < 2000; round++) {
+		pthread_kill(threads[round % CHURN_THREADS], SIGUSR1);
+		sched_yield();
+	}
+	for (int i = 0; i < CHURN_THREADS; i++)
+		pthread_join(threads[i], NULL);
+	if (atomic_load(&c.lost) != 0)
+		return 21;
+	if (atomic_load(&c.failed) != 0)
+		return 22;
+	if (tf_test_registry_entries() != (size_t)atomic_load(&c.kept))
+		return 23;
+	say(env->ready_fd, 'R');
+	wait_forever();
+	return 1;
+}
+
+/* 8 threads create and keep objects (up to 5000 each, then they stop);
+ * the parent's SIGTERM lands while they do, in whichever thread the
+ * kernel picks. */
+static int scenario_threads_die(struct scenario_env *env)
+{
+	struct churn c = { .dir = env->dir, .iterations = -5000 };
+	pthread_t threads[CHURN_THREADS];
+	for (int i = 0; i < CHURN_THREADS; i++)
+		if (pthread_create(&threads[i], NULL, churn_thread, &c) != 0)
+			return 20;
+	say(env->ready_fd, 'R');
+	wait_forever();
+	return 1;
+}
+
+struct scenario {
+	const char *name;
+	int (*run)(struct scenario_env *env);
+};
+
+static const struct scenario scenarios[] = {
+	{ "exit", scenario_exit },
+	{ "return", scenario_return },
+	{ "wait", scenario_wait },
+	{ "handler-before", scenario_handler_before },
+	{ "handler-returns", scenario_handler_returns },
+	{ "handler-after", scenario_handler_after },
+	{ "ignore-sigint", scenario_ignore_sigint },
+	{ "grandchild", scenario_grandchild },
+	{ "noop", scenario_noop },
+	{ "exec", scenario_exec },
+	{ "forget-then-recreate", scenario_forget_then_recreate },
+	{ "handles-done", scenario_handles_done },
+	{ "replaced", scenario_replaced },
+	{ "tree", scenario_tree },
+	{ "cleanup-error", scenario_cleanup_error },
+	{ "threads-churn", scenario_threads_churn },
+	{ "threads-die", scenario_threads_die },
+};
+
+/* A fresh program: the fatal signals at their defaults (the test runner
+ * may have changed some), none blocked, no core files. */
+static int run_scenario(const char *name, const char *dir, int ready_fd, int go_fd)
+{
+	for (size_t i = 0; i < FATAL_COUNT; i++)
+		signal(fatal_signals[i], SIG_DFL);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	struct rlimit no_core = { 0, 0 };
+	setrlimit(RLIMIT_CORE, &no_core);
+	struct scenario_env env = { .dir = dir, .ready_fd = ready_fd, .go_fd = go_fd };
+	for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++)
+		if (strcmp(scenarios[i].name, name) == 0)
+			return scenarios[i].run(&env);
+	return 99;
+}
+
+/* ======================================================================
+ * The parent side
+ * ====================================================================== */
+
+struct child {
+	pid_t pid;
+	int ready; /* read end */
+	int go;    /* write end */
+};
+
+static struct child start(const char *scenario, const char *dir)
+{
+	int ready[2], go[2];
+	cr_assert_eq(pipe(ready), 0);
+	cr_assert_eq(pipe(go), 0);
+	fflush(NULL);
+	pid_t pid = fork();
+	/* No Criterion call in the child: each one talks to the runner. */
+	if (pid == 0) {
+		close(ready[0]);
+		close(go[1]);
+		char ready_arg[16], go_arg[16];
+		snprintf(ready_arg, sizeof ready_arg, "%d", ready[1]);
+		snprintf(go_arg, sizeof go_arg, "%d", go[0]);
+		char *argv[] = { "test_cleanup", "--tf-scenario", (char *)scenario, (char *)dir,
+			ready_arg, go_arg, NULL };
+		/* Otherwise Criterion's sandbox code in the new image takes it
+		 * for one of its workers. */
+		unsetenv("BXFI_MAP");
+		execv("/proc/self/exe", argv);
+		_exit(127);
+	}
+	cr_assert_geq(pid, 0);
+	close(ready[1]);
+	close(go[0]);
+	return (struct child){ .pid = pid, .ready = ready[0], .go = go[1] };
+}
+
+/* The next progress byte; 0 if the child closed the pipe (it ended). */
+static char next_byte(struct child *c)
+{
+	return hear(c->ready);
+}
+
+static void expect_byte(struct child *c, char expected)
+{
+	char got = next_byte(c);
+	cr_assert_eq(got, expected, "child sent '%c' (0: ended), expected '%c'", got ? got : '0',
+		expected);
+}
+
+static int finish(struct child *c)
+{
+	int status;
+	pid_t r;
+	do
+		r = waitpid(c->pid, &status, 0);
+	while (r < 0 && errno == EINTR);
+	cr_assert_eq(r, c->pid);
+	close(c->ready);
+	close(c->go);
+	return status;
+}
+
+static void expect_exit(int status, int code)
+{
+	cr_assert(WIFEXITED(status), "child did not exit normally (signal %d)",
+		WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	cr_assert_eq(WEXITSTATUS(status), code, "child exit status %d, expected %d",
+		WEXITSTATUS(status), code);
+}
+
+static void expect_killed_by(int status, int sig)
+{
+	cr_assert(WIFSIGNALED(status), "child was not killed by a signal (exit %d)",
+		WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	cr_assert_eq(WTERMSIG(status), sig, "child killed by %d, expected %d", WTERMSIG(status),
+		sig);
+}
+
+static void expect_empty(const char *dir)
+{
+	cr_assert_eq(tft_count_entries(dir), 0, "%ld entries left in %s", tft_count_entries(dir),
+		dir);
+}
+
+/* A scratch directory on tmpfs when there is one: the tests that create
+ * thousands of files would spend seconds in ext4's unlink otherwise. */
+static char *fast_scratch(void)
+{
+	struct stat st;
+	const char *root = getenv("TF_TEST_ROOT");
+	if ((!root || !*root) && stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) &&
+		access("/dev/shm", W_OK) == 0)
+		setenv("TF_TEST_ROOT", "/dev/shm", 1);
+	return tft_scratch();
+}
+
+/* Run scenario "wait" and kill it with sig once its objects exist. */
+static void expect_signal_removes_objects(int sig)
+{
+	char *dir = tft_scratch();
+	struct child c = start("wait", dir);
+	expect_byte(&c, 'R');
+	cr_assert_eq(tft_count_entries(dir), OBJECTS);
+	cr_assert_eq(kill(c.pid, sig), 0);
+	expect_killed_by(finish(&c), sig);
+	expect_empty(dir);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(cleanup, objects_removed_after_exit_zero)
+{
+	char *dir = tft_scratch();
+	struct child c = start("exit", dir);
+	expect_byte(&c, 'R');
+	expect_exit(finish(&c), 0);
+	expect_empty(dir);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(cleanup, objects_removed_after_return_from_main)
+{
+	char *dir = tft_scratch();
+	struct child c = start("return", dir);
+	expect_byte(&c, 'R');
+	expect_exit(finish(&c), 0);
+	expect_empty(dir);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(cleanup, sigint_removes_objects_and_child_dies_by_sigint)
+{
+	expect_signal_removes_objects(SIGINT);
+}
+
+Test(cleanup, sigterm_removes_objects_and_child_dies_by_sigterm)
+{
+	expect_signal_removes_objects(SIGTERM);
+}
+
+Test(cleanup, every_fatal_signal_removes_objects_and_kills_by_that_signal)
+{
+	for (size_t i = 0; i < FATAL_COUNT; i++)
+		expect_signal_removes_objects(fatal_signals[i]);
+}
+
+Test(cleanup, program_handler_installed_before_still_runs_and_child_dies_by_signal)
+{
+	char *dir = tft_scratch();
+	struct child c = start("handler-before", dir);
+	expect_byte(&c, 'R');
+	cr_assert_eq(kill(c.pid, SIGINT), 0);
+	expect_byte(&c, 'H');
+	expect_killed_by(finish(&c), SIGINT);
+	expect_empty(dir);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(cleanup, program_handler_that_returns_keeps_child_alive_and_ours_is_put_back)
+{
+	char *dir = tft_scratch();
+	struct child c = start("handler-returns", dir);
+	expect_byte(&c, 'R');
+	cr_assert_eq(kill(c.pid, SIGTERM), 0);
+	expect_byte(&c, 'H');
+	expect_byte(&c, 'A');
+	expect_empty(dir); /* cleanup ran before the program's handler */
+	say(c.go, 'G');
+	expect_byte(&c, 'B');
+	cr_assert_eq(tft_count_entries(dir), OBJECTS);
+	cr_assert_eq(kill(c.pid, SIGTERM), 0);
+	expect_byte(&c, 'H');
+	expect_byte(&c, 'C');
+	expect_empty(dir);
+	expect_exit(finish(&c), 12);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(cleanup, program_handler_installed_after_can_call_cleanup_now)
+{
+	char *dir = tft_scratch();
+	struct child c = start("handler-after", dir);
+	expect_byte(&c, 'R');
+	cr_assert_eq(kill(c.pid, SIGINT), 0);
+	expect_byte(&c, '0');
+	expect_exit(finish(&c), 3);
+	expect_empty(dir);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(cleanup, ignored_sigint_stays_ignored_and_objects_stay_until_exit)
+{
+	char *dir = tft_scratch();
+	struct child c = start("ignore-sigint", dir);
+	expect_byte(&c, 'R');
+	/* An ignored signal is discarded when sent: no wait is needed. */
+	cr_assert_eq(kill(c.pid, SIGINT), 0);
+	cr_assert_eq(tft_count_entries(dir), OBJECTS);
+	say(c.go, 'G');
+	expect_exit(finish(&c), 0);
+	expect_empty(dir);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(cleanup, forked_grandchild_never_removes_the_childs_objects)
+{
+	char *dir = tft_scratch();
+	struct child c = start("grandchild", dir);
+	char got = next_byte(&c);
+	int status = finish(&c);
+	cr_assert_eq(got, 'R', "grandchild scenario failed with status %d",
+		WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status));
+	expect_exit(status, 0);
+	char *mine = tft_join(dir, "mine"), *theirs = tft_join(dir, "theirs");
+	expect_empty(mine);
+	expect_empty(theirs);
+	free(mine);
+	free(theirs);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(cleanup, exec_drops_nothing_on_disk)
+{
+	char *dir = tft_scratch();
+	struct child c = start("exec", dir);
+	expect_exit(finish(&c), 0);
+	cr_assert_eq(tft_count_entries(dir), OBJECTS);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(cleanup, object_closed_normally_is_not_touched_at_exit)
+{
+	char *dir = tft_scratch();
+	struct child c = start("forget-then-recreate", dir);
+	char got = next_byte(&c);
+	int status = finish(&c);
+	cr_assert_eq(got, 'R', "scenario failed with status %d",
+		WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status));
+	expect_exit(status, 0);
+	/* mkstemp's file, mkdtemp's and tempfile_dir's directories and the
+	 * handle's file, all made again at the same paths. */
+	cr_assert_eq(tft_count_entries(dir), 4);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(cleanup, persisted_and_closed_handles_are_not_touched_at_exit)
+{
+	char *dir = tft_scratch();
+	struct child c = start("handles-done", dir);
+	char got = next_byte(&c);
+	int status = finish(&c);
+	cr_assert_eq(got, 'R', "scenario failed with status %d",
+		WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status));
+	expect_exit(status, 0);
+	/* The published file and the file made again; nothing of the spool. */
+	cr_assert_eq(tft_count_entries(dir), 2);
+	char *published = tft_join(dir, "published");
+	FILE *f = fopen(published, "r");
+	cr_assert_not_null(f, "the persisted file was removed at exit");
+	char buf[16] = "";
+	cr_assert_not_null(fgets(buf, sizeof buf, f));
+	cr_assert_str_eq(buf, "final");
+	fclose(f);
+	free(published);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(cleanup, path_replaced_by_another_object_is_not_removed)
+{
+	char *dir = tft_scratch();
+	struct child c = start("replaced", dir);
+	char got = next_byte(&c);
+	int status = finish(&c);
+	cr_assert_eq(got, 'R', "scenario failed with status %d",
+		WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status));
+	expect_exit(status, 0);
+	/* The replacement file and directory (with its file), and the two
+	 * objects renamed away. */
+	cr_assert_eq(tft_count_entries(dir), 4);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(cleanup, tree_with_readonly_dirs_and_outside_links_removed_from_signal_handler)
+{
+	char *dir = tft_scratch();
+	char *work = tft_join(dir, "work"), *outside = tft_join(dir, "outside");
+	char *precious = tft_join(outside, "precious");
+	cr_assert_eq(mkdir(work, 0700), 0);
+	cr_assert_eq(mkdir(outside, 0700), 0);
+	tft_write_file(precious, "keep");
+	/* Everything writable by the unprivileged child, so that following a
+	 * link would really destroy something. */
+	cr_assert_eq(chown(work, 65534, 65534), 0);
+	cr_assert_eq(chown(outside, 65534, 65534), 0);
+	cr_assert_eq(chown(precious, 65534, 65534), 0);
+	struct child c = start("tree", dir);
+	char got = next_byte(&c);
+	if (got != 'R') {
+		int status = finish(&c);
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 40)
+			cr_skip_test("cannot become nobody");
+		cr_assert_fail("tree scenario failed: status %d", status);
+	}
+	cr_assert_eq(kill(c.pid, SIGTERM), 0);
+	expect_killed_by(finish(&c), SIGTERM);
+	expect_empty(work);
+	cr_assert_eq(tft_count_entries(outside), 1);
+	cr_assert_eq(access(precious, F_OK), 0);
+	free(work);
+	free(outside);
+	free(precious);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(cleanup, failed_removal_is_reported_and_retried_later)
+{
+	char *dir = tft_scratch();
+	char *work = tft_join(dir, "work");
+	cr_assert_eq(mkdir(work, 0700), 0);
+	cr_assert_eq(chown(work, 65534, 65534), 0);
+	struct child c = start("cleanup-error", dir);
+	char got = next_byte(&c);
+	int status = finish(&c);
+	if (got != 'R' && WIFEXITED(status) && WEXITSTATUS(status) == 40)
+		cr_skip_test("cannot become nobody");
+	cr_assert_eq(got, 'R', "scenario failed with status %d",
+		WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status));
+	expect_exit(status, 0);
+	expect_empty(work);
+	free(work);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(cleanup, eight_threads_registering_while_signals_arrive_lose_nothing)
+{
+	char *dir = fast_scratch();
+	struct child c = start("threads-churn", dir);
+	char got = next_byte(&c);
+	if (got != 'R') {
+		int status = finish(&c);
+		cr_assert_fail("churn scenario failed: status %d (exit %d)", status,
+			WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	}
+	cr_assert_eq(kill(c.pid, SIGTERM), 0);
+	expect_killed_by(finish(&c), SIGTERM);
+	expect_empty(dir);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(cleanup, sigterm_while_eight_threads_create_leaves_nothing)
+{
+	char *dir = tft_scratch();
+	struct child c = start("threads-die", dir);
+	expect_byte(&c, 'R');
+	/* Let them get going; how far they get does not matter. On a slow
+	 * file system (not tmpfs) creations take long, so the signal is
+	 * likely to find some of them between creation and registration. */
+	while (tft_count_entries(dir) < 200)
+		sched_yield();
+	cr_assert_eq(kill(c.pid, SIGTERM), 0);
+	expect_killed_by(finish(&c), SIGTERM);
+	expect_empty(dir);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+/* ---- in this process ------------------------------------------------------------ */
+
+static void mkstemp_close_forget(const char *dir)
+{
+	struct tempfile_opts o = { .dir = dir, .flags = TEMPFILE_AT_EXIT };
+	char *path = NULL;
+	int fd = tempfile_mkstemp(&o, &path);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(close(fd), 0);
+	cr_assert_eq(unlink(path), 0);
+	cr_assert_eq(tempfile_forget(path), 0);
+	free(path);
+}
+
+Test(cleanup, ten_thousand_register_close_cycles_keep_registry_memory_flat)
+{
+	char *dir = fast_scratch();
+	size_t chunks_before = tf_test_registry_chunks();
+	for (int i = 0; i < 1000; i++)
+		mkstemp_close_forget(dir);
+	struct mallinfo2 warm = mallinfo2();
+	for (int i = 0; i < 9000; i++)
+		mkstemp_close_forget(dir);
+	struct mallinfo2 after = mallinfo2();
+	cr_assert_eq(tf_test_registry_entries(), 0);
+	cr_assert_eq(tf_test_registry_chunks(), chunks_before);
+	cr_assert_eq(tf_test_registry_chunks(), 1);
+	if (!tft_under_sanitizer())
+		cr_assert_leq(after.uordblks, warm.uordblks + 1024,
+			"heap in use grew from %zu to %zu bytes", warm.uordblks, after.uordblks);
+	expect_empty(dir);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(cleanup, released_slots_are_reused_so_chunks_track_peak_not_total)
+{
+	char *dir = fast_scratch();
+	enum { LIVE = 1000 };
+	static char *paths[LIVE];
+	struct tempfile_opts o = { .dir = dir, .flags = TEMPFILE_AT_EXIT };
+	size_t peak = 0;
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < LIVE; i++) {
+			int fd = tempfile_mkstemp(&o, &paths[i]);
+			cr_assert_geq(fd, 0);
+			close(fd);
+		}
+		cr_assert_eq(tf_test_registry_entries(), LIVE);
+		if (round == 0)
+			peak = tf_test_registry_chunks();
+		cr_assert_eq(tf_test_registry_chunks(), peak);
+		for (int i = 0; i < LIVE; i++) {
+			cr_assert_eq(unlink(paths[i]), 0);
+			cr_assert_eq(tempfile_forget(paths[i]), 0);
+			free(paths[i]);
+		}
+	}
+	cr_assert_eq(peak, (LIVE + 63) / 64);
+	cr_assert_eq(tf_test_registry_entries(), 0);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(cleanup, cleanup_now_removes_everything_and_entries_stay_forgettable)
+{
+	char *dir = tft_scratch();
+	struct tempfile_opts o = { .dir = dir, .flags = TEMPFILE_AT_EXIT };
+	char *path = NULL;
+	int fd = tempfile_mkstemp(&o, &path);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	char *tree = tempfile_mkdtemp(&o);
+	cr_assert_not_null(tree);
+	char *inside = tft_join(tree, "inside");
+	tft_write_file(inside, "x");
+	errno = 4321;
+	cr_assert_eq(tempfile_cleanup_now(), 0);
+	cr_assert_eq(errno, 4321, "errno is kept on success");
+	expect_empty(dir);
+	cr_assert_eq(tempfile_cleanup_now(), 0, "a second call has nothing to do");
+	cr_assert_eq(tf_test_registry_entries(), 2);
+	cr_assert_eq(tempfile_forget(path), 0);
+	cr_assert_eq(tempfile_forget(tree), 0);
+	cr_assert_eq(tf_test_registry_entries(), 0);
+	free(inside);
+	free(path);
+	free(tree);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(cleanup, cleanup_now_in_forked_child_leaves_parent_objects)
+{
+	char *dir = tft_scratch();
+	struct tempfile_opts o = { .dir = dir, .flags = TEMPFILE_AT_EXIT };
+	char *path = NULL;
+	int fd = tempfile_mkstemp(&o, &path);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(tempfile_cleanup_now() == 0 && access(path, F_OK) == 0 ? 0 : 1);
+	cr_assert_geq(pid, 0);
+	int status;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	expect_exit(status, 0);
+	cr_assert_eq(access(path, F_OK), 0);
+	cr_assert_eq(tempfile_cleanup_now(), 0);
+	cr_assert_neq(access(path, F_OK), 0);
+	cr_assert_eq(tempfile_forget(path), 0);
+	free(path);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(cleanup, forget_of_unknown_path_fails_with_enoent_and_null_with_einval)
+{
+	errno = 0;
+	cr_assert_eq(tempfile_forget("/nonexistent/never-registered"), -1);
+	cr_assert_eq(errno, ENOENT);
+	errno = 0;
+	cr_assert_eq(tempfile_forget(NULL), -1);
+	cr_assert_eq(errno, EINVAL);
+}
+
+Test(cleanup, forgotten_object_stays_on_disk_after_cleanup_now)
+{
+	char *dir = tft_scratch();
+	struct tempfile_opts o = { .dir = dir, .flags = TEMPFILE_AT_EXIT };
+	char *path = NULL;
+	int fd = tempfile_mkstemp(&o, &path);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	cr_assert_eq(tempfile_forget(path), 0);
+	cr_assert_eq(tempfile_cleanup_now(), 0);
+	cr_assert_eq(access(path, F_OK), 0);
+	free(path);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(cleanup, register_rejects_relative_path_with_einval)
+{
+	struct stat st = { 0 };
+	errno = 0;
+	cr_assert_null(tf_register("relative/path", TF_REGISTERED_FILE, &st));
+	cr_assert_eq(errno, EINVAL);
+	tf_unregister(NULL); /* ignored */
+}
+
+Test(cleanup, registration_keeps_an_ignored_signal_ignored_and_installs_the_rest)
+{
+	cr_assert_neq(signal(SIGHUP, SIG_IGN), SIG_ERR);
+	cr_assert_neq(signal(SIGTERM, SIG_DFL), SIG_ERR);
+	char *dir = tft_scratch();
+	struct tempfile_opts o = { .dir = dir, .flags = TEMPFILE_AT_EXIT };
+	char *path = NULL;
+	int fd = tempfile_mkstemp(&o, &path);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	struct sigaction hup, term;
+	cr_assert_eq(sigaction(SIGHUP, NULL, &hup), 0);
+	cr_assert_eq(sigaction(SIGTERM, NULL, &term), 0);
+	cr_assert_eq(hup.sa_handler, SIG_IGN);
+	cr_assert(term.sa_handler != SIG_DFL && term.sa_handler != SIG_IGN);
+	cr_assert_eq(tempfile_cleanup_now(), 0);
+	cr_assert_eq(tempfile_forget(path), 0);
+	free(path);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+/* Criterion's main, unless run as a scenario program. */
+int main(int argc, char *argv[])
+{
+	if (argc == 6 && strcmp(argv[1], "--tf-scenario") == 0)
+		return run_scenario(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]));
+	struct criterion_test_set *tests = criterion_initialize();
+	int result = 0;
+	if (criterion_handle_args(argc, argv, true))
+		result = !criterion_run_all_tests(tests);
+	criterion_finalize(tests);
+	return result;
+}

@@ -1,0 +1,1162 @@
+/*
+ * test_file.c - TemporaryFile, NamedTemporaryFile and persist (src/file.c).
+ * Each test runs in its own process, so umask, rlimits and mount
+ * namespaces may be changed freely.
+ */
+#include "support.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <grp.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* ---- helpers ------------------------------------------------------------------ */
+
+/* What /proc/self/fd/<fd> points at. NEW. */
+static char *fd_link(int fd)
+{
+	char proc[64], buf[PATH_MAX];
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(proc, buf, sizeof buf - 1);
+	cr_assert_gt(n, 0, "readlink %s: %s", proc, strerror(errno));
+	buf[n] = '\0';
+	return strdup(buf);
+}
+
+/* True when dir's file system takes O_TMPFILE (so the fast path is real). */
+static bool o_tmpfile_works(const char *dir)
+{
+#ifdef O_TMPFILE
+	int fd = open(dir, O_RDWR | O_TMPFILE | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+#else
+	(void)dir;
+	return false;
+#endif
+}
+
+/* Take the O_TMPFILE path (skipping if the file system lacks it) or the
+ * forced fallback. */
+static void choose_path(const char *dir, bool fallback)
+{
+	tf_test_disable_o_tmpfile(fallback);
+	if (!fallback && !o_tmpfile_works(dir))
+		cr_skip_test("no O_TMPFILE on the file system of %s", dir);
+}
+
+static void write_all(int fd, const char *s)
+{
+	size_t n = strlen(s);
+	cr_assert_eq(write(fd, s, n), (ssize_t)n, "write: %s", strerror(errno));
+}
+
+/* The contents of a small file, NEW. */
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	cr_assert_not_null(f, "fopen %s: %s", path, strerror(errno));
+	char buf[4096];
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return strdup(buf);
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+	return lstat(path, &st) == 0;
+}
+
+static mode_t file_mode(int fd)
+{
+	struct stat st;
+	cr_assert_eq(fstat(fd, &st), 0);
+	return st.st_mode & 07777;
+}
+
+/* A scratch directory with a full 64 KiB tmpfs mounted at <scratch>/full,
+ * in a mount namespace private to this test process (gone when it exits).
+ * Returns the mount point (NEW) or NULL when mounting is not allowed. */
+static char *full_tmpfs(const char *scratch)
+{
+	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+		return NULL;
+	char *mnt = tft_join(scratch, "full");
+	cr_assert_eq(mkdir(mnt, 0755), 0);
+	if (mount("tmpfs", mnt, "tmpfs", 0, "size=64k") != 0) {
+		rmdir(mnt);
+		free(mnt);
+		return NULL;
+	}
+	char *filler = tft_join(mnt, "filler");
+	int fd = open(filler, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	cr_assert_geq(fd, 0);
+	static const char block[4096];
+	while (write(fd, block, sizeof block) > 0)
+		;
+	cr_assert_eq(errno, ENOSPC, "filling tmpfs: %s", strerror(errno));
+	close(fd);
+	free(filler);
+	return mnt;
+}
+
+/* Make the next write to a regular file fail: a full tmpfs (ENOSPC) when
+ * this process may mount, else RLIMIT_FSIZE 0 with SIGXFSZ ignored (EFBIG).
+ * Returns the directory to create files in (NEW) and the errno to expect. */
+static char *failing_write_dir(const char *scratch, int *expect_errno, bool *mounted)
+{
+	char *mnt = full_tmpfs(scratch);
+	if (mnt) {
+		cr_log_info("writes fail with ENOSPC: full tmpfs at %s", mnt);
+		*expect_errno = ENOSPC;
+		*mounted = true;
+		return mnt;
+	}
+	*mounted = false;
+	signal(SIGXFSZ, SIG_IGN);
+	struct rlimit lim = { 0, 0 };
+	if (setrlimit(RLIMIT_FSIZE, &lim) != 0)
+		cr_skip_test("neither a tmpfs mount nor RLIMIT_FSIZE can make a write fail");
+	cr_log_info("writes fail with EFBIG: RLIMIT_FSIZE 0 (no tmpfs mount allowed)");
+	*expect_errno = EFBIG;
+	return strdup(scratch);
+}
+
+static void release_failing_write_dir(char *dir, bool mounted)
+{
+	if (mounted)
+		umount2(dir, MNT_DETACH);
+	free(dir);
+}
+
+/* Open descriptors, without Criterion (for forked children); -1 on error. */
+static int count_fds_quietly(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return -1;
+	int n = 0;
+	for (struct dirent *e; (e = readdir(d));)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* ---- tf_check_fopen_mode ----------------------------------------------------------- */
+
+Test(fopen_mode, accepts_every_fopen_mode)
+{
+	static const char *const good[] = { "r", "w", "a", "r+", "w+", "a+", "rb", "wb", "ab",
+		"r+b", "rb+", "w+b", "wb+", "a+b", "ab+", "rt", "w+t", "wx", "w+bx", "re", "w+be" };
+	for (size_t i = 0; i < sizeof good / sizeof *good; i++)
+		cr_expect_eq(tf_check_fopen_mode(good[i], NULL), 0, "mode \"%s\" rejected", good[i]);
+	cr_expect_eq(tf_check_fopen_mode(NULL, NULL), 0);
+}
+
+Test(fopen_mode, rejects_malformed_modes_with_einval)
+{
+	static const char *const bad[] = { "", "z", "wr", "+w", "rw", "w++", "wbb", "wbt", "b",
+		"w+z", "x", "a+ ", " w" };
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		errno = 0;
+		cr_expect_eq(tf_check_fopen_mode(bad[i], NULL), -1, "mode \"%s\" accepted", bad[i]);
+		cr_expect_eq(errno, EINVAL);
+	}
+}
+
+Test(fopen_mode, reports_append_only_for_a_modes)
+{
+	bool append = true;
+	cr_assert_eq(tf_check_fopen_mode(NULL, &append), 0);
+	cr_expect_not(append);
+	cr_assert_eq(tf_check_fopen_mode("r+", &append), 0);
+	cr_expect_not(append);
+	cr_assert_eq(tf_check_fopen_mode("a+b", &append), 0);
+	cr_expect(append);
+}
+
+/* ---- TemporaryFile ----------------------------------------------------------------- */
+
+static void check_no_directory_entry(bool fallback)
+{
+	char *dir = tft_scratch();
+	choose_path(dir, fallback);
+	int fd = tempfile_temporary_fd(&(struct tempfile_opts){ .dir = dir, .prefix = "pre" });
+	cr_assert_geq(fd, 0, "tempfile_temporary_fd: %s", strerror(errno));
+	write_all(fd, "data");
+	cr_expect_eq(tft_count_entries(dir), 0, "a directory entry is visible");
+	char *link = fd_link(fd);
+	cr_expect(strstr(link, "(deleted)"), "link %s", link);
+	if (fallback)
+		cr_expect(strstr(link, "/pre"), "fallback file not made by the retry loop: %s", link);
+	else
+		cr_expect(strstr(link, "/#"), "O_TMPFILE not used: %s", link);
+	struct stat st;
+	cr_assert_eq(fstat(fd, &st), 0);
+	cr_expect_eq(st.st_nlink, 0);
+	cr_expect_eq(st.st_size, 4);
+	/* Python's test_has_no_name: the directory can go while the file is open. */
+	cr_expect_eq(rmdir(dir), 0, "rmdir: %s", strerror(errno));
+	cr_expect_eq(close(fd), 0);
+	free(link);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(temporary, o_tmpfile_path_leaves_no_directory_entry)
+{
+	check_no_directory_entry(false);
+}
+
+Test(temporary, fallback_path_leaves_no_directory_entry)
+{
+	check_no_directory_entry(true);
+}
+
+static void check_modes_under_umask(bool fallback)
+{
+	char *dir = tft_scratch();
+	choose_path(dir, fallback);
+	static const struct {
+		mode_t umask;
+		unsigned mode;
+		mode_t expect;
+	} cases[] = {
+		{ 022, 0, 0600 }, { 077, 0, 0600 }, { 0, 0, 0600 }, { 027, 0664, 0640 },
+		{ 0, 0640, 0640 }, { 0277, 0, 0400 },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		umask(cases[i].umask);
+		int fd = tempfile_temporary_fd(&(struct tempfile_opts){ .dir = dir, .mode = cases[i].mode });
+		cr_assert_geq(fd, 0, "case %zu: %s", i, strerror(errno));
+		cr_expect_eq(file_mode(fd), cases[i].expect, "case %zu: mode %o, expected %o", i,
+			(unsigned)file_mode(fd), (unsigned)cases[i].expect);
+		close(fd);
+	}
+	cr_expect_eq(tft_count_entries(dir), 0);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(temporary, o_tmpfile_path_mode_is_0600_or_given_under_umask)
+{
+	check_modes_under_umask(false);
+}
+
+Test(temporary, fallback_path_mode_is_0600_or_given_under_umask)
+{
+	check_modes_under_umask(true);
+}
+
+static void check_cloexec(bool fallback)
+{
+	char *dir = tft_scratch();
+	choose_path(dir, fallback);
+	int fd = tempfile_temporary_fd(&(struct tempfile_opts){ .dir = dir });
+	cr_assert_geq(fd, 0);
+	int fdflags = fcntl(fd, F_GETFD);
+	cr_expect(fdflags & FD_CLOEXEC);
+	cr_expect_eq(fcntl(fd, F_GETFL) & O_ACCMODE, O_RDWR);
+	close(fd);
+	FILE *f = tempfile_temporary(&(struct tempfile_opts){ .dir = dir }, NULL);
+	cr_assert_not_null(f);
+	cr_expect(fcntl(fileno(f), F_GETFD) & FD_CLOEXEC);
+	fclose(f);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(temporary, o_tmpfile_path_sets_cloexec)
+{
+	check_cloexec(false);
+}
+
+Test(temporary, fallback_path_sets_cloexec)
+{
+	check_cloexec(true);
+}
+
+Test(temporary, works_in_a_dir_that_is_a_symlink_on_the_o_tmpfile_path)
+{
+	char *scratch = tft_scratch();
+	char *real = tft_join(scratch, "real"), *link = tft_join(scratch, "link");
+	cr_assert_eq(mkdir(real, 0700), 0);
+	cr_assert_eq(symlink("real", link), 0);
+	choose_path(real, false);
+	int fd = tempfile_temporary_fd(&(struct tempfile_opts){ .dir = link });
+	cr_assert_geq(fd, 0, "%s", strerror(errno));
+	char *target = fd_link(fd);
+	/* Through the link, and still O_TMPFILE (Python falls back here). */
+	cr_expect(strstr(target, "/real/#"), "link %s", target);
+	cr_expect_eq(tft_count_entries(real), 0);
+	close(fd);
+	free(target);
+	tft_remove_tree(scratch);
+	free(scratch);
+	free(real);
+	free(link);
+}
+
+Test(temporary, works_in_a_dir_that_is_a_symlink_on_the_fallback_path)
+{
+	char *scratch = tft_scratch();
+	char *real = tft_join(scratch, "real"), *link = tft_join(scratch, "link");
+	cr_assert_eq(mkdir(real, 0700), 0);
+	cr_assert_eq(symlink("real", link), 0);
+	tf_test_disable_o_tmpfile(true);
+	int fd = tempfile_temporary_fd(&(struct tempfile_opts){ .dir = link });
+	cr_assert_geq(fd, 0, "%s", strerror(errno));
+	cr_expect_eq(tft_count_entries(real), 0);
+	close(fd);
+	tft_remove_tree(scratch);
+	free(scratch);
+	free(real);
+	free(link);
+}
+
+Test(temporary, uses_the_default_directory_when_no_dir_is_given)
+{
+	char *dir = tft_scratch();
+	cr_assert_eq(tempfile_settempdir(dir), 0);
+	for (int fallback = 0; fallback <= 1; fallback++) {
+		tf_test_disable_o_tmpfile(fallback);
+		int fd = tempfile_temporary_fd(NULL);
+		cr_assert_geq(fd, 0, "%s", strerror(errno));
+		char *link = fd_link(fd);
+		cr_expect_eq(strncmp(link, dir, strlen(dir)), 0, "%s not in %s", link, dir);
+		close(fd);
+		free(link);
+	}
+	cr_expect_eq(tft_count_entries(dir), 0);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(temporary, invalid_mode_fails_with_einval_and_creates_nothing)
+{
+	char *dir = tft_scratch();
+	int fds = tft_count_fds();
+	static const char *const bad[] = { "wr", "", "z", "+w", "w+bt" };
+	for (int fallback = 0; fallback <= 1; fallback++) {
+		tf_test_disable_o_tmpfile(fallback);
+		for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+			errno = 0;
+			cr_expect_null(tempfile_temporary(&(struct tempfile_opts){ .dir = dir }, bad[i]));
+			cr_expect_eq(errno, EINVAL, "mode \"%s\": %s", bad[i], strerror(errno));
+		}
+	}
+	cr_expect_eq(tft_count_entries(dir), 0);
+	cr_expect_eq(tft_count_fds(), fds);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+static void check_stream_modes(bool fallback)
+{
+	char *dir = tft_scratch();
+	choose_path(dir, fallback);
+	const struct tempfile_opts o = { .dir = dir };
+	char buf[16] = { 0 };
+
+	FILE *f = tempfile_temporary(&o, NULL); /* "w+b" */
+	cr_assert_not_null(f);
+	cr_expect_eq(fputs("1234", f), 1);
+	rewind(f);
+	cr_expect_eq(fread(buf, 1, sizeof buf, f), 4);
+	cr_expect_str_eq(buf, "1234");
+	cr_expect_eq(fclose(f), 0);
+
+	f = tempfile_temporary(&o, "r+");
+	cr_assert_not_null(f);
+	cr_expect_geq(fputs("abc\n", f), 0);
+	rewind(f);
+	cr_expect_not_null(fgets(buf, sizeof buf, f));
+	cr_expect_str_eq(buf, "abc\n");
+	fclose(f);
+
+	/* "a+": every write goes to the end, wherever the position is. */
+	f = tempfile_temporary(&o, "a+");
+	cr_assert_not_null(f);
+	cr_expect_geq(fputs("abc", f), 0);
+	cr_expect_eq(fseek(f, 0, SEEK_SET), 0);
+	cr_expect_geq(fputs("d", f), 0);
+	cr_expect_eq(fflush(f), 0);
+	cr_expect(fcntl(fileno(f), F_GETFL) & O_APPEND);
+	rewind(f);
+	memset(buf, 0, sizeof buf);
+	cr_expect_eq(fread(buf, 1, sizeof buf, f), 4);
+	cr_expect_str_eq(buf, "abcd");
+	fclose(f);
+
+	/* "a": the same without reading; checked through the descriptor. */
+	f = tempfile_temporary(&o, "ab");
+	cr_assert_not_null(f);
+	cr_expect_geq(fputs("xy", f), 0);
+	cr_expect_eq(fseek(f, 0, SEEK_SET), 0);
+	cr_expect_geq(fputs("z", f), 0);
+	cr_expect_eq(fflush(f), 0);
+	memset(buf, 0, sizeof buf);
+	cr_expect_eq(pread(fileno(f), buf, sizeof buf, 0), 3);
+	cr_expect_str_eq(buf, "xyz");
+	fclose(f);
+
+	/* "w": writes work, reads fail. */
+	f = tempfile_temporary(&o, "w");
+	cr_assert_not_null(f);
+	cr_expect_geq(fputs("w", f), 0);
+	cr_expect_eq(fflush(f), 0);
+	rewind(f);
+	cr_expect_eq(fgetc(f), EOF);
+	cr_expect(ferror(f));
+	fclose(f);
+
+	/* "r": an empty file that cannot be written through the stream. */
+	f = tempfile_temporary(&o, "rb");
+	cr_assert_not_null(f);
+	cr_expect_eq(fgetc(f), EOF);
+	cr_expect(feof(f));
+	cr_expect_eq(fputc('x', f), EOF);
+	cr_expect(ferror(f));
+	fclose(f);
+
+	cr_expect_eq(tft_count_entries(dir), 0);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(temporary, o_tmpfile_path_honours_every_mode)
+{
+	check_stream_modes(false);
+}
+
+Test(temporary, fallback_path_honours_every_mode)
+{
+	check_stream_modes(true);
+}
+
+static void check_option_errors(bool fallback)
+{
+	char *dir = tft_scratch();
+	char *missing = tft_join(dir, "missing");
+	char *file = tft_join(dir, "file");
+	tft_write_file(file, "x");
+	tf_test_disable_o_tmpfile(fallback);
+	int fds = tft_count_fds();
+	static const struct {
+		struct tempfile_opts o;
+		int expect;
+	} cases[] = {
+		{ { .prefix = "a/b" }, EINVAL },
+		{ { .suffix = "/x" }, EINVAL },
+		{ { .dir = "" }, EINVAL },
+		{ { .flags = TEMPFILE_KEEP }, EINVAL },
+		{ { .flags = TEMPFILE_NOREPLACE }, EINVAL },
+		{ { .flags = 0x8000 }, EINVAL },
+		{ { .mode = 010000 }, EINVAL },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct tempfile_opts o = cases[i].o;
+		if (!o.dir)
+			o.dir = dir;
+		errno = 0;
+		cr_expect_eq(tempfile_temporary_fd(&o), -1, "case %zu", i);
+		cr_expect_eq(errno, cases[i].expect, "case %zu: %s", i, strerror(errno));
+		errno = 0;
+		cr_expect_null(tempfile_temporary(&o, "w+"), "case %zu", i);
+		cr_expect_eq(errno, cases[i].expect, "case %zu: %s", i, strerror(errno));
+	}
+	errno = 0;
+	cr_expect_eq(tempfile_temporary_fd(&(struct tempfile_opts){ .dir = missing }), -1);
+	cr_expect_eq(errno, ENOENT, "%s", strerror(errno));
+	errno = 0;
+	cr_expect_eq(tempfile_temporary_fd(&(struct tempfile_opts){ .dir = file }), -1);
+	cr_expect_eq(errno, ENOTDIR, "%s", strerror(errno));
+	cr_expect_eq(tft_count_fds(), fds);
+	cr_expect_eq(tft_count_entries(dir), 1);
+	tft_remove_tree(dir);
+	free(dir);
+	free(missing);
+	free(file);
+}
+
+Test(temporary, o_tmpfile_path_rejects_bad_options_and_leaks_nothing)
+{
+	check_option_errors(false);
+}
+
+Test(temporary, fallback_path_rejects_bad_options_and_leaks_nothing)
+{
+	check_option_errors(true);
+}
+
+Test(temporary, at_exit_on_either_path_leaves_no_registration_behind)
+{
+	char *dir = tft_scratch();
+	for (int fallback = 0; fallback <= 1; fallback++) {
+		tf_test_disable_o_tmpfile(fallback);
+		int fd = tempfile_temporary_fd(
+			&(struct tempfile_opts){ .dir = dir, .flags = TEMPFILE_AT_EXIT | TEMPFILE_TEXT });
+		cr_assert_geq(fd, 0, "%s", strerror(errno));
+		/* The fallback's name was registered between create and unlink,
+		 * then taken out: nothing stays registered for a nameless file. */
+		cr_assert_eq(tf_test_registry_entries(), 0, "fallback %d", fallback);
+		close(fd);
+	}
+	cr_expect_eq(tft_count_entries(dir), 0);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(temporary, unwritable_dir_fails_with_eacces_on_both_paths)
+{
+	char *dir = tft_scratch();
+	cr_assert_eq(chmod(dir, 0555), 0);
+	/* Unprivileged in a child, so that root can remove the scratch after. */
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (setgroups(0, NULL) != 0 || setresgid(65534, 65534, 65534) != 0 ||
+			setresuid(65534, 65534, 65534) != 0)
+			_exit(77);
+		/* No cr_* calls here: Criterion rejects messages from a child
+		 * (--full-stats reports even passing assertions). */
+		int fds = count_fds_quietly();
+		for (int fallback = 0; fallback <= 1; fallback++) {
+			tf_test_disable_o_tmpfile(fallback);
+			errno = 0;
+			if (tempfile_temporary_fd(&(struct tempfile_opts){ .dir = dir }) != -1 ||
+				errno != EACCES)
+				_exit(10 + fallback);
+		}
+		_exit(fds >= 0 && count_fds_quietly() == fds ? 0 : 20);
+	}
+	cr_assert_geq(pid, 0, "fork: %s", strerror(errno));
+	int status;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 77)
+		cr_skip_test("cannot become nobody");
+	cr_expect_eq(WEXITSTATUS(status), 0, "child failed at step %d", WEXITSTATUS(status));
+	cr_expect_eq(tft_count_entries(dir), 0);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+/* ---- NamedTemporaryFile --------------------------------------------------------------- */
+
+Test(named, creates_an_absolute_name_in_dir_with_mode_0600)
+{
+	char *dir = tft_scratch();
+	umask(022);
+	struct tempfile *t =
+		tempfile_named(&(struct tempfile_opts){ .dir = dir, .prefix = "pre", .suffix = ".txt" }, NULL);
+	cr_assert_not_null(t, "%s", strerror(errno));
+	const char *path = tempfile_path(t);
+	cr_assert_not_null(path);
+	cr_expect_eq(path[0], '/');
+	size_t dlen = strlen(dir);
+	cr_expect_eq(strncmp(path, dir, dlen), 0);
+	cr_expect_eq(strncmp(path + dlen, "/pre", 4), 0, "%s", path);
+	cr_expect_str_eq(path + strlen(path) - 4, ".txt");
+	cr_expect(tft_all_in(path + dlen + 4, TF_NAME_LEN, TF_NAME_ALPHABET));
+	cr_expect(exists(path));
+	int fd = tempfile_fileno(t);
+	cr_assert_geq(fd, 0);
+	cr_expect_eq(file_mode(fd), 0600);
+	cr_expect(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	cr_expect_eq(fcntl(fd, F_GETFL) & O_ACCMODE, O_RDWR);
+	cr_expect_not_null(tempfile_stream(t));
+	cr_expect_eq(fileno(tempfile_stream(t)), fd);
+	cr_expect_eq(tempfile_close(t), 0);
+	cr_expect_eq(tft_count_entries(dir), 0);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(named, close_deletes_the_file_and_the_data_was_readable_by_name)
+{
+	char *dir = tft_scratch();
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, "w");
+	cr_assert_not_null(t);
+	cr_expect_geq(fputs("hello", tempfile_stream(t)), 0);
+	cr_expect_eq(fflush(tempfile_stream(t)), 0);
+	char *content = read_file(tempfile_path(t));
+	cr_expect_str_eq(content, "hello");
+	cr_expect_eq(tempfile_close(t), 0);
+	cr_expect_eq(tft_count_entries(dir), 0);
+	free(content);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(named, keep_survives_close_with_its_data)
+{
+	char *dir = tft_scratch();
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir, .flags = TEMPFILE_KEEP }, NULL);
+	cr_assert_not_null(t);
+	char *path = strdup(tempfile_path(t));
+	cr_expect_geq(fputs("kept", tempfile_stream(t)), 0);
+	cr_expect_eq(tempfile_close(t), 0);
+	char *content = read_file(path);
+	cr_expect_str_eq(content, "kept");
+	cr_expect_eq(tft_count_entries(dir), 1);
+	free(content);
+	free(path);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(named, close_stream_keeps_the_file_for_others_then_close_deletes_it)
+{
+	char *dir = tft_scratch();
+	int fds = tft_count_fds();
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, "w+");
+	cr_assert_not_null(t);
+	cr_expect_geq(fputs("shared", tempfile_stream(t)), 0); /* left in the buffer */
+	cr_expect_eq(tempfile_close_stream(t), 0);
+	cr_expect_null(tempfile_stream(t));
+	errno = 0;
+	cr_expect_eq(tempfile_fileno(t), -1);
+	cr_expect_eq(errno, EBADF);
+	cr_expect_eq(tempfile_close_stream(t), 0, "closing the stream twice is harmless");
+	cr_expect_eq(tft_count_fds(), fds, "the stream's descriptor is closed");
+	/* Another program opens it by name, writes, closes. */
+	int other = open(tempfile_path(t), O_RDWR | O_APPEND | O_CLOEXEC);
+	cr_assert_geq(other, 0, "reopen by name: %s", strerror(errno));
+	write_all(other, "+more");
+	close(other);
+	char *content = read_file(tempfile_path(t));
+	cr_expect_str_eq(content, "shared+more");
+	cr_expect_eq(tempfile_close(t), 0);
+	cr_expect_eq(tft_count_entries(dir), 0);
+	cr_expect_eq(tft_count_fds(), fds);
+	free(content);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(named, close_stream_with_keep_keeps_the_file_after_close)
+{
+	char *dir = tft_scratch();
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir, .flags = TEMPFILE_KEEP }, NULL);
+	cr_assert_not_null(t);
+	char *path = strdup(tempfile_path(t));
+	cr_expect_eq(tempfile_close_stream(t), 0);
+	cr_expect(exists(path));
+	cr_expect_eq(tempfile_close(t), 0);
+	cr_expect(exists(path));
+	free(path);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(named, close_after_someone_else_deleted_the_file_returns_zero)
+{
+	char *dir = tft_scratch();
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, NULL);
+	cr_assert_not_null(t);
+	cr_assert_eq(unlink(tempfile_path(t)), 0);
+	cr_expect_eq(tempfile_close(t), 0);
+	t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, NULL);
+	cr_assert_not_null(t);
+	cr_expect_eq(tempfile_close_stream(t), 0);
+	cr_assert_eq(unlink(tempfile_path(t)), 0);
+	cr_expect_eq(tempfile_close(t), 0);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(named, close_reports_a_failed_unlink_unless_told_to_ignore_it)
+{
+	char *dir = tft_scratch();
+	/* Someone swaps the file for a directory: unlink says EISDIR. */
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, NULL);
+	cr_assert_not_null(t);
+	char *path = strdup(tempfile_path(t));
+	cr_assert_eq(unlink(path), 0);
+	cr_assert_eq(mkdir(path, 0700), 0);
+	errno = 0;
+	cr_expect_eq(tempfile_close(t), -1);
+	cr_expect_eq(errno, EISDIR, "%s", strerror(errno));
+	cr_assert_eq(rmdir(path), 0);
+	free(path);
+
+	t = tempfile_named(&(struct tempfile_opts){ .dir = dir, .flags = TEMPFILE_IGNORE_CLEANUP_ERRORS }, NULL);
+	cr_assert_not_null(t);
+	path = strdup(tempfile_path(t));
+	cr_assert_eq(unlink(path), 0);
+	cr_assert_eq(mkdir(path, 0700), 0);
+	cr_expect_eq(tempfile_close(t), 0);
+	free(path);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(named, close_reports_a_failed_flush_and_still_deletes)
+{
+	char *scratch = tft_scratch();
+	int expect;
+	bool mounted;
+	char *dir = failing_write_dir(scratch, &expect, &mounted);
+	long before = tft_count_entries(dir);
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, NULL);
+	cr_assert_not_null(t, "%s", strerror(errno));
+	/* Small enough to stay in the stdio buffer until close. */
+	cr_assert_eq(fwrite("lost data", 1, 9, tempfile_stream(t)), 9);
+	errno = 0;
+	cr_expect_eq(tempfile_close(t), -1, "a failed flush must not be silent");
+	cr_expect_eq(errno, expect, "errno %s", strerror(errno));
+	cr_expect_eq(tft_count_entries(dir), before, "the file is deleted all the same");
+	release_failing_write_dir(dir, mounted);
+	tft_remove_tree(scratch);
+	free(scratch);
+}
+
+Test(named, close_stream_reports_a_failed_flush_and_closes_anyway)
+{
+	char *scratch = tft_scratch();
+	int expect;
+	bool mounted;
+	char *dir = failing_write_dir(scratch, &expect, &mounted);
+	long before = tft_count_entries(dir);
+	int fds = tft_count_fds();
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, NULL);
+	cr_assert_not_null(t, "%s", strerror(errno));
+	cr_assert_eq(fwrite("lost", 1, 4, tempfile_stream(t)), 4);
+	errno = 0;
+	cr_expect_eq(tempfile_close_stream(t), -1);
+	cr_expect_eq(errno, expect, "errno %s", strerror(errno));
+	cr_expect_null(tempfile_stream(t));
+	cr_expect_eq(tft_count_fds(), fds);
+	cr_expect_eq(tempfile_close(t), 0, "the failure was reported already");
+	cr_expect_eq(tft_count_entries(dir), before);
+	release_failing_write_dir(dir, mounted);
+	tft_remove_tree(scratch);
+	free(scratch);
+}
+
+Test(named, append_mode_appends)
+{
+	char *dir = tft_scratch();
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, "a+");
+	cr_assert_not_null(t);
+	FILE *f = tempfile_stream(t);
+	cr_expect_geq(fputs("abc", f), 0);
+	cr_expect_eq(fseek(f, 0, SEEK_SET), 0);
+	cr_expect_geq(fputs("d", f), 0);
+	cr_expect_eq(fflush(f), 0);
+	char *content = read_file(tempfile_path(t));
+	cr_expect_str_eq(content, "abcd");
+	cr_expect_eq(tempfile_close(t), 0);
+	free(content);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(named, read_only_mode_cannot_write_through_the_stream)
+{
+	char *dir = tft_scratch();
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, "r");
+	cr_assert_not_null(t);
+	cr_expect_eq(fputc('x', tempfile_stream(t)), EOF);
+	cr_expect_eq(tempfile_close(t), 0);
+	cr_expect_eq(tft_count_entries(dir), 0);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(named, bad_arguments_fail_cleanly_and_leak_nothing)
+{
+	char *dir = tft_scratch();
+	char *missing = tft_join(dir, "missing");
+	int fds = tft_count_fds();
+	static const struct {
+		struct tempfile_opts o;
+		const char *mode;
+		int expect;
+	} cases[] = {
+		{ { .prefix = "a/b" }, NULL, EINVAL },
+		{ { .suffix = "/" }, NULL, EINVAL },
+		{ { .flags = TEMPFILE_NOREPLACE }, NULL, EINVAL },
+		{ { .flags = TEMPFILE_SYNC }, NULL, EINVAL },
+		{ { .flags = 0x4000 }, NULL, EINVAL },
+		{ { .mode = 017777 }, NULL, EINVAL },
+		{ { 0 }, "wr", EINVAL },
+		{ { 0 }, "", EINVAL },
+		{ { 0 }, "+w", EINVAL },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct tempfile_opts o = cases[i].o;
+		o.dir = dir;
+		errno = 0;
+		cr_expect_null(tempfile_named(&o, cases[i].mode), "case %zu", i);
+		cr_expect_eq(errno, cases[i].expect, "case %zu: %s", i, strerror(errno));
+	}
+	errno = 0;
+	cr_expect_null(tempfile_named(&(struct tempfile_opts){ .dir = missing }, NULL));
+	cr_expect_eq(errno, ENOENT);
+	cr_expect_eq(tft_count_fds(), fds);
+	cr_expect_eq(tft_count_entries(dir), 0);
+	cr_expect_eq(tempfile_close(NULL), 0);
+	cr_expect_null(tempfile_stream(NULL));
+	cr_expect_null(tempfile_path(NULL));
+	free(missing);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(named, at_exit_registers_and_close_takes_it_out_again)
+{
+	char *dir = tft_scratch();
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir, .flags = TEMPFILE_AT_EXIT }, NULL);
+	cr_assert_not_null(t, "%s", strerror(errno));
+	cr_assert_eq(tft_count_entries(dir), 1);
+	cr_assert_eq(tempfile_close(t), 0);
+	cr_assert_eq(tft_count_entries(dir), 0);
+	/* Closed, so no longer registered: a file made at a fresh name now
+	 * is not touched by a cleanup. */
+	char *other = tft_join(dir, "other");
+	tft_write_file(other, "x");
+	cr_assert_eq(tempfile_cleanup_now(), 0);
+	cr_assert_eq(tft_count_entries(dir), 1);
+	free(other);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(named, at_exit_object_is_removed_by_cleanup_now_while_open)
+{
+	char *dir = tft_scratch();
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir, .flags = TEMPFILE_AT_EXIT }, NULL);
+	cr_assert_not_null(t, "%s", strerror(errno));
+	cr_assert_eq(tempfile_cleanup_now(), 0);
+	cr_assert_eq(tft_count_entries(dir), 0);
+	cr_assert_eq(tempfile_close(t), 0, "a file already removed is not an error");
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+/* ---- persist ------------------------------------------------------------------------ */
+
+Test(persist, replaces_the_target_and_the_handle_keeps_writing_there)
+{
+	char *dir = tft_scratch();
+	char *dest = tft_join(dir, "final");
+	tft_write_file(dest, "old contents");
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, "w+");
+	cr_assert_not_null(t);
+	char *old = strdup(tempfile_path(t));
+	cr_expect_geq(fputs("new", tempfile_stream(t)), 0); /* still buffered */
+	cr_assert_eq(tempfile_persist(t, dest, 0), 0, "%s", strerror(errno));
+	cr_expect_str_eq(tempfile_path(t), dest);
+	cr_expect_not(exists(old));
+	char *content = read_file(dest);
+	cr_expect_str_eq(content, "new", "persist flushes first");
+	free(content);
+	cr_expect_geq(fputs(" and more", tempfile_stream(t)), 0);
+	cr_expect_eq(tempfile_close(t), 0);
+	content = read_file(dest);
+	cr_expect_str_eq(content, "new and more");
+	cr_expect_eq(tft_count_entries(dir), 1, "persisted: never deleted");
+	free(content);
+	free(old);
+	free(dest);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(persist, relative_target_becomes_an_absolute_path)
+{
+	char *dir = tft_scratch();
+	cr_assert_eq(chdir(dir), 0);
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = "." }, NULL);
+	cr_assert_not_null(t);
+	cr_expect_eq(tempfile_path(t)[0], '/');
+	cr_assert_eq(tempfile_persist(t, "out.bin", 0), 0, "%s", strerror(errno));
+	char *expect = tft_join(dir, "out.bin");
+	cr_expect_str_eq(tempfile_path(t), expect);
+	cr_expect_eq(tempfile_close(t), 0);
+	cr_expect(exists(expect));
+	free(expect);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+static void check_noreplace(bool fallback)
+{
+	char *dir = tft_scratch();
+	tf_test_disable_renameat2(fallback);
+	char *dest = tft_join(dir, "final");
+	tft_write_file(dest, "precious");
+	int fds = tft_count_fds();
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, NULL);
+	cr_assert_not_null(t);
+	char *temp = strdup(tempfile_path(t));
+	cr_expect_geq(fputs("temp", tempfile_stream(t)), 0);
+	errno = 0;
+	cr_expect_eq(tempfile_persist(t, dest, TEMPFILE_NOREPLACE), -1);
+	cr_expect_eq(errno, EEXIST, "%s", strerror(errno));
+	char *content = read_file(dest);
+	cr_expect_str_eq(content, "precious");
+	free(content);
+	cr_expect_str_eq(tempfile_path(t), temp, "the handle still owns the temporary file");
+	content = read_file(temp);
+	cr_expect_str_eq(content, "temp");
+	free(content);
+	struct stat st;
+	cr_assert_eq(stat(temp, &st), 0);
+	cr_expect_eq(st.st_nlink, 1, "no stray link left by the fallback");
+	cr_expect_eq(tempfile_close(t), 0);
+	cr_expect_not(exists(temp), "still deleted at close");
+	cr_expect_eq(tft_count_entries(dir), 1);
+	cr_expect_eq(tft_count_fds(), fds);
+
+	/* And it succeeds where the target is free. */
+	cr_assert_eq(unlink(dest), 0);
+	t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, NULL);
+	cr_assert_not_null(t);
+	cr_expect_geq(fputs("won", tempfile_stream(t)), 0);
+	cr_assert_eq(tempfile_persist(t, dest, TEMPFILE_NOREPLACE), 0, "%s", strerror(errno));
+	cr_expect_str_eq(tempfile_path(t), dest);
+	cr_expect_eq(tempfile_close(t), 0);
+	content = read_file(dest);
+	cr_expect_str_eq(content, "won");
+	cr_assert_eq(stat(dest, &st), 0);
+	cr_expect_eq(st.st_nlink, 1);
+	cr_expect_eq(tft_count_entries(dir), 1);
+	free(content);
+	free(temp);
+	free(dest);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(persist, noreplace_fails_with_eexist_and_keeps_temp)
+{
+	check_noreplace(false);
+}
+
+Test(persist, noreplace_link_unlink_fallback_fails_with_eexist_and_keeps_temp)
+{
+	check_noreplace(true);
+}
+
+Test(persist, across_file_systems_fails_with_exdev_and_keeps_temp)
+{
+	struct stat shm, tmp;
+	char *dir = tft_scratch();
+	if (stat("/dev/shm", &shm) != 0 || stat(dir, &tmp) != 0 || shm.st_dev == tmp.st_dev)
+		cr_skip_test("/dev/shm is not another file system here");
+	char dest[] = "/dev/shm/tftest.XXXXXX";
+	char *shmdir = mkdtemp(dest);
+	cr_assert_not_null(shmdir);
+	char *target = tft_join(shmdir, "final");
+	for (int noreplace = 0; noreplace <= 1; noreplace++) {
+		for (int fallback = 0; fallback <= noreplace; fallback++) {
+			tf_test_disable_renameat2(fallback);
+			struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, NULL);
+			cr_assert_not_null(t);
+			char *temp = strdup(tempfile_path(t));
+			errno = 0;
+			cr_expect_eq(tempfile_persist(t, target, noreplace ? TEMPFILE_NOREPLACE : 0), -1);
+			cr_expect_eq(errno, EXDEV, "%s", strerror(errno));
+			cr_expect_str_eq(tempfile_path(t), temp);
+			cr_expect(exists(temp));
+			cr_expect_not(exists(target));
+			cr_expect_eq(tempfile_close(t), 0);
+			cr_expect_not(exists(temp));
+			free(temp);
+		}
+	}
+	cr_expect_eq(tft_count_entries(dir), 0);
+	free(target);
+	tft_remove_tree(shmdir);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(persist, sync_persists_with_the_stream_open_or_closed)
+{
+	char *dir = tft_scratch();
+	char *a = tft_join(dir, "a"), *b = tft_join(dir, "b");
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, NULL);
+	cr_assert_not_null(t);
+	cr_expect_geq(fputs("synced", tempfile_stream(t)), 0);
+	cr_assert_eq(tempfile_persist(t, a, TEMPFILE_SYNC), 0, "%s", strerror(errno));
+	cr_expect_eq(tempfile_close(t), 0);
+	char *content = read_file(a);
+	cr_expect_str_eq(content, "synced");
+	free(content);
+
+	t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, NULL);
+	cr_assert_not_null(t);
+	cr_expect_geq(fputs("closed first", tempfile_stream(t)), 0);
+	cr_expect_eq(tempfile_close_stream(t), 0);
+	cr_assert_eq(tempfile_persist(t, b, TEMPFILE_SYNC | TEMPFILE_NOREPLACE), 0, "%s",
+		strerror(errno));
+	cr_expect_eq(tempfile_close(t), 0);
+	content = read_file(b);
+	cr_expect_str_eq(content, "closed first");
+	free(content);
+	cr_expect_eq(tft_count_entries(dir), 2);
+	free(a);
+	free(b);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(persist, persisting_again_moves_the_file_again)
+{
+	char *dir = tft_scratch();
+	char *a = tft_join(dir, "a"), *b = tft_join(dir, "b");
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, NULL);
+	cr_assert_not_null(t);
+	cr_assert_eq(tempfile_persist(t, a, 0), 0);
+	cr_assert_eq(tempfile_persist(t, b, TEMPFILE_NOREPLACE), 0, "%s", strerror(errno));
+	cr_expect_str_eq(tempfile_path(t), b);
+	cr_expect_not(exists(a));
+	cr_expect_eq(tempfile_close(t), 0);
+	cr_expect(exists(b));
+	free(a);
+	free(b);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(persist, keep_and_persist_together_keep_the_final_file)
+{
+	char *dir = tft_scratch();
+	char *a = tft_join(dir, "a");
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir, .flags = TEMPFILE_KEEP }, NULL);
+	cr_assert_not_null(t);
+	cr_assert_eq(tempfile_persist(t, a, 0), 0);
+	cr_expect_eq(tempfile_close(t), 0);
+	cr_expect(exists(a));
+	cr_expect_eq(tft_count_entries(dir), 1);
+	free(a);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(persist, bad_arguments_fail_with_einval_and_touch_nothing)
+{
+	char *dir = tft_scratch();
+	char *a = tft_join(dir, "a");
+	int fds = tft_count_fds();
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, NULL);
+	cr_assert_not_null(t);
+	char *temp = strdup(tempfile_path(t));
+	static const unsigned bad_flags[] = { TEMPFILE_KEEP, TEMPFILE_AT_EXIT, TEMPFILE_TEXT, 0x100,
+		TEMPFILE_SYNC | 0x80000000u };
+	for (size_t i = 0; i < sizeof bad_flags / sizeof *bad_flags; i++) {
+		errno = 0;
+		cr_expect_eq(tempfile_persist(t, a, bad_flags[i]), -1);
+		cr_expect_eq(errno, EINVAL, "flags %#x: %s", bad_flags[i], strerror(errno));
+	}
+	errno = 0;
+	cr_expect_eq(tempfile_persist(t, NULL, 0), -1);
+	cr_expect_eq(errno, EINVAL);
+	errno = 0;
+	cr_expect_eq(tempfile_persist(NULL, a, 0), -1);
+	cr_expect_eq(errno, EINVAL);
+	errno = 0;
+	cr_expect_eq(tempfile_persist(t, "", 0), -1);
+	cr_expect_eq(errno, EINVAL);
+	char *missing = tft_join(dir, "missing/a");
+	errno = 0;
+	cr_expect_eq(tempfile_persist(t, missing, TEMPFILE_SYNC), -1);
+	cr_expect_eq(errno, ENOENT);
+	cr_expect_str_eq(tempfile_path(t), temp);
+	cr_expect_not(exists(a));
+	cr_expect_eq(tempfile_close(t), 0);
+	cr_expect_eq(tft_count_entries(dir), 0);
+	cr_expect_eq(tft_count_fds(), fds);
+	free(missing);
+	free(temp);
+	free(a);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(persist, failed_flush_renames_nothing)
+{
+	char *scratch = tft_scratch();
+	int expect;
+	bool mounted;
+	char *dir = failing_write_dir(scratch, &expect, &mounted);
+	long before = tft_count_entries(dir);
+	char *dest = tft_join(dir, "final");
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, NULL);
+	cr_assert_not_null(t, "%s", strerror(errno));
+	char *temp = strdup(tempfile_path(t));
+	cr_assert_eq(fwrite("lost", 1, 4, tempfile_stream(t)), 4);
+	errno = 0;
+	cr_expect_eq(tempfile_persist(t, dest, 0), -1);
+	cr_expect_eq(errno, expect, "%s", strerror(errno));
+	cr_expect_not(exists(dest));
+	cr_expect(exists(temp));
+	cr_expect_str_eq(tempfile_path(t), temp);
+	(void)tempfile_close(t); /* the buffered bytes may fail again */
+	cr_expect_eq(tft_count_entries(dir), before);
+	free(temp);
+	free(dest);
+	release_failing_write_dir(dir, mounted);
+	tft_remove_tree(scratch);
+	free(scratch);
+}
+
+Test(persist, target_directory_fails_and_keeps_temp)
+{
+	char *dir = tft_scratch();
+	char *sub = tft_join(dir, "sub");
+	cr_assert_eq(mkdir(sub, 0700), 0);
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, NULL);
+	cr_assert_not_null(t);
+	char *temp = strdup(tempfile_path(t));
+	errno = 0;
+	cr_expect_eq(tempfile_persist(t, sub, 0), -1);
+	cr_expect_eq(errno, EISDIR, "%s", strerror(errno));
+	cr_expect(exists(temp));
+	cr_expect_eq(tempfile_close(t), 0);
+	cr_expect_not(exists(temp));
+	cr_expect_eq(tft_count_entries(dir), 1);
+	free(temp);
+	free(sub);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(persist, temp_removed_by_someone_else_fails_with_enoent)
+{
+	char *dir = tft_scratch();
+	char *a = tft_join(dir, "a");
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, NULL);
+	cr_assert_not_null(t);
+	cr_expect_eq(tempfile_close_stream(t), 0);
+	cr_assert_eq(unlink(tempfile_path(t)), 0);
+	for (unsigned flags = 0; flags <= (TEMPFILE_NOREPLACE | TEMPFILE_SYNC); flags += TEMPFILE_NOREPLACE) {
+		errno = 0;
+		cr_expect_eq(tempfile_persist(t, a, flags), -1, "flags %#x", flags);
+		cr_expect_eq(errno, ENOENT, "flags %#x: %s", flags, strerror(errno));
+	}
+	cr_expect_not(exists(a));
+	cr_expect_eq(tempfile_close(t), 0);
+	cr_expect_eq(tft_count_entries(dir), 0);
+	free(a);
+	tft_remove_tree(dir);
+	free(dir);
+}

@@ -1,0 +1,834 @@
+/*
+ * test_rmtree.c - safe recursive removal (src/rmtree.c): tempfile_rmtree,
+ * tf_rmtree_path, tf_rmtree_contents.
+ */
+#include "support.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define NOBODY 65534
+
+static char *scratch;
+
+static void setup(void)
+{
+	scratch = tft_scratch();
+}
+
+static void teardown(void)
+{
+	tf_test_rmtree_hook(NULL, NULL);
+	tft_remove_tree(scratch);
+	free(scratch);
+}
+
+TestSuite(rmtree, .init = setup, .fini = teardown);
+
+/* ---- helpers ------------------------------------------------------------- */
+
+static bool exists(const char *path)
+{
+	struct stat st;
+	return lstat(path, &st) == 0;
+}
+
+static char *in_scratch(const char *name)
+{
+	return tft_join(scratch, name);
+}
+
+static char *make_dir(const char *name)
+{
+	char *p = in_scratch(name);
+	cr_assert_eq(mkdir(p, 0755), 0, "mkdir %s: %s", p, strerror(errno));
+	return p;
+}
+
+static void make_dirs_under(const char *top, const char *rel)
+{
+	char *p = tft_join(top, rel);
+	cr_assert_eq(mkdir(p, 0755), 0, "mkdir %s: %s", p, strerror(errno));
+	free(p);
+}
+
+static void write_under(const char *top, const char *rel, const char *contents)
+{
+	char *p = tft_join(top, rel);
+	tft_write_file(p, contents);
+	free(p);
+}
+
+/* A populated tree: files, nested directories, an empty one. */
+static char *make_populated(const char *name)
+{
+	char *top = make_dir(name);
+	make_dirs_under(top, "a");
+	make_dirs_under(top, "a/b");
+	make_dirs_under(top, "a/b/c");
+	make_dirs_under(top, "empty");
+	write_under(top, "f1", "one");
+	write_under(top, "a/f2", "two");
+	write_under(top, "a/b/c/f3", "three");
+	return top;
+}
+
+/* A chain of `depth` directories called `name` under dirfd, each holding a
+ * file `file` if not NULL; built with mkdirat/openat, never with paths. */
+static void make_chain(int dirfd, size_t depth, const char *name, const char *file)
+{
+	int fd = dup(dirfd);
+	cr_assert_geq(fd, 0);
+	/* Plain checks in the loop: --full-stats reports every assertion. */
+	for (size_t i = 0; i < depth; i++) {
+		if (mkdirat(fd, name, 0755) != 0)
+			cr_assert_fail("mkdirat at level %zu: %s", i, strerror(errno));
+		int next = openat(fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (next < 0)
+			cr_assert_fail("openat at level %zu: %s", i, strerror(errno));
+		close(fd);
+		fd = next;
+		if (file) {
+			int f = openat(fd, file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+			if (f < 0)
+				cr_assert_fail("creating %s at level %zu: %s", file, i, strerror(errno));
+			close(f);
+		}
+	}
+	close(fd);
+}
+
+static int open_dir_path(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cr_assert_geq(fd, 0, "open %s: %s", path, strerror(errno));
+	return fd;
+}
+
+/* Scratch owned by nobody, then become nobody: permissions bite. */
+static void become_nobody(void)
+{
+	if (geteuid() == 0)
+		cr_assert_eq(chown(scratch, NOBODY, NOBODY), 0);
+	tft_drop_privileges();
+}
+
+static void count_walks(enum tf_rmtree_event event, int dirfd, const char *name, void *arg)
+{
+	(void)dirfd;
+	(void)name;
+	if (event == TF_RMTREE_WALK_START)
+		++*(int *)arg;
+}
+
+/* ---- basic behaviour ------------------------------------------------------- */
+
+Test(rmtree, removes_populated_tree)
+{
+	char *top = make_populated("top");
+	cr_assert_eq(tempfile_rmtree(top, 0), 0, "%s", strerror(errno));
+	cr_assert_not(exists(top));
+	cr_assert_eq(tft_count_entries(scratch), 0);
+	free(top);
+}
+
+Test(rmtree, empty_directory_is_one_rmdir_without_a_walk)
+{
+	int walks = 0;
+	tf_test_rmtree_hook(count_walks, &walks);
+	char *top = make_dir("empty");
+	cr_assert_eq(tempfile_rmtree(top, 0), 0);
+	cr_assert_not(exists(top));
+	cr_assert_eq(walks, 0, "an empty directory must not be walked");
+	free(top);
+	top = make_populated("full");
+	cr_assert_eq(tempfile_rmtree(top, 0), 0);
+	cr_assert_eq(walks, 1, "a populated directory is walked once");
+	free(top);
+}
+
+Test(rmtree, missing_path_is_enoent_and_ignored_with_flag)
+{
+	char *p = in_scratch("nothing");
+	errno = 0;
+	cr_assert_eq(tempfile_rmtree(p, 0), -1);
+	cr_assert_eq(errno, ENOENT);
+	cr_assert_eq(tempfile_rmtree(p, TEMPFILE_IGNORE_CLEANUP_ERRORS), 0);
+	free(p);
+}
+
+Test(rmtree, rejects_null_path_and_unknown_flags_with_einval)
+{
+	char *top = make_populated("top");
+	cr_assert_eq(tempfile_rmtree(NULL, 0), -1);
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_eq(tempfile_rmtree(top, TEMPFILE_KEEP), -1);
+	cr_assert_eq(errno, EINVAL);
+	cr_assert(exists(top), "nothing removed on EINVAL");
+	free(top);
+}
+
+Test(rmtree, refuses_dot_and_dotdot_as_last_component)
+{
+	char *top = make_populated("top");
+	char *dot = tft_join(top, ".");
+	char *dotdot = tft_join(top, "a/..");
+	cr_assert_eq(tempfile_rmtree(dot, 0), -1);
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_eq(tempfile_rmtree(dotdot, 0), -1);
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_eq(tft_count_entries(top), 3, "nothing removed");
+	free(dot);
+	free(dotdot);
+	free(top);
+}
+
+Test(rmtree, accepts_trailing_slashes_and_relative_paths)
+{
+	char *top = make_populated("top");
+	char *slashed = NULL;
+	cr_assert(asprintf(&slashed, "%s///", top) > 0);
+	cr_assert_eq(tempfile_rmtree(slashed, 0), 0, "%s", strerror(errno));
+	cr_assert_not(exists(top));
+	free(top);
+	top = make_populated("rel");
+	cr_assert_eq(chdir(scratch), 0);
+	cr_assert_eq(tempfile_rmtree("rel", 0), 0, "%s", strerror(errno));
+	cr_assert_not(exists(top));
+	free(top);
+	free(slashed);
+}
+
+Test(rmtree, preserves_errno_in_internal_calls_and_sets_it_in_public_one)
+{
+	char *top = make_populated("top");
+	errno = EMLINK;
+	cr_assert_eq(tf_rmtree_path(top, 0, NULL), 0);
+	cr_assert_eq(errno, EMLINK, "success keeps errno");
+	errno = EMLINK;
+	cr_assert_eq(tf_rmtree_path(top, 0, NULL), ENOENT);
+	cr_assert_eq(errno, EMLINK, "failure keeps errno too");
+	free(top);
+}
+
+/* ---- links ----------------------------------------------------------------- */
+
+Test(rmtree, refuses_top_level_symlink_with_enotdir)
+{
+	char *outside = make_populated("outside");
+	char *link = in_scratch("link");
+	cr_assert_eq(symlink(outside, link), 0);
+	cr_assert_eq(tempfile_rmtree(link, 0), -1);
+	cr_assert_eq(errno, ENOTDIR);
+	char *slashed = NULL;
+	cr_assert(asprintf(&slashed, "%s/", link) > 0);
+	cr_assert_eq(tempfile_rmtree(slashed, 0), -1);
+	cr_assert_eq(errno, ENOTDIR);
+	struct stat st = { 0 };
+	cr_assert_eq(stat(outside, &st), 0);
+	cr_assert_eq(tf_rmtree_path(link, 0, &st), ENOTDIR, "also with expect");
+	cr_assert(exists(link));
+	cr_assert_eq(tft_count_entries(outside), 3, "target untouched");
+	free(slashed);
+	free(link);
+	free(outside);
+}
+
+Test(rmtree, does_not_follow_symlink_to_directory_outside)
+{
+	char *outside = make_populated("outside");
+	char *top = make_populated("top");
+	char *link = tft_join(top, "a/b/link");
+	cr_assert_eq(symlink(outside, link), 0);
+	cr_assert_eq(tempfile_rmtree(top, 0), 0);
+	cr_assert_not(exists(top));
+	cr_assert_eq(tft_count_entries(outside), 3);
+	char *f3 = tft_join(outside, "a/b/c/f3");
+	cr_assert(exists(f3));
+	free(f3);
+	free(link);
+	free(top);
+	free(outside);
+}
+
+Test(rmtree, does_not_follow_symlink_to_file_outside)
+{
+	char *file = in_scratch("precious");
+	tft_write_file(file, "keep me");
+	cr_assert_eq(chmod(file, 0400), 0);
+	char *top = make_populated("top");
+	char *link = tft_join(top, "link");
+	cr_assert_eq(symlink(file, link), 0);
+	char *dangling = tft_join(top, "dangling");
+	cr_assert_eq(symlink("/nonexistent/x", dangling), 0);
+	cr_assert_eq(tempfile_rmtree(top, 0), 0);
+	cr_assert_not(exists(top));
+	struct stat st;
+	cr_assert_eq(stat(file, &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0400, "target mode untouched");
+	cr_assert_eq(st.st_size, 7);
+	free(dangling);
+	free(link);
+	free(top);
+	free(file);
+}
+
+/* ---- kinds of entries -------------------------------------------------------- */
+
+Test(rmtree, removes_fifos_sockets_and_unreadable_files_without_opening_them)
+{
+	become_nobody();
+	char *top = make_dir("top");
+	char *fifo = tft_join(top, "fifo");
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	char *secret = tft_join(top, "secret");
+	tft_write_file(secret, "x");
+	cr_assert_eq(chmod(secret, 0), 0);
+	int s = socket(AF_UNIX, SOCK_STREAM, 0);
+	cr_assert_geq(s, 0);
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	cr_assert_eq(chdir(top), 0);
+	strcpy(addr.sun_path, "sock");
+	cr_assert_eq(bind(s, (struct sockaddr *)&addr, sizeof addr), 0, "%s", strerror(errno));
+	cr_assert_eq(chdir("/"), 0);
+	/* Opening the FIFO for reading would block forever. */
+	cr_assert_eq(tempfile_rmtree(top, 0), 0, "%s", strerror(errno));
+	cr_assert_not(exists(top));
+	close(s);
+	free(secret);
+	free(fifo);
+	free(top);
+}
+
+Test(rmtree, removes_device_nodes_inside)
+{
+	char *top = make_dir("top");
+	char *null_node = tft_join(top, "null");
+	if (mknod(null_node, S_IFCHR | 0600, makedev(1, 3)) != 0)
+		cr_skip_test("mknod: %s", strerror(errno));
+	cr_assert_eq(tempfile_rmtree(top, 0), 0);
+	cr_assert_not(exists(top));
+	free(null_node);
+	free(top);
+}
+
+/* ---- permissions -------------------------------------------------------------- */
+
+static void read_only_dirs(mode_t mode, bool no_fchmodat2)
+{
+	tf_test_rmtree_no_fchmodat2(no_fchmodat2);
+	become_nobody();
+	char *top = make_populated("top");
+	char *a = tft_join(top, "a"), *b = tft_join(top, "a/b"), *c = tft_join(top, "a/b/c");
+	/* Bottom-up, or the deeper ones could not be reached. */
+	cr_assert_eq(chmod(c, mode), 0);
+	cr_assert_eq(chmod(b, mode), 0);
+	cr_assert_eq(chmod(a, mode), 0);
+	cr_assert_eq(chmod(top, mode), 0);
+	cr_assert_eq(tempfile_rmtree(top, 0), 0, "mode %o: %s", (unsigned)mode, strerror(errno));
+	cr_assert_not(exists(top));
+	free(a);
+	free(b);
+	free(c);
+	free(top);
+}
+
+Test(rmtree, empties_read_only_directories_mode_0500)
+{
+	read_only_dirs(0500, false);
+}
+
+Test(rmtree, empties_directories_mode_0000)
+{
+	read_only_dirs(0000, false);
+}
+
+Test(rmtree, empties_directories_mode_0000_through_proc_without_fchmodat2)
+{
+	read_only_dirs(0000, true);
+}
+
+Test(rmtree, empties_directories_of_every_user_mode)
+{
+	become_nobody();
+	for (mode_t mode = 0; mode <= 0700; mode += 0100) {
+		char *top = make_populated("top");
+		char *a = tft_join(top, "a"), *b = tft_join(top, "a/b"), *c = tft_join(top, "a/b/c");
+		char *f = tft_join(top, "a/f2");
+		cr_assert_eq(chmod(f, mode), 0);
+		cr_assert_eq(chmod(c, mode), 0);
+		cr_assert_eq(chmod(b, mode), 0);
+		cr_assert_eq(chmod(a, mode), 0);
+		cr_assert_eq(tempfile_rmtree(top, 0), 0, "mode %o: %s", (unsigned)mode,
+			strerror(errno));
+		cr_assert_not(exists(top));
+		free(a);
+		free(b);
+		free(c);
+		free(f);
+		free(top);
+	}
+}
+
+Test(rmtree, does_not_chmod_symlink_targets)
+{
+	become_nobody();
+	char *outside = make_dir("outside");
+	cr_assert_eq(chmod(outside, 0500), 0);
+	char *top = make_dir("top");
+	char *link = tft_join(top, "link");
+	cr_assert_eq(symlink(outside, link), 0);
+	cr_assert_eq(chmod(top, 0000), 0);
+	cr_assert_eq(tempfile_rmtree(top, 0), 0, "%s", strerror(errno));
+	struct stat st;
+	cr_assert_eq(stat(outside, &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0500);
+	free(link);
+	free(top);
+	free(outside);
+}
+
+/* tempfile_rmtree(path, flags) run as nobody in a child, so that this
+ * process stays root and can clean up. 0, or the errno it failed with;
+ * 254 if it succeeded but changed errno. */
+static int rmtree_as_nobody(const char *path, unsigned flags)
+{
+	pid_t pid = fork();
+	/* No assertion in the child: it would report to Criterion. */
+	if (pid == 0) {
+		gid_t gid = NOBODY;
+		if (setgroups(1, &gid) != 0 || setresgid(NOBODY, NOBODY, NOBODY) != 0 ||
+			setresuid(NOBODY, NOBODY, NOBODY) != 0)
+			_exit(255);
+		errno = 0;
+		int rc = tempfile_rmtree(path, flags);
+		_exit(rc == 0 ? (errno == 0 ? 0 : 254) : errno);
+	}
+	cr_assert_gt(pid, 0);
+	int status;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 255)
+		cr_skip_test("cannot become nobody");
+	return WEXITSTATUS(status);
+}
+
+/* Give the scratch tree to nobody, except `stubborn` and the file `f` in
+ * it, which stay root's: nobody cannot remove f (EACCES, and chmod is
+ * EPERM) but can remove everything else. */
+static void give_to_nobody_except(const char *stubborn, const char *f)
+{
+	if (geteuid() != 0)
+		cr_skip_test("needs root to build a tree with a root-owned part");
+	char *cmd = NULL;
+	cr_assert(asprintf(&cmd, "chown -R %d:%d '%s' && chown 0:0 '%s' '%s'", NOBODY, NOBODY,
+			  scratch, stubborn, f) > 0);
+	cr_assert_eq(system(cmd), 0);
+	free(cmd);
+}
+
+static char *tree_with_stubborn_part(char **stubborn_file)
+{
+	char *top = make_populated("top");
+	make_dirs_under(top, "root");
+	write_under(top, "root/f", "x");
+	char *stubborn = tft_join(top, "root");
+	*stubborn_file = tft_join(top, "root/f");
+	give_to_nobody_except(stubborn, *stubborn_file);
+	free(stubborn);
+	return top;
+}
+
+Test(rmtree, reports_first_error_after_removing_all_it_can)
+{
+	char *stubborn;
+	char *top = tree_with_stubborn_part(&stubborn);
+	int err = rmtree_as_nobody(top, 0);
+	cr_assert_eq(err, EACCES, "got %s", strerror(err));
+	cr_assert(exists(stubborn));
+	cr_assert_eq(tft_count_entries(top), 1, "all but the stubborn part is gone");
+	free(stubborn);
+	free(top);
+}
+
+Test(rmtree, ignore_cleanup_errors_removes_what_it_can_and_returns_0)
+{
+	char *stubborn;
+	char *top = tree_with_stubborn_part(&stubborn);
+	cr_assert_eq(rmtree_as_nobody(top, TEMPFILE_IGNORE_CLEANUP_ERRORS), 0,
+		"returns 0 and leaves errno alone");
+	cr_assert(exists(stubborn));
+	cr_assert_eq(tft_count_entries(top), 1);
+	free(stubborn);
+	free(top);
+}
+
+Test(rmtree, stubborn_entry_deep_below_the_descriptor_window_terminates_with_error)
+{
+	char *top = make_dir("top");
+	int fd = open_dir_path(top);
+	make_chain(fd, 40, "d", "file");
+	close(fd);
+	char *deep = NULL;
+	cr_assert(asprintf(&deep, "%s/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d", top) > 0);
+	char *stubborn = tft_join(deep, "root");
+	cr_assert_eq(mkdir(stubborn, 0755), 0);
+	char *f = tft_join(stubborn, "f");
+	tft_write_file(f, "x");
+	give_to_nobody_except(stubborn, f);
+	int err = rmtree_as_nobody(top, 0);
+	cr_assert_eq(err, EACCES, "got %s", strerror(err));
+	cr_assert(exists(f));
+	char *below = tft_join(deep, "d/file");
+	cr_assert_not(exists(below), "what lies beside the stubborn part is removed");
+	free(below);
+	free(f);
+	free(stubborn);
+	free(deep);
+	free(top);
+}
+
+/* ---- depth, names, descriptors ---------------------------------------------------- */
+
+Test(rmtree, removes_a_tree_10000_levels_deep)
+{
+	char *top = make_dir("top");
+	int fd = open_dir_path(top);
+	make_chain(fd, 10000, "d", NULL);
+	close(fd);
+	cr_assert_eq(tempfile_rmtree(top, 0), 0, "%s", strerror(errno));
+	cr_assert_not(exists(top));
+	free(top);
+}
+
+Test(rmtree, removes_deep_tree_of_names_near_name_max)
+{
+	char name[NAME_MAX + 1], file[NAME_MAX + 1];
+	memset(name, 'n', NAME_MAX);
+	name[NAME_MAX] = '\0';
+	memset(file, 'f', NAME_MAX);
+	file[NAME_MAX] = '\0';
+	char *top = make_dir("top");
+	int fd = open_dir_path(top);
+	/* Far beyond PATH_MAX: 300 * 256 bytes. */
+	make_chain(fd, 300, name, file);
+	close(fd);
+	cr_assert_eq(tempfile_rmtree(top, 0), 0, "%s", strerror(errno));
+	cr_assert_not(exists(top));
+	free(top);
+}
+
+Test(rmtree, deep_and_wide_tree_is_fully_removed_across_reopened_levels)
+{
+	/* Every level has siblings before and after the deep child, so the
+	 * levels closed to bound descriptors must resume correctly. */
+	char *top = make_dir("top");
+	int fd = open_dir_path(top);
+	for (int level = 0; level < 60; level++) {
+		for (int i = 0; i < 40; i++) {
+			char n[32];
+			snprintf(n, sizeof n, "file%02d", i);
+			int f = openat(fd, n, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+			cr_assert_geq(f, 0);
+			close(f);
+			snprintf(n, sizeof n, "dir%02d", i);
+			cr_assert_eq(mkdirat(fd, n, 0755), 0);
+		}
+		int next = openat(fd, "dir20", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		cr_assert_geq(next, 0);
+		close(fd);
+		fd = next;
+	}
+	close(fd);
+	cr_assert_eq(tempfile_rmtree(top, 0), 0, "%s", strerror(errno));
+	cr_assert_not(exists(top));
+	free(top);
+}
+
+Test(rmtree, a_reopened_level_that_lost_its_position_is_emptied_by_another_pass)
+{
+	tf_test_rmtree_lose_position(true);
+	char *top = make_dir("top");
+	int fd = open_dir_path(top);
+	for (int level = 0; level < 40; level++) {
+		for (int i = 0; i < 10; i++) {
+			char n[32];
+			snprintf(n, sizeof n, "file%02d", i);
+			int f = openat(fd, n, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+			cr_assert_geq(f, 0);
+			close(f);
+			snprintf(n, sizeof n, "dir%02d", i);
+			cr_assert_eq(mkdirat(fd, n, 0755), 0);
+			if (i % 3 == 0) {
+				int sub = openat(fd, n, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+				cr_assert_geq(sub, 0);
+				make_chain(sub, 20, "c", NULL);
+				close(sub);
+			}
+		}
+		int next = openat(fd, "dir05", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		cr_assert_geq(next, 0);
+		close(fd);
+		fd = next;
+	}
+	close(fd);
+	cr_assert_eq(tempfile_rmtree(top, 0), 0, "%s", strerror(errno));
+	cr_assert_not(exists(top));
+	free(top);
+}
+
+struct fd_watch {
+	int max;
+};
+
+static void watch_fds(enum tf_rmtree_event event, int dirfd, const char *name, void *arg)
+{
+	(void)dirfd;
+	(void)name;
+	(void)event;
+	struct fd_watch *w = arg;
+	int n = tft_count_fds();
+	if (n > w->max)
+		w->max = n;
+}
+
+Test(rmtree, keeps_a_bounded_number_of_descriptors_open)
+{
+	char *top = make_dir("top");
+	int fd = open_dir_path(top);
+	make_chain(fd, 2000, "d", "f");
+	close(fd);
+	int before = tft_count_fds();
+	struct fd_watch w = { 0 };
+	tf_test_rmtree_hook(watch_fds, &w);
+	cr_assert_eq(tempfile_rmtree(top, 0), 0, "%s", strerror(errno));
+	cr_assert_not(exists(top));
+	cr_log_info("%d descriptors open at once", w.max - before);
+	/* 16 directories (the window) and the parent of the top. */
+	cr_assert_leq(w.max - before, 17, "%d descriptors open at once", w.max - before);
+	cr_assert_eq(tft_count_fds(), before, "no descriptor leaked");
+	free(top);
+}
+
+Test(rmtree, removes_10000_levels_with_40_descriptors_allowed)
+{
+	char *top = make_dir("top");
+	int fd = open_dir_path(top);
+	make_chain(fd, 10000, "d", NULL);
+	close(fd);
+	struct rlimit rl = { .rlim_cur = 40, .rlim_max = 40 };
+	int highest = dup(0);
+	cr_assert_geq(highest, 0);
+	close(highest);
+	if (highest > 15)
+		rl.rlim_cur = rl.rlim_max = (rlim_t)highest + 25;
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	cr_assert_eq(tempfile_rmtree(top, 0), 0, "%s", strerror(errno));
+	cr_assert_not(exists(top));
+	free(top);
+}
+
+/* ---- races ------------------------------------------------------------------------ */
+
+struct swap {
+	const char *victim;   /* entry name to swap */
+	const char *moved_to; /* where the real directory goes */
+	const char *target;   /* what the symbolic link points at */
+	int swaps;
+};
+
+static void swap_for_symlink(enum tf_rmtree_event event, int dirfd, const char *name, void *arg)
+{
+	struct swap *s = arg;
+	if (event != TF_RMTREE_BEFORE_OPEN || strcmp(name, s->victim) != 0 || s->swaps)
+		return;
+	s->swaps++;
+	cr_assert_eq(renameat(dirfd, name, AT_FDCWD, s->moved_to), 0, "%s", strerror(errno));
+	cr_assert_eq(symlinkat(s->target, dirfd, name), 0);
+}
+
+Test(rmtree, never_enters_a_directory_swapped_for_a_symlink_after_stat)
+{
+	char *outside = make_populated("outside");
+	char *moved = in_scratch("moved");
+	char *top = make_populated("top");
+	struct swap s = { .victim = "b", .moved_to = moved, .target = outside };
+	tf_test_rmtree_hook(swap_for_symlink, &s);
+	cr_assert_eq(tempfile_rmtree(top, 0), 0, "%s", strerror(errno));
+	cr_assert_eq(s.swaps, 1, "the seam ran");
+	cr_assert_not(exists(top));
+	cr_assert_eq(tft_count_entries(outside), 3, "the link target is untouched");
+	char *f3 = tft_join(moved, "c/f3");
+	cr_assert(exists(f3), "the directory moved out is not entered");
+	free(f3);
+	free(top);
+	free(moved);
+	free(outside);
+}
+
+struct move_out {
+	int calls, at_call;
+	char *from;  /* an ancestor, deep enough that its descriptor is closed */
+	char *to;
+};
+
+static void move_ancestor_out(enum tf_rmtree_event event, int dirfd, const char *name, void *arg)
+{
+	(void)dirfd;
+	(void)name;
+	struct move_out *m = arg;
+	if (event == TF_RMTREE_BEFORE_OPEN && ++m->calls == m->at_call)
+		cr_assert_eq(rename(m->from, m->to), 0, "%s", strerror(errno));
+}
+
+Test(rmtree, does_not_follow_a_closed_ancestor_moved_out_of_the_tree)
+{
+	char *outside = make_populated("outside");
+	char *top = make_dir("top");
+	int fd = open_dir_path(top);
+	make_chain(fd, 40, "d", NULL);
+	close(fd);
+	char *to = tft_join(outside, "moved");
+	struct move_out m = { .at_call = 35, .from = tft_join(top, "d/d"), .to = to };
+	tf_test_rmtree_hook(move_ancestor_out, &m);
+	cr_assert_eq(tempfile_rmtree(top, 0), -1);
+	cr_assert_eq(errno, ESTALE, "got %s", strerror(errno));
+	/* Going up from the moved part leads into outside, which must not be
+	 * touched: its own entries and the moved directory itself stay. The
+	 * walk starts again from the top for the rest. */
+	cr_assert_eq(tft_count_entries(outside), 4);
+	cr_assert(exists(to));
+	cr_assert_not(exists(top), "the rest of the tree is removed");
+	char *f3 = tft_join(outside, "a/b/c/f3");
+	cr_assert(exists(f3));
+	free(f3);
+	free(m.from);
+	free(to);
+	free(top);
+	free(outside);
+}
+
+static void remove_before_open(enum tf_rmtree_event event, int dirfd, const char *name, void *arg)
+{
+	(void)arg;
+	if (event != TF_RMTREE_BEFORE_OPEN || strcmp(name, "b") != 0)
+		return;
+	/* Through the descriptor's path: the same directory the walk is in. */
+	char link[64], path[4096], *cmd = NULL;
+	snprintf(link, sizeof link, "/proc/self/fd/%d", dirfd);
+	ssize_t n = readlink(link, path, sizeof path - 1);
+	cr_assert_gt(n, 0);
+	path[n] = '\0';
+	cr_assert(asprintf(&cmd, "rm -rf '%s/b'", path) > 0);
+	cr_assert_eq(system(cmd), 0);
+	free(cmd);
+}
+
+Test(rmtree, ignores_entries_that_vanish_while_it_runs)
+{
+	char *top = make_populated("top");
+	tf_test_rmtree_hook(remove_before_open, NULL);
+	cr_assert_eq(tempfile_rmtree(top, 0), 0, "%s", strerror(errno));
+	cr_assert_not(exists(top));
+	free(top);
+}
+
+/* ---- mounts ---------------------------------------------------------------------- */
+
+Test(rmtree, does_not_enter_another_mounted_file_system)
+{
+	if (unshare(CLONE_NEWNS) != 0 || mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+		cr_skip_test("no private mount namespace: %s", strerror(errno));
+	char *top = make_populated("top");
+	char *mnt = tft_join(top, "a/mnt");
+	cr_assert_eq(mkdir(mnt, 0755), 0);
+	if (mount("tmpfs", mnt, "tmpfs", 0, "size=64k") != 0)
+		cr_skip_test("cannot mount tmpfs: %s", strerror(errno));
+	char *inside = tft_join(mnt, "inside");
+	tft_write_file(inside, "on another file system");
+	cr_assert_eq(tempfile_rmtree(top, 0), -1);
+	cr_assert_eq(errno, EBUSY, "got %s", strerror(errno));
+	cr_assert(exists(inside), "the mounted file system is not entered");
+	char *f3 = tft_join(top, "a/b/c/f3");
+	cr_assert_not(exists(f3), "the rest is removed");
+	cr_assert_eq(umount(mnt), 0);
+	free(f3);
+	free(inside);
+	free(mnt);
+	free(top);
+}
+
+/* ---- internal entry points -------------------------------------------------------------- */
+
+Test(rmtree, contents_empties_directory_but_keeps_it_and_the_descriptor)
+{
+	char *top = make_populated("top");
+	int fd = open(top, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	errno = EMLINK;
+	cr_assert_eq(tf_rmtree_contents(fd, 0), 0);
+	cr_assert_eq(errno, EMLINK);
+	cr_assert_eq(tft_count_entries(top), 0);
+	struct stat st;
+	cr_assert_eq(fstat(fd, &st), 0, "the descriptor stays open");
+	cr_assert_eq(tf_rmtree_contents(fd, 0), 0, "an empty directory is fine");
+	close(fd);
+	free(top);
+}
+
+Test(rmtree, contents_of_an_unreadable_directory)
+{
+	become_nobody();
+	char *top = make_populated("top");
+	cr_assert_eq(chmod(top, 0), 0);
+	int fd = open(top, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(tf_rmtree_contents(fd, 0), 0);
+	close(fd);
+	cr_assert_eq(tft_count_entries(top), 0);
+	free(top);
+}
+
+Test(rmtree, path_with_matching_expect_removes_the_tree)
+{
+	char *top = make_populated("top");
+	struct stat st;
+	cr_assert_eq(lstat(top, &st), 0);
+	cr_assert_eq(tf_rmtree_path(top, 0, &st), 0);
+	cr_assert_not(exists(top));
+	free(top);
+}
+
+Test(rmtree, path_with_other_expect_is_estale_and_removes_nothing)
+{
+	char *top = make_populated("top");
+	char *other = make_dir("other");
+	struct stat st;
+	cr_assert_eq(lstat(other, &st), 0);
+	cr_assert_eq(tf_rmtree_path(top, 0, &st), ESTALE);
+	cr_assert_eq(tft_count_entries(top), 3);
+	/* Even an empty directory is not taken by an rmdir shortcut. */
+	cr_assert_eq(tf_rmtree_path(other, 0, &(struct stat){ .st_dev = st.st_dev,
+						  .st_ino = st.st_ino + 1 }),
+		ESTALE);
+	cr_assert(exists(other));
+	cr_assert_eq(tf_rmtree_path(top, TEMPFILE_IGNORE_CLEANUP_ERRORS, &st), 0,
+		"ignored, but still nothing removed");
+	cr_assert_eq(tft_count_entries(top), 3);
+	free(other);
+	free(top);
+}

@@ -1,0 +1,454 @@
+#!/bin/bash
+# test_tmpf.sh - tmpf beyond mktemp: run, rm, where, and what any CLI owes
+# its users (help, exit statuses, errors on stderr prefixed "tmpf:").
+# The mktemp mode is covered by test_tmpf_mktemp.sh.
+# Each test is a function test_<behaviour>; it fails by calling fail.
+# Prints "tmpf-cli: N passed, M failed".
+set -u
+
+: "${TMPF:?TMPF must name the tmpf binary}"
+unset TMPDIR TMP TEMP POSIXLY_CORRECT LANGUAGE
+export LC_ALL=C
+
+root=$(mktemp -d "/tmp/tmpf-cli-test.XXXXXXXX") || exit 1
+trap 'chmod -R u+rwx "$root" 2>/dev/null; rm -rf "$root"' EXIT
+chmod 755 "$root"
+mkdir "$root/bin"
+cp "$TMPF" "$root/bin/tmpf" && chmod 755 "$root/bin/tmpf"
+tmpf="$root/bin/tmpf"
+
+as_nobody=()
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	as_nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+fi
+
+current=""
+failures=()
+fail() {
+	failures+=("$current: $*")
+}
+
+# A fresh scratch directory for the current test: $s.
+new_scratch() {
+	s="$root/t/$current"
+	mkdir -p "$s" && chmod 755 "$s"
+}
+
+# run_tmpf ARGS...: run tmpf; sets $status, $out, $err.
+run_tmpf() {
+	"$tmpf" "$@" >"$s/.out" 2>"$s/.err"
+	status=$?
+	out=$(cat "$s/.out")
+	err=$(cat "$s/.err")
+	rm -f "$s/.out" "$s/.err"
+}
+
+expect_status() { [ "$status" = "$1" ] || fail "exit status $status, expected $1 (stderr: $err)"; }
+expect_out() { [ "$out" = "$1" ] || fail "stdout '$out', expected '$1'"; }
+expect_no_out() { [ -z "$out" ] || fail "stdout should be empty: '$out'"; }
+expect_err() { [ "$err" = "$1" ] || fail "stderr '$err', expected '$1'"; }
+expect_err_has() { [[ $err == *"$1"* ]] || fail "stderr '$err' lacks '$1'"; }
+expect_no_err() { [ -z "$err" ] || fail "stderr should be empty: '$err'"; }
+count_entries() { find "$1" -mindepth 1 -maxdepth 1 | wc -l; }
+
+# ---- run ---------------------------------------------------------------------
+
+test_run_exits_with_the_command_status() {
+	run_tmpf run -p "$s" -- sh -c 'exit 3'
+	expect_status 3
+	expect_no_out
+	expect_no_err
+	run_tmpf run -p "$s" true
+	expect_status 0
+	[ "$(count_entries "$s")" = 0 ] || fail "directory left behind"
+}
+
+test_run_exits_128_plus_n_when_the_command_is_killed() {
+	run_tmpf run -p "$s" -- sh -c 'kill -KILL $$'
+	expect_status 137
+	run_tmpf run -p "$s" -- sh -c 'kill -TERM $$'
+	expect_status 143
+	[ "$(count_entries "$s")" = 0 ] || fail "directory left behind"
+}
+
+test_run_sets_tmpdir_tmp_and_temp_to_a_private_directory() {
+	run_tmpf run -p "$s" -- sh -c 'printf "%s\n%s\n%s\n" "$TMPDIR" "$TMP" "$TEMP"; stat -c "%F %a" "$TMPDIR"'
+	expect_status 0
+	local dir
+	dir=$(printf '%s\n' "$out" | sed -n 1p)
+	[ "$(printf '%s\n' "$out" | sed -n 2p)" = "$dir" ] || fail "TMP differs from TMPDIR: $out"
+	[ "$(printf '%s\n' "$out" | sed -n 3p)" = "$dir" ] || fail "TEMP differs from TMPDIR: $out"
+	[ "$(printf '%s\n' "$out" | sed -n 4p)" = "directory 700" ] || fail "not a 0700 directory: $out"
+	[[ $dir == "$s"/tmpf.* ]] || fail "not in -p DIR with the default prefix: $dir"
+	[ ! -e "$dir" ] || fail "$dir not removed"
+}
+
+test_run_removes_read_only_leftovers_and_never_follows_links() {
+	mkdir "$s/outside" && echo keep >"$s/outside/file"
+	run_tmpf run -p "$s" --prefix work. -- sh -c '
+		cd "$TMPDIR" && mkdir -p a/b/c && echo x >a/b/c/f && echo y >ro &&
+		ln -s "$0/outside" link && ln -s "$0/outside/file" flink &&
+		chmod 0 ro && chmod 555 a/b/c && chmod 0 a/b && chmod 500 a' "$s"
+	expect_status 0
+	expect_no_err
+	[ "$(count_entries "$s")" = 1 ] || fail "left behind: $(ls "$s")"
+	[ "$(cat "$s/outside/file" 2>/dev/null)" = keep ] || fail "followed a link out of the tree"
+}
+
+test_run_keep_keeps_the_directory_and_says_where() {
+	run_tmpf run --keep -p "$s" -- sh -c 'echo data >"$TMPDIR/f"'
+	expect_status 0
+	local kept
+	kept=$(find "$s" -mindepth 1 -maxdepth 1)
+	[ -n "$kept" ] && [ "$(cat "$kept/f")" = data ] || fail "not kept"
+	expect_err "tmpf: kept temporary directory '$kept'"
+}
+
+test_run_keep_on_failure_keeps_only_a_failed_run() {
+	run_tmpf run --keep-on-failure -p "$s" -- true
+	expect_status 0
+	expect_no_err
+	[ "$(count_entries "$s")" = 0 ] || fail "kept after success"
+	run_tmpf run --keep-on-failure -p "$s" -- sh -c 'touch "$TMPDIR/evidence"; exit 1'
+	expect_status 1
+	local kept
+	kept=$(find "$s" -mindepth 1 -maxdepth 1)
+	[ -e "$kept/evidence" ] || fail "not kept after failure"
+	expect_err "tmpf: kept temporary directory '$kept'"
+	rm -rf "$kept"
+	run_tmpf run --keep-on-failure -p "$s" -- sh -c 'kill -TERM $$'
+	expect_status 143
+	[ "$(count_entries "$s")" = 1 ] || fail "not kept after a signal"
+}
+
+# Start tmpf run in the background, wait until the command is ready, send
+# SIG to tmpf, and check that the command got it and tmpf cleaned up. A
+# background job of a shell without job control starts with SIGINT
+# ignored, and an ignored signal stays ignored for COMMAND too (tmpf
+# forwards only what it does not ignore): env resets them first.
+forward_one() {
+	local sig=$1 pid i
+	rm -rf "$s/work" && mkdir "$s/work"
+	env --default-signal=INT,TERM,HUP "$tmpf" run -p "$s/work" -- sh -c '
+		trap "echo got > \"$0/got-$1\"; exit 7" "$1"
+		echo "$TMPDIR" >"$0/ready"
+		while :; do sleep 0.05; done' "$s" "$sig" 2>"$s/err-$sig" &
+	pid=$!
+	for ((i = 0; i < 400; i++)); do
+		[ -s "$s/ready" ] && break
+		sleep 0.05
+	done
+	[ -s "$s/ready" ] || { fail "$sig: command never started"; kill -KILL "$pid"; return; }
+	kill -s "$sig" "$pid"
+	wait "$pid"
+	local code=$?
+	[ "$code" = 7 ] || fail "$sig: exit status $code, expected 7 (the command's)"
+	[ -e "$s/got-$sig" ] || fail "$sig: not forwarded to the command"
+	[ "$(count_entries "$s/work")" = 0 ] || fail "$sig: directory left behind"
+	[ ! -s "$s/err-$sig" ] || fail "$sig: stderr: $(cat "$s/err-$sig")"
+	rm -f "$s/ready"
+}
+
+test_run_forwards_sigint_sigterm_and_sighup() {
+	forward_one INT
+	forward_one TERM
+	forward_one HUP
+}
+
+# tmpf ignores nothing itself, but what it was started with ignored stays
+# ignored, for tmpf and for COMMAND (as a shell does with "trap '' INT").
+test_run_leaves_an_ignored_signal_ignored() {
+	out=$(trap '' INT && exec "$tmpf" run -p "$s" -- sh -c 'kill -INT $PPID; kill -INT $$; echo survived')
+	status=$?
+	expect_status 0
+	expect_out survived
+	[ "$(count_entries "$s")" = 0 ] || fail "directory left behind"
+}
+
+test_run_passes_stdin_and_stdout_through() {
+	out=$(echo hello | "$tmpf" run -p "$s" cat)
+	[ "$out" = hello ] || fail "got '$out'"
+}
+
+test_run_options_end_at_the_command() {
+	run_tmpf run -p "$s" echo --keep -p x
+	expect_status 0
+	expect_out "--keep -p x"
+	[ "$(count_entries "$s")" = 0 ] || fail "directory left behind"
+}
+
+test_run_without_a_command_is_a_usage_error() {
+	run_tmpf run
+	expect_status 125
+	expect_no_out
+	expect_err "tmpf: missing command
+Try 'tmpf run --help' for more information."
+	run_tmpf run --keep --
+	expect_status 125
+	expect_err_has "tmpf: missing command"
+}
+
+test_run_reports_a_missing_or_unrunnable_command() {
+	run_tmpf run -p "$s" no-such-command-tmpf
+	expect_status 127
+	expect_err "tmpf: cannot run 'no-such-command-tmpf': No such file or directory"
+	printf 'not a program\n' >"$s/notexec"
+	chmod 644 "$s/notexec"
+	run_tmpf run -p "$s" "$s/notexec"
+	expect_status 126
+	expect_err_has "tmpf: cannot run '$s/notexec': "
+	[ "$(count_entries "$s")" = 1 ] || fail "directory left behind: $(ls "$s")"
+}
+
+test_run_rejects_bad_options() {
+	run_tmpf run --bogus true
+	expect_status 125
+	expect_err "tmpf: unrecognized option '--bogus'
+Try 'tmpf run --help' for more information."
+	run_tmpf run -p
+	expect_status 125
+	expect_err_has "tmpf: option requires an argument -- 'p'"
+	run_tmpf run --prefix a/b true
+	expect_status 125
+	expect_err "tmpf: invalid prefix 'a/b', contains directory separator"
+}
+
+test_run_reports_a_directory_it_cannot_create() {
+	run_tmpf run -p "$s/missing" true
+	expect_status 125
+	expect_err "tmpf: cannot create a temporary directory in '$s/missing': No such file or directory"
+	if [ ${#as_nobody[@]} -gt 0 ]; then
+		mkdir "$s/ro" && chmod 555 "$s/ro"
+		"${as_nobody[@]}" "$tmpf" run -p "$s/ro" true 2>"$s/err"
+		status=$?
+		err=$(cat "$s/err")
+		expect_status 125
+		expect_err "tmpf: cannot create a temporary directory in '$s/ro': Permission denied"
+	fi
+}
+
+# A file system mounted inside the directory is not entered, so the
+# directory cannot be removed: a failure of tmpf's own (125) after a
+# successful command, with the right reason. Needs mount(2): skipped where
+# the test cannot mount (unprivileged, or a restricted container).
+test_run_reports_a_directory_it_cannot_remove() {
+	run_tmpf run -p "$s" -- sh -c 'mkdir "$TMPDIR/m" && mount -t tmpfs tmpf-test "$TMPDIR/m" 2>/dev/null || exit 42'
+	local dir
+	dir=$(find "$s" -mindepth 1 -maxdepth 1)
+	if [ "$status" = 42 ]; then
+		[ -z "$dir" ] || fail "not removed after a failed command: $dir"
+		return 0
+	fi
+	umount "$dir/m" 2>/dev/null
+	expect_status 125
+	expect_err "tmpf: cannot remove temporary directory '$dir': Device or resource busy"
+	rm -rf "$dir"
+}
+
+test_run_prefix_names_the_directory() {
+	run_tmpf run -p "$s" --prefix=build- -- sh -c 'basename "$TMPDIR"'
+	[[ $out == build-???????? ]] || fail "name '$out'"
+}
+
+# ---- rm ----------------------------------------------------------------------
+
+test_rm_removes_files_and_trees_with_read_only_parts() {
+	echo x >"$s/file"
+	mkdir -p "$s/tree/a/b" && echo y >"$s/tree/a/b/f" && chmod 0 "$s/tree/a/b" && chmod 500 "$s/tree/a"
+	run_tmpf rm "$s/file" "$s/tree/"
+	expect_status 0
+	expect_no_out
+	expect_no_err
+	[ "$(count_entries "$s")" = 0 ] || fail "left: $(ls "$s")"
+}
+
+test_rm_removes_a_symlink_never_its_target() {
+	mkdir "$s/target" && echo keep >"$s/target/f"
+	ln -s "$s/target" "$s/link"
+	mkdir "$s/tree" && ln -s "$s/target" "$s/tree/inner"
+	run_tmpf rm "$s/link/" "$s/tree"
+	expect_status 0
+	[ ! -e "$s/link" ] && [ ! -L "$s/link" ] || fail "link not removed"
+	[ ! -e "$s/tree" ] || fail "tree not removed"
+	[ "$(cat "$s/target/f")" = keep ] || fail "followed a link"
+}
+
+test_rm_reports_missing_paths_unless_forced() {
+	echo x >"$s/there"
+	run_tmpf rm "$s/missing" "$s/there"
+	expect_status 1
+	expect_err "tmpf: cannot remove '$s/missing': No such file or directory"
+	[ ! -e "$s/there" ] || fail "went on but did not remove the next one"
+	run_tmpf rm -f "$s/missing"
+	expect_status 0
+	expect_no_err
+	run_tmpf rm -f
+	expect_status 0
+	run_tmpf rm
+	expect_status 1
+	expect_err "tmpf: missing operand
+Try 'tmpf rm --help' for more information."
+}
+
+test_rm_refuses_dot_dotdot_and_root() {
+	mkdir "$s/d"
+	run_tmpf rm "$s/d/." "$s/d/.."
+	expect_status 1
+	expect_err "tmpf: refusing to remove '.' or '..' directory: skipping '$s/d/.'
+tmpf: refusing to remove '.' or '..' directory: skipping '$s/d/..'"
+	[ -d "$s/d" ] || fail "removed"
+	# Only as nobody, so that a broken check could not do harm.
+	if [ ${#as_nobody[@]} -gt 0 ]; then
+		"${as_nobody[@]}" "$tmpf" rm // 2>"$s/err"
+		status=$?
+		err=$(cat "$s/err")
+		expect_status 1
+		expect_err "tmpf: refusing to remove '//': it is the root directory"
+	fi
+}
+
+test_rm_rejects_bad_options() {
+	run_tmpf rm -x "$s"
+	expect_status 1
+	expect_err "tmpf: invalid option -- 'x'
+Try 'tmpf rm --help' for more information."
+	[ -d "$s" ] || fail "removed despite the error"
+}
+
+# ---- where -------------------------------------------------------------------
+
+test_where_prints_the_first_usable_candidate() {
+	TMPDIR="$s" run_tmpf where
+	expect_status 0
+	expect_out "$s"
+	expect_no_err
+	mkdir "$s/rel"
+	(cd "$s" && TMPDIR=rel "$tmpf" where >"$s/out")
+	[ "$(cat "$s/out")" = "$s/rel" ] || fail "relative TMPDIR not made absolute: $(cat "$s/out")"
+	TMPDIR="$s/missing" TEMP="$s" run_tmpf where
+	expect_out "$s"
+}
+
+test_where_explain_shows_every_candidate_and_why() {
+	echo x >"$s/file"
+	TMPDIR="$s/missing" TEMP="$s/file" TMP='' run_tmpf where --explain
+	local cwd
+	cwd=$(pwd)
+	expect_status 0
+	local first4
+	first4=$(printf '%s\n' "$out" | head -n 3)
+	[ "$first4" = "TMPDIR	$s/missing	missing
+TEMP	$s/file	not a directory
+TMP	-	empty" ] || fail "explain: $out"
+	[ "$(printf '%s\n' "$out" | wc -l)" = 7 ] || fail "not 7 candidates: $out"
+	[ "$(printf '%s\n' "$out" | grep -c '	chosen$')" = 1 ] || fail "not exactly one chosen: $out"
+	[ "$(printf '%s\n' "$out" | sed -n 4p | cut -f1,2)" = "default	/tmp" ] || fail "line 4: $out"
+	[ "$(printf '%s\n' "$out" | sed -n 7p | cut -f1,2)" = "cwd	$cwd" ] || fail "line 7: $out"
+	TMPDIR="$s" run_tmpf where --explain
+	[ "$(printf '%s\n' "$out" | head -n 2)" = "TMPDIR	$s	chosen
+TEMP	-	unset" ] || fail "explain: $out"
+}
+
+test_where_explain_says_not_writable() {
+	[ ${#as_nobody[@]} -gt 0 ] || return 0
+	mkdir "$s/ro" && chmod 555 "$s/ro"
+	out=$(cd / && TMPDIR="$s/ro" "${as_nobody[@]}" "$tmpf" where --explain | head -n 1)
+	[ "$out" = "TMPDIR	$s/ro	not writable" ] || fail "got '$out'"
+}
+
+test_where_rejects_operands_and_reports_write_errors() {
+	run_tmpf where x
+	expect_status 1
+	expect_err "tmpf: extra operand 'x'
+Try 'tmpf where --help' for more information."
+	"$tmpf" where >/dev/full 2>"$s/err"
+	status=$?
+	err=$(cat "$s/err")
+	expect_status 1
+	expect_err "tmpf: write error: No space left on device"
+}
+
+# ---- the CLI as a whole ------------------------------------------------------
+
+test_help_exists_for_the_tool_and_each_subcommand() {
+	local sub
+	for sub in "" run rm where; do
+		# shellcheck disable=SC2086
+		run_tmpf $sub --help
+		expect_status 0
+		expect_no_err
+		[[ $out == "Usage: tmpf ${sub:+$sub }"* ]] || fail "$sub --help: ${out%%$'\n'*}"
+	done
+	run_tmpf --help
+	[[ $out == *"run [OPTION]..."* && $out == *"rm [-f] PATH..."* && $out == *"where [--explain]"* ]] ||
+		fail "--help does not list the subcommands"
+}
+
+test_version_names_the_library() {
+	run_tmpf --version
+	expect_status 0
+	[[ ${out%%$'\n'*} =~ ^tmpf\ \(libtempfile\)\ [0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "version: $out"
+}
+
+test_a_subcommand_name_after_dashdash_is_a_template() {
+	run_tmpf -- run
+	expect_status 1
+	expect_no_out
+	expect_err "tmpf: too few X's in template 'run'"
+	run_tmpf -u ./where
+	expect_err "tmpf: too few X's in template './where'"
+}
+
+test_errors_are_one_line_on_stderr_and_leave_nothing() {
+	(cd "$s" && "$tmpf" fooXX >"$s/.o" 2>"$s/.e")
+	status=$?
+	[ "$status" = 1 ] || fail "status $status"
+	[ ! -s "$s/.o" ] || fail "stdout: $(cat "$s/.o")"
+	[ "$(cat "$s/.e")" = "tmpf: too few X's in template 'fooXX'" ] || fail "stderr: $(cat "$s/.e")"
+	rm -f "$s/.o" "$s/.e"
+	[ "$(count_entries "$s")" = 0 ] || fail "left: $(ls "$s")"
+}
+
+# Quoting a name loads the locale, which fails opens on the way; the
+# reported error must still be the real one (ENOTDIR here, not ENOENT).
+test_the_error_survives_quoting_in_a_utf8_locale() {
+	local q1="'" q2="'"
+	if LC_ALL=C.UTF-8 mktemp -u foo 2>&1 | grep -q $'\xe2\x80\x98'; then
+		q1=$'\xe2\x80\x98' q2=$'\xe2\x80\x99'
+	fi
+	echo x >"$s/file"
+	LC_ALL=C.UTF-8 run_tmpf rm "$s/file/x"
+	expect_err "tmpf: cannot remove $q1$s/file/x$q2: Not a directory"
+	LC_ALL=C.UTF-8 run_tmpf run -p "$s/file" true
+	expect_err "tmpf: cannot create a temporary directory in $q1$s/file$q2: Not a directory"
+	LC_ALL=C.UTF-8 run_tmpf -p "$s/file"
+	expect_err "tmpf: failed to create file via template $q1$s/file/tmp.XXXXXXXXXX$q2: Not a directory"
+}
+
+test_messages_use_the_name_tmpf_was_called_by() {
+	ln -s "$tmpf" "$s/mktemp"
+	"$s/mktemp" -q foo 2>"$s/err"
+	[ "$(cat "$s/err")" = "mktemp: too few X's in template 'foo'" ] || fail "$(cat "$s/err")"
+}
+
+# ---- driver ------------------------------------------------------------------
+
+passed=0
+failed=0
+for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
+	current=${t#test_}
+	new_scratch
+	before=${#failures[@]}
+	"$t"
+	[ -x "$tmpf" ] || { echo "tmpf-cli: $t removed $tmpf" >&2; exit 1; }
+	if [ ${#failures[@]} -eq "$before" ]; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+	fi
+done
+for f in "${failures[@]}"; do
+	echo "FAIL $f"
+done
+echo "tmpf-cli: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
