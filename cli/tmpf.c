@@ -709,8 +709,10 @@ static int mktemp_create(const struct mktemp_request *r, char *path, size_t suff
 		: r->directory                 ? TEMPFILE_KIND_DIR
 					       : TEMPFILE_KIND_FILE;
 	int result = tempfile_mktemplate(path, suffix_len, kind, 0, 0);
-	if (result >= 0 && kind == TEMPFILE_KIND_FILE && close(result) != 0 && errno != EINTR)
+	if (result >= 0 && kind == TEMPFILE_KIND_FILE && close(result) != 0 && errno != EINTR) {
+		undo_creation(path, false); /* an error leaves nothing behind */
 		result = -1;
+	}
 	if (result < 0) {
 		if (!r->quiet)
 			complain(errno, "failed to create %s via template %s",
