@@ -11,7 +11,8 @@
 #   - the scratch directory holds what it held before (after removing
 #     what a successful run made), whatever failed.
 # Prints "cli: P fault points, C cases: ..." and fails on any bad case.
-# Env: TMPF (the CLI), TF_FAULT_SHIM (the shim module).
+# Env: TMPF (the CLI), TF_FAULT_SHIM (the shim module). Run by
+# tests/test_faults_cli.sh.
 set -uo pipefail
 : "${TMPF:?TMPF: the CLI to test}" "${TF_FAULT_SHIM:?TF_FAULT_SHIM: the shim module}"
 # Sanitizer builds: the shim is preloaded before the sanitizer runtime.

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# test_faults_cli.sh - the CLI under every injectable fault, through the
+# LD_PRELOAD fault shim: see tests/faults/cli_faults.sh for what is run and
+# checked. The shim comes from the build (tests/faults/CMakeLists.txt) or,
+# when the build has not made it, is compiled here.
+set -euo pipefail
+: "${TMPF:?TMPF: the CLI}" "${TF_SOURCE_DIR:?}" "${TF_BINARY_DIR:?}"
+shim=$TF_BINARY_DIR/tests/faults/libtf_fault_shim.so
+if [ ! -f "$shim" ]; then
+	work=$(mktemp -d "${TMPDIR:-/tmp}/tfshim.XXXXXX")
+	trap 'rm -rf "$work"' EXIT
+	"${CC:-cc}" -std=c11 -shared -fPIC -O1 -g -DTFF_PRELOAD -D_GNU_SOURCE \
+		-o "$work/shim.so" "$TF_SOURCE_DIR/tests/faults/shim.c" -ldl
+	shim=$work/shim.so
+fi
+TF_FAULT_SHIM=$shim bash "$TF_SOURCE_DIR/tests/faults/cli_faults.sh"
