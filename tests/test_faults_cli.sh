@@ -9,7 +9,12 @@ shim=$TF_BINARY_DIR/tests/faults/libtf_fault_shim.so
 if [ ! -f "$shim" ]; then
 	work=$(mktemp -d "${TMPDIR:-/tmp}/tfshim.XXXXXX")
 	trap 'rm -rf "$work"' EXIT
-	"${CC:-cc}" -std=c11 -shared -fPIC -O1 -g -DTFF_PRELOAD -D_GNU_SOURCE \
+	# A sanitized CLI brings its own malloc: the shim must leave it alone.
+	no_allocation=
+	if grep -a -q -E '__asan_init|__tsan_init|__msan_init' "$TMPF"; then
+		no_allocation=-DTFF_NO_ALLOCATION
+	fi
+	"${CC:-cc}" -std=c11 -shared -fPIC -O1 -g -DTFF_PRELOAD -D_GNU_SOURCE $no_allocation \
 		-o "$work/shim.so" "$TF_SOURCE_DIR/tests/faults/shim.c" -ldl
 	shim=$work/shim.so
 fi

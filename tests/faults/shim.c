@@ -42,6 +42,11 @@
 #ifndef TFF_SANITIZED
 #  define TFF_SANITIZED 0
 #endif
+/* TFF_NO_ALLOCATION: built for a program that has a sanitizer of its own. */
+#if defined(TFF_NO_ALLOCATION)
+#  undef TFF_SANITIZED
+#  define TFF_SANITIZED 1
+#endif
 #define TFF_INTERPOSE_ALLOCATION (!TFF_SANITIZED)
 
 static const char *const function_names[TFF_COUNT] = {
