@@ -31,6 +31,8 @@ done
 "$cc" "${cflags[@]}" -I.ci/tsan -Itests -c .ci/tsan/runner.c -o "$build/runner.o"
 "$cc" "${cflags[@]}" -I.ci/tsan -Itests -c tests/support.c -o "$build/support.o"
 
+# A test that hangs fails after TFC_TIMEOUT seconds instead of stalling CI.
+export TFC_TIMEOUT=${TFC_TIMEOUT:-120}
 export TSAN_OPTIONS=${TSAN_OPTIONS:-"halt_on_error=1 second_deadlock_stack=1 exitcode=66"}
 status=0
 ran=0

@@ -104,6 +104,21 @@ static void run_in_child(const struct tfc_test *t)
 	_exit(expect_failures ? 1 : t->options.exit_code);
 }
 
+/* TFC_SKIP: a space-separated list of suite::name to leave out. */
+static bool skipped_by_environment(const struct tfc_test *t)
+{
+	const char *list = getenv("TFC_SKIP");
+	if (!list)
+		return false;
+	char name[512];
+	snprintf(name, sizeof name, "%s::%s", t->suite, t->name);
+	size_t len = strlen(name);
+	for (const char *p = list; (p = strstr(p, name)) != NULL; p += len)
+		if ((p == list || p[-1] == ' ') && (p[len] == ' ' || p[len] == '\0'))
+			return true;
+	return false;
+}
+
 /* Runs every test; the number that failed. */
 static int run_all(void)
 {
@@ -112,6 +127,11 @@ static int run_all(void)
 		const struct tfc_suite *s = suite_of(t);
 		if (t->options.disabled || (s && s->options.disabled))
 			continue;
+		if (skipped_by_environment(t)) {
+			skipped++;
+			fprintf(stderr, "[SKIP] %s::%s (TFC_SKIP)\n", t->suite, t->name);
+			continue;
+		}
 		fflush(NULL);
 		pid_t pid = fork();
 		if (pid < 0) {
@@ -119,8 +139,12 @@ static int run_all(void)
 			return 1;
 		}
 		if (pid == 0) {
+			/* A hang fails the test instead of the whole run. */
+			const char *limit = getenv("TFC_TIMEOUT");
+			unsigned seconds = limit ? (unsigned)atoi(limit) : 300;
 			if (t->options.timeout > 0)
-				alarm((unsigned)t->options.timeout + 1);
+				seconds = (unsigned)t->options.timeout + 1;
+			alarm(seconds);
 			run_in_child(t);
 		}
 		int status;
