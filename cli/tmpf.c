@@ -20,27 +20,21 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <langinfo.h>
 #include <locale.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include <unistd.h> /* STDOUT_FILENO, STDERR_FILENO */
 #include <wchar.h>
 #include <wctype.h>
 
 #include <tempfile.h>
 
-extern char **environ;
+#include "tmpf_os.h"
 
 /* Exit statuses of the subcommands, as env(1), nice(1) and timeout(1). */
 #define EXIT_TMPF_FAILED 125  /* tmpf itself failed (usage, no directory, cleanup) */
@@ -59,7 +53,7 @@ static const char *program_name = "tmpf";
 static int write_all(int fd, const char *buf, size_t len)
 {
 	while (len > 0) {
-		ssize_t done = write(fd, buf, len);
+		ssize_t done = tmpf_os_write(fd, buf, len);
 		if (done < 0 && errno == EINTR)
 			continue;
 		if (done < 0)
@@ -83,7 +77,7 @@ static void complain(int errnum, const char *format, ...)
 {
 	char *text = NULL;
 	size_t len = 0;
-	FILE *m = open_memstream(&text, &len);
+	FILE *m = tmpf_os_memstream(&text, &len);
 	FILE *out = m ? m : stderr;
 	va_list ap;
 	va_start(ap, format);
@@ -93,7 +87,7 @@ static void complain(int errnum, const char *format, ...)
 	if (errnum)
 		fprintf(out, ": %s", strerror(errnum));
 	fputc('\n', out);
-	if (m && fclose(m) == 0)
+	if (m && tmpf_os_memstream_close(m) == 0)
 		(void)write_all(STDERR_FILENO, text, len);
 	free(text);
 }
@@ -103,12 +97,12 @@ static void suggest_help(const char *subcommand)
 {
 	char *text = NULL;
 	size_t len = 0;
-	FILE *m = open_memstream(&text, &len);
+	FILE *m = tmpf_os_memstream(&text, &len);
 	if (!m)
 		return;
 	fprintf(m, "Try '%s%s%s --help' for more information.\n", program_name,
 		subcommand ? " " : "", subcommand ? subcommand : "");
-	if (fclose(m) == 0)
+	if (tmpf_os_memstream_close(m) == 0)
 		(void)write_all(STDERR_FILENO, text, len);
 	free(text);
 }
@@ -187,8 +181,7 @@ static void put_quoted(FILE *out, const char *s)
 {
 	load_locale_once();
 	const char *left = "'", *right = "'";
-	const char *codeset = nl_langinfo(CODESET);
-	if (strcasecmp(codeset, "UTF-8") == 0) {
+	if (tmpf_os_utf8_quotes()) {
 		left = "\xe2\x80\x98";
 		right = "\xe2\x80\x99";
 	}
@@ -234,10 +227,10 @@ static const char *quote(const char *s)
 	char *text = NULL;
 	size_t len = 0;
 	const char *result = s;
-	FILE *m = open_memstream(&text, &len);
+	FILE *m = tmpf_os_memstream(&text, &len);
 	if (m) {
 		put_quoted(m, s);
-		if (fclose(m) == 0) {
+		if (tmpf_os_memstream_close(m) == 0) {
 			free(slots[next]);
 			slots[next] = text;
 			next ^= 1;
@@ -373,7 +366,7 @@ static void report_ambiguous(const struct option_parser *p, const char *text, si
 {
 	char *list = NULL;
 	size_t len = 0;
-	FILE *m = open_memstream(&list, &len);
+	FILE *m = tmpf_os_memstream(&list, &len);
 	if (!m)
 		return;
 	for (const struct long_option *o = p->long_options; o->name; o++) {
@@ -382,7 +375,7 @@ static void report_ambiguous(const struct option_parser *p, const char *text, si
 		if (fits && (o == first || differs))
 			fprintf(m, " '--%s'", o->name);
 	}
-	if (fclose(m) == 0)
+	if (tmpf_os_memstream_close(m) == 0)
 		complain(0, "option '--%s' is ambiguous; possibilities:%s", text, list);
 	free(list);
 }
@@ -700,9 +693,9 @@ static void undo_creation(const char *path, bool directory)
 {
 	int saved = errno;
 	if (directory)
-		(void)rmdir(path);
+		(void)tmpf_os_rmdir(path);
 	else
-		(void)unlink(path);
+		(void)tmpf_os_unlink(path);
 	errno = saved;
 }
 
@@ -713,7 +706,8 @@ static int mktemp_create(const struct mktemp_request *r, char *path, size_t suff
 		: r->directory                 ? TEMPFILE_KIND_DIR
 					       : TEMPFILE_KIND_FILE;
 	int result = tempfile_mktemplate(path, suffix_len, kind, 0, 0);
-	if (result >= 0 && kind == TEMPFILE_KIND_FILE && close(result) != 0 && errno != EINTR) {
+	if (result >= 0 && kind == TEMPFILE_KIND_FILE && tmpf_os_close(result) != 0 &&
+		errno != EINTR) {
 		undo_creation(path, false); /* an error leaves nothing behind */
 		result = -1;
 	}
@@ -834,8 +828,10 @@ static const char *rejection(int error)
 	case EACCES:
 	case EPERM: return "not writable";
 	case EROFS: return "read-only file system";
-	case ENOSPC:
-	case EDQUOT: return "full";
+#ifdef EDQUOT /* not in every C library (mingw) */
+	case EDQUOT:
+#endif
+	case ENOSPC: return "full";
 	case ENAMETOOLONG: return "name too long";
 	case ELOOP: return "symbolic link loop";
 	default: return "unusable";
@@ -930,7 +926,7 @@ static int rm_help(void)
 static char *without_trailing_slashes(const char *path)
 {
 	size_t len = strlen(path);
-	while (len > 1 && path[len - 1] == '/')
+	while (len > 1 && tmpf_os_is_separator(path[len - 1]))
 		len--;
 	char *copy = malloc(len + 1);
 	if (copy) {
@@ -942,15 +938,11 @@ static char *without_trailing_slashes(const char *path)
 
 static bool is_dot_or_dotdot(const char *path)
 {
-	const char *base = strrchr(path, '/');
-	base = base ? base + 1 : path;
+	const char *base = path;
+	for (const char *p = path; *p; p++)
+		if (tmpf_os_is_separator(*p))
+			base = p + 1;
 	return strcmp(base, ".") == 0 || strcmp(base, "..") == 0;
-}
-
-static bool is_root(const struct stat *st)
-{
-	struct stat root;
-	return stat("/", &root) == 0 && root.st_dev == st->st_dev && root.st_ino == st->st_ino;
 }
 
 /* Remove one operand; 0, or -1 after a message. */
@@ -962,29 +954,30 @@ static int remove_one(const char *operand, bool force)
 		return -1;
 	}
 	int result = -1;
-	struct stat st;
+	enum tmpf_os_kind kind;
 	if (is_dot_or_dotdot(path)) {
 		complain(0, "refusing to remove '.' or '..' directory: skipping %s", quote(operand));
 		goto done;
 	}
-	if (lstat(path, &st) != 0) {
+	if (tmpf_os_kind(path, &kind) != 0) {
 		if (force && errno == ENOENT)
 			result = 0;
 		else
 			complain(errno, "cannot remove %s", quote(operand));
 		goto done;
 	}
-	if (S_ISDIR(st.st_mode) && is_root(&st)) {
+	if (kind == TMPF_OS_ROOT) {
 		complain(0, "refusing to remove %s: it is the root directory", quote(operand));
 		goto done;
 	}
-	result = S_ISDIR(st.st_mode) ? tempfile_rmtree(path, 0) : unlink(path);
+	bool directory = kind == TMPF_OS_DIRECTORY;
+	result = directory ? tempfile_rmtree(path, 0) : tmpf_os_unlink(path);
 	/* Swapped between lstat and removal: a directory became a link or
 	 * the other way round; remove whatever is there now. */
-	if (result != 0 && errno == ENOTDIR && S_ISDIR(st.st_mode))
-		result = unlink(path);
-	else if (result != 0 && (errno == EISDIR || errno == EPERM) && !S_ISDIR(st.st_mode) &&
-		 lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+	if (result != 0 && errno == ENOTDIR && directory)
+		result = tmpf_os_unlink(path);
+	else if (result != 0 && (errno == EISDIR || errno == EPERM) && !directory &&
+		 tmpf_os_kind(path, &kind) == 0 && kind == TMPF_OS_DIRECTORY)
 		result = tempfile_rmtree(path, 0);
 	if (result != 0 && force && errno == ENOENT)
 		result = 0;
@@ -1067,131 +1060,29 @@ struct run_request {
 	char **command;     /* NULL-terminated */
 };
 
-/* The command's pid while it runs, for the signal handler; 0 otherwise. */
-static volatile sig_atomic_t command_pid;
-
-static const int forwarded_signals[] = { SIGINT, SIGTERM, SIGHUP };
-#define FORWARDED_COUNT (sizeof forwarded_signals / sizeof forwarded_signals[0])
-
-static void forward_signal(int sig, siginfo_t *info, void *context)
-{
-	(void)context;
-	int saved = errno;
-#ifdef SI_KERNEL
-	/* Sent by the terminal (Ctrl-C, hangup) to the whole foreground
-	 * process group, COMMAND included: do not deliver it twice. */
-	if (info && info->si_code == SI_KERNEL) {
-		errno = saved;
-		return;
-	}
-#else
-	(void)info;
-#endif
-	pid_t pid = command_pid;
-	if (pid > 0)
-		(void)kill(pid, sig);
-	errno = saved;
-}
-
-/* Forward the signals that were not ignored when tmpf started (an ignored
- * one stays ignored, for COMMAND too), and let wait see COMMAND's end even
- * if SIGCHLD was inherited as ignored. Call with the signals blocked. */
-static int install_forwarding(void)
-{
-	struct sigaction forward = { 0 };
-	forward.sa_sigaction = forward_signal;
-	forward.sa_flags = SA_SIGINFO | SA_RESTART;
-	sigemptyset(&forward.sa_mask);
-	for (size_t i = 0; i < FORWARDED_COUNT; i++)
-		sigaddset(&forward.sa_mask, forwarded_signals[i]);
-	for (size_t i = 0; i < FORWARDED_COUNT; i++) {
-		struct sigaction old;
-		if (sigaction(forwarded_signals[i], NULL, &old) != 0)
-			return -1;
-		if (old.sa_handler != SIG_IGN && sigaction(forwarded_signals[i], &forward, NULL) != 0)
-			return -1;
-	}
-	struct sigaction child = { 0 };
-	child.sa_handler = SIG_DFL;
-	sigemptyset(&child.sa_mask);
-	return sigaction(SIGCHLD, &child, NULL);
-}
-
-/* Start COMMAND with the signal mask tmpf started with. 0, or an errno. */
-static int spawn_command(char **command, const sigset_t *mask, pid_t *pid)
-{
-	posix_spawnattr_t attr;
-	int error = posix_spawnattr_init(&attr);
-	if (error)
-		return error;
-	error = posix_spawnattr_setsigmask(&attr, mask);
-	if (!error)
-		error = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
-	if (!error)
-		error = posix_spawnp(pid, command[0], NULL, &attr, command, environ);
-	posix_spawnattr_destroy(&attr);
-	return error;
-}
-
-/* Wait for COMMAND; its shell-style status (128+N for signal N), or -1. */
-static int wait_command(pid_t pid)
-{
-#ifdef WNOWAIT
-	/* Wait without reaping first: until it is reaped the pid cannot be
-	 * reused, so the handler never signals a stranger. */
-	siginfo_t info;
-	int rc;
-	do {
-		memset(&info, 0, sizeof info);
-		rc = waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT);
-	} while (rc != 0 && errno == EINTR);
-#endif
-	command_pid = 0;
-	int status;
-	pid_t done;
-	do
-		done = waitpid(pid, &status, 0);
-	while (done < 0 && errno == EINTR);
-	if (done < 0)
-		return -1;
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return EXIT_TMPF_FAILED;
-}
-
 /* Run COMMAND in the new directory; its status, or 125-127 after a message. */
 static int run_command(char **command, const char *dir)
 {
 	static const char *const variables[] = { "TMPDIR", "TMP", "TEMP" };
 	for (size_t i = 0; i < sizeof variables / sizeof *variables; i++) {
-		if (setenv(variables[i], dir, 1) != 0) {
+		if (tmpf_os_setenv(variables[i], dir) != 0) {
 			complain(errno, "cannot set %s", variables[i]);
 			return EXIT_TMPF_FAILED;
 		}
 	}
-	sigset_t block, original;
-	sigemptyset(&block);
-	for (size_t i = 0; i < FORWARDED_COUNT; i++)
-		sigaddset(&block, forwarded_signals[i]);
-	if (sigprocmask(SIG_BLOCK, &block, &original) != 0 || install_forwarding() != 0) {
-		complain(errno, "cannot set up signal forwarding");
+	int status;
+	enum tmpf_run_step step;
+	int error = tmpf_os_run(command, &status, &step);
+	if (error && step == TMPF_RUN_FORWARDING) {
+		complain(error, "cannot set up signal forwarding");
 		return EXIT_TMPF_FAILED;
 	}
-	pid_t pid;
-	int error = spawn_command(command, &original, &pid);
-	if (!error)
-		command_pid = pid;
-	/* Signals that came in meanwhile are delivered, and forwarded, now. */
-	(void)sigprocmask(SIG_SETMASK, &original, NULL);
-	if (error) {
+	if (error && step == TMPF_RUN_SPAWN) {
 		complain(error, "cannot run %s", quote(command[0]));
 		return error == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
 	}
-	int status = wait_command(pid);
-	if (status < 0) {
-		complain(errno, "cannot wait for %s", quote(command[0]));
+	if (error) {
+		complain(error, "cannot wait for %s", quote(command[0]));
 		return EXIT_TMPF_FAILED;
 	}
 	return status;
@@ -1260,8 +1151,12 @@ static int run_main(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	tmpf_os_init(&argc, &argv);
 	if (argc > 0 && argv[0] && *argv[0]) {
-		const char *slash = strrchr(argv[0], '/');
+		const char *slash = NULL;
+		for (const char *p = argv[0]; *p; p++)
+			if (tmpf_os_is_separator(*p))
+				slash = p;
 		program_name = slash && slash[1] ? slash + 1 : argv[0];
 	}
 	if (argc > 1) {

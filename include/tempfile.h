@@ -200,9 +200,10 @@ struct tempfile;
 TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED struct tempfile *tempfile_named(const struct tempfile_opts *o,
 	const char *mode);
 /* BORROWED stream, valid until tempfile_close_stream()/tempfile_close();
- * NULL once the stream is closed. */
+ * made on the first call (so a file used only by name or descriptor costs no
+ * stdio), NULL with ENOMEM if it cannot be, NULL with EBADF once closed. */
 TEMPFILE_EXPORT FILE *tempfile_stream(struct tempfile *t);
-/* The stream's descriptor, -1 (EBADF) once the stream is closed. */
+/* The file's descriptor (the stream's), -1 (EBADF) once the stream is closed. */
 TEMPFILE_EXPORT int tempfile_fileno(const struct tempfile *t);
 /* BORROWED absolute path, valid until tempfile_close(); after a successful
  * tempfile_persist() it is the new path. */

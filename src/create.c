@@ -10,16 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 /* glibc's and GNU mktemp's bound for templates: 62^3. */
 #define TF_TEMPLATE_ATTEMPTS (62u * 62u * 62u)
 #define TF_TEMPLATE_MIN_X 3
-
-static bool has_separator(const char *s)
-{
-	return s && strchr(s, '/') != NULL;
-}
 
 static int check_flags_and_mode(unsigned flags, unsigned allowed_flags, unsigned mode)
 {
@@ -39,7 +33,7 @@ int tf_target_init(struct tf_target *t, const struct tempfile_opts *o, mode_t de
 	memset(t, 0, sizeof *t);
 	if (check_flags_and_mode(o->flags, allowed_flags, o->mode) != 0)
 		return -1;
-	if (has_separator(o->prefix) || has_separator(o->suffix) || (o->dir && !*o->dir)) {
+	if (tf_os_bad_in_name(o->prefix) || tf_os_bad_in_name(o->suffix) || (o->dir && !*o->dir)) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -57,8 +51,8 @@ int tf_target_init(struct tf_target *t, const struct tempfile_opts *o, mode_t de
 	if (!dir)
 		return -1;
 	size_t dir_len = strlen(dir), prefix_len = strlen(prefix), suffix_len = strlen(suffix);
-	/* "/" alone needs no separator after it. */
-	size_t sep = dir[dir_len - 1] == '/' ? 0 : 1;
+	/* "/" alone (or "C:\\") needs no separator after it. */
+	size_t sep = tf_os_is_separator(dir[dir_len - 1]) ? 0 : 1;
 	t->path = malloc(dir_len + sep + prefix_len + TF_NAME_LEN + suffix_len + 1);
 	if (!t->path) {
 		free(dir_owned);
@@ -68,7 +62,7 @@ int tf_target_init(struct tf_target *t, const struct tempfile_opts *o, mode_t de
 	memcpy(p, dir, dir_len);
 	p += dir_len;
 	if (sep)
-		*p++ = '/';
+		*p++ = tf_os_separator();
 	memcpy(p, prefix, prefix_len);
 	p += prefix_len;
 	t->random_at = (size_t)(p - t->path);
@@ -96,21 +90,13 @@ void tf_target_release(struct tf_target *t)
 /* One try at the current name: the fd, 0, or -1/errno (EEXIST: taken). */
 static int try_once(const struct tf_target *t, enum tf_create_kind kind, int open_flags)
 {
-	int result;
-	struct stat st;
 	switch (kind) {
 	case TF_CREATE_FILE:
-		TF_RETRY_EINTR(result, open(t->path, open_flags, t->mode));
-		return result;
+		return tf_os_create_file(t->path, open_flags, t->flags, t->mode);
 	case TF_CREATE_DIR:
-		TF_RETRY_EINTR(result, mkdir(t->path, t->mode));
-		return result;
+		return tf_os_mkdir(t->path, t->mode);
 	case TF_CREATE_NONE:
-		if (lstat(t->path, &st) == 0 || errno == EOVERFLOW) {
-			errno = EEXIST;
-			return -1;
-		}
-		return errno == ENOENT ? 0 : -1;
+		return tf_os_name_free(t->path);
 	}
 	errno = EINVAL;
 	return -1;
@@ -121,10 +107,10 @@ static void undo_create(const struct tf_target *t, enum tf_create_kind kind, int
 {
 	int saved = errno;
 	if (kind == TF_CREATE_FILE) {
-		close(fd);
-		unlink(t->path);
+		tf_os_close(fd);
+		tf_os_unlink(t->path);
 	} else if (kind == TF_CREATE_DIR) {
-		rmdir(t->path);
+		tf_os_rmdir(t->path);
 	}
 	errno = saved;
 }
@@ -133,11 +119,12 @@ static void undo_create(const struct tf_target *t, enum tf_create_kind kind, int
 static int register_at_exit(struct tf_target *t, enum tf_create_kind kind, int fd)
 {
 	struct stat st;
-	int rc = kind == TF_CREATE_FILE ? fstat(fd, &st) : lstat(t->path, &st);
+	int rc = kind == TF_CREATE_FILE ? tf_os_fstat(fd, &st) : tf_os_lstat(t->path, &st);
 	if (rc != 0)
 		return -1;
-	char *absolute = t->path[0] == '/' ? NULL : tf_absolute(t->path);
-	if (t->path[0] != '/' && !absolute)
+	bool relative = !tf_os_is_absolute(t->path);
+	char *absolute = relative ? tf_absolute(t->path) : NULL;
+	if (relative && !absolute)
 		return -1;
 	t->registration = tf_register(absolute ? absolute : t->path,
 		kind == TF_CREATE_DIR ? TF_REGISTERED_DIR : TF_REGISTERED_FILE, &st);

@@ -16,10 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
-#if defined(__linux__)
-#  include <sys/syscall.h>
-#endif
 
 /* The flags each kind of call accepts. A file without a name vanishes at
  * exit, even on SIGKILL; TEMPFILE_AT_EXIT only matters on the fallback path,
@@ -31,20 +27,13 @@
 
 #ifdef TEMPFILE_TEST_SEAMS
 static bool test_no_o_tmpfile;
-static bool test_no_renameat2;
 void tf_test_disable_o_tmpfile(bool disable)
 {
 	test_no_o_tmpfile = disable;
 }
-void tf_test_disable_renameat2(bool disable)
-{
-	test_no_renameat2 = disable;
-}
 #  define O_TMPFILE_DISABLED() test_no_o_tmpfile
-#  define RENAMEAT2_DISABLED() test_no_renameat2
 #else
 #  define O_TMPFILE_DISABLED() false
-#  define RENAMEAT2_DISABLED() false
 #endif
 
 /* ---- fopen(3) modes ------------------------------------------------------ */
@@ -102,7 +91,7 @@ static FILE *stream_on(int fd, const char *mode)
 	FILE *f = fdopen(fd, how);
 	if (!f) {
 		int saved = errno;
-		close(fd);
+		tf_os_close(fd);
 		errno = saved;
 	}
 	return f;
@@ -173,9 +162,9 @@ static int create_and_unlink(const struct tempfile_opts *o, int extra_flags)
 	if (tf_target_init(&t, o, 0600, TF_TEMPORARY_FLAGS) != 0)
 		return -1;
 	int fd = tf_create(&t, TF_CREATE_FILE, TF_FILE_OPEN_FLAGS | extra_flags);
-	if (fd >= 0 && unlink(t.path) != 0) {
+	if (fd >= 0 && tf_os_unlink(t.path) != 0) {
 		int saved = errno;
-		close(fd);
+		tf_os_close(fd);
 		errno = saved;
 		fd = -1;
 	} else if (fd >= 0) {
@@ -222,7 +211,11 @@ FILE *tempfile_temporary(const struct tempfile_opts *o, const char *mode)
 /* ---- NamedTemporaryFile ------------------------------------------------------- */
 
 struct tempfile {
-	FILE *stream;   /* NULL once tempfile_close_stream() ran          */
+	int fd;         /* -1 once tempfile_close_stream() ran             */
+	FILE *stream;   /* on fd, made by the first tempfile_stream() call:
+	                   a caller who only needs the name or the
+	                   descriptor never pays fdopen's fcntl           */
+	char how[3];    /* the fdopen mode for it                          */
 	char *path;     /* absolute; the final name after a persist       */
 	unsigned flags; /* the creator's TEMPFILE_* flags                  */
 	bool persisted; /* renamed into place: never deleted by us         */
@@ -245,20 +238,13 @@ struct tempfile *tempfile_named(const struct tempfile_opts *o, const char *mode)
 	int fd = tf_create(&target, TF_CREATE_FILE, TF_FILE_OPEN_FLAGS | (append ? O_APPEND : 0));
 	if (fd < 0)
 		goto fail_handle;
-	t->stream = stream_on(fd, mode);
-	if (!t->stream)
-		goto fail_created;
+	t->fd = fd;
+	fdopen_mode(mode, t->how);
 	t->path = target.path; /* handed over */
 	t->flags = target.flags;
 	t->registration = target.registration;
 	return t;
 
-fail_created: {
-	int saved = errno;
-	unlink(target.path);
-	tf_unregister(target.registration);
-	errno = saved;
-}
 fail_handle:
 	free(t);
 fail_target:
@@ -268,16 +254,22 @@ fail_target:
 
 FILE *tempfile_stream(struct tempfile *t)
 {
-	return t ? t->stream : NULL;
+	if (!t || t->fd < 0) {
+		errno = EBADF;
+		return NULL;
+	}
+	if (!t->stream)
+		t->stream = fdopen(t->fd, t->how); /* NULL/ENOMEM: fd stays ours */
+	return t->stream;
 }
 
 int tempfile_fileno(const struct tempfile *t)
 {
-	if (!t || !t->stream) {
+	if (!t || t->fd < 0) {
 		errno = EBADF;
 		return -1;
 	}
-	return fileno(t->stream);
+	return t->fd;
 }
 
 const char *tempfile_path(const struct tempfile *t)
@@ -291,13 +283,18 @@ int tempfile_close_stream(struct tempfile *t)
 		errno = EINVAL;
 		return -1;
 	}
-	if (!t->stream)
+	if (t->fd < 0)
 		return 0; /* closing twice is harmless, as in Python */
 	FILE *f = t->stream;
+	int fd = t->fd;
 	t->stream = NULL;
+	t->fd = -1;
 	/* fclose flushes, closes and frees even when the flush fails, and
-	 * then reports the write's errno (ENOSPC, EIO, EFBIG). */
-	return fclose(f) == 0 ? 0 : -1;
+	 * then reports the write's errno (ENOSPC, EIO, EFBIG). close(2) is
+	 * not retried on EINTR: the descriptor is gone either way. */
+	if (f)
+		return fclose(f) == 0 ? 0 : -1;
+	return tf_os_close(fd) == 0 || errno == EINTR ? 0 : -1;
 }
 
 int tempfile_close(struct tempfile *t)
@@ -306,7 +303,7 @@ int tempfile_close(struct tempfile *t)
 		return 0;
 	int rc = tempfile_close_stream(t);
 	int err = rc != 0 ? errno : 0;
-	if (!(t->flags & TEMPFILE_KEEP) && !t->persisted && unlink(t->path) != 0 &&
+	if (!(t->flags & TEMPFILE_KEEP) && !t->persisted && tf_os_unlink(t->path) != 0 &&
 		errno != ENOENT && !(t->flags & TEMPFILE_IGNORE_CLEANUP_ERRORS) && rc == 0) {
 		/* ENOENT: someone removed it already, which is what we wanted. */
 		rc = -1;
@@ -323,22 +320,6 @@ int tempfile_close(struct tempfile *t)
 
 /* ---- persist --------------------------------------------------------------------- */
 
-/* fsync the file at path (the stream is closed): opened read-only, which is
- * enough for fsync(2) on Linux and the BSDs. */
-static int fsync_path(const char *path, int extra_flags)
-{
-	int fd;
-	TF_RETRY_EINTR(fd, open(path, O_RDONLY | O_CLOEXEC | extra_flags));
-	if (fd < 0)
-		return -1;
-	int rc;
-	TF_RETRY_EINTR(rc, fsync(fd));
-	int saved = errno;
-	close(fd);
-	errno = saved;
-	return rc;
-}
-
 /* Make the bytes written so far durable (TEMPFILE_SYNC) or at least
  * visible to other processes (always). 0 or -1/errno. */
 static int flush_file(struct tempfile *t, unsigned flags)
@@ -347,70 +328,7 @@ static int flush_file(struct tempfile *t, unsigned flags)
 		return -1;
 	if (!(flags & TEMPFILE_SYNC))
 		return 0;
-	if (!t->stream)
-		return fsync_path(t->path, O_NOFOLLOW);
-	int rc;
-	TF_RETRY_EINTR(rc, fsync(fileno(t->stream)));
-	return rc;
-}
-
-/* renameat2(RENAME_NOREPLACE), through syscall(2) where libc lacks the
- * wrapper; ENOSYS where the OS has neither. */
-static int renameat2_noreplace(const char *from, const char *to)
-{
-	if (RENAMEAT2_DISABLED()) {
-		errno = ENOSYS;
-		return -1;
-	}
-#if defined(RENAME_NOREPLACE)
-	return renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE);
-#elif defined(__linux__) && defined(SYS_renameat2)
-	return (int)syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, 1u /* RENAME_NOREPLACE */);
-#else
-	(void)from;
-	(void)to;
-	errno = ENOSYS;
-	return -1;
-#endif
-}
-
-/* Move from to to unless to exists (EEXIST). renameat2 first; where the
- * kernel (ENOSYS) or the file system (EINVAL) lacks it, link(2) then
- * unlink(2), which is just as exclusive: link never replaces. If the
- * unlink of the old name fails, the new link is undone, so either the
- * file has moved or nothing changed. */
-static int rename_noreplace(const char *from, const char *to)
-{
-	if (renameat2_noreplace(from, to) == 0)
-		return 0;
-	if (errno != ENOSYS && errno != EINVAL)
-		return -1;
-	if (link(from, to) != 0)
-		return -1;
-	if (unlink(from) != 0) {
-		int saved = errno;
-		unlink(to);
-		errno = saved;
-		return -1;
-	}
-	return 0;
-}
-
-/* fsync the directory path lives in, so the new name survives a crash. */
-static int fsync_parent(const char *path)
-{
-	const char *slash = strrchr(path, '/'); /* path is absolute */
-	size_t len = slash == path ? 1 : (size_t)(slash - path);
-	char *dir = malloc(len + 1);
-	if (!dir)
-		return -1;
-	memcpy(dir, path, len);
-	dir[len] = '\0';
-	int rc = fsync_path(dir, O_DIRECTORY);
-	int saved = errno;
-	free(dir);
-	errno = saved;
-	return rc;
+	return t->fd >= 0 ? tf_os_fsync(t->fd) : tf_os_fsync_path(t->path);
 }
 
 /* Persisting again is allowed: it moves the file from its current (already
@@ -431,9 +349,8 @@ int tempfile_persist(struct tempfile *t, const char *path, unsigned flags)
 		return -1;
 	if (flush_file(t, flags) != 0)
 		goto fail;
-	int rc = flags & TEMPFILE_NOREPLACE ? rename_noreplace(t->path, target)
-	                                    : rename(t->path, target);
-	if (rc != 0)
+	/* NOREPLACE: renameat2, or link + unlink (platform layer). */
+	if (tf_os_rename(t->path, target, flags) != 0)
 		goto fail;
 	/* The file has its final name now: whatever follows, the handle
 	 * must say where it is and never delete it. */
@@ -442,7 +359,7 @@ int tempfile_persist(struct tempfile *t, const char *path, unsigned flags)
 	t->persisted = true;
 	tf_unregister(t->registration);
 	t->registration = NULL;
-	if ((flags & TEMPFILE_SYNC) && fsync_parent(t->path) != 0)
+	if ((flags & TEMPFILE_SYNC) && tf_os_fsync_parent(t->path) != 0)
 		return -1;
 	return 0;
 

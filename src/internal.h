@@ -20,7 +20,12 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#if defined(__GNUC__) || defined(__clang__)
+/* A DLL exports only what TEMPFILE_EXPORT marks, so Windows needs (and
+ * has) no visibility attribute. */
+#if defined(_WIN32) && (defined(__GNUC__) || defined(__clang__))
+#  define TF_HIDDEN
+#  define TF_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#elif defined(__GNUC__) || defined(__clang__)
 #  define TF_HIDDEN __attribute__((visibility("hidden")))
 #  define TF_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #else
@@ -39,11 +44,143 @@
 		(result) = (expr);                        \
 	} while ((result) == -1 && errno == EINTR)
 
-/* ---- platform/posix.c: the OS primitives that differ by platform -------- */
+/* ---- platform/posix.c, platform/win32.c: the OS underneath --------------
+ *
+ * What differs between POSIX and Windows is behind these calls, so the
+ * core (create.c, names.c, tempdir.c) includes no OS header at all. Paths
+ * are UTF-8 at this boundary on every platform (Windows converts to UTF-16
+ * and calls the wide-character API). Each returns -1/NULL with errno. */
 
-/* Fill buf with n bytes from the kernel CSPRNG (getrandom, falling back to
- * /dev/urandom where getrandom is missing). 0, or -1 with errno. */
+/* The flags every named file is opened with. On Windows the platform layer
+ * also makes the handle non-inheritable, shareable for rename/delete, and
+ * binary unless TEMPFILE_TEXT. */
+#ifdef _WIN32
+#  define TF_FILE_OPEN_FLAGS (O_RDWR | O_CREAT | O_EXCL | O_NOINHERIT)
+#else
+#  define TF_FILE_OPEN_FLAGS (O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC)
+#endif
+
+/* Fill buf with n bytes from the OS CSPRNG (Linux: getrandom, falling back
+ * to /dev/urandom where getrandom is missing or filtered; Windows:
+ * BCryptGenRandom). 0, or -1 with errno. */
 TF_HIDDEN int tf_os_random(void *buf, size_t n);
+
+/* A word that reads 0 in any child forked after this call (a page with
+ * MADV_WIPEONFORK, else a word cleared by pthread_atfork): names.c's fork
+ * epoch. Where there is no fork (Windows), a plain word. Call once. */
+TF_HIDDEN _Atomic unsigned long *tf_os_fork_epoch_word(void);
+
+/* Create path exclusively and return its descriptor. open_flags are
+ * TF_FILE_OPEN_FLAGS plus extras (O_APPEND; Windows: O_TEMPORARY);
+ * flags: TEMPFILE_TEXT (Windows text mode). EINTR is retried. -1 with
+ * EEXIST means the name is taken, also where the OS says EACCES for a
+ * name that exists (Windows: a directory, or a file pending deletion),
+ * so the caller just tries another name. */
+TF_HIDDEN int tf_os_create_file(const char *path, int open_flags, unsigned flags, mode_t mode);
+
+/* mkdir(path, mode), with the same EEXIST rule. Windows: mode 0700 gets
+ * Python's protected DACL (owner, SYSTEM, Administrators only). */
+TF_HIDDEN int tf_os_mkdir(const char *path, mode_t mode);
+
+/* 0 if nothing exists at path (a dangling symbolic link exists), -1 with
+ * EEXIST if something does, -1/errno if that cannot be told. */
+TF_HIDDEN int tf_os_name_free(const char *path);
+
+/* lstat(2) / fstat(2): what TEMPFILE_AT_EXIT records to recognise an
+ * object later (st_dev, st_ino). */
+TF_HIDDEN int tf_os_lstat(const char *path, struct stat *st);
+TF_HIDDEN int tf_os_fstat(int fd, struct stat *st);
+
+/* unlink(2), rmdir(2), close(2) (EINTR not retried: the descriptor is gone). */
+TF_HIDDEN int tf_os_unlink(const char *path);
+TF_HIDDEN int tf_os_rmdir(const char *path);
+TF_HIDDEN int tf_os_close(int fd);
+
+/* write(2) and read(2) with EINTR retried: the count, or -1/errno.
+ * (Windows: at most INT_MAX bytes per call.) */
+TF_HIDDEN ssize_t tf_os_write(int fd, const void *buf, size_t n);
+TF_HIDDEN ssize_t tf_os_read(int fd, void *buf, size_t n);
+
+/* Give the open descriptor fd append mode (fcntl F_SETFL O_APPEND;
+ * Windows: the same handle behind an _O_APPEND descriptor put in fd's
+ * place). 0 or -1/errno. */
+TF_HIDDEN int tf_os_set_append(int fd);
+
+/* A new descriptor for the same open file, not inherited by child
+ * processes (F_DUPFD_CLOEXEC; Windows: _dup, then the handle made
+ * non-inheritable). The descriptor, or -1/errno. */
+TF_HIDDEN int tf_os_dup(int fd);
+
+/* fsync(2), EINTR retried (Windows: FlushFileBuffers). */
+TF_HIDDEN int tf_os_fsync(int fd);
+
+/* Make the data of the file at path durable, without a descriptor of ours
+ * (POSIX: opened read-only, a final link not followed, and fsync'ed;
+ * Windows: opened for writing and flushed). */
+TF_HIDDEN int tf_os_fsync_path(const char *path);
+
+/* Make path's entry in its directory durable: fsync of the parent
+ * directory (path is absolute). Windows: nothing to do, tf_os_rename with
+ * TEMPFILE_SYNC has had MoveFileEx write through. */
+TF_HIDDEN int tf_os_fsync_parent(const char *path);
+
+/* Rename from to to, replacing to unless flags has TEMPFILE_NOREPLACE
+ * (then EEXIST if to exists: renameat2(RENAME_NOREPLACE), falling back to
+ * link(2) + unlink(2) where the kernel or file system lacks it, which is
+ * as exclusive; if the unlink fails the link is undone). TEMPFILE_SYNC:
+ * Windows asks MoveFileEx to write through. EXDEV across file systems.
+ * Windows retries sharing violations with the bounded back-off. */
+TF_HIDDEN int tf_os_rename(const char *from, const char *to, unsigned flags);
+
+/* The current directory, NEW, or NULL with errno. */
+TF_HIDDEN char *tf_os_getcwd(void);
+
+/* The environment variable name as *value (NEW, UTF-8; NULL when unset).
+ * 0, or -1 with ENOMEM. */
+TF_HIDDEN int tf_os_getenv(const char *name, char **value);
+
+/* The platform's fixed candidate directories, tried after $TMPDIR, $TEMP,
+ * $TMP and before the current directory. POSIX: /tmp, /var/tmp, /usr/tmp.
+ * Windows (as Python): ~\AppData\Local\Temp, %SYSTEMROOT%\Temp,
+ * c:\temp, c:\tmp, \temp, \tmp. tf_os_candidate(i) for
+ * i < tf_os_candidate_count(): NEW path, or NULL with errno (ENOENT when
+ * it cannot be formed, e.g. %SYSTEMROOT% unset). */
+TF_HIDDEN size_t tf_os_candidate_count(void);
+TF_HIDDEN char *tf_os_candidate(size_t i);
+
+/* Path syntax. The separator used to join ('/'; Windows '\\'), whether c
+ * separates components ('/'; Windows '/' or '\\'), whether a name part
+ * (prefix, suffix) holds something that would leave its directory
+ * (Windows also ':', which would name an NTFS stream), whether path is
+ * absolute (Windows: "X:\\..." or a UNC path). */
+TF_HIDDEN char tf_os_separator(void);
+TF_HIDDEN bool tf_os_is_separator(char c);
+TF_HIDDEN bool tf_os_bad_in_name(const char *s);
+TF_HIDDEN bool tf_os_is_absolute(const char *path);
+
+/* path made absolute against the current directory, lexically. POSIX: "."
+ * and repeated or trailing '/' are dropped; ".." is kept, since collapsing
+ * it would be wrong across symbolic links. Windows: GetFullPathNameW, the
+ * OS's own rule (drive-relative and rooted paths, '/' becomes '\\', ".."
+ * collapsed as Windows itself does). NEW, or NULL with errno (EINVAL for
+ * "", ENOMEM, getcwd's errors). */
+TF_HIDDEN char *tf_absolute(const char *path);
+
+#ifdef TEMPFILE_TEST_SEAMS
+/* Tests only (POSIX): make the getrandom call fail with err (0: call it
+ * for real), and read urandom_path (NULL: /dev/urandom) in the fallback,
+ * so the fallback can be exercised on a kernel that has getrandom. */
+void tf_test_os_random(int err, const char *urandom_path);
+/* Tests only (POSIX): tf_os_rename acts as if renameat2 were missing. */
+void tf_test_disable_renameat2(bool disable);
+/* Tests only (Windows): 1 makes "already exists" from an exclusive create
+ * read as ERROR_ACCESS_DENIED, as Windows (unlike wine) reports a directory
+ * in the way; 2 makes every exclusive create fail so; 0 off. */
+void tf_test_win32_denied(int mode);
+/* Tests only (Windows): run the console handler for a CTRL_*_EVENT value,
+ * as Windows would on its own thread; returns what it returns. */
+int tf_test_win32_console_event(unsigned long event);
+#endif
 
 /* ---- names.c: random names ---------------------------------------------- */
 
@@ -74,14 +211,6 @@ void tf_test_script_names(const char *const *names, size_t count);
  * (0: the whole alphabet), to make collisions likely. */
 void tf_test_narrow_alphabet(size_t letters);
 #endif
-
-/* ---- tempdir.c: where temporary files go -------------------------------- */
-
-/* path made absolute against the current directory, lexically: "." and
- * repeated or trailing '/' are dropped; ".." is kept, since collapsing it
- * would be wrong across symbolic links. NEW, or NULL with errno (EINVAL for
- * "", ENOMEM, getcwd's errors). */
-TF_HIDDEN char *tf_absolute(const char *path);
 
 /* ---- create.c: options and the retry loop --------------------------------- */
 
@@ -122,9 +251,6 @@ enum tf_create_kind {
  * made, and with TEMPFILE_AT_EXIT in t->flags, t->registration records it
  * (tf_register). -1/errno on failure, nothing left behind. */
 TF_HIDDEN int tf_create(struct tf_target *t, enum tf_create_kind kind, int open_flags);
-
-/* The flags every named file is opened with. */
-#define TF_FILE_OPEN_FLAGS (O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC)
 
 /* ---- rmtree.c: safe recursive removal -------------------------------------- */
 
@@ -176,9 +302,8 @@ TF_HIDDEN int tf_check_fopen_mode(const char *mode, bool *append_out);
 /* Tests only: make O_TMPFILE look unsupported (EOPNOTSUPP) so that
  * TemporaryFile takes its create-and-unlink fallback. */
 void tf_test_disable_o_tmpfile(bool disable);
-/* Tests only: make renameat2 look missing (ENOSYS) so that a NOREPLACE
- * persist takes its link()+unlink() fallback. */
-void tf_test_disable_renameat2(bool disable);
+/* tf_test_disable_renameat2 (platform section) makes a NOREPLACE persist
+ * take its link()+unlink() fallback. */
 #endif
 
 /* ---- spooled.c: SpooledTemporaryFile ------------------------------------------- */
@@ -212,7 +337,11 @@ TF_HIDDEN void tf_unregister(struct tf_registration *r);
  * between waits for the registration and still removes the object.
  * Cannot fail; tf_creation_end preserves errno. */
 struct tf_creation_guard {
+#ifdef _WIN32
+	int unused; /* no signals to block: the console handler is a thread */
+#else
 	sigset_t saved_mask;
+#endif
 };
 TF_HIDDEN void tf_creation_begin(struct tf_creation_guard *g);
 TF_HIDDEN void tf_creation_end(struct tf_creation_guard *g);

@@ -21,7 +21,6 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #define TF_CHACHA_BLOCK 64
 #define TF_POOL_BLOCKS 4
@@ -39,44 +38,25 @@ struct tf_rng {
 
 static _Thread_local struct tf_rng thread_rng;
 
-/* The fork epoch. epoch_page points at a word that reads 0 in a new child. */
-struct tf_epoch_page {
-	atomic_ulong epoch;
-};
-static struct tf_epoch_page epoch_fallback;
-static struct tf_epoch_page *epoch_page = &epoch_fallback;
+/* The fork epoch: a word that reads 0 in a new child (platform layer). */
+static _Atomic unsigned long *epoch_word;
 static atomic_ulong epoch_counter;
 static pthread_once_t epoch_once = PTHREAD_ONCE_INIT;
 
-static void epoch_after_fork_in_child(void)
-{
-	atomic_store_explicit(&epoch_page->epoch, 0, memory_order_relaxed);
-}
-
 static void epoch_setup(void)
 {
-#ifdef MADV_WIPEONFORK
-	void *page = mmap(NULL, sizeof(struct tf_epoch_page), PROT_READ | PROT_WRITE,
-		MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (page != MAP_FAILED) {
-		if (madvise(page, sizeof(struct tf_epoch_page), MADV_WIPEONFORK) == 0)
-			epoch_page = page;
-		else
-			munmap(page, sizeof(struct tf_epoch_page));
-	}
-#endif
-	(void)pthread_atfork(NULL, NULL, epoch_after_fork_in_child);
+	epoch_word = tf_os_fork_epoch_word();
 }
 
 /* The current epoch, never 0. */
 static unsigned long current_epoch(void)
 {
 	(void)pthread_once(&epoch_once, epoch_setup);
-	unsigned long e = atomic_load_explicit(&epoch_page->epoch, memory_order_acquire);
+	unsigned long e = atomic_load_explicit(epoch_word, memory_order_acquire);
 	while (TF_UNLIKELY(e == 0)) {
 		unsigned long fresh = atomic_fetch_add(&epoch_counter, 1) + 1;
 		unsigned long expected = 0;
-		if (atomic_compare_exchange_strong(&epoch_page->epoch, &expected, fresh))
+		if (atomic_compare_exchange_strong(epoch_word, &expected, fresh))
 			return fresh;
 		e = expected;
 	}

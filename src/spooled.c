@@ -160,8 +160,7 @@ static ssize_t fd_write_all(int fd, const unsigned char *buf, size_t n)
 {
 	size_t done = 0;
 	while (done < n) {
-		ssize_t w;
-		TF_RETRY_EINTR(w, write(fd, buf + done, n - done));
+		ssize_t w = tf_os_write(fd, buf + done, n - done);
 		if (w <= 0) {
 			if (w == 0) /* never for a regular file; do not spin */
 				errno = EIO;
@@ -174,17 +173,12 @@ static ssize_t fd_write_all(int fd, const unsigned char *buf, size_t n)
 
 static ssize_t fd_read(int fd, void *buf, size_t n)
 {
-	ssize_t r;
-	TF_RETRY_EINTR(r, read(fd, buf, n));
-	return r;
+	return tf_os_read(fd, buf, n);
 }
 
 static int fd_set_append(int fd)
 {
-	int fl = fcntl(fd, F_GETFL);
-	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_APPEND) != 0)
-		return -1;
-	return 0;
+	return tf_os_set_append(fd);
 }
 
 /* Move the bytes to a new temporary file and keep the position. On any
@@ -212,7 +206,7 @@ static int roll_over(struct tempfile_spooled *s)
 	return 0;
 fail:;
 	int saved = errno;
-	close(fd);
+	tf_os_close(fd);
 	errno = saved;
 	return -1;
 }
@@ -439,13 +433,13 @@ static FILE *open_fd_stream(struct tempfile_spooled *s)
 {
 	if (roll_over(s) != 0)
 		return NULL;
-	int dup_fd = fcntl(s->fd, F_DUPFD_CLOEXEC, 0);
+	int dup_fd = tf_os_dup(s->fd);
 	if (dup_fd < 0)
 		return NULL;
 	FILE *f = fdopen(dup_fd, stream_mode(s));
 	if (!f) {
 		int saved = errno;
-		close(dup_fd);
+		tf_os_close(dup_fd);
 		errno = saved;
 	}
 	return f;
@@ -578,7 +572,7 @@ int tempfile_spooled_close(struct tempfile_spooled *s)
 	if (!error)
 		error = s->stream_error;
 	if (s->fd >= 0)
-		close(s->fd); /* an unnamed temporary file: nothing to lose */
+		tf_os_close(s->fd); /* an unnamed temporary file: nothing to lose */
 	free(s->data);
 	free(s);
 	if (error) {

@@ -14,7 +14,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* A string kept alive for the life of the process. */
 struct tf_kept {
@@ -28,7 +27,6 @@ static _Atomic(const char *) cached_dir;
 static _Atomic(const char *) current_prefix;
 
 static const char default_prefix[] = "tmp";
-static const char *const fixed_candidates[] = { "/tmp", "/var/tmp", "/usr/tmp" };
 static const char *const env_candidates[] = { "TMPDIR", "TEMP", "TMP" };
 
 /* Copy s into a string that lives forever. Call under settings_lock. */
@@ -44,81 +42,6 @@ static const char *keep_string(const char *s)
 	return k->text;
 }
 
-/* The current directory, NEW, or NULL with errno. */
-static char *current_directory(void)
-{
-	size_t size = 256;
-	for (;;) {
-		char *buf = malloc(size);
-		if (!buf)
-			return NULL;
-		if (getcwd(buf, size))
-			return buf;
-		int saved = errno;
-		free(buf);
-		if (saved != ERANGE || size > (1u << 20)) {
-			errno = saved;
-			return NULL;
-		}
-		size *= 2;
-	}
-}
-
-/* Drop "." components and repeated or trailing slashes from an absolute
- * path, in place. ".." stays: collapsing it lexically would change which
- * directory is meant when a component is a symbolic link. */
-static void normalize_in_place(char *path)
-{
-	char *out = path + 1;
-	const char *in = path + 1;
-	while (*in) {
-		const char *end = strchr(in, '/');
-		size_t len = end ? (size_t)(end - in) : strlen(in);
-		if (len == 0 || (len == 1 && in[0] == '.')) {
-			/* empty or "." component: skip */
-		} else {
-			if (out > path + 1)
-				*out++ = '/';
-			memmove(out, in, len);
-			out += len;
-		}
-		in += len;
-		if (*in == '/')
-			in++;
-	}
-	*out = '\0';
-}
-
-char *tf_absolute(const char *path)
-{
-	if (!path || !*path) {
-		errno = EINVAL;
-		return NULL;
-	}
-	char *result;
-	if (path[0] == '/') {
-		result = strdup(path);
-		if (!result)
-			return NULL;
-	} else {
-		char *cwd = current_directory();
-		if (!cwd)
-			return NULL;
-		size_t cwd_len = strlen(cwd), path_len = strlen(path);
-		result = malloc(cwd_len + 1 + path_len + 1);
-		if (!result) {
-			free(cwd);
-			return NULL;
-		}
-		memcpy(result, cwd, cwd_len);
-		result[cwd_len] = '/';
-		memcpy(result + cwd_len + 1, path, path_len + 1);
-		free(cwd);
-	}
-	normalize_in_place(result);
-	return result;
-}
-
 /* Prove dir usable: create a randomly named file in it, write to it,
  * remove it. 0, or the errno that rejected it. */
 static int probe_directory(const char *dir)
@@ -128,7 +51,7 @@ static int probe_directory(const char *dir)
 	if (!path)
 		return errno;
 	memcpy(path, dir, dir_len);
-	path[dir_len] = '/';
+	path[dir_len] = tf_os_separator();
 	path[dir_len + 1 + TF_NAME_LEN] = '\0';
 	int error = EEXIST;
 	for (unsigned attempt = 0; attempt < TEMPFILE_TMP_MAX && error == EEXIST; attempt++) {
@@ -136,18 +59,16 @@ static int probe_directory(const char *dir)
 			error = errno;
 			break;
 		}
-		int fd;
-		TF_RETRY_EINTR(fd, open(path, TF_FILE_OPEN_FLAGS, 0600));
+		int fd = tf_os_create_file(path, TF_FILE_OPEN_FLAGS, 0, 0600);
 		if (fd < 0) {
 			error = errno;
 			continue;
 		}
-		ssize_t written;
-		TF_RETRY_EINTR(written, write(fd, "blat", 4));
+		ssize_t written = tf_os_write(fd, "blat", 4);
 		error = written == 4 ? 0 : written < 0 ? errno : EIO;
-		if (close(fd) != 0 && error == 0 && errno != EINTR)
+		if (tf_os_close(fd) != 0 && error == 0 && errno != EINTR)
 			error = errno;
-		if (unlink(path) != 0 && error == 0)
+		if (tf_os_unlink(path) != 0 && error == 0)
 			error = errno;
 	}
 	free(path);
@@ -184,13 +105,19 @@ static int walk_candidates(candidate_fn fn, void *arg, bool *found)
 	int stop = 0;
 	*found = false;
 	for (size_t i = 0; !stop && i < sizeof env_candidates / sizeof *env_candidates; i++) {
-		const char *value = getenv(env_candidates[i]);
+		char *value;
+		if (tf_os_getenv(env_candidates[i], &value) != 0)
+			return -1;
 		stop = offer(env_candidates[i], value && *value ? value : NULL, found, fn, arg);
+		free(value);
 	}
-	for (size_t i = 0; !stop && i < sizeof fixed_candidates / sizeof *fixed_candidates; i++)
-		stop = offer("default", fixed_candidates[i], found, fn, arg);
+	for (size_t i = 0; !stop && i < tf_os_candidate_count(); i++) {
+		char *dir = tf_os_candidate(i);
+		stop = offer("default", dir, found, fn, arg);
+		free(dir);
+	}
 	if (!stop) {
-		char *cwd = current_directory();
+		char *cwd = tf_os_getcwd();
 		stop = offer("cwd", cwd, found, fn, arg);
 		free(cwd);
 	}
@@ -241,7 +168,8 @@ const char *tempfile_gettempdir(void)
 	if (!dir) {
 		struct first_usable first = { NULL, ENOENT };
 		bool found;
-		(void)walk_candidates(take_first_usable, &first, &found);
+		if (walk_candidates(take_first_usable, &first, &found) < 0)
+			first.error = errno; /* ENOMEM reading the environment */
 		dir = first.kept;
 		error = first.error;
 		atomic_store_explicit(&cached_dir, dir, memory_order_release);
@@ -277,7 +205,7 @@ const char *tempfile_gettempprefix(void)
 
 int tempfile_settempprefix(const char *prefix)
 {
-	if (prefix && strchr(prefix, '/')) {
+	if (tf_os_bad_in_name(prefix)) {
 		errno = EINVAL;
 		return -1;
 	}

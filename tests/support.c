@@ -47,6 +47,12 @@ long tft_count_entries(const char *dir)
 	return n;
 }
 
+bool tft_exists(const char *path)
+{
+	struct stat st;
+	return lstat(path, &st) == 0;
+}
+
 int tft_count_fds(void)
 {
 	DIR *d = opendir("/proc/self/fd");

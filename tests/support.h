@@ -22,6 +22,8 @@ char *tft_scratch(void);
 void tft_remove_tree(const char *path);
 /* Number of entries in dir, "." and ".." excluded; -1 if it cannot be read. */
 long tft_count_entries(const char *dir);
+/* True if something (a link included, not followed) is at path. */
+bool tft_exists(const char *path);
 /* Number of open descriptors of this process. */
 int tft_count_fds(void);
 /* True if every one of the n characters of s is in alphabet. */

@@ -740,6 +740,17 @@ static void expect_killed_by(int status, int sig)
 		sig);
 }
 
+/* Run a scenario that reports 'R' and exits 0 by itself. */
+static void run_to_clean_exit(const char *scenario, const char *dir)
+{
+	struct child c = start(scenario, dir);
+	char got = next_byte(&c);
+	int status = finish(&c);
+	cr_assert_eq(got, 'R', "scenario %s failed with status %d", scenario,
+		WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status));
+	expect_exit(status, 0);
+}
+
 static void expect_empty(const char *dir)
 {
 	cr_assert_eq(tft_count_entries(dir), 0, "%ld entries left in %s", tft_count_entries(dir),
@@ -903,12 +914,7 @@ Test(cleanup, exec_drops_nothing_on_disk)
 Test(cleanup, object_closed_normally_is_not_touched_at_exit)
 {
 	char *dir = tft_scratch();
-	struct child c = start("forget-then-recreate", dir);
-	char got = next_byte(&c);
-	int status = finish(&c);
-	cr_assert_eq(got, 'R', "scenario failed with status %d",
-		WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status));
-	expect_exit(status, 0);
+	run_to_clean_exit("forget-then-recreate", dir);
 	/* mkstemp's file, mkdtemp's and tempfile_dir's directories and the
 	 * handle's file, all made again at the same paths. */
 	cr_assert_eq(tft_count_entries(dir), 4);
@@ -919,12 +925,7 @@ Test(cleanup, object_closed_normally_is_not_touched_at_exit)
 Test(cleanup, persisted_and_closed_handles_are_not_touched_at_exit)
 {
 	char *dir = tft_scratch();
-	struct child c = start("handles-done", dir);
-	char got = next_byte(&c);
-	int status = finish(&c);
-	cr_assert_eq(got, 'R', "scenario failed with status %d",
-		WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status));
-	expect_exit(status, 0);
+	run_to_clean_exit("handles-done", dir);
 	/* The published file and the file made again; nothing of the spool. */
 	cr_assert_eq(tft_count_entries(dir), 2);
 	char *published = tft_join(dir, "published");
@@ -942,12 +943,7 @@ Test(cleanup, persisted_and_closed_handles_are_not_touched_at_exit)
 Test(cleanup, path_replaced_by_another_object_is_not_removed)
 {
 	char *dir = tft_scratch();
-	struct child c = start("replaced", dir);
-	char got = next_byte(&c);
-	int status = finish(&c);
-	cr_assert_eq(got, 'R', "scenario failed with status %d",
-		WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status));
-	expect_exit(status, 0);
+	run_to_clean_exit("replaced", dir);
 	/* The replacement file and directory (with its file), and the two
 	 * objects renamed away. */
 	cr_assert_eq(tft_count_entries(dir), 4);

@@ -28,11 +28,6 @@ static void teardown(void)
 
 TestSuite(directory, .init = setup, .fini = teardown);
 
-static bool exists(const char *path)
-{
-	struct stat st;
-	return lstat(path, &st) == 0;
-}
 
 static struct tempfile_dir *make(unsigned flags)
 {
@@ -117,7 +112,7 @@ Test(directory, cleanup_removes_a_populated_tree)
 	char *path = strdup(tempfile_dir_path(d));
 	populate(path);
 	cr_assert_eq(tempfile_dir_cleanup(d), 0, "%s", strerror(errno));
-	cr_assert_not(exists(path));
+	cr_assert_not(tft_exists(path));
 	free(path);
 }
 
@@ -136,7 +131,7 @@ Test(directory, empty_directory_cleanup_is_one_rmdir_without_a_walk)
 	struct tempfile_dir *d = make(0);
 	char *path = strdup(tempfile_dir_path(d));
 	cr_assert_eq(tempfile_dir_cleanup(d), 0);
-	cr_assert_not(exists(path));
+	cr_assert_not(tft_exists(path));
 	cr_assert_eq(walks, 0);
 	d = make(0);
 	populate(tempfile_dir_path(d));
@@ -151,7 +146,7 @@ Test(directory, keep_leaves_the_tree_in_place)
 	char *path = strdup(tempfile_dir_path(d));
 	populate(path);
 	cr_assert_eq(tempfile_dir_cleanup(d), 0);
-	cr_assert(exists(path));
+	cr_assert(tft_exists(path));
 	cr_assert_eq(tft_count_entries(path), 2);
 	free(path);
 }
@@ -183,7 +178,7 @@ Test(directory, cleanup_reports_errors_unless_ignored)
 			cr_assert_eq(rc, -1);
 			cr_assert_eq(errno, ENOTDIR);
 		}
-		cr_assert(exists(target));
+		cr_assert(tft_exists(target));
 		cr_assert_eq(unlink(link), 0);
 		free(link);
 	}
@@ -235,12 +230,12 @@ Test(directory, at_exit_registers_and_cleanup_takes_it_out_again)
 	char *path = strdup(tempfile_dir_path(d));
 	populate(path);
 	cr_assert_eq(tempfile_dir_cleanup(d), 0);
-	cr_assert_not(exists(path));
+	cr_assert_not(tft_exists(path));
 	/* Cleaned up, so no longer registered: a directory made again at the
 	 * same path survives tempfile_cleanup_now. */
 	cr_assert_eq(mkdir(path, 0700), 0);
 	cr_assert_eq(tempfile_cleanup_now(), 0);
-	cr_assert(exists(path));
+	cr_assert(tft_exists(path));
 	free(path);
 }
 
@@ -252,7 +247,7 @@ Test(directory, at_exit_tree_is_removed_by_cleanup_now)
 	char *path = strdup(tempfile_dir_path(d));
 	populate(path);
 	cr_assert_eq(tempfile_cleanup_now(), 0);
-	cr_assert_not(exists(path));
+	cr_assert_not(tft_exists(path));
 	cr_assert_eq(tempfile_dir_cleanup(d), 0, "a directory already removed is not an error");
 	free(path);
 }

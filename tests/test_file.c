@@ -819,6 +819,54 @@ Test(named, bad_arguments_fail_cleanly_and_leak_nothing)
 	free(dir);
 }
 
+Test(named, stream_is_made_on_first_use_and_shares_the_descriptor)
+{
+	char *dir = tft_scratch();
+	int fds = tft_count_fds();
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, NULL);
+	cr_assert_not_null(t);
+	cr_assert_eq(tft_count_fds(), fds + 1);
+	int fd = tempfile_fileno(t);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, "by fd,", 6), 6);
+	FILE *f = tempfile_stream(t);
+	cr_assert_not_null(f);
+	cr_assert_eq(tempfile_stream(t), f, "the same stream every call");
+	cr_assert_eq(fileno(f), fd);
+	cr_assert_eq(tft_count_fds(), fds + 1, "no second descriptor");
+	cr_assert_geq(fputs(" by stream", f), 0);
+	cr_assert_eq(tempfile_close_stream(t), 0);
+	char buf[32] = "";
+	FILE *r = fopen(tempfile_path(t), "r");
+	cr_assert_not_null(r);
+	cr_assert_not_null(fgets(buf, sizeof buf, r));
+	fclose(r);
+	cr_assert_str_eq(buf, "by fd, by stream");
+	cr_assert_eq(tempfile_close(t), 0);
+	cr_assert_eq(tft_count_fds(), fds);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(named, close_stream_without_a_stream_closes_the_descriptor)
+{
+	char *dir = tft_scratch();
+	int fds = tft_count_fds();
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, NULL);
+	cr_assert_not_null(t);
+	cr_assert_eq(tempfile_close_stream(t), 0);
+	cr_assert_eq(tft_count_fds(), fds);
+	errno = 0;
+	cr_assert_null(tempfile_stream(t));
+	cr_assert_eq(errno, EBADF);
+	cr_assert_eq(tempfile_fileno(t), -1);
+	cr_assert_eq(tft_count_entries(dir), 1, "the file stays until tempfile_close");
+	cr_assert_eq(tempfile_close(t), 0);
+	cr_assert_eq(tft_count_entries(dir), 0);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
 Test(named, at_exit_registers_and_close_takes_it_out_again)
 {
 	char *dir = tft_scratch();

@@ -41,11 +41,6 @@ TestSuite(rmtree, .init = setup, .fini = teardown);
 
 /* ---- helpers ------------------------------------------------------------- */
 
-static bool exists(const char *path)
-{
-	struct stat st;
-	return lstat(path, &st) == 0;
-}
 
 static char *in_scratch(const char *name)
 {
@@ -141,7 +136,7 @@ Test(rmtree, removes_populated_tree)
 {
 	char *top = make_populated("top");
 	cr_assert_eq(tempfile_rmtree(top, 0), 0, "%s", strerror(errno));
-	cr_assert_not(exists(top));
+	cr_assert_not(tft_exists(top));
 	cr_assert_eq(tft_count_entries(scratch), 0);
 	free(top);
 }
@@ -152,7 +147,7 @@ Test(rmtree, empty_directory_is_one_rmdir_without_a_walk)
 	tf_test_rmtree_hook(count_walks, &walks);
 	char *top = make_dir("empty");
 	cr_assert_eq(tempfile_rmtree(top, 0), 0);
-	cr_assert_not(exists(top));
+	cr_assert_not(tft_exists(top));
 	cr_assert_eq(walks, 0, "an empty directory must not be walked");
 	free(top);
 	top = make_populated("full");
@@ -178,7 +173,7 @@ Test(rmtree, rejects_null_path_and_unknown_flags_with_einval)
 	cr_assert_eq(errno, EINVAL);
 	cr_assert_eq(tempfile_rmtree(top, TEMPFILE_KEEP), -1);
 	cr_assert_eq(errno, EINVAL);
-	cr_assert(exists(top), "nothing removed on EINVAL");
+	cr_assert(tft_exists(top), "nothing removed on EINVAL");
 	free(top);
 }
 
@@ -203,12 +198,12 @@ Test(rmtree, accepts_trailing_slashes_and_relative_paths)
 	char *slashed = NULL;
 	cr_assert(asprintf(&slashed, "%s///", top) > 0);
 	cr_assert_eq(tempfile_rmtree(slashed, 0), 0, "%s", strerror(errno));
-	cr_assert_not(exists(top));
+	cr_assert_not(tft_exists(top));
 	free(top);
 	top = make_populated("rel");
 	cr_assert_eq(chdir(scratch), 0);
 	cr_assert_eq(tempfile_rmtree("rel", 0), 0, "%s", strerror(errno));
-	cr_assert_not(exists(top));
+	cr_assert_not(tft_exists(top));
 	free(top);
 	free(slashed);
 }
@@ -241,7 +236,7 @@ Test(rmtree, refuses_top_level_symlink_with_enotdir)
 	struct stat st = { 0 };
 	cr_assert_eq(stat(outside, &st), 0);
 	cr_assert_eq(tf_rmtree_path(link, 0, &st), ENOTDIR, "also with expect");
-	cr_assert(exists(link));
+	cr_assert(tft_exists(link));
 	cr_assert_eq(tft_count_entries(outside), 3, "target untouched");
 	free(slashed);
 	free(link);
@@ -255,10 +250,10 @@ Test(rmtree, does_not_follow_symlink_to_directory_outside)
 	char *link = tft_join(top, "a/b/link");
 	cr_assert_eq(symlink(outside, link), 0);
 	cr_assert_eq(tempfile_rmtree(top, 0), 0);
-	cr_assert_not(exists(top));
+	cr_assert_not(tft_exists(top));
 	cr_assert_eq(tft_count_entries(outside), 3);
 	char *f3 = tft_join(outside, "a/b/c/f3");
-	cr_assert(exists(f3));
+	cr_assert(tft_exists(f3));
 	free(f3);
 	free(link);
 	free(top);
@@ -276,7 +271,7 @@ Test(rmtree, does_not_follow_symlink_to_file_outside)
 	char *dangling = tft_join(top, "dangling");
 	cr_assert_eq(symlink("/nonexistent/x", dangling), 0);
 	cr_assert_eq(tempfile_rmtree(top, 0), 0);
-	cr_assert_not(exists(top));
+	cr_assert_not(tft_exists(top));
 	struct stat st;
 	cr_assert_eq(stat(file, &st), 0);
 	cr_assert_eq(st.st_mode & 07777, 0400, "target mode untouched");
@@ -307,7 +302,7 @@ Test(rmtree, removes_fifos_sockets_and_unreadable_files_without_opening_them)
 	cr_assert_eq(chdir("/"), 0);
 	/* Opening the FIFO for reading would block forever. */
 	cr_assert_eq(tempfile_rmtree(top, 0), 0, "%s", strerror(errno));
-	cr_assert_not(exists(top));
+	cr_assert_not(tft_exists(top));
 	close(s);
 	free(secret);
 	free(fifo);
@@ -321,7 +316,7 @@ Test(rmtree, removes_device_nodes_inside)
 	if (mknod(null_node, S_IFCHR | 0600, makedev(1, 3)) != 0)
 		cr_skip_test("mknod: %s", strerror(errno));
 	cr_assert_eq(tempfile_rmtree(top, 0), 0);
-	cr_assert_not(exists(top));
+	cr_assert_not(tft_exists(top));
 	free(null_node);
 	free(top);
 }
@@ -340,7 +335,7 @@ static void read_only_dirs(mode_t mode, bool no_fchmodat2)
 	cr_assert_eq(chmod(a, mode), 0);
 	cr_assert_eq(chmod(top, mode), 0);
 	cr_assert_eq(tempfile_rmtree(top, 0), 0, "mode %o: %s", (unsigned)mode, strerror(errno));
-	cr_assert_not(exists(top));
+	cr_assert_not(tft_exists(top));
 	free(a);
 	free(b);
 	free(c);
@@ -375,7 +370,7 @@ Test(rmtree, empties_directories_of_every_user_mode)
 		cr_assert_eq(chmod(a, mode), 0);
 		cr_assert_eq(tempfile_rmtree(top, 0), 0, "mode %o: %s", (unsigned)mode,
 			strerror(errno));
-		cr_assert_not(exists(top));
+		cr_assert_not(tft_exists(top));
 		free(a);
 		free(b);
 		free(c);
@@ -459,7 +454,7 @@ Test(rmtree, reports_first_error_after_removing_all_it_can)
 	char *top = tree_with_stubborn_part(&stubborn);
 	int err = rmtree_as_nobody(top, 0);
 	cr_assert_eq(err, EACCES, "got %s", strerror(err));
-	cr_assert(exists(stubborn));
+	cr_assert(tft_exists(stubborn));
 	cr_assert_eq(tft_count_entries(top), 1, "all but the stubborn part is gone");
 	free(stubborn);
 	free(top);
@@ -471,7 +466,7 @@ Test(rmtree, ignore_cleanup_errors_removes_what_it_can_and_returns_0)
 	char *top = tree_with_stubborn_part(&stubborn);
 	cr_assert_eq(rmtree_as_nobody(top, TEMPFILE_IGNORE_CLEANUP_ERRORS), 0,
 		"returns 0 and leaves errno alone");
-	cr_assert(exists(stubborn));
+	cr_assert(tft_exists(stubborn));
 	cr_assert_eq(tft_count_entries(top), 1);
 	free(stubborn);
 	free(top);
@@ -492,9 +487,9 @@ Test(rmtree, stubborn_entry_deep_below_the_descriptor_window_terminates_with_err
 	give_to_nobody_except(stubborn, f);
 	int err = rmtree_as_nobody(top, 0);
 	cr_assert_eq(err, EACCES, "got %s", strerror(err));
-	cr_assert(exists(f));
+	cr_assert(tft_exists(f));
 	char *below = tft_join(deep, "d/file");
-	cr_assert_not(exists(below), "what lies beside the stubborn part is removed");
+	cr_assert_not(tft_exists(below), "what lies beside the stubborn part is removed");
 	free(below);
 	free(f);
 	free(stubborn);
@@ -511,7 +506,7 @@ Test(rmtree, removes_a_tree_10000_levels_deep)
 	make_chain(fd, 10000, "d", NULL);
 	close(fd);
 	cr_assert_eq(tempfile_rmtree(top, 0), 0, "%s", strerror(errno));
-	cr_assert_not(exists(top));
+	cr_assert_not(tft_exists(top));
 	free(top);
 }
 
@@ -528,7 +523,7 @@ Test(rmtree, removes_deep_tree_of_names_near_name_max)
 	make_chain(fd, 300, name, file);
 	close(fd);
 	cr_assert_eq(tempfile_rmtree(top, 0), 0, "%s", strerror(errno));
-	cr_assert_not(exists(top));
+	cr_assert_not(tft_exists(top));
 	free(top);
 }
 
@@ -555,7 +550,7 @@ Test(rmtree, deep_and_wide_tree_is_fully_removed_across_reopened_levels)
 	}
 	close(fd);
 	cr_assert_eq(tempfile_rmtree(top, 0), 0, "%s", strerror(errno));
-	cr_assert_not(exists(top));
+	cr_assert_not(tft_exists(top));
 	free(top);
 }
 
@@ -587,7 +582,7 @@ Test(rmtree, a_reopened_level_that_lost_its_position_is_emptied_by_another_pass)
 	}
 	close(fd);
 	cr_assert_eq(tempfile_rmtree(top, 0), 0, "%s", strerror(errno));
-	cr_assert_not(exists(top));
+	cr_assert_not(tft_exists(top));
 	free(top);
 }
 
@@ -616,7 +611,7 @@ Test(rmtree, keeps_a_bounded_number_of_descriptors_open)
 	struct fd_watch w = { 0 };
 	tf_test_rmtree_hook(watch_fds, &w);
 	cr_assert_eq(tempfile_rmtree(top, 0), 0, "%s", strerror(errno));
-	cr_assert_not(exists(top));
+	cr_assert_not(tft_exists(top));
 	cr_log_info("%d descriptors open at once", w.max - before);
 	/* 16 directories (the window) and the parent of the top. */
 	cr_assert_leq(w.max - before, 17, "%d descriptors open at once", w.max - before);
@@ -638,7 +633,7 @@ Test(rmtree, removes_10000_levels_with_40_descriptors_allowed)
 		rl.rlim_cur = rl.rlim_max = (rlim_t)highest + 25;
 	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
 	cr_assert_eq(tempfile_rmtree(top, 0), 0, "%s", strerror(errno));
-	cr_assert_not(exists(top));
+	cr_assert_not(tft_exists(top));
 	free(top);
 }
 
@@ -670,10 +665,10 @@ Test(rmtree, never_enters_a_directory_swapped_for_a_symlink_after_stat)
 	tf_test_rmtree_hook(swap_for_symlink, &s);
 	cr_assert_eq(tempfile_rmtree(top, 0), 0, "%s", strerror(errno));
 	cr_assert_eq(s.swaps, 1, "the seam ran");
-	cr_assert_not(exists(top));
+	cr_assert_not(tft_exists(top));
 	cr_assert_eq(tft_count_entries(outside), 3, "the link target is untouched");
 	char *f3 = tft_join(moved, "c/f3");
-	cr_assert(exists(f3), "the directory moved out is not entered");
+	cr_assert(tft_exists(f3), "the directory moved out is not entered");
 	free(f3);
 	free(top);
 	free(moved);
@@ -711,10 +706,10 @@ Test(rmtree, does_not_follow_a_closed_ancestor_moved_out_of_the_tree)
 	 * touched: its own entries and the moved directory itself stay. The
 	 * walk starts again from the top for the rest. */
 	cr_assert_eq(tft_count_entries(outside), 4);
-	cr_assert(exists(to));
-	cr_assert_not(exists(top), "the rest of the tree is removed");
+	cr_assert(tft_exists(to));
+	cr_assert_not(tft_exists(top), "the rest of the tree is removed");
 	char *f3 = tft_join(outside, "a/b/c/f3");
-	cr_assert(exists(f3));
+	cr_assert(tft_exists(f3));
 	free(f3);
 	free(m.from);
 	free(to);
@@ -743,7 +738,7 @@ Test(rmtree, ignores_entries_that_vanish_while_it_runs)
 	char *top = make_populated("top");
 	tf_test_rmtree_hook(remove_before_open, NULL);
 	cr_assert_eq(tempfile_rmtree(top, 0), 0, "%s", strerror(errno));
-	cr_assert_not(exists(top));
+	cr_assert_not(tft_exists(top));
 	free(top);
 }
 
@@ -762,9 +757,9 @@ Test(rmtree, does_not_enter_another_mounted_file_system)
 	tft_write_file(inside, "on another file system");
 	cr_assert_eq(tempfile_rmtree(top, 0), -1);
 	cr_assert_eq(errno, EBUSY, "got %s", strerror(errno));
-	cr_assert(exists(inside), "the mounted file system is not entered");
+	cr_assert(tft_exists(inside), "the mounted file system is not entered");
 	char *f3 = tft_join(top, "a/b/c/f3");
-	cr_assert_not(exists(f3), "the rest is removed");
+	cr_assert_not(tft_exists(f3), "the rest is removed");
 	cr_assert_eq(umount(mnt), 0);
 	free(f3);
 	free(inside);
@@ -809,7 +804,7 @@ Test(rmtree, path_with_matching_expect_removes_the_tree)
 	struct stat st;
 	cr_assert_eq(lstat(top, &st), 0);
 	cr_assert_eq(tf_rmtree_path(top, 0, &st), 0);
-	cr_assert_not(exists(top));
+	cr_assert_not(tft_exists(top));
 	free(top);
 }
 
@@ -825,7 +820,7 @@ Test(rmtree, path_with_other_expect_is_estale_and_removes_nothing)
 	cr_assert_eq(tf_rmtree_path(other, 0, &(struct stat){ .st_dev = st.st_dev,
 						  .st_ino = st.st_ino + 1 }),
 		ESTALE);
-	cr_assert(exists(other));
+	cr_assert(tft_exists(other));
 	cr_assert_eq(tf_rmtree_path(top, TEMPFILE_IGNORE_CLEANUP_ERRORS, &st), 0,
 		"ignored, but still nothing removed");
 	cr_assert_eq(tft_count_entries(top), 3);

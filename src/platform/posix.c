@@ -1,12 +1,22 @@
 /*
- * platform/posix.c - the OS primitives that differ between platforms, for
- * POSIX systems. Everything Linux-specific is guarded and has a fallback.
+ * platform/posix.c - the OS underneath, for POSIX systems (glibc, musl).
+ * Everything Linux-specific is guarded and has a fallback; the other
+ * platform is platform/win32.c, and internal.h documents each call.
  */
 #include "internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#if defined(__linux__)
+#  include <sys/syscall.h>
+#endif
 
 #if defined(__has_include)
 #  if __has_include(<sys/random.h>)
@@ -15,12 +25,28 @@
 #  endif
 #endif
 
-/* Read all of n bytes from /dev/urandom: for kernels before 3.17 and C
- * libraries without getrandom. */
+/* ---- random bytes ---------------------------------------------------------- */
+
+#ifdef TEMPFILE_TEST_SEAMS
+static int test_getrandom_errno;
+static const char *test_urandom_path;
+
+void tf_test_os_random(int err, const char *urandom_path)
+{
+	test_getrandom_errno = err;
+	test_urandom_path = urandom_path;
+}
+#  define TF_URANDOM_PATH (test_urandom_path ? test_urandom_path : "/dev/urandom")
+#else
+#  define TF_URANDOM_PATH "/dev/urandom"
+#endif
+
+/* Read all of n bytes from /dev/urandom: for kernels before 3.17, C
+ * libraries without getrandom, and seccomp filters that refuse it. */
 static int read_urandom(unsigned char *buf, size_t n)
 {
 	int fd;
-	TF_RETRY_EINTR(fd, open("/dev/urandom", O_RDONLY | O_CLOEXEC | O_NOCTTY));
+	TF_RETRY_EINTR(fd, open(TF_URANDOM_PATH, O_RDONLY | O_CLOEXEC | O_NOCTTY));
 	if (fd < 0)
 		return -1;
 	while (n > 0) {
@@ -40,14 +66,28 @@ static int read_urandom(unsigned char *buf, size_t n)
 	return 0;
 }
 
+#ifdef TF_HAVE_GETRANDOM
+/* getrandom(2), or the failure a test asked for. */
+static ssize_t call_getrandom(void *buf, size_t n)
+{
+#  ifdef TEMPFILE_TEST_SEAMS
+	if (test_getrandom_errno != 0) {
+		errno = test_getrandom_errno;
+		return -1;
+	}
+#  endif
+	/* GRND_NONBLOCK: early in boot the pool may not be ready and a
+	 * blocking call can stall for minutes; /dev/urandom never blocks. */
+	return getrandom(buf, n, GRND_NONBLOCK);
+}
+#endif
+
 int tf_os_random(void *buf, size_t n)
 {
 	unsigned char *p = buf;
 #ifdef TF_HAVE_GETRANDOM
 	while (n > 0) {
-		/* GRND_NONBLOCK: early in boot the pool may not be ready and a
-		 * blocking call can stall for minutes; /dev/urandom never blocks. */
-		ssize_t got = getrandom(p, n, GRND_NONBLOCK);
+		ssize_t got = call_getrandom(p, n);
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0 && (errno == ENOSYS || errno == EAGAIN || errno == EPERM))
@@ -61,4 +101,339 @@ int tf_os_random(void *buf, size_t n)
 #else
 	return read_urandom(p, n);
 #endif
+}
+
+/* ---- the fork epoch ------------------------------------------------------------ */
+
+static _Atomic unsigned long epoch_fallback;
+static _Atomic unsigned long *epoch_word = &epoch_fallback;
+
+static void epoch_after_fork_in_child(void)
+{
+	atomic_store_explicit(epoch_word, 0, memory_order_relaxed);
+}
+
+_Atomic unsigned long *tf_os_fork_epoch_word(void)
+{
+#ifdef MADV_WIPEONFORK
+	/* A page the kernel zeroes in any child, however it was forked (fork,
+	 * _Fork, a raw clone); pthread_atfork covers kernels before 4.14. */
+	size_t size = sizeof *epoch_word;
+	void *page = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (page != MAP_FAILED) {
+		if (madvise(page, size, MADV_WIPEONFORK) == 0)
+			epoch_word = page;
+		else
+			munmap(page, size);
+	}
+#endif
+	(void)pthread_atfork(NULL, NULL, epoch_after_fork_in_child);
+	return epoch_word;
+}
+
+/* ---- creating, testing and removing names ---------------------------------------- */
+
+int tf_os_create_file(const char *path, int open_flags, unsigned flags, mode_t mode)
+{
+	(void)flags; /* TEMPFILE_TEXT: POSIX has no text mode */
+	int fd;
+	TF_RETRY_EINTR(fd, open(path, open_flags, mode));
+	return fd;
+}
+
+int tf_os_mkdir(const char *path, mode_t mode)
+{
+	int result;
+	TF_RETRY_EINTR(result, mkdir(path, mode));
+	return result;
+}
+
+int tf_os_name_free(const char *path)
+{
+	struct stat st;
+	/* EOVERFLOW: it exists, only too big to describe. */
+	if (lstat(path, &st) == 0 || errno == EOVERFLOW) {
+		errno = EEXIST;
+		return -1;
+	}
+	return errno == ENOENT ? 0 : -1;
+}
+
+int tf_os_lstat(const char *path, struct stat *st)
+{
+	return lstat(path, st);
+}
+
+int tf_os_fstat(int fd, struct stat *st)
+{
+	return fstat(fd, st);
+}
+
+int tf_os_unlink(const char *path)
+{
+	return unlink(path);
+}
+
+int tf_os_rmdir(const char *path)
+{
+	return rmdir(path);
+}
+
+int tf_os_close(int fd)
+{
+	return close(fd);
+}
+
+ssize_t tf_os_write(int fd, const void *buf, size_t n)
+{
+	ssize_t written;
+	TF_RETRY_EINTR(written, write(fd, buf, n));
+	return written;
+}
+
+int tf_os_fsync(int fd)
+{
+	int rc;
+	TF_RETRY_EINTR(rc, fsync(fd));
+	return rc;
+}
+
+/* fsync what path names, opened read-only (enough for fsync(2) on Linux
+ * and the BSDs) with extra_flags. */
+static int fsync_opened(const char *path, int extra_flags)
+{
+	int fd;
+	TF_RETRY_EINTR(fd, open(path, O_RDONLY | O_CLOEXEC | extra_flags));
+	if (fd < 0)
+		return -1;
+	int rc = tf_os_fsync(fd);
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
+int tf_os_fsync_path(const char *path)
+{
+	return fsync_opened(path, O_NOFOLLOW);
+}
+
+int tf_os_fsync_parent(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash) {
+		errno = EINVAL;
+		return -1;
+	}
+	size_t len = slash == path ? 1 : (size_t)(slash - path);
+	char *dir = malloc(len + 1);
+	if (!dir)
+		return -1;
+	memcpy(dir, path, len);
+	dir[len] = '\0';
+	int rc = fsync_opened(dir, O_DIRECTORY);
+	int saved = errno;
+	free(dir);
+	errno = saved;
+	return rc;
+}
+
+#ifdef TEMPFILE_TEST_SEAMS
+static bool test_no_renameat2;
+
+void tf_test_disable_renameat2(bool disable)
+{
+	test_no_renameat2 = disable;
+}
+#  define TF_RENAMEAT2_DISABLED() test_no_renameat2
+#else
+#  define TF_RENAMEAT2_DISABLED() false
+#endif
+
+/* renameat2(RENAME_NOREPLACE), through syscall(2) where the C library
+ * lacks the wrapper (musl, old glibc); ENOSYS where the OS has neither. */
+static int renameat2_noreplace(const char *from, const char *to)
+{
+	if (TF_RENAMEAT2_DISABLED()) {
+		errno = ENOSYS;
+		return -1;
+	}
+#if defined(RENAME_NOREPLACE)
+	return renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE);
+#elif defined(__linux__) && defined(SYS_renameat2)
+	return (int)syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, 1u /* RENAME_NOREPLACE */);
+#else
+	(void)from;
+	(void)to;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+/* Move from to to unless to exists: renameat2 first; where the kernel
+ * (ENOSYS) or the file system (EINVAL) lacks it, link(2) then unlink(2),
+ * which is just as exclusive (link never replaces). */
+static int rename_noreplace(const char *from, const char *to)
+{
+	if (renameat2_noreplace(from, to) == 0)
+		return 0;
+	if (errno != ENOSYS && errno != EINVAL)
+		return -1;
+	if (link(from, to) != 0)
+		return -1;
+	if (unlink(from) != 0) {
+		int saved = errno;
+		unlink(to);
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}
+
+int tf_os_rename(const char *from, const char *to, unsigned flags)
+{
+	return (flags & TEMPFILE_NOREPLACE) ? rename_noreplace(from, to) : rename(from, to);
+}
+
+ssize_t tf_os_read(int fd, void *buf, size_t n)
+{
+	ssize_t got;
+	TF_RETRY_EINTR(got, read(fd, buf, n));
+	return got;
+}
+
+int tf_os_set_append(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_APPEND) != 0)
+		return -1;
+	return 0;
+}
+
+int tf_os_dup(int fd)
+{
+	return fcntl(fd, F_DUPFD_CLOEXEC, 0);
+}
+
+/* ---- the environment and the candidate directories ------------------------------ */
+
+char *tf_os_getcwd(void)
+{
+	size_t size = 256;
+	for (;;) {
+		char *buf = malloc(size);
+		if (!buf)
+			return NULL;
+		if (getcwd(buf, size))
+			return buf;
+		int saved = errno;
+		free(buf);
+		if (saved != ERANGE || size > (1u << 20)) {
+			errno = saved;
+			return NULL;
+		}
+		size *= 2;
+	}
+}
+
+int tf_os_getenv(const char *name, char **value)
+{
+	const char *v = getenv(name);
+	*value = NULL;
+	if (v && !(*value = strdup(v)))
+		return -1;
+	return 0;
+}
+
+static const char *const fixed_candidates[] = { "/tmp", "/var/tmp", "/usr/tmp" };
+
+size_t tf_os_candidate_count(void)
+{
+	return sizeof fixed_candidates / sizeof *fixed_candidates;
+}
+
+char *tf_os_candidate(size_t i)
+{
+	if (i >= tf_os_candidate_count()) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return strdup(fixed_candidates[i]);
+}
+
+/* ---- path syntax ------------------------------------------------------------------ */
+
+char tf_os_separator(void)
+{
+	return '/';
+}
+
+bool tf_os_is_separator(char c)
+{
+	return c == '/';
+}
+
+bool tf_os_bad_in_name(const char *s)
+{
+	return s && strchr(s, '/') != NULL;
+}
+
+bool tf_os_is_absolute(const char *path)
+{
+	return path[0] == '/';
+}
+
+/* Drop "." components and repeated or trailing slashes from an absolute
+ * path, in place. ".." stays: collapsing it lexically would change which
+ * directory is meant when a component is a symbolic link. */
+static void normalize_in_place(char *path)
+{
+	char *out = path + 1;
+	const char *in = path + 1;
+	while (*in) {
+		const char *end = strchr(in, '/');
+		size_t len = end ? (size_t)(end - in) : strlen(in);
+		if (len == 0 || (len == 1 && in[0] == '.')) {
+			/* empty or "." component: skip */
+		} else {
+			if (out > path + 1)
+				*out++ = '/';
+			memmove(out, in, len);
+			out += len;
+		}
+		in += len;
+		if (*in == '/')
+			in++;
+	}
+	*out = '\0';
+}
+
+char *tf_absolute(const char *path)
+{
+	if (!path || !*path) {
+		errno = EINVAL;
+		return NULL;
+	}
+	char *result;
+	if (path[0] == '/') {
+		result = strdup(path);
+		if (!result)
+			return NULL;
+	} else {
+		char *cwd = tf_os_getcwd();
+		if (!cwd)
+			return NULL;
+		size_t cwd_len = strlen(cwd), path_len = strlen(path);
+		result = malloc(cwd_len + 1 + path_len + 1);
+		if (!result) {
+			free(cwd);
+			return NULL;
+		}
+		memcpy(result, cwd, cwd_len);
+		result[cwd_len] = '/';
+		memcpy(result + cwd_len + 1, path, path_len + 1);
+		free(cwd);
+	}
+	normalize_in_place(result);
+	return result;
 }

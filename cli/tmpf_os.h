@@ -1,0 +1,66 @@
+/*
+ * tmpf_os.h - what tmpf needs from the OS beyond the C library and
+ * libtempfile: cli/tmpf_posix.c or cli/tmpf_win32.c (CMake picks one).
+ * Paths and arguments are UTF-8 on every platform.
+ */
+#ifndef TMPF_OS_H
+#define TMPF_OS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+/* Process start: on Windows, replace argv with the UTF-8 form of the wide
+ * command line (the C runtime's argv is in the ANSI code page). */
+void tmpf_os_init(int *argc, char ***argv);
+
+/* write(2), EINTR retried by the caller as before: count or -1/errno. */
+ssize_t tmpf_os_write(int fd, const void *buf, size_t n);
+/* close(2). */
+int tmpf_os_close(int fd);
+
+/* An output stream into memory, as open_memstream(3). Finish it with
+ * tmpf_os_memstream_close (not fclose): 0 with *text (NUL-terminated) and
+ * *len set, or -1. Either way the caller frees *text (it may be NULL). */
+FILE *tmpf_os_memstream(char **text, size_t *len);
+int tmpf_os_memstream_close(FILE *m);
+
+/* Whether messages may use the UTF-8 quotes ‘’ (the locale's, or on
+ * Windows the console's, character set is UTF-8). */
+bool tmpf_os_utf8_quotes(void);
+
+/* Whether c separates path components ('/'; Windows also '\\'). */
+bool tmpf_os_is_separator(char c);
+
+/* What tmpf rm finds at path, not following a final link. */
+enum tmpf_os_kind {
+	TMPF_OS_DIRECTORY, /* a real directory (not a link or junction)   */
+	TMPF_OS_ROOT,      /* the root directory ("/", a drive's root)     */
+	TMPF_OS_OTHER      /* a file, a link, a junction, anything else     */
+};
+/* 0 and *kind, or -1 with errno (ENOENT when nothing is there). */
+int tmpf_os_kind(const char *path, enum tmpf_os_kind *kind);
+/* Remove a non-directory (a link itself, not its target). 0 or -1/errno. */
+int tmpf_os_unlink(const char *path);
+/* Remove an empty directory. 0 or -1/errno. */
+int tmpf_os_rmdir(const char *path);
+
+/* setenv(name, value, 1). 0 or -1/errno. */
+int tmpf_os_setenv(const char *name, const char *value);
+
+/* Where tmpf_os_run failed. */
+enum tmpf_run_step {
+	TMPF_RUN_FORWARDING, /* setting up the forwarding of interrupts */
+	TMPF_RUN_SPAWN,      /* starting command                        */
+	TMPF_RUN_WAIT        /* waiting for it                           */
+};
+/* tmpf run: run command (argv style, searched in PATH) and wait for it.
+ * While it runs, interrupts (POSIX: SIGINT, SIGTERM, SIGHUP; Windows:
+ * Ctrl-C, Ctrl-Break) reach command and leave tmpf alive to clean up.
+ * Returns 0 and *status (the command's exit status, or 128+N if signal N
+ * killed it; on Windows, a process ended by Ctrl-C/Ctrl-Break is 130), or
+ * an errno value (ENOENT: command not found) and *step. */
+int tmpf_os_run(char **command, int *status, enum tmpf_run_step *step);
+
+#endif

@@ -1,0 +1,366 @@
+/*
+ * tmpf_win32.c - tmpf's OS layer on Windows (see tmpf_os.h). Arguments,
+ * paths and the environment are handled as UTF-16 underneath and UTF-8
+ * above, like the library.
+ */
+#include "tmpf_os.h"
+
+#include <errno.h>
+#include <io.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <windows.h>
+#include <shellapi.h>
+
+#include <tempfile.h>
+
+/* ---- strings and errors -------------------------------------------------------- */
+
+static wchar_t *to_wide(const char *s)
+{
+	int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, NULL, 0);
+	if (n <= 0) {
+		errno = EILSEQ;
+		return NULL;
+	}
+	wchar_t *w = malloc((size_t)n * sizeof *w);
+	if (w && MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, w, n) != n) {
+		free(w);
+		errno = EILSEQ;
+		return NULL;
+	}
+	return w;
+}
+
+static char *to_utf8(const wchar_t *w)
+{
+	int n = WideCharToMultiByte(CP_UTF8, 0, w, -1, NULL, 0, NULL, NULL);
+	if (n <= 0) {
+		errno = EILSEQ;
+		return NULL;
+	}
+	char *s = malloc((size_t)n);
+	if (s && WideCharToMultiByte(CP_UTF8, 0, w, -1, s, n, NULL, NULL) != n) {
+		free(s);
+		errno = EILSEQ;
+		return NULL;
+	}
+	return s;
+}
+
+static int errno_from(DWORD error)
+{
+	switch (error) {
+	case ERROR_FILE_NOT_FOUND:
+	case ERROR_PATH_NOT_FOUND:
+	case ERROR_INVALID_DRIVE:
+		return ENOENT;
+	case ERROR_ACCESS_DENIED:
+	case ERROR_SHARING_VIOLATION:
+		return EACCES;
+	case ERROR_DIR_NOT_EMPTY:
+		return ENOTEMPTY;
+	case ERROR_DIRECTORY:
+		return ENOTDIR;
+	case ERROR_NOT_ENOUGH_MEMORY:
+	case ERROR_OUTOFMEMORY:
+		return ENOMEM;
+	case ERROR_BAD_EXE_FORMAT:
+		return ENOEXEC;
+	case ERROR_FILENAME_EXCED_RANGE:
+		return ENAMETOOLONG;
+	default:
+		return EINVAL;
+	}
+}
+
+static int fail(void)
+{
+	errno = errno_from(GetLastError());
+	return -1;
+}
+
+/* ---- start, output ------------------------------------------------------------- */
+
+void tmpf_os_init(int *argc, char ***argv)
+{
+	int n = 0;
+	wchar_t **wargv = CommandLineToArgvW(GetCommandLineW(), &n);
+	if (!wargv)
+		return; /* keep the C runtime's ANSI argv */
+	char **utf8 = calloc((size_t)n + 1, sizeof *utf8);
+	for (int i = 0; utf8 && i < n; i++) {
+		utf8[i] = to_utf8(wargv[i]);
+		if (!utf8[i]) {
+			for (int j = 0; j < i; j++)
+				free(utf8[j]);
+			free(utf8);
+			utf8 = NULL;
+		}
+	}
+	LocalFree(wargv);
+	if (!utf8)
+		return;
+	/* Kept for the life of the process, as argv is. */
+	*argc = n;
+	*argv = utf8;
+}
+
+ssize_t tmpf_os_write(int fd, const void *buf, size_t n)
+{
+	return _write(fd, buf, n > INT_MAX ? INT_MAX : (unsigned)n);
+}
+
+int tmpf_os_close(int fd)
+{
+	return _close(fd);
+}
+
+/* No open_memstream: a TemporaryFile (libtempfile's), read back at close.
+ * Only error messages take this path. */
+struct memstream {
+	FILE *f;
+	char **text;
+	size_t *len;
+	struct memstream *next;
+};
+static struct memstream *memstreams;
+
+FILE *tmpf_os_memstream(char **text, size_t *len)
+{
+	struct memstream *m = malloc(sizeof *m);
+	if (!m)
+		return NULL;
+	m->f = tempfile_temporary(NULL, "w+b");
+	if (!m->f) {
+		free(m);
+		return NULL;
+	}
+	*text = NULL;
+	*len = 0;
+	m->text = text;
+	m->len = len;
+	m->next = memstreams;
+	memstreams = m;
+	return m->f;
+}
+
+int tmpf_os_memstream_close(FILE *f)
+{
+	struct memstream **at = &memstreams;
+	while (*at && (*at)->f != f)
+		at = &(*at)->next;
+	struct memstream *m = *at;
+	if (!m)
+		return fclose(f) == 0 ? 0 : -1;
+	*at = m->next;
+	int rc = -1;
+	long size = fflush(f) == 0 ? ftell(f) : -1;
+	char *text = size >= 0 ? malloc((size_t)size + 1) : NULL;
+	if (text) {
+		rewind(f);
+		if (fread(text, 1, (size_t)size, f) == (size_t)size) {
+			text[size] = '\0';
+			*m->text = text;
+			*m->len = (size_t)size;
+			rc = 0;
+		} else {
+			free(text);
+		}
+	}
+	if (fclose(f) != 0)
+		rc = -1;
+	free(m);
+	return rc;
+}
+
+bool tmpf_os_utf8_quotes(void)
+{
+	return GetConsoleOutputCP() == CP_UTF8;
+}
+
+bool tmpf_os_is_separator(char c)
+{
+	return c == '/' || c == '\\';
+}
+
+/* ---- tmpf rm ---------------------------------------------------------------------- */
+
+int tmpf_os_kind(const char *path, enum tmpf_os_kind *kind)
+{
+	wchar_t *w = to_wide(path);
+	if (!w)
+		return -1;
+	DWORD attributes = GetFileAttributesW(w);
+	if (attributes == INVALID_FILE_ATTRIBUTES) {
+		int rc = fail();
+		free(w);
+		return rc;
+	}
+	if (!(attributes & FILE_ATTRIBUTE_DIRECTORY) || (attributes & FILE_ATTRIBUTE_REPARSE_POINT)) {
+		*kind = TMPF_OS_OTHER;
+	} else {
+		/* The root of a volume ("C:\", a mounted volume's root, a UNC
+		 * share): its volume path is itself. */
+		wchar_t full[MAX_PATH], volume[MAX_PATH];
+		DWORD got = GetFullPathNameW(w, MAX_PATH, full, NULL);
+		bool root = got > 0 && got < MAX_PATH && GetVolumePathNameW(full, volume, MAX_PATH);
+		if (root) {
+			size_t lf = wcslen(full), lv = wcslen(volume);
+			while (lf > 0 && (full[lf - 1] == L'\\' || full[lf - 1] == L'/'))
+				lf--;
+			while (lv > 0 && volume[lv - 1] == L'\\')
+				lv--;
+			root = lf == lv && _wcsnicmp(full, volume, lf) == 0;
+		}
+		*kind = root ? TMPF_OS_ROOT : TMPF_OS_DIRECTORY;
+	}
+	free(w);
+	return 0;
+}
+
+int tmpf_os_unlink(const char *path)
+{
+	wchar_t *w = to_wide(path);
+	if (!w)
+		return -1;
+	/* A link to a directory, or a junction, is a directory entry:
+	 * RemoveDirectoryW removes the link itself. */
+	DWORD attributes = GetFileAttributesW(w);
+	bool dir_link = attributes != INVALID_FILE_ATTRIBUTES &&
+		(attributes & FILE_ATTRIBUTE_DIRECTORY) && (attributes & FILE_ATTRIBUTE_REPARSE_POINT);
+	if (!dir_link && attributes != INVALID_FILE_ATTRIBUTES && (attributes & FILE_ATTRIBUTE_DIRECTORY)) {
+		free(w);
+		errno = EISDIR;
+		return -1;
+	}
+	BOOL ok = dir_link ? RemoveDirectoryW(w) : DeleteFileW(w);
+	int rc = ok ? 0 : fail();
+	free(w);
+	return rc;
+}
+
+int tmpf_os_rmdir(const char *path)
+{
+	wchar_t *w = to_wide(path);
+	if (!w)
+		return -1;
+	int rc = RemoveDirectoryW(w) ? 0 : fail();
+	free(w);
+	return rc;
+}
+
+int tmpf_os_setenv(const char *name, const char *value)
+{
+	wchar_t *wname = to_wide(name), *wvalue = wname ? to_wide(value) : NULL;
+	/* Both the process environment (what CreateProcessW passes on) and
+	 * the C runtime's copy (what getenv reads). */
+	int rc = wvalue && SetEnvironmentVariableW(wname, wvalue) &&
+			_wputenv_s(wname, wvalue) == 0
+		? 0
+		: -1;
+	if (rc != 0 && wvalue)
+		errno = ENOMEM;
+	free(wname);
+	free(wvalue);
+	return rc;
+}
+
+/* ---- tmpf run ------------------------------------------------------------------- */
+
+/* Append arg to the command line at *line (length *len), quoted as the
+ * Microsoft C runtime's parser (CommandLineToArgvW) reads it back. */
+static bool append_argument(wchar_t **line, size_t *len, const wchar_t *arg)
+{
+	size_t n = wcslen(arg);
+	/* Worst case: every character a backslash doubled, plus quotes, space. */
+	wchar_t *grown = realloc(*line, (*len + 2 * n + 4) * sizeof *grown);
+	if (!grown)
+		return false;
+	*line = grown;
+	wchar_t *out = grown + *len;
+	if (*len > 0)
+		*out++ = L' ';
+	bool quote = n == 0 || wcspbrk(arg, L" \t\n\v\"") != NULL;
+	if (quote)
+		*out++ = L'"';
+	size_t backslashes = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (arg[i] == L'\\') {
+			backslashes++;
+			*out++ = L'\\';
+			continue;
+		}
+		if (arg[i] == L'"') {
+			for (size_t b = 0; b < backslashes + 1; b++)
+				*out++ = L'\\';
+		}
+		backslashes = 0;
+		*out++ = arg[i];
+	}
+	if (quote) {
+		for (size_t b = 0; b < backslashes; b++)
+			*out++ = L'\\';
+		*out++ = L'"';
+	}
+	*out = L'\0';
+	*len = (size_t)(out - grown);
+	return true;
+}
+
+/* Ctrl-C and Ctrl-Break reach every process on the console, the command
+ * included: tmpf only has to survive them, and clean up afterwards. */
+static BOOL WINAPI survive_interrupts(DWORD event)
+{
+	return event == CTRL_C_EVENT || event == CTRL_BREAK_EVENT;
+}
+
+int tmpf_os_run(char **command, int *status, enum tmpf_run_step *step)
+{
+	wchar_t *line = NULL;
+	size_t len = 0;
+	*step = TMPF_RUN_SPAWN;
+	for (char **arg = command; *arg; arg++) {
+		wchar_t *w = to_wide(*arg);
+		bool ok = w && append_argument(&line, &len, w);
+		free(w);
+		if (!ok) {
+			free(line);
+			return errno ? errno : ENOMEM;
+		}
+	}
+	if (!SetConsoleCtrlHandler(survive_interrupts, TRUE)) {
+		free(line);
+		*step = TMPF_RUN_FORWARDING;
+		return errno_from(GetLastError());
+	}
+	STARTUPINFOW si = { .cb = sizeof si };
+	PROCESS_INFORMATION pi;
+	/* NULL application name: the first word is searched as the shell
+	 * would (the program's directory, the current one, the system ones,
+	 * then PATH), ".exe" appended when missing. */
+	BOOL started = CreateProcessW(NULL, line, NULL, NULL, TRUE, 0, NULL, NULL, &si, &pi);
+	DWORD error = started ? 0 : GetLastError();
+	free(line);
+	int result = 0;
+	if (!started) {
+		result = errno_from(error);
+	} else {
+		DWORD code = 0;
+		if (WaitForSingleObject(pi.hProcess, INFINITE) != WAIT_OBJECT_0 ||
+			!GetExitCodeProcess(pi.hProcess, &code)) {
+			result = errno_from(GetLastError());
+			*step = TMPF_RUN_WAIT;
+		} else {
+			/* STATUS_CONTROL_C_EXIT: ended by Ctrl-C or Ctrl-Break, which
+			 * a POSIX shell would report as 128 + SIGINT. */
+			*status = code == 0xC000013Au ? 130 : (int)code;
+		}
+		CloseHandle(pi.hProcess);
+		CloseHandle(pi.hThread);
+	}
+	(void)SetConsoleCtrlHandler(survive_interrupts, FALSE);
+	return result;
+}
