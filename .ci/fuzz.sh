@@ -42,9 +42,12 @@ for target_source in fuzz/fuzz_*.c; do
 	fi
 	# The CLI target includes cli/tmpf.c itself (its main renamed), and
 	# what the CLI prints is noise there.
-	extra=()
-	if [ "$target" = fuzz_cli_args ]; then extra=(-close_fd_mask=3); fi
-	clang "${cflags[@]}" "$target_source" "${library[@]}" -o "$build/$target" -lpthread
+	extra=() sources=("$target_source")
+	if [ "$target" = fuzz_cli_args ]; then
+		extra=(-close_fd_mask=3)
+		[ -f cli/tmpf_posix.c ] && sources+=(cli/tmpf_posix.c) # the CLI's OS layer
+	fi
+	clang "${cflags[@]}" "${sources[@]}" "${library[@]}" -o "$build/$target" -lpthread
 	corpus=$root/fuzz/corpus/$target # absolute: the targets chdir
 	work=$build/corpus-$target
 	mkdir -p "$corpus" "$work"

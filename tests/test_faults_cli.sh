@@ -5,10 +5,20 @@
 # when the build has not made it, is compiled here.
 set -euo pipefail
 : "${TMPF:?TMPF: the CLI}" "${TF_SOURCE_DIR:?}" "${TF_BINARY_DIR:?}"
+work=$(mktemp -d "${TMPDIR:-/tmp}/tfshim.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+# An LD_PRELOAD shim needs a dynamically linked program: a static tmpf
+# (TEMPFILE_STATIC_CLI) is rebuilt here from the same sources and the same
+# static library, linked against the C library dynamically.
+if ! ldd "$TMPF" >/dev/null 2>&1; then
+	"${CC:-cc}" -std=c11 -O1 -g -D_GNU_SOURCE -DTEMPFILE_STATIC -I"$TF_SOURCE_DIR/include" \
+		-I"$TF_SOURCE_DIR/cli" "$TF_SOURCE_DIR/cli/tmpf.c" "$TF_SOURCE_DIR/cli/tmpf_posix.c" \
+		"$TF_BINARY_DIR/libtempfile.a" -lpthread -o "$work/tmpf"
+	TMPF=$work/tmpf
+	export TMPF
+fi
 shim=$TF_BINARY_DIR/tests/faults/libtf_fault_shim.so
 if [ ! -f "$shim" ]; then
-	work=$(mktemp -d "${TMPDIR:-/tmp}/tfshim.XXXXXX")
-	trap 'rm -rf "$work"' EXIT
 	# A sanitized CLI brings its own malloc: the shim must leave it alone.
 	no_allocation=
 	if grep -a -q -E '__asan_init|__tsan_init|__msan_init' "$TMPF"; then

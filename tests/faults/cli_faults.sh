@@ -81,11 +81,17 @@ for entry in "${invocations[@]}"; do
 	eval "argv=($args)"
 	[ "$kind" = rm ] && make_fixture
 	before=$(listing)
+	rm -f "$counts"
 	TF_FAULT=count TF_FAULT_COUNTS=$counts LD_PRELOAD=$TF_FAULT_SHIM \
 		"$TMPF" "${argv[@]}" >"$out" 2>"$err"
 	rc=$?
 	if [ $rc -ne 0 ]; then
 		echo "BAD cli $name: fails without faults (exit $rc): $(head -c 300 "$err")"
+		total_bad=$((total_bad + 1))
+		continue
+	fi
+	if ! [ -s "$counts" ] || ! grep -q -v -E ' 0$|^fired' "$counts"; then
+		echo "BAD cli $name: no call was counted: is TMPF linked statically (no LD_PRELOAD)?"
 		total_bad=$((total_bad + 1))
 		continue
 	fi
