@@ -464,7 +464,8 @@ static int run_named_close(struct tfd_ctx *c)
 	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = c->work }, NULL);
 	if (!t)
 		return -1;
-	if (fputs("some data\n", tempfile_stream(t)) < 0) {
+	FILE *f = tempfile_stream(t); /* made on first use: may fail (ENOMEM) */
+	if (!f || fputs("some data\n", f) < 0) {
 		int saved = errno;
 		(void)tempfile_close(t);
 		errno = saved;
@@ -488,7 +489,8 @@ static int run_named_keep(struct tfd_ctx *c)
 	if (!t)
 		return -1;
 	c->path = strdup(tempfile_path(t));
-	if (!c->path || fputs("kept data\n", tempfile_stream(t)) < 0) {
+	FILE *f = tempfile_stream(t);
+	if (!c->path || !f || fputs("kept data\n", f) < 0) {
 		int saved = errno;
 		(void)tempfile_close(t);
 		errno = saved;
@@ -545,7 +547,8 @@ static int prepare_persist(struct tfd_ctx *c)
 		return -1;
 	c->handle = t;
 	/* Larger than stdio's buffer: part is written, part still buffered. */
-	return fputs(new_content, tempfile_stream(t)) < 0 ? -1 : 0;
+	FILE *f = tempfile_stream(t);
+	return !f || fputs(new_content, f) < 0 ? -1 : 0;
 }
 
 static int run_persist_with(struct tfd_ctx *c, unsigned flags)
@@ -621,7 +624,8 @@ static int run_close_stream(struct tfd_ctx *c)
 	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = c->work }, NULL);
 	if (!t)
 		return -1;
-	int rc = fputs("data", tempfile_stream(t)) < 0 ? -1 : tempfile_close_stream(t);
+	FILE *f = tempfile_stream(t);
+	int rc = !f || fputs("data", f) < 0 ? -1 : tempfile_close_stream(t);
 	int saved = errno;
 	int rc2 = tempfile_close(t);
 	if (rc != 0) {

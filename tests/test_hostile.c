@@ -574,6 +574,7 @@ Test(hostile, persist_replaces_a_planted_link_and_never_writes_through_it)
 	cr_assert_eq(symlink(victim, dest), 0);
 	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = scratch }, NULL);
 	cr_assert_not_null(t);
+	cr_assert_not_null(tempfile_stream(t));
 	fputs("new\n", tempfile_stream(t));
 	cr_assert_eq(tempfile_persist(t, dest, 0), 0, "persist: %s", strerror(errno));
 	cr_assert_eq(tempfile_close(t), 0);
@@ -599,6 +600,7 @@ Test(hostile, persist_noreplace_refuses_a_dangling_link)
 	cr_assert_eq(symlink(victim, dest), 0);
 	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = scratch }, NULL);
 	cr_assert_not_null(t);
+	cr_assert_not_null(tempfile_stream(t));
 	fputs("new\n", tempfile_stream(t));
 	errno = 0;
 	cr_assert_eq(tempfile_persist(t, dest, TEMPFILE_NOREPLACE), -1);

@@ -397,7 +397,8 @@ static void *named_worker(void *arg)
 			continue;
 		}
 		(void)record_key(s, 'N', random_part(s, tempfile_path(t)), TF_NAME_LEN);
-		if (fputs("named\n", tempfile_stream(t)) < 0)
+		FILE *f = tempfile_stream(t);
+		if (!f || fputs("named\n", f) < 0)
 			record_error(s, "fputs");
 		/* cleanup_now may have removed it meanwhile: ENOENT is fine. */
 		if (tempfile_close(t) != 0 && errno != ENOENT)
