@@ -38,7 +38,7 @@ wrapper=$build/tmpf-valgrind
 if [ -x "$build/tmpf" ]; then
 	{
 		echo '#!/bin/bash'
-		printf 'if ! { true >&1; } 2>/dev/null || ! { true >&2; } 2>/dev/null ||\n'
+		printf 'if ! [ -e /proc/$$/fd/1 ] || ! [ -e /proc/$$/fd/2 ] ||\n'
 		printf '\t{ [ -n "${TMPDIR:-}" ] && ! [ -d "$TMPDIR" -a -w "$TMPDIR" ]; }; then\n'
 		printf '\texec %q "$@"\nfi\n' "$build/tmpf"
 		printf 'exec'
