@@ -53,6 +53,7 @@ for target_source in fuzz/fuzz_*.c; do
 	mkdir -p "$corpus" "$work"
 	log=$build/$target.log
 	echo "fuzz: $target for $seconds s"
+	export TF_FUZZ_SCRATCH=$build/scratch-$target
 	if ASAN_OPTIONS=detect_leaks=1 "$build/$target" -max_total_time="$seconds" -timeout=10 \
 		-rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$build/$target-" "${extra[@]}" \
 		"$work" "$corpus" >"$log" 2>&1; then
@@ -61,7 +62,7 @@ for target_source in fuzz/fuzz_*.c; do
 		echo "fuzz: $target ok: $runs executions, coverage $cov"
 		summary+=("$target: $runs executions, cov $cov, no crash")
 		if [ "${FUZZ_UPDATE_CORPUS:-0}" = 1 ]; then
-			"$build/$target" -merge=1 "${extra[@]}" "$corpus" "$work" >"$build/$target.merge.log" 2>&1 ||
+			"$build/$target" -merge=1 -artifact_prefix="$build/$target-" "${extra[@]}" "$corpus" "$work" >"$build/$target.merge.log" 2>&1 ||
 				echo "fuzz: $target: merging into $corpus failed, see $build/$target.merge.log"
 		fi
 	else
@@ -71,5 +72,6 @@ for target_source in fuzz/fuzz_*.c; do
 		status=1
 	fi
 done
+rm -rf "$build"/scratch-* # the targets' working directories
 printf 'fuzz.sh: %s\n' "${summary[@]}"
 exit "$status"
