@@ -34,18 +34,26 @@ memcheck=(valgrind --tool=memcheck --leak-check=full
 	--suppressions="$root/.ci/valgrind.supp" --quiet)
 
 # The CLI under memcheck, for the shell tests and for tests that run it.
-# Natively instead when a test closes stdout or stderr (valgrind's log
-# would take the descriptor) or points TMPDIR where valgrind cannot write
-# its own files: both change what the test sees, not what tmpf does.
+# Natively instead when valgrind would change what the test sees, not what
+# tmpf does: stdout or stderr closed (valgrind's log would take the
+# descriptor), TMPDIR where valgrind cannot write its own files, or tmpf
+# called by another name (valgrind cannot pass argv[0] on). The commands
+# "tmpf run" starts are not traced (valgrind would exec them itself).
 wrapper=$build/tmpf-valgrind
 if [ -x "$build/tmpf" ]; then
+	tmpf_memcheck=()
+	for arg in "${memcheck[@]}"; do
+		case $arg in --trace-children=yes) arg=--trace-children=no ;; esac
+		tmpf_memcheck+=("$arg")
+	done
 	{
 		echo '#!/bin/bash'
 		printf 'if ! [ -e /proc/$$/fd/1 ] || ! [ -e /proc/$$/fd/2 ] ||\n'
-		printf '\t{ [ -n "${TMPDIR:-}" ] && ! [ -d "$TMPDIR" -a -w "$TMPDIR" ]; }; then\n'
-		printf '\texec %q "$@"\nfi\n' "$build/tmpf"
+		printf '\t{ [ -n "${TMPDIR:-}" ] && ! [ -d "$TMPDIR" -a -w "$TMPDIR" ]; } ||\n'
+		printf '\t[ "${0##*/}" != tmpf-valgrind ]; then\n'
+		printf '\texec -a "$0" %q "$@"\nfi\n' "$build/tmpf"
 		printf 'exec'
-		printf ' %q' "${memcheck[@]}" "--log-file=$logs/tmpf.%p.log" "$build/tmpf"
+		printf ' %q' "${tmpf_memcheck[@]}" "--log-file=$logs/tmpf.%p.log" "$build/tmpf"
 		echo ' "$@"'
 	} >"$wrapper"
 	chmod +x "$wrapper"
