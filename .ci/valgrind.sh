@@ -39,22 +39,27 @@ memcheck=(valgrind --tool=memcheck --leak-check=full
 # descriptor), TMPDIR where valgrind cannot write its own files, or tmpf
 # called by another name (valgrind cannot pass argv[0] on). The commands
 # "tmpf run" starts are not traced (valgrind would exec them itself).
-wrapper=$build/tmpf-valgrind
+wrapper=$build/valgrind-bin/tmpf # named tmpf: tests copy it under that name
 if [ -x "$build/tmpf" ]; then
 	tmpf_memcheck=()
 	for arg in "${memcheck[@]}"; do
 		case $arg in --trace-children=yes) arg=--trace-children=no ;; esac
 		tmpf_memcheck+=("$arg")
 	done
+	mkdir -p "$build/valgrind-bin/names"
+	# sh, not bash: bash warns about an unknown LC_ALL, which a test sets.
 	{
-		echo '#!/bin/bash'
+		echo '#!/bin/sh'
+		printf 'real=%q names=%q name=${0##*/}\n' "$build/tmpf" "$build/valgrind-bin/names"
 		printf 'if ! [ -e /proc/$$/fd/1 ] || ! [ -e /proc/$$/fd/2 ] ||\n'
-		printf '\t{ [ -n "${TMPDIR:-}" ] && ! [ -d "$TMPDIR" -a -w "$TMPDIR" ]; } ||\n'
-		printf '\t[ "${0##*/}" != tmpf-valgrind ]; then\n'
-		printf '\texec -a "$0" %q "$@"\nfi\n' "$build/tmpf"
+		printf '\t{ [ -n "${TMPDIR:-}" ] && ! { [ -d "$TMPDIR" ] && [ -w "$TMPDIR" ]; }; } ||\n'
+		printf '\t[ "$name" != tmpf ]; then\n'
+		printf '\t[ "$name" = tmpf ] && exec "$real" "$@"\n'
+		printf '\tln -sf "$real" "$names/$name" && exec "$names/$name" "$@"\n'
+		printf 'fi\n'
 		printf 'exec'
-		printf ' %q' "${tmpf_memcheck[@]}" "--log-file=$logs/tmpf.%p.log" "$build/tmpf"
-		echo ' "$@"'
+		printf ' %q' "${tmpf_memcheck[@]}" "--log-file=$logs/tmpf.%p.log"
+		echo ' "$real" "$@"'
 	} >"$wrapper"
 	chmod +x "$wrapper"
 	export TMPF=$wrapper
