@@ -37,8 +37,10 @@ memcheck=(valgrind --tool=memcheck --leak-check=full
 # Natively instead when valgrind would change what the test sees, not what
 # tmpf does: stdout or stderr closed (valgrind's log would take the
 # descriptor), TMPDIR where valgrind cannot write its own files, or tmpf
-# called by another name (valgrind cannot pass argv[0] on). The commands
-# "tmpf run" starts are not traced (valgrind would exec them itself).
+# called by another name (valgrind cannot pass argv[0] on), or "tmpf run"
+# (valgrind turns posix_spawn's vfork into a fork, so a command that cannot
+# be started is no longer reported to tmpf). The commands tmpf starts are
+# not traced in any case.
 wrapper=$build/valgrind-bin/tmpf # named tmpf: tests copy it under that name
 if [ -x "$build/tmpf" ]; then
 	tmpf_memcheck=()
@@ -53,7 +55,7 @@ if [ -x "$build/tmpf" ]; then
 		printf 'real=%q names=%q name=${0##*/}\n' "$build/tmpf" "$build/valgrind-bin/names"
 		printf 'if ! [ -e /proc/$$/fd/1 ] || ! [ -e /proc/$$/fd/2 ] ||\n'
 		printf '\t{ [ -n "${TMPDIR:-}" ] && ! { [ -d "$TMPDIR" ] && [ -w "$TMPDIR" ]; }; } ||\n'
-		printf '\t[ "$name" != tmpf ]; then\n'
+		printf '\t[ "$name" != tmpf ] || [ "${1:-}" = run ]; then\n'
 		printf '\t[ "$name" = tmpf ] && exec "$real" "$@"\n'
 		printf '\tln -sf "$real" "$names/$name" && exec "$names/$name" "$@"\n'
 		printf 'fi\n'
