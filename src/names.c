@@ -70,10 +70,10 @@ static uint32_t rotl32(uint32_t v, int n)
 
 #define TF_QUARTER(a, b, c, d)                          \
 	do {                                            \
-		a += b; d ^= a; d = rotl32(d, 16);      \
-		c += d; b ^= c; b = rotl32(b, 12);      \
-		a += b; d ^= a; d = rotl32(d, 8);       \
-		c += d; b ^= c; b = rotl32(b, 7);       \
+		(a) += (b); (d) ^= (a); (d) = rotl32((d), 16); \
+		(c) += (d); (b) ^= (c); (b) = rotl32((b), 12); \
+		(a) += (b); (d) ^= (a); (d) = rotl32((d), 8);  \
+		(c) += (d); (b) ^= (c); (b) = rotl32((b), 7);  \
 	} while (0)
 
 /* One ChaCha20 block of keystream for (key, counter), nonce zero. */
@@ -121,7 +121,7 @@ static int rng_seed(struct tf_rng *r, unsigned long epoch)
 static void rng_refill(struct tf_rng *r)
 {
 	for (int b = 0; b < TF_POOL_BLOCKS; b++)
-		chacha20_block(r->key, r->counter++, r->pool + b * TF_CHACHA_BLOCK);
+		chacha20_block(r->key, r->counter++, r->pool + (size_t)b * TF_CHACHA_BLOCK);
 	memcpy(r->key, r->pool, TF_KEY_BYTES);
 	memset(r->pool, 0, TF_KEY_BYTES);
 	r->pool_at = TF_KEY_BYTES;

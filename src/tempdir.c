@@ -91,7 +91,7 @@ static int offer(const char *source, const char *dir, bool *found, candidate_fn 
 		c.path = absolute;
 		c.error = probe_directory(absolute);
 	}
-	if (c.error == 0 && !*found)
+	if (c.error == 0 && c.path && !*found) /* no path: never usable */
 		c.chosen = *found = true;
 	int stop = fn(&c, arg);
 	free(absolute);

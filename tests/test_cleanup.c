@@ -319,12 +319,25 @@ static int scenario_noop(struct scenario_env *env)
 	return 0;
 }
 
+/* This program's path: readlink("/proc/self/exe"), which valgrind answers
+ * with the program it runs, while exec of /proc/self/exe itself would start
+ * valgrind's own tool binary there. */
+static const char *self_exe(void)
+{
+	static char path[4096];
+	ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+	if (n <= 0)
+		return "/proc/self/exe";
+	path[n] = '\0';
+	return path;
+}
+
 static int scenario_exec(struct scenario_env *env)
 {
 	make_objects(env->dir);
 	char *argv[] = { "test_cleanup", "--tf-scenario", "noop", (char *)env->dir, "-1", "-1",
 		NULL };
-	execv("/proc/self/exe", argv);
+	execv(self_exe(), argv);
 	return 88;
 }
 
@@ -676,7 +689,7 @@ static struct child start(const char *scenario, const char *dir)
 		/* Otherwise Criterion's sandbox code in the new image takes it
 		 * for one of its workers. */
 		unsetenv("BXFI_MAP");
-		execv("/proc/self/exe", argv);
+		execv(self_exe(), argv);
 		_exit(127);
 	}
 	cr_assert_geq(pid, 0);

@@ -297,6 +297,11 @@ Test(create, unwritable_dir_is_eacces_at_once_for_an_unprivileged_user)
 
 Test(create, no_usable_temporary_directory_is_enoent)
 {
+	/* valgrind applies RLIMIT_NOFILE itself, after open(2) has created the
+	 * file: the probes would leave their files behind (.ci/valgrind.sh). */
+	const char *preload = getenv("LD_PRELOAD");
+	if (preload && strstr(preload, "vgpreload"))
+		cr_skip_test("RLIMIT_NOFILE is emulated under valgrind");
 	unsetenv("TMPDIR");
 	struct rlimit saved, none = { 0, 0 };
 	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &saved), 0);

@@ -625,6 +625,11 @@ Test(rmtree, removes_10000_levels_with_40_descriptors_allowed)
 	int fd = open_dir_path(top);
 	make_chain(fd, 10000, "d", NULL);
 	close(fd);
+	/* valgrind keeps descriptors of its own under the limit and refuses a
+	 * new hard limit (.ci/valgrind.sh). */
+	const char *preload = getenv("LD_PRELOAD");
+	if (preload && strstr(preload, "vgpreload"))
+		cr_skip_test("RLIMIT_NOFILE cannot be lowered under valgrind");
 	struct rlimit rl = { .rlim_cur = 40, .rlim_max = 40 };
 	int highest = dup(0);
 	cr_assert_geq(highest, 0);

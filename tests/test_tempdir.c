@@ -189,6 +189,11 @@ Test(tempdir, probe_leaves_no_descriptor_open)
 
 Test(tempdir, no_usable_directory_gives_null_and_enoent)
 {
+	/* valgrind applies RLIMIT_NOFILE itself, after open(2) has created the
+	 * file: the probes would leave their files behind (.ci/valgrind.sh). */
+	const char *preload = getenv("LD_PRELOAD");
+	if (preload && strstr(preload, "vgpreload"))
+		cr_skip_test("RLIMIT_NOFILE is emulated under valgrind");
 	clear_env();
 	/* No descriptor can be opened at all, so every probe fails. */
 	struct rlimit saved, none = { 0, 0 };
