@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -454,7 +455,7 @@ int main(int argc, char **argv)
 			bench_fatal("mkdtemp: %s", strerror(errno));
 		for (size_t i = 0; i < bench_nrows; i++) {
 			for (size_t k = 0; k < bench_rows[i].ncontenders + bench_rows[i].npython; k++) {
-				counts[offsets[i] + k].syscalls = counts[offsets[i] + k].instructions = 0.0 / 0.0;
+				counts[offsets[i] + k].syscalls = counts[offsets[i] + k].instructions = NAN;
 				counts[offsets[i] + k].mix[0] = '\0';
 			}
 			if (section_wanted(bench_rows[i].key))

@@ -220,7 +220,7 @@ static void tree_in(const char *dir, const char *tag, bool with_counts)
 	bench_note("tree removal in %s: %zu files in %zu directories, %u repetitions", dir, files,
 		dirs, bench_cfg.tree_reps);
 	unsigned serial = 0;
-	int slots[4], nslots = 0;
+	int slots[4] = { 0 }, nslots = 0;
 	for (int k = 0; k < 4; k++)
 		if (!t[k].missing)
 			slots[nslots++] = k;
@@ -515,7 +515,7 @@ static double parallel_once(const struct bench_contender *k, struct bench_ctx ct
 	}
 	close(ready[1]);
 	close(go[0]);
-	char bytes[2];
+	char bytes[2] = { 0 };
 	for (size_t got = 0; got < 2;) {
 		ssize_t r = read(ready[0], bytes + got, 2 - got);
 		if (r <= 0)
