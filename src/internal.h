@@ -279,6 +279,12 @@ TF_HIDDEN int tf_rmtree_contents(int dirfd, unsigned flags);
  * ASYNC-SIGNAL-SAFE, errno preserved. */
 TF_HIDDEN int tf_rmtree_path(const char *path, unsigned flags, const struct stat *expect);
 
+/* The platform's removal under tf_rmtree_path (which adds errno handling
+ * and TEMPFILE_IGNORE_CLEANUP_ERRORS, in rmtree_api.c): src/rmtree.c on
+ * POSIX, src/platform/win32_rmtree.c on Windows. The first errno value met,
+ * or 0. ASYNC-SIGNAL-SAFE on POSIX. */
+TF_HIDDEN int tf_remove_tree(const char *path, const struct stat *expect);
+
 #ifdef TEMPFILE_TEST_SEAMS
 /* Tests only: where the removal calls the hook. */
 enum tf_rmtree_event {

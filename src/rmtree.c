@@ -621,7 +621,7 @@ static int split_path(const char *path, char *buf, const char **parent, const ch
 }
 
 /* Remove the tree at path; the first errno value or 0. */
-static int remove_tree(const char *path, const struct stat *expect)
+int tf_remove_tree(const char *path, const struct stat *expect)
 {
 	if (!path)
 		return EINVAL;
@@ -664,26 +664,4 @@ static int remove_tree(const char *path, const struct stat *expect)
 done:
 	close(parent_fd);
 	return err;
-}
-
-int tf_rmtree_path(const char *path, unsigned flags, const struct stat *expect)
-{
-	int saved_errno = errno;
-	int err = remove_tree(path, expect);
-	errno = saved_errno;
-	return (flags & TEMPFILE_IGNORE_CLEANUP_ERRORS) ? 0 : err;
-}
-
-int tempfile_rmtree(const char *path, unsigned flags)
-{
-	if (!path || (flags & ~TEMPFILE_IGNORE_CLEANUP_ERRORS) != 0) {
-		errno = EINVAL;
-		return -1;
-	}
-	int err = tf_rmtree_path(path, flags, NULL);
-	if (err) {
-		errno = err;
-		return -1;
-	}
-	return 0;
 }

@@ -173,7 +173,7 @@ static DWORD remove_directory(const wchar_t *path, HANDLE dir)
 }
 
 /* The tree at path; 0 or an errno value. */
-static int remove_tree(const char *path, const struct stat *expect)
+int tf_remove_tree(const char *path, const struct stat *expect)
 {
 	wchar_t *w = tf_win_wide(path);
 	if (!w)
@@ -209,26 +209,4 @@ static int remove_tree(const char *path, const struct stat *expect)
 	CloseHandle(h);
 	free(w);
 	return err;
-}
-
-int tf_rmtree_path(const char *path, unsigned flags, const struct stat *expect)
-{
-	int saved_errno = errno;
-	int err = remove_tree(path, expect);
-	errno = saved_errno;
-	return (flags & TEMPFILE_IGNORE_CLEANUP_ERRORS) ? 0 : err;
-}
-
-int tempfile_rmtree(const char *path, unsigned flags)
-{
-	if (!path || (flags & ~TEMPFILE_IGNORE_CLEANUP_ERRORS) != 0) {
-		errno = EINVAL;
-		return -1;
-	}
-	int err = tf_rmtree_path(path, flags, NULL);
-	if (err) {
-		errno = err;
-		return -1;
-	}
-	return 0;
 }
