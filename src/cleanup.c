@@ -76,8 +76,7 @@ struct tf_registration {
 	_Atomic unsigned word; /* owner pid << STATE_BITS | state */
 	struct chunk *home;    /* the chunk this slot belongs to */
 	enum tf_registered_kind kind;
-	dev_t dev;
-	ino_t ino;
+	struct tf_file_id id;
 	char *path; /* NEW, absolute */
 };
 
@@ -158,10 +157,10 @@ static void fatal_signal_set(sigset_t *set)
  * directory such as /tmp only our own uid can swap the entry between them. */
 static int remove_file(const struct tf_registration *s)
 {
-	struct stat st;
-	if (fstatat(AT_FDCWD, s->path, &st, AT_SYMLINK_NOFOLLOW) != 0)
+	struct tf_os_stat st;
+	if (tf_os_stat_at(AT_FDCWD, s->path, &st) != 0)
 		return errno == ENOENT || errno == ENOTDIR ? 0 : errno;
-	if (st.st_dev != s->dev || st.st_ino != s->ino)
+	if (!tf_same_file(&st.id, &s->id))
 		return 0;
 	if (unlinkat(AT_FDCWD, s->path, 0) != 0)
 		return errno == ENOENT ? 0 : errno;
@@ -170,11 +169,7 @@ static int remove_file(const struct tf_registration *s)
 
 static int remove_directory(const struct tf_registration *s)
 {
-	struct stat expect;
-	memset(&expect, 0, sizeof expect);
-	expect.st_dev = s->dev;
-	expect.st_ino = s->ino;
-	int rc = tf_rmtree_path(s->path, 0, &expect);
+	int rc = tf_rmtree_path(s->path, 0, &s->id);
 	/* Gone already, or the path is now something else (ESTALE, or a link:
 	 * ENOTDIR): nothing of ours is left there. */
 	if (rc == ENOENT || rc == ESTALE || rc == ENOTDIR)
@@ -461,9 +456,9 @@ static void release_slot(struct tf_registration *s)
 }
 
 struct tf_registration *tf_register(const char *path, enum tf_registered_kind kind,
-	const struct stat *st)
+	const struct tf_file_id *id)
 {
-	if (!path || path[0] != '/' || !st) {
+	if (!path || path[0] != '/' || !id) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -487,8 +482,7 @@ struct tf_registration *tf_register(const char *path, enum tf_registered_kind ki
 		return NULL;
 	}
 	s->kind = kind;
-	s->dev = st->st_dev;
-	s->ino = st->st_ino;
+	s->id = *id;
 	s->path = copy;
 	atomic_store_explicit(&s->word, ((unsigned)pid << STATE_BITS) | SLOT_ACTIVE,
 		memory_order_release);

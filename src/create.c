@@ -118,16 +118,15 @@ static void undo_create(const struct tf_target *t, enum tf_create_kind kind, int
 /* TEMPFILE_AT_EXIT: record what was just made. 0 or -1/errno. */
 static int register_at_exit(struct tf_target *t, enum tf_create_kind kind, int fd)
 {
-	struct stat st;
-	int rc = kind == TF_CREATE_FILE ? tf_os_fstat(fd, &st) : tf_os_lstat(t->path, &st);
-	if (rc != 0)
+	struct tf_file_id id;
+	if (tf_os_file_id(kind == TF_CREATE_FILE ? fd : -1, t->path, &id) != 0)
 		return -1;
 	bool relative = !tf_os_is_absolute(t->path);
 	char *absolute = relative ? tf_absolute(t->path) : NULL;
 	if (relative && !absolute)
 		return -1;
 	t->registration = tf_register(absolute ? absolute : t->path,
-		kind == TF_CREATE_DIR ? TF_REGISTERED_DIR : TF_REGISTERED_FILE, &st);
+		kind == TF_CREATE_DIR ? TF_REGISTERED_DIR : TF_REGISTERED_FILE, &id);
 	free(absolute);
 	return t->registration ? 0 : -1;
 }

@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -86,10 +87,64 @@ TF_HIDDEN int tf_os_mkdir(const char *path, mode_t mode);
  * EEXIST if something does, -1/errno if that cannot be told. */
 TF_HIDDEN int tf_os_name_free(const char *path);
 
-/* lstat(2) / fstat(2): what TEMPFILE_AT_EXIT records to recognise an
- * object later (st_dev, st_ino). */
+/* lstat(2) / fstat(2). */
 TF_HIDDEN int tf_os_lstat(const char *path, struct stat *st);
 TF_HIDDEN int tf_os_fstat(int fd, struct stat *st);
+
+/* What recognises one file or directory over time: device and inode, and
+ * the birth time where the file system records one (Linux statx: ext4,
+ * xfs, btrfs, tmpfs since 5.18...). The birth time is what tells a new
+ * object that was handed a freed inode number (ext4 does so at once) from
+ * the one that had it. Windows: volume serial number and file index. */
+struct tf_file_id {
+	dev_t dev;
+	ino_t ino;
+	int64_t btime_sec;
+	uint32_t btime_nsec;
+	bool has_btime;
+};
+
+/* The same object: same device and inode and, where both sides know it,
+ * the same birth time. */
+static inline bool tf_same_file(const struct tf_file_id *a, const struct tf_file_id *b)
+{
+	if (a->dev != b->dev || a->ino != b->ino)
+		return false;
+	if (a->has_btime && b->has_btime)
+		return a->btime_sec == b->btime_sec && a->btime_nsec == b->btime_nsec;
+	return true;
+}
+
+/* The identity of the object open at fd (fd >= 0) or, with fd -1, of the
+ * object at path, a final symbolic link not followed. 0 or -1/errno. */
+TF_HIDDEN int tf_os_file_id(int fd, const char *path, struct tf_file_id *id);
+
+#ifndef _WIN32
+/* Everything the removal walk and the exit registry ask of one object, in
+ * one system call: statx(2) where the C library and the kernel have it,
+ * fstatat(2) otherwise (then no birth time and no mount ID). */
+struct tf_os_stat {
+	mode_t mode;
+	struct tf_file_id id;
+	uint64_t mnt_id;  /* the mount it is on, when has_mnt_id */
+	bool has_mnt_id;  /* statx STATX_MNT_ID: Linux >= 5.8 */
+};
+
+/* Stat name in dirfd, never following a final symbolic link; name ""
+ * means dirfd itself (which may be O_PATH). ASYNC-SIGNAL-SAFE. 0 or
+ * -1/errno. */
+TF_HIDDEN int tf_os_stat_at(int dirfd, const char *name, struct tf_os_stat *st);
+
+/* The mount ID of the object open at fd, where statx does not give it
+ * (Linux < 5.8): the mnt_id line of /proc/self/fdinfo/FD (Linux >= 3.15).
+ * Uses one descriptor for a moment. ASYNC-SIGNAL-SAFE. 0 or -1/errno. */
+TF_HIDDEN int tf_os_fd_mount_id(int fd, uint64_t *mnt_id);
+
+/* "/proc/self/fd/N" or "/proc/self/fdinfo/N" for fd into buf (at least
+ * TF_PROC_FD_PATH_MAX bytes), without stdio. ASYNC-SIGNAL-SAFE. */
+#define TF_PROC_FD_PATH_MAX (sizeof "/proc/self/fdinfo/" + 3 * sizeof(int))
+TF_HIDDEN void tf_os_proc_fd_path(char *buf, const char *dir, int fd);
+#endif
 
 /* unlink(2), rmdir(2), close(2) (EINTR not retried: the descriptor is gone). */
 TF_HIDDEN int tf_os_unlink(const char *path);
@@ -171,6 +226,9 @@ TF_HIDDEN char *tf_absolute(const char *path);
  * for real), and read urandom_path (NULL: /dev/urandom) in the fallback,
  * so the fallback can be exercised on a kernel that has getrandom. */
 void tf_test_os_random(int err, const char *urandom_path);
+/* Tests only (POSIX): tf_os_stat_at acts as if statx were missing (no
+ * birth time, no mount ID: the fallbacks of kernels before 5.8). */
+void tf_test_os_no_statx(bool on);
 /* Tests only (POSIX): tf_os_rename acts as if renameat2 were missing. */
 void tf_test_disable_renameat2(bool disable);
 /* Tests only (Windows): 1 makes "already exists" from an exclusive create
@@ -275,15 +333,16 @@ TF_HIDDEN int tf_rmtree_contents(int dirfd, unsigned flags);
  * one rmdir first, so an empty directory costs one syscall. Returns as
  * tf_rmtree_contents; ENOENT if path does not exist. If expect is not
  * NULL, no rmdir shortcut: the directory is opened first and emptied and
- * removed only while its st_dev/st_ino match expect's (else ESTALE).
+ * removed only while it is the object expect identifies (tf_same_file;
+ * else ESTALE).
  * ASYNC-SIGNAL-SAFE, errno preserved. */
-TF_HIDDEN int tf_rmtree_path(const char *path, unsigned flags, const struct stat *expect);
+TF_HIDDEN int tf_rmtree_path(const char *path, unsigned flags, const struct tf_file_id *expect);
 
 /* The platform's removal under tf_rmtree_path (which adds errno handling
  * and TEMPFILE_IGNORE_CLEANUP_ERRORS, in rmtree_api.c): src/rmtree.c on
  * POSIX, src/platform/win32_rmtree.c on Windows. The first errno value met,
  * or 0. ASYNC-SIGNAL-SAFE on POSIX. */
-TF_HIDDEN int tf_remove_tree(const char *path, const struct stat *expect);
+TF_HIDDEN int tf_remove_tree(const char *path, const struct tf_file_id *expect);
 
 #ifdef TEMPFILE_TEST_SEAMS
 /* Tests only: where the removal calls the hook. */
@@ -332,12 +391,11 @@ void tf_test_spooled_force_fd_stream(bool on);
 enum tf_registered_kind { TF_REGISTERED_FILE, TF_REGISTERED_DIR };
 
 /* Record path (absolute) for removal at exit and on fatal signals, by this
- * process only, and only while it still is the object identified by st
- * (st_dev/st_ino). Installs the exit and signal handlers on first use.
+ * process only, and only while it still is the object identified by id. Installs the exit and signal handlers on first use.
  * Returns the registration (to pass to tf_unregister), or NULL with errno
  * (ENOMEM). Thread-safe and safe against signals arriving mid-update. */
 TF_HIDDEN struct tf_registration *tf_register(const char *path, enum tf_registered_kind kind,
-	const struct stat *st);
+	const struct tf_file_id *id);
 
 /* Take a registration out (the object was closed, removed or persisted).
  * Never touches the disk. NULL is ignored. */

@@ -97,11 +97,19 @@ struct entry {
 	unsigned char type;
 };
 
+/* Which mount a directory is on. A bind mount of a directory of the same
+ * file system has the same st_dev: the mount ID (statx, Linux 5.8; else
+ * /proc/self/fdinfo, Linux 3.15) is what tells it. */
+struct tf_mount {
+	dev_t dev;
+	uint64_t id;
+	bool has_id;
+};
+
 /* An open directory. */
 struct level {
 	int fd;
-	dev_t dev;
-	ino_t ino;
+	struct tf_file_id id;
 	mode_t mode;
 	bool chmodded; /* made u+rwx already: do not try twice */
 	bool failed;   /* something in it stays: rmdir would fail anyway */
@@ -115,8 +123,7 @@ struct level {
 
 /* A level whose descriptor was closed to bound them. */
 struct saved_level {
-	dev_t dev;
-	ino_t ino;
+	struct tf_file_id id;
 	mode_t mode;
 	bool chmodded, failed;
 	int64_t resume_off;
@@ -124,7 +131,7 @@ struct saved_level {
 };
 
 struct walk {
-	dev_t top_dev;
+	struct tf_mount top_mount; /* nothing on another mount is entered */
 	int error;         /* the first error, 0 if none */
 	size_t depth;      /* of the current level; the top is 0 */
 	size_t open_from;  /* levels open_from..depth are open (and 0) */
@@ -192,29 +199,46 @@ static int chmod_opath(int fd, mode_t mode)
 	return fchmodat(AT_FDCWD, path, mode, 0);
 }
 
-static bool same_file(const struct stat *a, const struct stat *b)
+
+/* The mount of the directory open at fd, described by st. */
+static void mount_of(int fd, const struct tf_os_stat *st, struct tf_mount *m)
 {
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+	m->dev = st->id.dev;
+	m->id = st->mnt_id;
+	m->has_id = st->has_mnt_id || tf_os_fd_mount_id(fd, &m->id) == 0;
+}
+
+/* Whether the directory open at fd (described by st) is on mount m.
+ * Without a mount ID on either side only the device can be compared. */
+static bool on_mount(int fd, const struct tf_os_stat *st, const struct tf_mount *m)
+{
+	if (st->id.dev != m->dev)
+		return false;
+	if (!m->has_id)
+		return true;
+	struct tf_mount here;
+	mount_of(fd, st, &here);
+	return !here.has_id || here.id == m->id;
 }
 
 /* Permission refused to open `name` for reading: open it O_PATH (which
  * needs no permission on it), check it is what we expect, make it u+rwx,
  * and reopen that very inode through the O_PATH descriptor. */
-static int open_after_chmod(int at, const char *name, const struct stat *expect,
+static int open_after_chmod(int at, const char *name, const struct tf_file_id *expect,
 	bool *chmodded)
 {
 	int path_fd, fd = -1;
-	struct stat st;
+	struct tf_os_stat st;
 	TF_RETRY_EINTR(path_fd, openat(at, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 	if (path_fd < 0)
 		return -1;
-	if (fstat(path_fd, &st) != 0)
+	if (tf_os_stat_at(path_fd, "", &st) != 0)
 		goto done;
-	if (expect && !same_file(&st, expect)) {
+	if (expect && !tf_same_file(&st.id, expect)) {
 		errno = ESTALE;
 		goto done;
 	}
-	if (chmod_opath(path_fd, (st.st_mode & 07777) | S_IRWXU) != 0) {
+	if (chmod_opath(path_fd, (st.mode & 07777) | S_IRWXU) != 0) {
 		errno = EACCES; /* the reason we are here */
 		goto done;
 	}
@@ -229,8 +253,8 @@ done:
  * (ELOOP or ENOTDIR then); st gets its fstat, which must match expect's
  * device and inode when expect is given (else ESTALE). An unreadable
  * directory is made u+rwx first, as Python's _resetperms does. */
-static int open_dir(int at, const char *name, const struct stat *expect, struct stat *st,
-	bool *chmodded)
+static int open_dir(int at, const char *name, const struct tf_file_id *expect,
+	struct tf_os_stat *st, bool *chmodded)
 {
 	int fd;
 	TF_RETRY_EINTR(fd, openat(at, name, TF_RM_OPEN_FLAGS));
@@ -238,11 +262,11 @@ static int open_dir(int at, const char *name, const struct stat *expect, struct 
 		fd = open_after_chmod(at, name, expect, chmodded);
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, st) != 0) {
+	if (tf_os_stat_at(fd, "", st) != 0) {
 		close_keep_errno(fd);
 		return -1;
 	}
-	if (expect && !same_file(st, expect)) {
+	if (expect && !tf_same_file(&st->id, expect)) {
 		close(fd);
 		errno = ESTALE;
 		return -1;
@@ -274,10 +298,10 @@ static int remove_in(struct level *l, const char *name, int flag)
 
 /* fstatat (no link followed) in l, retried once after making l
  * searchable. 0 or an errno. */
-static int stat_in(struct level *l, const char *name, struct stat *st)
+static int stat_in(struct level *l, const char *name, struct tf_os_stat *st)
 {
 	for (;;) {
-		if (fstatat(l->fd, name, st, AT_SYMLINK_NOFOLLOW) == 0)
+		if (tf_os_stat_at(l->fd, name, st) == 0)
 			return 0;
 		int err = errno;
 		if (err != EACCES || !make_writable(l))
@@ -285,12 +309,11 @@ static int stat_in(struct level *l, const char *name, struct stat *st)
 	}
 }
 
-static void init_level(struct level *l, int fd, const struct stat *st, bool chmodded)
+static void init_level(struct level *l, int fd, const struct tf_os_stat *st, bool chmodded)
 {
 	l->fd = fd;
-	l->dev = st->st_dev;
-	l->ino = st->st_ino;
-	l->mode = st->st_mode;
+	l->id = st->id;
+	l->mode = st->mode;
 	l->chmodded = chmodded;
 	l->failed = l->resumed = l->eof = false;
 	l->pending = NULL;
@@ -370,8 +393,7 @@ static int evict_shallowest(struct walk *w)
 	if (grow_saved(w, depth) != 0)
 		return -1;
 	struct saved_level *s = &w->saved[depth];
-	s->dev = l->dev;
-	s->ino = l->ino;
+	s->id = l->id;
 	s->mode = l->mode;
 	s->chmodded = l->chmodded;
 	s->failed = l->failed;
@@ -385,14 +407,19 @@ static int evict_shallowest(struct walk *w)
 /* Enter the directory entry e of l, classified by st. 0, or an errno:
  * ESTALE, ELOOP or ENOTDIR when it changed since st (not entered). */
 static int descend(struct walk *w, struct level *l, const struct entry *e,
-	const struct stat *st)
+	const struct tf_os_stat *st)
 {
 	TEST_HOOK(TF_RMTREE_BEFORE_OPEN, l->fd, e->name);
-	struct stat now;
+	struct tf_os_stat now;
 	bool chmodded = false;
-	int fd = open_dir(l->fd, e->name, st, &now, &chmodded);
+	int fd = open_dir(l->fd, e->name, &st->id, &now, &chmodded);
 	if (fd < 0)
 		return errno;
+	if (!on_mount(fd, &now, &w->top_mount)) {
+		/* A mount appeared here since the entry was classified. */
+		close(fd);
+		return EBUSY;
+	}
 	size_t depth = w->depth + 1;
 	l->pending = e->name;
 	l->pending_off = e->off;
@@ -424,17 +451,19 @@ static void handle_entry(struct walk *w, struct level *l, const struct entry *e)
 			}
 			break;
 		}
-		struct stat st;
+		struct tf_os_stat st;
 		err = stat_in(l, e->name, &st);
 		if (err)
 			break;
-		if (!S_ISDIR(st.st_mode)) {
+		if (!S_ISDIR(st.mode)) {
 			type = DT_REG;
 			err = EAGAIN;
 			continue;
 		}
-		if (st.st_dev != w->top_dev) {
-			/* Another file system mounted here: not entered. */
+		if (st.id.dev != w->top_mount.dev ||
+			(st.has_mnt_id && w->top_mount.has_id && st.mnt_id != w->top_mount.id)) {
+			/* Something mounted here (another file system, or a bind
+			 * mount of this one): never entered; rmdir says EBUSY. */
 			err = remove_in(l, e->name, AT_REMOVEDIR);
 			break;
 		}
@@ -456,9 +485,9 @@ static int ascend(struct walk *w)
 	struct level *parent = slot(w, depth);
 	if (depth != 0 && depth < w->open_from) {
 		struct saved_level *s = &w->saved[depth];
-		struct stat expect = { .st_dev = s->dev, .st_ino = s->ino }, st;
+		struct tf_os_stat st;
 		bool chmodded = s->chmodded;
-		int fd = open_dir(child->fd, "..", &expect, &st, &chmodded);
+		int fd = open_dir(child->fd, "..", &s->id, &st, &chmodded);
 		if (fd < 0) {
 			fail(w, child, errno);
 			return -1;
@@ -515,10 +544,10 @@ static void close_open_levels(struct walk *w)
 }
 
 /* Empty the directory open (for reading) at top_fd, which stays open. */
-static int walk_tree(int top_fd, const struct stat *top, bool chmodded)
+static int walk_tree(int top_fd, const struct tf_os_stat *top, bool chmodded)
 {
 	struct walk w;
-	w.top_dev = top->st_dev;
+	mount_of(top_fd, top, &w.top_mount);
 	w.error = 0;
 	w.depth = 0;
 	w.open_from = 1;
@@ -563,10 +592,10 @@ static int walk_tree(int top_fd, const struct stat *top, bool chmodded)
  * needs search permission, so open_dir cannot do this one). */
 static int make_fd_writable(int fd)
 {
-	struct stat st;
-	if (fstat(fd, &st) != 0)
+	struct tf_os_stat st;
+	if (tf_os_stat_at(fd, "", &st) != 0)
 		return -1;
-	mode_t mode = (st.st_mode & 07777) | S_IRWXU;
+	mode_t mode = (st.mode & 07777) | S_IRWXU;
 	if (fchmod(fd, mode) == 0)
 		return 0;
 	return errno == EBADF ? chmod_opath(fd, mode) : -1;
@@ -575,7 +604,7 @@ static int make_fd_writable(int fd)
 int tf_rmtree_contents(int dirfd, unsigned flags)
 {
 	int saved_errno = errno;
-	struct stat st;
+	struct tf_os_stat st;
 	bool chmodded = false;
 	/* Our own descriptor: readable even if dirfd is O_PATH, and with
 	 * its own position. */
@@ -621,7 +650,7 @@ static int split_path(const char *path, char *buf, const char **parent, const ch
 }
 
 /* Remove the tree at path; the first errno value or 0. */
-int tf_remove_tree(const char *path, const struct stat *expect)
+int tf_remove_tree(const char *path, const struct tf_file_id *expect)
 {
 	if (!path)
 		return EINVAL;
@@ -642,20 +671,35 @@ int tf_remove_tree(const char *path, const struct stat *expect)
 	TF_RETRY_EINTR(parent_fd, open(parent, O_PATH | O_DIRECTORY | O_CLOEXEC));
 	if (parent_fd < 0)
 		return errno;
-	struct stat st, now;
+	struct tf_os_stat st, now, parent_st;
 	bool chmodded = false;
 	int fd = open_dir(parent_fd, base, expect, &st, &chmodded);
 	if (fd < 0) {
 		err = errno == ELOOP ? ENOTDIR : errno;
 		goto done;
 	}
+	/* path itself a mount point (of any file system, a bind mount
+	 * included): its contents are not ours to empty, and its rmdir
+	 * could only fail. */
+	struct tf_mount parent_mount;
+	if (tf_os_stat_at(parent_fd, "", &parent_st) != 0) {
+		err = errno;
+		close(fd);
+		goto done;
+	}
+	mount_of(parent_fd, &parent_st, &parent_mount);
+	if (!on_mount(fd, &st, &parent_mount)) {
+		close(fd);
+		err = EBUSY;
+		goto done;
+	}
 	err = walk_tree(fd, &st, chmodded);
 	close(fd);
 	/* Remove the top only while it is still the directory we emptied. */
-	if (fstatat(parent_fd, base, &now, AT_SYMLINK_NOFOLLOW) != 0) {
+	if (tf_os_stat_at(parent_fd, base, &now) != 0) {
 		if (errno != ENOENT && !err)
 			err = errno;
-	} else if (!same_file(&now, &st)) {
+	} else if (!tf_same_file(&now.id, &st.id)) {
 		if (!err)
 			err = ESTALE;
 	} else if (unlinkat(parent_fd, base, AT_REMOVEDIR) != 0 && errno != ENOENT && !err) {

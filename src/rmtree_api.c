@@ -8,7 +8,7 @@
 
 #include <errno.h>
 
-int tf_rmtree_path(const char *path, unsigned flags, const struct stat *expect)
+int tf_rmtree_path(const char *path, unsigned flags, const struct tf_file_id *expect)
 {
 	int saved_errno = errno;
 	int err = tf_remove_tree(path, expect);

@@ -403,10 +403,10 @@ static int scenario_forget_then_recreate(struct scenario_env *env)
 	/* A handle's registration, the way file.c and spooled.c use it. */
 	char *named = join(env->dir, "by-handle");
 	write_small(named, "h");
-	struct stat st;
-	if (lstat(named, &st) != 0)
+	struct tf_file_id id;
+	if (tf_os_file_id(-1, named, &id) != 0)
 		return 65;
-	struct tf_registration *r = tf_register(named, TF_REGISTERED_FILE, &st);
+	struct tf_registration *r = tf_register(named, TF_REGISTERED_FILE, &id);
 	if (!r)
 		return 66;
 	tf_unregister(r);
@@ -1182,9 +1182,9 @@ Test(cleanup, forgotten_object_stays_on_disk_after_cleanup_now)
 
 Test(cleanup, register_rejects_relative_path_with_einval)
 {
-	struct stat st = { 0 };
+	struct tf_file_id id = { 0 };
 	errno = 0;
-	cr_assert_null(tf_register("relative/path", TF_REGISTERED_FILE, &st));
+	cr_assert_null(tf_register("relative/path", TF_REGISTERED_FILE, &id));
 	cr_assert_eq(errno, EINVAL);
 	tf_unregister(NULL); /* ignored */
 }

@@ -233,9 +233,9 @@ Test(rmtree, refuses_top_level_symlink_with_enotdir)
 	cr_assert(asprintf(&slashed, "%s/", link) > 0);
 	cr_assert_eq(tempfile_rmtree(slashed, 0), -1);
 	cr_assert_eq(errno, ENOTDIR);
-	struct stat st = { 0 };
-	cr_assert_eq(stat(outside, &st), 0);
-	cr_assert_eq(tf_rmtree_path(link, 0, &st), ENOTDIR, "also with expect");
+	struct tf_file_id id = { 0 };
+	cr_assert_eq(tf_os_file_id(-1, outside, &id), 0);
+	cr_assert_eq(tf_rmtree_path(link, 0, &id), ENOTDIR, "also with expect");
 	cr_assert(tft_exists(link));
 	cr_assert_eq(tft_count_entries(outside), 3, "target untouched");
 	free(slashed);
@@ -806,9 +806,9 @@ Test(rmtree, contents_of_an_unreadable_directory)
 Test(rmtree, path_with_matching_expect_removes_the_tree)
 {
 	char *top = make_populated("top");
-	struct stat st;
-	cr_assert_eq(lstat(top, &st), 0);
-	cr_assert_eq(tf_rmtree_path(top, 0, &st), 0);
+	struct tf_file_id id;
+	cr_assert_eq(tf_os_file_id(-1, top, &id), 0);
+	cr_assert_eq(tf_rmtree_path(top, 0, &id), 0);
 	cr_assert_not(tft_exists(top));
 	free(top);
 }
@@ -817,16 +817,16 @@ Test(rmtree, path_with_other_expect_is_estale_and_removes_nothing)
 {
 	char *top = make_populated("top");
 	char *other = make_dir("other");
-	struct stat st;
-	cr_assert_eq(lstat(other, &st), 0);
-	cr_assert_eq(tf_rmtree_path(top, 0, &st), ESTALE);
+	struct tf_file_id id;
+	cr_assert_eq(tf_os_file_id(-1, other, &id), 0);
+	cr_assert_eq(tf_rmtree_path(top, 0, &id), ESTALE);
 	cr_assert_eq(tft_count_entries(top), 3);
 	/* Even an empty directory is not taken by an rmdir shortcut. */
-	cr_assert_eq(tf_rmtree_path(other, 0, &(struct stat){ .st_dev = st.st_dev,
-						  .st_ino = st.st_ino + 1 }),
+	cr_assert_eq(tf_rmtree_path(other, 0, &(struct tf_file_id){ .dev = id.dev,
+						  .ino = id.ino + 1 }),
 		ESTALE);
 	cr_assert(tft_exists(other));
-	cr_assert_eq(tf_rmtree_path(top, TEMPFILE_IGNORE_CLEANUP_ERRORS, &st), 0,
+	cr_assert_eq(tf_rmtree_path(top, TEMPFILE_IGNORE_CLEANUP_ERRORS, &id), 0,
 		"ignored, but still nothing removed");
 	cr_assert_eq(tft_count_entries(top), 3);
 	free(other);

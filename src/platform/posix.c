@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 #if defined(__linux__)
 #  include <sys/syscall.h>
@@ -167,6 +168,131 @@ int tf_os_lstat(const char *path, struct stat *st)
 int tf_os_fstat(int fd, struct stat *st)
 {
 	return fstat(fd, st);
+}
+
+/* ---- identity and mounts ------------------------------------------------------- */
+
+#ifdef TEMPFILE_TEST_SEAMS
+static bool test_no_statx;
+
+void tf_test_os_no_statx(bool on)
+{
+	test_no_statx = on;
+}
+#endif
+
+void tf_os_proc_fd_path(char *buf, const char *dir, int fd)
+{
+	size_t at = 0;
+	for (const char *p = "/proc/self/"; *p; p++)
+		buf[at++] = *p;
+	for (const char *p = dir; *p; p++)
+		buf[at++] = *p;
+	buf[at++] = '/';
+	char digits[3 * sizeof(int)];
+	size_t n = 0;
+	unsigned value = (unsigned)fd;
+	do {
+		digits[n++] = (char)('0' + value % 10);
+		value /= 10;
+	} while (value);
+	while (n)
+		buf[at++] = digits[--n];
+	buf[at] = '\0';
+}
+
+static void from_stat(const struct stat *in, struct tf_os_stat *st)
+{
+	st->mode = in->st_mode;
+	st->id.dev = in->st_dev;
+	st->id.ino = in->st_ino;
+	st->id.btime_sec = 0;
+	st->id.btime_nsec = 0;
+	st->id.has_btime = false;
+	st->mnt_id = 0;
+	st->has_mnt_id = false;
+}
+
+int tf_os_stat_at(int dirfd, const char *name, struct tf_os_stat *st)
+{
+	int at_flags = AT_SYMLINK_NOFOLLOW | (name[0] == '\0' ? AT_EMPTY_PATH : 0);
+#if defined(STATX_BASIC_STATS) && defined(STATX_MNT_ID)
+	bool try_statx = true;
+#  ifdef TEMPFILE_TEST_SEAMS
+	try_statx = !test_no_statx;
+#  endif
+	struct statx sx;
+	/* AT_STATX_DONT_SYNC: a network file system answers from its cache;
+	 * the identity fields do not change under it. */
+	if (try_statx &&
+		statx(dirfd, name, at_flags | AT_STATX_DONT_SYNC,
+			STATX_TYPE | STATX_MODE | STATX_INO | STATX_BTIME | STATX_MNT_ID, &sx) == 0) {
+		st->mode = sx.stx_mode;
+		st->id.dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
+		st->id.ino = (ino_t)sx.stx_ino;
+		st->id.has_btime = (sx.stx_mask & STATX_BTIME) != 0;
+		st->id.btime_sec = st->id.has_btime ? sx.stx_btime.tv_sec : 0;
+		st->id.btime_nsec = st->id.has_btime ? sx.stx_btime.tv_nsec : 0;
+		st->has_mnt_id = (sx.stx_mask & STATX_MNT_ID) != 0;
+		st->mnt_id = st->has_mnt_id ? sx.stx_mnt_id : 0;
+		return 0;
+	}
+	/* ENOSYS: kernel before 4.11; EPERM/EINVAL: seccomp filters. */
+	if (try_statx && errno != ENOSYS && errno != EPERM && errno != EINVAL)
+		return -1;
+#endif
+	struct stat plain;
+	if (fstatat(dirfd, name, &plain, at_flags) != 0)
+		return -1;
+	from_stat(&plain, st);
+	return 0;
+}
+
+int tf_os_fd_mount_id(int fd, uint64_t *mnt_id)
+{
+	char path[TF_PROC_FD_PATH_MAX];
+	tf_os_proc_fd_path(path, "fdinfo", fd);
+	int info;
+	TF_RETRY_EINTR(info, open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY));
+	if (info < 0)
+		return -1;
+	/* "pos:\t0\nflags:\t...\nmnt_id:\t42\n...": a few dozen bytes. */
+	char text[256];
+	ssize_t n;
+	TF_RETRY_EINTR(n, read(info, text, sizeof text - 1));
+	int saved = errno;
+	close(info);
+	if (n < 0) {
+		errno = saved;
+		return -1;
+	}
+	text[n] = '\0';
+	static const char key[] = "\nmnt_id:";
+	for (ssize_t i = 0; i + (ssize_t)sizeof key - 1 <= n; i++) {
+		if (memcmp(text + i, key, sizeof key - 1) != 0)
+			continue;
+		const char *p = text + i + sizeof key - 1;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p < '0' || *p > '9')
+			break;
+		uint64_t value = 0;
+		while (*p >= '0' && *p <= '9')
+			value = value * 10 + (uint64_t)(*p++ - '0');
+		*mnt_id = value;
+		return 0;
+	}
+	errno = ENOSYS; /* no mnt_id line: kernel before 3.15 */
+	return -1;
+}
+
+int tf_os_file_id(int fd, const char *path, struct tf_file_id *id)
+{
+	struct tf_os_stat st;
+	if (tf_os_stat_at(fd >= 0 ? fd : AT_FDCWD, fd >= 0 ? "" : path, &st) != 0)
+		return -1;
+	*id = st.id;
+	return 0;
 }
 
 int tf_os_unlink(const char *path)

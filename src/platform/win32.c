@@ -335,6 +335,17 @@ int tf_os_fstat(int fd, struct stat *st)
 	return stat_handle((HANDLE)h, st);
 }
 
+int tf_os_file_id(int fd, const char *path, struct tf_file_id *id)
+{
+	struct stat st;
+	if ((fd >= 0 ? tf_os_fstat(fd, &st) : tf_os_lstat(path, &st)) != 0)
+		return -1;
+	memset(id, 0, sizeof *id);
+	id->dev = st.st_dev;
+	id->ino = st.st_ino;
+	return 0;
+}
+
 int tf_os_unlink(const char *path)
 {
 	wchar_t *w = tf_win_wide(path);

@@ -79,9 +79,9 @@ static int remove_registered(const struct tf_registration *r)
 		 * empties (st_ino's 16 bits), that nothing was swapped since. */
 		if (!still_ours(r))
 			return 0;
-		struct stat expect = { 0 };
-		expect.st_dev = (_dev_t)r->volume;
-		expect.st_ino = (_ino_t)r->index;
+		struct tf_file_id expect = { 0 };
+		expect.dev = (_dev_t)r->volume;
+		expect.ino = (_ino_t)r->index;
 		int err = tf_rmtree_path(r->path, 0, &expect);
 		return err == ENOENT || err == TF_WIN_ESTALE || err == ENOTDIR ? 0 : err;
 	}
@@ -174,7 +174,7 @@ static BOOL CALLBACK install_handlers(PINIT_ONCE once, PVOID param, PVOID *conte
 }
 
 struct tf_registration *tf_register(const char *path, enum tf_registered_kind kind,
-	const struct stat *st)
+	const struct tf_file_id *id)
 {
 	(void)InitOnceExecuteOnce(&handlers_once, install_handlers, NULL, NULL);
 	struct tf_registration *r = calloc(1, sizeof *r);
@@ -186,15 +186,15 @@ struct tf_registration *tf_register(const char *path, enum tf_registered_kind ki
 		return NULL;
 	}
 	r->kind = kind;
-	/* st has only 16 bits of the file index: read the whole of it. The
+	/* id has only 16 bits of the file index: read the whole of it. The
 	 * object was just made by this process, so the path still names it. */
 	HANDLE h = open_registered(path, FILE_READ_ATTRIBUTES);
 	BY_HANDLE_FILE_INFORMATION info;
 	int error = 0;
 	if (h == INVALID_HANDLE_VALUE || !GetFileInformationByHandle(h, &info))
 		error = tf_win_errno(GetLastError());
-	else if (info.dwVolumeSerialNumber != (DWORD)st->st_dev ||
-		 (_ino_t)info.nFileIndexLow != st->st_ino)
+	else if (info.dwVolumeSerialNumber != (DWORD)id->dev ||
+		 (_ino_t)info.nFileIndexLow != id->ino)
 		error = EIO; /* not what was just made there: never register it */
 	if (h != INVALID_HANDLE_VALUE)
 		CloseHandle(h);

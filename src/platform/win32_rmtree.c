@@ -173,7 +173,7 @@ static DWORD remove_directory(const wchar_t *path, HANDLE dir)
 }
 
 /* The tree at path; 0 or an errno value. */
-int tf_remove_tree(const char *path, const struct stat *expect)
+int tf_remove_tree(const char *path, const struct tf_file_id *expect)
 {
 	wchar_t *w = tf_win_wide(path);
 	if (!w)
@@ -199,8 +199,8 @@ int tf_remove_tree(const char *path, const struct stat *expect)
 	} else if (!(info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) ||
 		   (info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT)) {
 		err = ENOTDIR; /* a file, or a link: never followed */
-	} else if (expect && ((DWORD)expect->st_dev != info.dwVolumeSerialNumber ||
-				     expect->st_ino != (_ino_t)info.nFileIndexLow)) {
+	} else if (expect && ((DWORD)expect->dev != info.dwVolumeSerialNumber ||
+				     expect->ino != (_ino_t)info.nFileIndexLow)) {
 		err = TF_WIN_ESTALE;
 	} else {
 		DWORD error = remove_directory(w, h);
