@@ -48,6 +48,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -67,13 +68,14 @@ enum slot_state {
 };
 #define STATE_BITS 3u
 #define STATE_MASK ((1u << STATE_BITS) - 1u)
-/* Linux pids stay below 2^22; refuse anything the word cannot hold. */
+/* Owner tokens grow by one per generation of processes that register
+ * (a child's is above its parent's); refuse what the word cannot hold. */
 #define MAX_OWNER (UINT_MAX >> STATE_BITS)
 
 struct chunk;
 
 struct tf_registration {
-	_Atomic unsigned word; /* owner pid << STATE_BITS | state */
+	_Atomic unsigned word; /* owner token << STATE_BITS | state */
 	struct chunk *home;    /* the chunk this slot belongs to */
 	enum tf_registered_kind kind;
 	struct tf_file_id id;
@@ -110,9 +112,69 @@ static const int fatal_signals[] = {
 static struct sigaction previous_action[FATAL_COUNT];
 static struct sigaction our_action[FATAL_COUNT];
 static atomic_bool handler_installed[FATAL_COUNT];
+/* The previous handler had SA_RESETHAND and has run once: from now on the
+ * signal's previous disposition is the default action. */
+static atomic_bool previous_spent[FATAL_COUNT];
 
 static pthread_once_t install_once = PTHREAD_ONCE_INIT;
 static int install_error;
+
+/* ---- the owner ------------------------------------------------------------ */
+
+/* Who owns a slot is not a pid: a child in a new PID namespace can have its
+ * parent's pid number (a container's entrypoint is pid 1, and so is its
+ * child in a namespace of its own). It is a token kept in a word that reads
+ * 0 in any forked child (tf_os_fork_owner_word): a child owns nothing it
+ * inherited, and the token it takes when it registers something is above
+ * every token in the memory it inherited. A vfork() child shares the
+ * parent's memory, token included: the pid that took the token tells it
+ * apart. */
+static _Atomic(_Atomic unsigned *) owner_word; /* set by install() */
+static atomic_uint last_token;   /* inherited: a child's token is larger */
+static atomic_int token_pid;     /* the pid that took the current token */
+
+/* This process's token, 0 if it owns nothing (never registered, a forked
+ * child that has not registered yet, a vfork child). ASYNC-SIGNAL-SAFE. */
+static unsigned current_owner(void)
+{
+	_Atomic unsigned *word = atomic_load(&owner_word);
+	if (!word)
+		return 0;
+	unsigned token = atomic_load(word);
+	if (token == 0 || atomic_load(&token_pid) != (int)getpid())
+		return 0;
+	return token;
+}
+
+/* Whether this looks like a vfork() child: the parent's token, another pid.
+ * Such a child must not write to memory the parent will read. */
+static bool in_vfork_child(void)
+{
+	_Atomic unsigned *word = atomic_load(&owner_word);
+	return word && atomic_load(word) != 0 && atomic_load(&token_pid) != (int)getpid();
+}
+
+/* This process's token, taken now if it has none. 0 with EOVERFLOW. */
+static unsigned take_owner_token(void)
+{
+	_Atomic unsigned *word = atomic_load(&owner_word);
+	int pid = (int)getpid();
+	for (;;) {
+		unsigned token = atomic_load(word);
+		if (token != 0 && atomic_load(&token_pid) == pid)
+			return token;
+		unsigned fresh = atomic_fetch_add(&last_token, 1) + 1;
+		if (fresh == 0 || fresh > MAX_OWNER) {
+			errno = EOVERFLOW;
+			return 0;
+		}
+		atomic_store(&token_pid, pid);
+		/* token != 0 with another pid: inherited where the word could
+		 * not be wiped (pthread_atfork does not run for a raw clone). */
+		if (atomic_compare_exchange_strong(word, &token, fresh))
+			return fresh;
+	}
+}
 
 /* ---- the word ------------------------------------------------------------ */
 
@@ -167,9 +229,30 @@ static int remove_file(const struct tf_registration *s)
 	return 0;
 }
 
-static int remove_directory(const struct tf_registration *s)
+/* The walk needs a few descriptors. A process that has none free (it hit
+ * RLIMIT_NOFILE, which is often why it is exiting) lends itself more for
+ * the moment by raising its soft limit to the hard one. */
+static int remove_tree_with_descriptors(const struct tf_registration *s)
 {
 	int rc = tf_rmtree_path(s->path, 0, &s->id);
+	if (rc != EMFILE)
+		return rc;
+	struct rlimit limit;
+	if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max)
+		return rc;
+	rlim_t soft = limit.rlim_cur;
+	limit.rlim_cur = limit.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &limit) != 0)
+		return rc;
+	rc = tf_rmtree_path(s->path, 0, &s->id);
+	limit.rlim_cur = soft;
+	(void)setrlimit(RLIMIT_NOFILE, &limit);
+	return rc;
+}
+
+static int remove_directory(const struct tf_registration *s)
+{
+	int rc = remove_tree_with_descriptors(s);
 	/* Gone already, or the path is now something else (ESTALE, or a link:
 	 * ENOTDIR): nothing of ours is left there. */
 	if (rc == ENOENT || rc == ESTALE || rc == ENOTDIR)
@@ -254,7 +337,9 @@ static void clean_at_exit(void)
 {
 	int saved_errno = errno;
 	int ignored;
-	clean_with_fatal_signals_blocked((unsigned)getpid(), &ignored);
+	unsigned owner = current_owner();
+	if (owner != 0)
+		clean_with_fatal_signals_blocked(owner, &ignored);
 	errno = saved_errno;
 }
 
@@ -266,50 +351,131 @@ static size_t signal_index(int sig)
 	return FATAL_COUNT;
 }
 
-static void on_fatal_signal(int sig);
+static void on_fatal_signal(int sig, siginfo_t *info, void *context);
 
 static bool is_ours(const struct sigaction *action)
 {
-	return !(action->sa_flags & SA_SIGINFO) && action->sa_handler == on_fatal_signal;
+	return (action->sa_flags & SA_SIGINFO) && action->sa_sigaction == on_fatal_signal;
 }
 
-/* Remove this process's objects, then hand the signal to whatever was
- * there before us: restore that disposition and raise the signal again, so
- * the process dies from it (the exit status shows the signal) or the
- * program's own handler runs. If that handler returns, the process goes on
- * and we put ours back. Runs with all the fatal signals blocked (sa_mask). */
-static void on_fatal_signal(int sig)
+static bool is_default(const struct sigaction *action)
 {
-	int saved_errno = errno;
-	unsigned owner = (unsigned)getpid();
+	return !(action->sa_flags & SA_SIGINFO) && action->sa_handler == SIG_DFL;
+}
+
+/* Remove this process's objects while no creation starts (handlers_running
+ * holds new ones back) and none is cut in half. Returns whether it counted
+ * itself in handlers_running: the caller ends the process, or undoes that. */
+static bool clean_for_signal(void)
+{
+	unsigned owner = current_owner();
+	if (owner == 0)
+		return false; /* a forked or vfork()ed child: nothing is ours */
 	atomic_fetch_add(&handlers_running, 1);
 	wait_for_other_threads(owner);
 	clean_pass(owner);
 	wait_for_other_threads(owner);
+	return true;
+}
 
-	size_t i = signal_index(sig);
-	struct sigaction current;
-	/* Called by another handler that chained to us (it replaced ours and
-	 * kept it as its "previous" one): that handler decides what follows. */
-	if (i == FATAL_COUNT || sigaction(sig, NULL, &current) != 0 || !is_ours(&current)) {
-		atomic_fetch_sub(&handlers_running, 1);
-		errno = saved_errno;
-		return;
-	}
-	sigaction(sig, &previous_action[i], NULL);
+/* Whether sig, at its default action now, would end the process. The init
+ * process of a PID namespace (pid 1: a container's entrypoint) is not
+ * ended by a signal it has no handler for. */
+static bool default_action_ends_process(void)
+{
+	return getpid() != 1;
+}
+
+/* Run the handler the program had installed before ours, as the kernel
+ * would have: with its sa_mask (and sig) blocked, SA_SIGINFO arguments,
+ * SA_RESETHAND honoured. It may return, leave by siglongjmp, or end the
+ * process; nothing of ours is pending while it runs. sig stays blocked even
+ * with SA_NODEFER, so that a handler that resets the default action and
+ * raises sig again is seen before the process dies of it. */
+static void call_previous_handler(size_t i, int sig, siginfo_t *info, void *context)
+{
+	struct sigaction previous = previous_action[i];
+	if ((previous.sa_flags & (int)SA_RESETHAND) && !in_vfork_child())
+		atomic_store(&previous_spent[i], true);
+	sigset_t mask, old;
+	mask = previous.sa_mask;
+	sigaddset(&mask, sig);
+	pthread_sigmask(SIG_BLOCK, &mask, &old);
+	if (previous.sa_flags & SA_SIGINFO)
+		previous.sa_sigaction(sig, info, context);
+	else
+		previous.sa_handler(sig);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/* Whether the handler the program had before ours is a function to call
+ * (not the default action, or one spent by SA_RESETHAND). */
+static bool previous_is_handler(size_t i)
+{
+	const struct sigaction *previous = &previous_action[i];
+	if (atomic_load(&previous_spent[i]) || is_default(previous))
+		return false;
+	return (previous->sa_flags & SA_SIGINFO) ? previous->sa_sigaction != NULL
+						  : previous->sa_handler != SIG_IGN;
+}
+
+/* sig is blocked in this thread: unblock it and die of it. Returns only if
+ * the process survived it. */
+static void die_of(int sig)
+{
+	struct sigaction dfl;
+	memset(&dfl, 0, sizeof dfl);
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	sigaction(sig, &dfl, NULL);
 	raise(sig); /* pending: sig is blocked while this handler runs */
 	sigset_t only;
 	sigemptyset(&only);
 	sigaddset(&only, sig);
 	pthread_sigmask(SIG_UNBLOCK, &only, NULL); /* delivered here */
+}
 
-	/* Still alive: the previous disposition was a handler that returned.
-	 * Unless it changed the disposition itself, take the signal back. */
-	if (sigaction(sig, NULL, &current) == 0 &&
-		current.sa_handler == previous_action[i].sa_handler)
+/* Remove the objects only when the signal is really going to end the
+ * process, then let it: a process that survives its signal keeps them.
+ *   - No handler of the program's before ours: clean up, restore the
+ *     default action and raise the signal again, so the process dies of it
+ *     (the wait status shows it).
+ *   - The program's handler: call it. If it returns, the process goes on
+ *     with its objects, and our handler stays; if it reset the default
+ *     action and raised the signal again (the classic way to die of it), we
+ *     clean up first. If it calls exit(), the atexit cleanup runs; if it
+ *     leaves by siglongjmp, nothing of ours is held.
+ *   - Called by a handler installed after ours that chained to us: clean
+ *     up and return; that handler decides what follows.
+ * Runs with all the fatal signals blocked (sa_mask). */
+static void on_fatal_signal(int sig, siginfo_t *info, void *context)
+{
+	int saved_errno = errno;
+	size_t i = signal_index(sig);
+	struct sigaction current;
+	bool installed = i < FATAL_COUNT && sigaction(sig, NULL, &current) == 0 && is_ours(&current);
+	if (i < FATAL_COUNT && previous_is_handler(i)) {
+		call_previous_handler(i, sig, info, context);
+		sigset_t pending;
+		if (installed && sigaction(sig, NULL, &current) == 0 && is_default(&current) &&
+			sigpending(&pending) == 0 && sigismember(&pending, sig) == 1 &&
+			default_action_ends_process()) {
+			bool counted = clean_for_signal();
+			die_of(sig);
+			if (counted)
+				atomic_fetch_sub(&handlers_running, 1);
+		}
+	} else if (!installed) {
+		if (clean_for_signal())
+			atomic_fetch_sub(&handlers_running, 1);
+	} else if (default_action_ends_process()) {
+		bool counted = clean_for_signal();
+		die_of(sig);
+		/* Still alive (the signal was not fatal after all): ours again. */
 		sigaction(sig, &our_action[i], NULL);
-	/* Creations held back in other threads may go on. */
-	atomic_fetch_sub(&handlers_running, 1);
+		if (counted)
+			atomic_fetch_sub(&handlers_running, 1);
+	}
 	errno = saved_errno;
 }
 
@@ -326,9 +492,9 @@ static void install_signal_handler(size_t i)
 	previous_action[i] = old;
 	struct sigaction *ours = &our_action[i];
 	memset(ours, 0, sizeof *ours);
-	ours->sa_handler = on_fatal_signal;
+	ours->sa_sigaction = on_fatal_signal;
 	fatal_signal_set(&ours->sa_mask);
-	ours->sa_flags = old.sa_flags & (SA_RESTART | SA_ONSTACK);
+	ours->sa_flags = SA_SIGINFO | (old.sa_flags & (SA_RESTART | SA_ONSTACK));
 	if (sigaction(sig, ours, NULL) == 0)
 		atomic_store(&handler_installed[i], true);
 }
@@ -343,6 +509,7 @@ static void reset_in_child(void)
 
 static void install(void)
 {
+	atomic_store(&owner_word, tf_os_fork_owner_word());
 	if (atexit(clean_at_exit) != 0 || pthread_atfork(NULL, NULL, reset_in_child) != 0) {
 		install_error = ENOMEM;
 		return;
@@ -370,6 +537,15 @@ __attribute__((destructor)) static void uninstall_signal_handlers(void)
 
 void tf_creation_begin(struct tf_creation_guard *g)
 {
+	/* The handlers go in before the first object exists: a fatal signal
+	 * taken by another thread meanwhile must find ours, which waits for
+	 * this creation, not the default action. (tf_register reports an
+	 * install error.) */
+	pthread_once(&install_once, install);
+	/* So is this process's owner token, so that the handler knows the
+	 * object in flight is ours (tf_register reports a failure). */
+	if (install_error == 0)
+		(void)take_owner_token();
 	sigset_t fatal;
 	fatal_signal_set(&fatal);
 	pthread_sigmask(SIG_BLOCK, &fatal, &g->saved_mask);
@@ -462,16 +638,14 @@ struct tf_registration *tf_register(const char *path, enum tf_registered_kind ki
 		errno = EINVAL;
 		return NULL;
 	}
-	pid_t pid = getpid();
-	if ((unsigned long)pid > MAX_OWNER) {
-		errno = EOVERFLOW;
-		return NULL;
-	}
 	pthread_once(&install_once, install);
 	if (install_error != 0) {
 		errno = install_error;
 		return NULL;
 	}
+	unsigned owner = take_owner_token();
+	if (owner == 0)
+		return NULL;
 	char *copy = strdup(path);
 	if (!copy)
 		return NULL;
@@ -484,7 +658,7 @@ struct tf_registration *tf_register(const char *path, enum tf_registered_kind ki
 	s->kind = kind;
 	s->id = *id;
 	s->path = copy;
-	atomic_store_explicit(&s->word, ((unsigned)pid << STATE_BITS) | SLOT_ACTIVE,
+	atomic_store_explicit(&s->word, (owner << STATE_BITS) | SLOT_ACTIVE,
 		memory_order_release);
 	return s;
 }
@@ -530,8 +704,10 @@ void tf_unregister(struct tf_registration *r)
 int tempfile_cleanup_now(void)
 {
 	int saved_errno = errno;
-	int first_error;
-	clean_with_fatal_signals_blocked((unsigned)getpid(), &first_error);
+	int first_error = 0;
+	unsigned owner = current_owner();
+	if (owner != 0)
+		clean_with_fatal_signals_blocked(owner, &first_error);
 	if (first_error != 0) {
 		errno = first_error;
 		return -1;
@@ -610,6 +786,11 @@ size_t tf_test_registry_chunks(void)
 	for (struct chunk *c = &first_chunk; c; c = next_chunk(c))
 		n++;
 	return n;
+}
+
+int tf_test_handlers_running(void)
+{
+	return atomic_load(&handlers_running);
 }
 
 size_t tf_test_registry_entries(void)

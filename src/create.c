@@ -131,6 +131,17 @@ static int register_at_exit(struct tf_target *t, enum tf_create_kind kind, int f
 	return t->registration ? 0 : -1;
 }
 
+#ifdef TEMPFILE_TEST_SEAMS
+static void (*test_creation_hook)(void *arg);
+static void *test_creation_hook_arg;
+
+void tf_test_creation_hook(void (*hook)(void *arg), void *arg)
+{
+	test_creation_hook = hook;
+	test_creation_hook_arg = arg;
+}
+#endif
+
 /* One try and, with TEMPFILE_AT_EXIT, its registration, with the fatal
  * signals held off in between so that none can leave the new object on
  * disk unregistered. */
@@ -141,6 +152,10 @@ static int try_and_register(struct tf_target *t, enum tf_create_kind kind, int o
 	if (at_exit)
 		tf_creation_begin(&guard);
 	int result = try_once(t, kind, open_flags);
+#ifdef TEMPFILE_TEST_SEAMS
+	if (result >= 0 && at_exit && test_creation_hook)
+		test_creation_hook(test_creation_hook_arg);
+#endif
 	if (result >= 0 && at_exit && register_at_exit(t, kind, result) != 0) {
 		undo_create(t, kind, result);
 		result = -1;

@@ -68,8 +68,16 @@ TF_HIDDEN int tf_os_random(void *buf, size_t n);
 
 /* A word that reads 0 in any child forked after this call (a page with
  * MADV_WIPEONFORK, else a word cleared by pthread_atfork): names.c's fork
- * epoch. Where there is no fork (Windows), a plain word. Call once. */
+ * epoch. Where there is no fork (Windows), a plain word. */
 TF_HIDDEN _Atomic unsigned long *tf_os_fork_epoch_word(void);
+
+#ifndef _WIN32
+/* Another such word, on the same page: cleanup.c's owner token. Unlike a
+ * pid, it cannot be inherited: a child in a new PID namespace may have its
+ * parent's pid number, but it reads 0 here. A vfork() child shares the
+ * page (and the parent's memory): only the pid tells it apart. */
+TF_HIDDEN _Atomic unsigned *tf_os_fork_owner_word(void);
+#endif
 
 /* Create path exclusively and return its descriptor. open_flags are
  * TF_FILE_OPEN_FLAGS plus extras (O_APPEND; Windows: O_TEMPORARY);
@@ -316,6 +324,12 @@ enum tf_create_kind {
  * (tf_register). -1/errno on failure, nothing left behind. */
 TF_HIDDEN int tf_create(struct tf_target *t, enum tf_create_kind kind, int open_flags);
 
+#ifdef TEMPFILE_TEST_SEAMS
+/* Tests only: call hook(arg) in tf_create after an object with
+ * TEMPFILE_AT_EXIT was made and before it is registered (NULL: none). */
+void tf_test_creation_hook(void (*hook)(void *arg), void *arg);
+#endif
+
 /* ---- rmtree.c: safe recursive removal -------------------------------------- */
 
 /* Remove everything inside the directory open at dirfd (any descriptor,
@@ -421,6 +435,8 @@ TF_HIDDEN void tf_creation_end(struct tf_creation_guard *g);
  * in use (registered, or cleaned but not yet unregistered/forgotten). */
 size_t tf_test_registry_chunks(void);
 size_t tf_test_registry_entries(void);
+/* Tests only: fatal-signal handlers of ours now cleaning up. */
+int tf_test_handlers_running(void);
 #endif
 
 #endif /* TEMPFILE_INTERNAL_H */

@@ -15,7 +15,9 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <malloc.h>
+#include <poll.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -617,6 +619,202 @@ static int scenario_threads_die(struct scenario_env *env)
 	return 1;
 }
 
+/* ---- the safety issue's red-team scenarios ---- */
+
+/* A file and a directory made with TEMPFILE_AT_EXIT are removed behind the
+ * registry's back and new ones made at the same paths: on ext4 they often
+ * get the freed inode numbers at once (tried until they do, and those that
+ * did not are forgotten). exit() must leave the new ones. Reports 'S'
+ * instead of 'R' when the file system never reused the numbers (the test
+ * cannot tell then). */
+static int scenario_inode_reuse(struct scenario_env *env)
+{
+	struct tempfile_opts o = { .dir = env->dir, .flags = TEMPFILE_AT_EXIT };
+	bool file_reused = false, dir_reused = false;
+	for (int attempt = 0; attempt < 200 && !file_reused; attempt++) {
+		char *file = NULL;
+		int fd = tempfile_mkstemp(&o, &file);
+		struct stat before, after;
+		if (fd < 0 || fstat(fd, &before) != 0)
+			return 30;
+		close(fd);
+		/* Someone else (a script, a tmp cleaner) removes it, and a new
+		 * file appears at the same path. */
+		if (unlink(file) != 0)
+			return 31;
+		write_small(file, "new file");
+		if (stat(file, &after) != 0)
+			return 32;
+		file_reused = after.st_ino == before.st_ino;
+		if (!file_reused && (unlink(file) != 0 || tempfile_forget(file) != 0))
+			return 33;
+		free(file);
+	}
+	for (int attempt = 0; attempt < 200 && !dir_reused; attempt++) {
+		char *dir = tempfile_mkdtemp(&o);
+		struct stat before, after;
+		if (!dir || stat(dir, &before) != 0)
+			return 34;
+		if (rmdir(dir) != 0 || mkdir(dir, 0700) != 0)
+			return 35;
+		char *inside = join(dir, "precious");
+		write_small(inside, "new tree");
+		if (stat(dir, &after) != 0)
+			return 36;
+		dir_reused = after.st_ino == before.st_ino;
+		if (!dir_reused && (unlink(inside) != 0 || rmdir(dir) != 0 || tempfile_forget(dir) != 0))
+			return 37;
+		free(inside);
+		free(dir);
+	}
+	say(env->ready_fd, file_reused && dir_reused ? 'R' : 'S');
+	exit(0);
+}
+
+/* Run as pid 1 of a PID namespace (the parent test arranges it): a child
+ * in a PID namespace of its own is pid 1 too, and its exit() must not
+ * remove its parent's objects. */
+static int scenario_pidns_child(struct scenario_env *env)
+{
+	if (getpid() != 1)
+		return 40;
+	make_objects(env->dir);
+	if (unshare(CLONE_NEWPID) != 0)
+		return 41;
+	pid_t pid = fork_or_die();
+	if (pid == 0) {
+		if (getpid() != 1)
+			_exit(42);
+		exit(0); /* the atexit cleanup runs here */
+	}
+	int status = wait_status(pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return 43;
+	if (tft_count_entries(env->dir) != OBJECTS)
+		return 44;
+	say(env->ready_fd, 'R');
+	hear(env->go_fd);
+	return 0; /* now ours go */
+}
+
+static sigjmp_buf repl_loop;
+
+static void longjmp_handler(int sig)
+{
+	(void)sig;
+	say(ready_fd_for_handlers, 'J');
+	siglongjmp(repl_loop, 1);
+}
+
+/* A REPL: its SIGINT handler, installed before our first registration,
+ * leaves by siglongjmp back to the prompt. Later creations must not hang,
+ * the objects must survive the Ctrl-C (the process goes on), and a SIGTERM
+ * later must still find our handler. */
+static int scenario_longjmp_handler(struct scenario_env *env)
+{
+	ready_fd_for_handlers = env->ready_fd;
+	struct sigaction sa = { .sa_handler = longjmp_handler };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	static volatile int rounds;
+	make_objects(env->dir);
+	if (sigsetjmp(repl_loop, 1) != 0) {
+		rounds = rounds + 1;
+		make_objects(env->dir); /* hung forever before */
+		say(env->ready_fd, (char)('0' + rounds));
+		if (rounds == 2) {
+			say(env->ready_fd, 'T');
+			wait_forever(); /* the parent's SIGTERM ends it */
+		}
+	}
+	say(env->ready_fd, 'R');
+	wait_forever();
+	return 1;
+}
+
+/* A vfork() child dies of SIGPIPE before it could exec. It shares our
+ * memory: it must neither remove our objects nor leave the registry
+ * believing a handler still runs (the next creation spun forever). */
+static int scenario_vfork_sigpipe(struct scenario_env *env)
+{
+	make_objects(env->dir);
+	int p[2];
+	if (pipe(p) != 0)
+		return 50;
+	close(p[0]);
+	pid_t pid = vfork();
+	if (pid == 0) {
+		(void)!write(p[1], "x", 1); /* SIGPIPE: no reader */
+		_exit(51);
+	}
+	if (pid < 0)
+		return 52;
+	close(p[1]);
+	int status = wait_status(pid);
+	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGPIPE)
+		return 53;
+	if (tft_count_entries(env->dir) != OBJECTS)
+		return 54;
+	make_objects(env->dir); /* hung forever before */
+	say(env->ready_fd, 'R');
+	exit(0);
+}
+
+static pthread_t sigterm_taker;
+
+/* Between the creation of the first object and its registration: SIGTERM
+ * goes to another thread, and this one waits until our handler runs there
+ * (before the handlers were installed at the first registration, the
+ * process died of the default action here, the object left behind). */
+static void sigterm_to_other_thread(void *arg)
+{
+	(void)arg;
+	pthread_kill(sigterm_taker, SIGTERM);
+	for (int i = 0; i < 20000 && tf_test_handlers_running() == 0; i++)
+		usleep(1000);
+}
+
+static void *wait_for_signals(void *arg)
+{
+	(void)arg;
+	wait_forever();
+	return NULL;
+}
+
+static int scenario_first_registration_sigterm(struct scenario_env *env)
+{
+	if (pthread_create(&sigterm_taker, NULL, wait_for_signals, NULL) != 0)
+		return 60;
+	say(env->ready_fd, 'R');
+	tf_test_creation_hook(sigterm_to_other_thread, NULL);
+	struct tempfile_opts o = { .dir = env->dir, .flags = TEMPFILE_AT_EXIT };
+	char *path = NULL;
+	int fd = tempfile_mkstemp(&o, &path);
+	if (fd < 0)
+		return 61;
+	wait_forever(); /* the handler in the other thread ends the process */
+	return 62;
+}
+
+/* exit() with no descriptor free: the directories still go. */
+static int scenario_no_free_descriptors(struct scenario_env *env)
+{
+	make_objects(env->dir);
+	struct rlimit limit;
+	if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
+		return 63;
+	/* Fill every descriptor below a small soft limit. */
+	limit.rlim_cur = 64;
+	if (setrlimit(RLIMIT_NOFILE, &limit) != 0)
+		return 64;
+	while (open("/dev/null", O_RDONLY | O_CLOEXEC) >= 0)
+		;
+	if (errno != EMFILE)
+		return 65;
+	say(env->ready_fd, 'R');
+	exit(0);
+}
+
 struct scenario {
 	const char *name;
 	int (*run)(struct scenario_env *env);
@@ -640,6 +838,12 @@ static const struct scenario scenarios[] = {
 	{ "cleanup-error", scenario_cleanup_error },
 	{ "threads-churn", scenario_threads_churn },
 	{ "threads-die", scenario_threads_die },
+	{ "inode-reuse", scenario_inode_reuse },
+	{ "pidns-child", scenario_pidns_child },
+	{ "longjmp-handler", scenario_longjmp_handler },
+	{ "vfork-sigpipe", scenario_vfork_sigpipe },
+	{ "first-registration-sigterm", scenario_first_registration_sigterm },
+	{ "no-free-descriptors", scenario_no_free_descriptors },
 };
 
 /* A fresh program: the fatal signals at their defaults (the test runner
@@ -722,6 +926,22 @@ static int finish(struct child *c)
 	close(c->ready);
 	close(c->go);
 	return status;
+}
+
+/* The next progress byte within a generous bound: a child that hangs
+ * (spinning on a stuck registry) is killed and the test fails. */
+static void expect_byte_soon(struct child *c, char expected)
+{
+	struct pollfd p = { .fd = c->ready, .events = POLLIN };
+	int ready;
+	do
+		ready = poll(&p, 1, 60 * 1000);
+	while (ready < 0 && errno == EINTR);
+	if (ready == 0) {
+		kill(c->pid, SIGKILL);
+		cr_assert_fail("child hung waiting for '%c' (killed after 60 s)", expected);
+	}
+	expect_byte(c, expected);
 }
 
 static void expect_exit(int status, int code)
@@ -834,7 +1054,9 @@ Test(cleanup, program_handler_installed_before_still_runs_and_child_dies_by_sign
 	free(dir);
 }
 
-Test(cleanup, program_handler_that_returns_keeps_child_alive_and_ours_is_put_back)
+/* A daemon's SIGHUP reload, a REPL's Ctrl-C: the process survives its
+ * signal, so its objects must not vanish under it. They go at exit. */
+Test(cleanup, program_handler_that_returns_keeps_child_alive_with_its_objects)
 {
 	char *dir = tft_scratch();
 	struct child c = start("handler-returns", dir);
@@ -842,15 +1064,15 @@ Test(cleanup, program_handler_that_returns_keeps_child_alive_and_ours_is_put_bac
 	cr_assert_eq(kill(c.pid, SIGTERM), 0);
 	expect_byte(&c, 'H');
 	expect_byte(&c, 'A');
-	expect_empty(dir); /* cleanup ran before the program's handler */
+	cr_assert_eq(tft_count_entries(dir), OBJECTS, "the process lives on: objects stay");
 	say(c.go, 'G');
 	expect_byte(&c, 'B');
-	cr_assert_eq(tft_count_entries(dir), OBJECTS);
+	cr_assert_eq(tft_count_entries(dir), 2 * OBJECTS);
 	cr_assert_eq(kill(c.pid, SIGTERM), 0);
-	expect_byte(&c, 'H');
+	expect_byte(&c, 'H'); /* the program's handler runs again: ours stayed */
 	expect_byte(&c, 'C');
-	expect_empty(dir);
 	expect_exit(finish(&c), 12);
+	expect_empty(dir); /* return from main: all removed */
 	tft_remove_tree(dir);
 	free(dir);
 }
@@ -1212,6 +1434,120 @@ Test(cleanup, registration_keeps_an_ignored_signal_ignored_and_installs_the_rest
 }
 
 /* Criterion's main, unless run as a scenario program. */
+
+/* ---- the safety issue's red-team tests ---- */
+
+Test(cleanup, a_new_object_that_got_the_freed_inode_number_survives_exit)
+{
+	char *dir = tft_scratch(); /* /tmp: ext4 on the project's machines */
+	struct child c = start("inode-reuse", dir);
+	char got = next_byte(&c);
+	int status = finish(&c);
+	if (got == 'S') {
+		tft_remove_tree(dir);
+		cr_skip_test("%s does not hand out freed inode numbers at once", dir);
+	}
+	cr_assert_eq(got, 'R', "scenario failed with status %d", WEXITSTATUS(status));
+	expect_exit(status, 0);
+	cr_assert_eq(tft_count_entries(dir), 2, "the new file and directory stay");
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(cleanup, identity_compares_birth_time_where_known)
+{
+	struct tf_file_id a = { .dev = 1, .ino = 2, .btime_sec = 3, .btime_nsec = 4, .has_btime = true };
+	struct tf_file_id b = a;
+	cr_assert(tf_same_file(&a, &b));
+	b.btime_nsec = 5;
+	cr_assert_not(tf_same_file(&a, &b), "same inode number, born later: another object");
+	b.has_btime = false;
+	cr_assert(tf_same_file(&a, &b), "no birth time on one side: inode alone");
+	b = a;
+	b.ino = 3;
+	cr_assert_not(tf_same_file(&a, &b));
+}
+
+Test(cleanup, a_descendant_with_the_same_pid_in_a_new_pid_namespace_removes_nothing)
+{
+	if (unshare(CLONE_NEWPID) != 0)
+		cr_skip_test("no PID namespace here (%s): needs root or a user namespace",
+			strerror(errno));
+	char *dir = tft_scratch();
+	struct child c = start("pidns-child", dir); /* pid 1 of the new namespace */
+	char got = next_byte(&c);
+	if (got != 'R') {
+		int status = finish(&c);
+		cr_assert_fail("scenario failed: status %d", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	}
+	cr_assert_eq(tft_count_entries(dir), OBJECTS);
+	say(c.go, 'G');
+	expect_exit(finish(&c), 0);
+	expect_empty(dir);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(cleanup, a_handler_that_leaves_by_siglongjmp_hangs_nothing_and_keeps_the_objects)
+{
+	char *dir = tft_scratch();
+	struct child c = start("longjmp-handler", dir);
+	expect_byte(&c, 'R');
+	cr_assert_eq(kill(c.pid, SIGINT), 0);
+	expect_byte_soon(&c, 'J');
+	expect_byte_soon(&c, '1');
+	expect_byte_soon(&c, 'R');
+	cr_assert_eq(tft_count_entries(dir), 2 * OBJECTS, "Ctrl-C in a REPL removes nothing");
+	cr_assert_eq(kill(c.pid, SIGINT), 0);
+	expect_byte_soon(&c, 'J');
+	expect_byte_soon(&c, '2');
+	expect_byte_soon(&c, 'T');
+	cr_assert_eq(tft_count_entries(dir), 3 * OBJECTS);
+	cr_assert_eq(kill(c.pid, SIGTERM), 0);
+	expect_killed_by(finish(&c), SIGTERM);
+	expect_empty(dir);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(cleanup, a_vfork_child_killed_by_sigpipe_neither_removes_nor_blocks_the_parent)
+{
+	char *dir = tft_scratch();
+	struct child c = start("vfork-sigpipe", dir);
+	expect_byte_soon(&c, 'R');
+	expect_exit(finish(&c), 0);
+	expect_empty(dir);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(cleanup, sigterm_in_another_thread_during_the_first_registration_removes_the_object)
+{
+	char *dir = tft_scratch();
+	struct child c = start("first-registration-sigterm", dir);
+	expect_byte(&c, 'R');
+	struct pollfd p = { .fd = c.ready, .events = POLLIN };
+	if (poll(&p, 1, 60 * 1000) == 0) {
+		kill(c.pid, SIGKILL);
+		cr_assert_fail("child did not die of its SIGTERM");
+	}
+	expect_killed_by(finish(&c), SIGTERM);
+	expect_empty(dir);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(cleanup, exit_with_no_descriptor_free_still_removes_directories)
+{
+	char *dir = tft_scratch();
+	struct child c = start("no-free-descriptors", dir);
+	expect_byte(&c, 'R');
+	expect_exit(finish(&c), 0);
+	expect_empty(dir);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
 int main(int argc, char *argv[])
 {
 	if (argc == 6 && strcmp(argv[1], "--tf-scenario") == 0)

@@ -104,32 +104,51 @@ int tf_os_random(void *buf, size_t n)
 #endif
 }
 
-/* ---- the fork epoch ------------------------------------------------------------ */
+/* ---- words a forked child reads as zero ----------------------------------------- */
 
-static _Atomic unsigned long epoch_fallback;
-static _Atomic unsigned long *epoch_word = &epoch_fallback;
+/* names.c's fork epoch and cleanup.c's owner token. */
+struct fork_words {
+	_Atomic unsigned long epoch;
+	_Atomic unsigned owner;
+};
 
-static void epoch_after_fork_in_child(void)
+static struct fork_words fork_words_fallback;
+static struct fork_words *fork_words = &fork_words_fallback;
+static pthread_once_t fork_words_once = PTHREAD_ONCE_INIT;
+
+static void fork_words_after_fork_in_child(void)
 {
-	atomic_store_explicit(epoch_word, 0, memory_order_relaxed);
+	atomic_store_explicit(&fork_words->epoch, 0, memory_order_relaxed);
+	atomic_store_explicit(&fork_words->owner, 0, memory_order_relaxed);
 }
 
-_Atomic unsigned long *tf_os_fork_epoch_word(void)
+static void fork_words_setup(void)
 {
 #ifdef MADV_WIPEONFORK
 	/* A page the kernel zeroes in any child, however it was forked (fork,
 	 * _Fork, a raw clone); pthread_atfork covers kernels before 4.14. */
-	size_t size = sizeof *epoch_word;
+	size_t size = sizeof *fork_words;
 	void *page = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (page != MAP_FAILED) {
 		if (madvise(page, size, MADV_WIPEONFORK) == 0)
-			epoch_word = page;
+			fork_words = page;
 		else
 			munmap(page, size);
 	}
 #endif
-	(void)pthread_atfork(NULL, NULL, epoch_after_fork_in_child);
-	return epoch_word;
+	(void)pthread_atfork(NULL, NULL, fork_words_after_fork_in_child);
+}
+
+_Atomic unsigned long *tf_os_fork_epoch_word(void)
+{
+	(void)pthread_once(&fork_words_once, fork_words_setup);
+	return &fork_words->epoch;
+}
+
+_Atomic unsigned *tf_os_fork_owner_word(void)
+{
+	(void)pthread_once(&fork_words_once, fork_words_setup);
+	return &fork_words->owner;
 }
 
 /* ---- creating, testing and removing names ---------------------------------------- */
