@@ -296,25 +296,56 @@ TEMPFILE_EXPORT int tempfile_rmtree(const char *path, unsigned flags);
  * Cleanup at exit and on signals (TEMPFILE_AT_EXIT)
  * ------------------------------------------------------------------------ */
 
-/* TEMPFILE_AT_EXIT records the object (absolute path, st_dev/st_ino, the
- * creating pid) in a process-wide registry. It is removed at exit() or
- * return from main(), when the process dies from SIGHUP, SIGINT, SIGQUIT,
- * SIGPIPE, SIGTERM, SIGXCPU, SIGXFSZ or SIGALRM, or by
- * tempfile_cleanup_now(): only by the process that created it (a fork()ed
- * child never removes its parent's objects; exec() forgets them and leaves
- * them on disk), and only while its path still names that same file or
- * directory (checked just before the removal; in a sticky directory such
- * as /tmp only the same user can swap it in between).
- * Directories go as with tempfile_rmtree(). Closing, persisting or
- * tempfile_forget() takes an object out at once; the memory is reused.
+/* TEMPFILE_AT_EXIT records the object (its absolute path and identity) in a
+ * process-wide registry. It is removed at exit() or return from main(),
+ * when the process dies from SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGTERM,
+ * SIGXCPU, SIGXFSZ or SIGALRM (see "Signals" below), or by
+ * tempfile_cleanup_now(), and then:
+ *   - only by the process that created it. Ownership is a token no child
+ *     inherits, together with the pid that took it, not the pid number
+ *     alone: neither a fork()ed child, nor a descendant in a new PID
+ *     namespace that has its parent's pid number, nor a vfork() child ever
+ *     removes its parent's objects. (The token is kept in memory the kernel
+ *     wipes in every child, Linux >= 4.14; on older kernels pthread_atfork
+ *     clears it, which a raw clone() does not run.) exec() forgets the
+ *     objects and leaves them on disk.
+ *   - only while its path still names that same file or directory, checked
+ *     just before the removal: same device and inode and, where the file
+ *     system records one (read with statx: ext4, xfs, btrfs, and tmpfs on
+ *     recent kernels), the same birth time, so a new object that was
+ *     handed the freed inode number is left alone; elsewhere device and
+ *     inode alone decide. In a sticky directory such as /tmp only the same
+ *     user can swap the entry between the check and the removal.
+ * Directories go as with tempfile_rmtree(). With no descriptor free at that
+ * moment (the walk needs a few), the soft RLIMIT_NOFILE is raised to the
+ * hard limit for the removal; if none is free even then, directories stay
+ * (files need no descriptor). Closing, persisting or tempfile_forget()
+ * takes an object out at once; the memory is reused.
  *
- * The signal handlers are installed when the first object is registered,
- * except on signals the program ignores (they stay ignored). On a signal the
- * objects are removed, the previous disposition is restored and the signal
- * raised again: the process dies from it (the wait status shows it), or the
- * program's handler installed before runs; if that handler returns, the
- * process goes on without its objects and our handler is put back. A handler
- * installed later replaces ours: call tempfile_cleanup_now() from it.
+ * Signals. The handlers are installed before the first object is created,
+ * except on signals the program ignores (they stay ignored). Objects are
+ * removed only when the signal is going to end the process; a process that
+ * survives its signal keeps them:
+ *   - No handler of the program's before ours: the objects are removed, the
+ *     default action restored and the signal raised again, so the process
+ *     dies from it (the wait status shows it). Not in the init process of a
+ *     PID namespace (pid 1), which the default action does not end: there
+ *     nothing is removed and the process goes on.
+ *   - A handler the program installed before ours is called by ours, with
+ *     its sa_mask, SA_SIGINFO arguments and SA_RESETHAND honoured (the
+ *     signal itself stays blocked while it runs, even with SA_NODEFER). If
+ *     it returns or leaves by siglongjmp, the process goes on with its
+ *     objects and our handler stays in place (a daemon's SIGHUP reload, a
+ *     REPL's Ctrl-C). If it restores the default action and raises the
+ *     signal again (signal(sig, SIG_DFL); raise(sig)), the objects are
+ *     removed before the process dies of it; if it calls exit(), they go at
+ *     exit. A handler that ends the process another way (_exit) should call
+ *     tempfile_cleanup_now() first.
+ *   - A handler installed after ours replaces it: call
+ *     tempfile_cleanup_now() from it. One that chains to ours makes ours
+ *     remove the objects and return (or call the handler from before ours).
+ * Our handler runs on the alternate signal stack when the handler it
+ * replaced did (SA_ONSTACK).
  *
  * Limits: SIGKILL, _exit(), crashes (SIGSEGV, abort()) and power loss remove
  * nothing; only tempfile_temporary() files, which have no name, never stay

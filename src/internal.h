@@ -101,7 +101,7 @@ TF_HIDDEN int tf_os_fstat(int fd, struct stat *st);
 
 /* What recognises one file or directory over time: device and inode, and
  * the birth time where the file system records one (Linux statx: ext4,
- * xfs, btrfs, tmpfs since 5.18...). The birth time is what tells a new
+ * xfs, btrfs, tmpfs on recent kernels). The birth time is what tells a new
  * object that was handed a freed inode number (ext4 does so at once) from
  * the one that had it. Windows: volume serial number and file index. */
 struct tf_file_id {

@@ -24,6 +24,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -815,6 +817,77 @@ static int scenario_no_free_descriptors(struct scenario_env *env)
 	exit(0);
 }
 
+/* The program's SIGTERM handler, installed before ours with SA_SIGINFO,
+ * SA_RESETHAND, SA_NODEFER and SIGUSR2 in its mask: it reports what it
+ * sees ('I' for the right siginfo, 'M' for SIGUSR2 and SIGTERM blocked) and
+ * returns. The process goes on with its objects; SA_RESETHAND makes the
+ * next SIGTERM take the default action, which removes them and kills. */
+static void flags_handler(int sig, siginfo_t *info, void *context)
+{
+	(void)context;
+	say(ready_fd_for_handlers, info && info->si_signo == sig ? 'I' : 'i');
+	sigset_t now;
+	pthread_sigmask(SIG_BLOCK, NULL, &now);
+	say(ready_fd_for_handlers,
+		sigismember(&now, SIGUSR2) == 1 && sigismember(&now, sig) == 1 ? 'M' : 'm');
+}
+
+static int scenario_handler_flags(struct scenario_env *env)
+{
+	ready_fd_for_handlers = env->ready_fd;
+	struct sigaction sa = { .sa_sigaction = flags_handler,
+		.sa_flags = (int)(SA_SIGINFO | SA_RESETHAND | SA_NODEFER) };
+	sigemptyset(&sa.sa_mask);
+	sigaddset(&sa.sa_mask, SIGUSR2);
+	sigaction(SIGTERM, &sa, NULL);
+	make_objects(env->dir);
+	say(env->ready_fd, 'R');
+	wait_forever();
+	return 1;
+}
+
+static struct sigaction chained;
+
+/* Installed after ours, keeping ours to chain to, as libraries do. */
+static void chaining_handler(int sig, siginfo_t *info, void *context)
+{
+	if (chained.sa_flags & SA_SIGINFO)
+		chained.sa_sigaction(sig, info, context);
+	else if (chained.sa_handler != SIG_DFL && chained.sa_handler != SIG_IGN)
+		chained.sa_handler(sig);
+	say(ready_fd_for_handlers, 'C');
+	_exit(5);
+}
+
+static int scenario_chain_to_ours(struct scenario_env *env)
+{
+	ready_fd_for_handlers = env->ready_fd;
+	make_objects(env->dir);
+	struct sigaction sa = { .sa_sigaction = chaining_handler, .sa_flags = SA_SIGINFO };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, &chained);
+	say(env->ready_fd, 'R');
+	wait_forever();
+	return 1;
+}
+
+
+/* Goes on after a SIGTERM when that does not end it (pid 1 of a PID
+ * namespace): 'A', then exits when told. */
+static int scenario_survive_sigterm(struct scenario_env *env)
+{
+	make_objects(env->dir);
+	sigset_t term, old;
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_BLOCK, &term, &old);
+	say(env->ready_fd, 'R');
+	sigsuspend(&old); /* returns once a handler has run */
+	say(env->ready_fd, 'A');
+	hear(env->go_fd);
+	return 0;
+}
+
 struct scenario {
 	const char *name;
 	int (*run)(struct scenario_env *env);
@@ -844,6 +917,9 @@ static const struct scenario scenarios[] = {
 	{ "vfork-sigpipe", scenario_vfork_sigpipe },
 	{ "first-registration-sigterm", scenario_first_registration_sigterm },
 	{ "no-free-descriptors", scenario_no_free_descriptors },
+	{ "handler-flags", scenario_handler_flags },
+	{ "chain-to-ours", scenario_chain_to_ours },
+	{ "survive-sigterm", scenario_survive_sigterm },
 };
 
 /* A fresh program: the fatal signals at their defaults (the test runner
@@ -883,6 +959,8 @@ static struct child start(const char *scenario, const char *dir)
 	pid_t pid = fork();
 	/* No Criterion call in the child: each one talks to the runner. */
 	if (pid == 0) {
+		/* A test that fails leaves no scenario behind to hold the runner. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		close(ready[0]);
 		close(go[1]);
 		char ready_arg[16], go_arg[16];
@@ -942,6 +1020,22 @@ static void expect_byte_soon(struct child *c, char expected)
 		cr_assert_fail("child hung waiting for '%c' (killed after 60 s)", expected);
 	}
 	expect_byte(c, expected);
+}
+
+/* The child ends (closes its end) within a generous bound, sending
+ * nothing more; else it is killed and the test fails. */
+static void expect_end_soon(struct child *c)
+{
+	struct pollfd p = { .fd = c->ready, .events = POLLIN };
+	int ready;
+	do
+		ready = poll(&p, 1, 60 * 1000);
+	while (ready < 0 && errno == EINTR);
+	char got = ready > 0 ? next_byte(c) : 0;
+	if (ready == 0 || got != 0) {
+		kill(c->pid, SIGKILL);
+		cr_assert_fail("child went on (sent '%c') instead of ending", got ? got : '?');
+	}
 }
 
 static void expect_exit(int status, int code)
@@ -1542,6 +1636,57 @@ Test(cleanup, exit_with_no_descriptor_free_still_removes_directories)
 	char *dir = tft_scratch();
 	struct child c = start("no-free-descriptors", dir);
 	expect_byte(&c, 'R');
+	expect_exit(finish(&c), 0);
+	expect_empty(dir);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+
+Test(cleanup, program_handler_before_ours_gets_its_flags_mask_and_siginfo)
+{
+	char *dir = tft_scratch();
+	struct child c = start("handler-flags", dir);
+	expect_byte(&c, 'R');
+	cr_assert_eq(kill(c.pid, SIGTERM), 0);
+	expect_byte(&c, 'I');
+	expect_byte(&c, 'M');
+	cr_assert_eq(tft_count_entries(dir), OBJECTS, "the handler returned: objects stay");
+	/* SA_RESETHAND: the next one takes the default action. */
+	cr_assert_eq(kill(c.pid, SIGTERM), 0);
+	expect_end_soon(&c);
+	expect_killed_by(finish(&c), SIGTERM);
+	expect_empty(dir);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(cleanup, handler_installed_after_that_chains_to_ours_gets_the_objects_removed)
+{
+	char *dir = tft_scratch();
+	struct child c = start("chain-to-ours", dir);
+	expect_byte(&c, 'R');
+	cr_assert_eq(kill(c.pid, SIGTERM), 0);
+	expect_byte_soon(&c, 'C');
+	expect_exit(finish(&c), 5);
+	expect_empty(dir);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+
+Test(cleanup, sigterm_to_pid_1_of_a_pid_namespace_removes_nothing_and_it_goes_on)
+{
+	if (unshare(CLONE_NEWPID) != 0)
+		cr_skip_test("no PID namespace here (%s): needs root or a user namespace",
+			strerror(errno));
+	char *dir = tft_scratch();
+	struct child c = start("survive-sigterm", dir); /* pid 1 of the new namespace */
+	expect_byte(&c, 'R');
+	cr_assert_eq(kill(c.pid, SIGTERM), 0);
+	expect_byte_soon(&c, 'A'); /* the default action does not end pid 1 */
+	cr_assert_eq(tft_count_entries(dir), OBJECTS, "it lives on: objects stay");
+	say(c.go, 'G');
 	expect_exit(finish(&c), 0);
 	expect_empty(dir);
 	tft_remove_tree(dir);
