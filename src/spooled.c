@@ -19,7 +19,10 @@
  * keeps its normal stdio buffer; every direct call first fflush()es it,
  * which (POSIX 2008, glibc, musl) writes out pending data, gives back
  * read-ahead by seeking the cookie backwards, and makes stdio forget its
- * cached offset, so the stream and the direct calls never disagree.
+ * cached offset, so the stream and the direct calls never disagree. The
+ * first read after an absolute seek is kept short so that glibc never
+ * writes after read-ahead, which makes it lose track of the offset (see
+ * cookie_read).
  */
 #include "internal.h"
 
@@ -65,6 +68,7 @@ struct tempfile_spooled {
 	bool append;
 	FILE *stream;     /* the stdio view, NULL until asked for */
 	int stream_error; /* errno of a write the stream view lost; sticky */
+	bool stream_seek_set; /* its last callback was a SEEK_SET seek */
 	/* For the rollover; its strings point into names. */
 	struct tempfile_opts opts;
 	char names[];
@@ -388,14 +392,30 @@ typedef off64_t tf_cookie_off;
 typedef off_t tf_cookie_off;
 #  endif
 
+/* glibc moves a stream to an absolute offset by seeking to the
+ * buffer-aligned offset below it and reading a whole buffer: the bytes
+ * before the offset are skipped, the rest is read ahead. A write begun
+ * there is flushed after a seek back over the read-ahead, whose result
+ * glibc keeps as the stream's offset without counting the write (its
+ * fopencookie write, unlike its file write, does not advance it), so a
+ * relative fseek that flushes the write counted from before it and the
+ * next write overwrote it. The first read after a SEEK_SET therefore
+ * returns at most one byte: glibc seeks the rest of the way (or is there)
+ * and nothing is read ahead. A short read is always allowed; it costs one
+ * more call after such a seek. */
 static ssize_t cookie_read(void *cookie, char *buf, size_t n)
 {
-	return spooled_read(cookie, buf, n);
+	struct tempfile_spooled *s = cookie;
+	if (s->stream_seek_set && n > 1)
+		n = 1;
+	s->stream_seek_set = false;
+	return spooled_read(s, buf, n);
 }
 
 static ssize_t cookie_write(void *cookie, const char *buf, size_t n)
 {
 	struct tempfile_spooled *s = cookie;
+	s->stream_seek_set = false;
 	ssize_t w = spooled_write(s, buf, n);
 	/* stdio may be flushing on its own (buffer full, fclose): remember
 	 * the loss so that flush and close report it. */
@@ -406,13 +426,16 @@ static ssize_t cookie_write(void *cookie, const char *buf, size_t n)
 
 static int cookie_seek(void *cookie, tf_cookie_off *off, int whence)
 {
+	struct tempfile_spooled *s = cookie;
+	s->stream_seek_set = false;
 	if ((tf_cookie_off)(off_t)*off != *off) {
 		errno = EOVERFLOW;
 		return -1;
 	}
-	off_t r = spooled_seek(cookie, (off_t)*off, whence);
+	off_t r = spooled_seek(s, (off_t)*off, whence);
 	if (r < 0)
 		return -1;
+	s->stream_seek_set = whence == SEEK_SET;
 	*off = r;
 	return 0;
 }
