@@ -189,13 +189,20 @@ TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED int tempfile_mktemplate(char *tmpl, size_t 
 /* TemporaryFile: a file with no name (O_TMPFILE where the file system has
  * it; elsewhere created and unlinked at once), gone when closed, even after
  * a crash. mode is an fopen(3) mode ("w+b" when NULL); it is checked before
- * anything is created (EINVAL). The stream is yours to fclose(). */
+ * anything is created (EINVAL). The descriptor under the stream has the
+ * access the mode asks for and no more: "r" read-only, "w" and "a"
+ * write-only, with "+" both, so that even a large fread() on a "w" stream
+ * (which glibc takes straight from the descriptor) fails with EBADF. "r"
+ * makes an empty file that stays empty; it is always created and unlinked,
+ * since O_TMPFILE needs write access. The stream is yours to fclose(). */
 TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED FILE *tempfile_temporary(const struct tempfile_opts *o, const char *mode);
 /* The same as a read/write descriptor (O_CLOEXEC); close(2) it. */
 TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED int tempfile_temporary_fd(const struct tempfile_opts *o);
 
 /* NamedTemporaryFile: a file with a name others can open, deleted by
- * tempfile_close() unless TEMPFILE_KEEP or persisted. */
+ * tempfile_close() unless TEMPFILE_KEEP or persisted. mode as for
+ * tempfile_temporary(), the descriptor's access included ("r": a file that
+ * others write by name and this handle reads). */
 struct tempfile;
 TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED struct tempfile *tempfile_named(const struct tempfile_opts *o,
 	const char *mode);
@@ -235,7 +242,9 @@ TEMPFILE_EXPORT int tempfile_close(struct tempfile *t);
  * it goes on, same content and position, in a tempfile_temporary() file.
  * mode is checked at creation (EINVAL), unlike Python, and is obeyed before
  * and after rollover like a real stream: without "+", "r" refuses write and
- * truncate and "w"/"a" refuse read, with EBADF; "a" writes always append.
+ * truncate and "w"/"a" refuse read, with EBADF; "a" writes always append;
+ * the rolled-over file's descriptor has the mode's access only, as
+ * tempfile_temporary()'s.
  * Reads, writes, seeks (holes read as zeros) and truncate behave as on a
  * real file. A failed rollover (errno as tempfile_temporary_fd's) leaves
  * everything in memory, unchanged. Not thread-safe: one thread at a time. */
@@ -257,7 +266,8 @@ TEMPFILE_EXPORT int tempfile_spooled_flush(struct tempfile_spooled *s);
 TEMPFILE_EXPORT int tempfile_spooled_rollover(struct tempfile_spooled *s);
 /* 1 on disk, 0 in memory (after flushing the stream view into it). */
 TEMPFILE_EXPORT int tempfile_spooled_rolled(const struct tempfile_spooled *s);
-/* Rolls over first, like Python; the descriptor stays owned by s. */
+/* Rolls over first, like Python; the descriptor stays owned by s. Unlike
+ * Python's, it is read-only for "r" and write-only for "w" and "a". */
 TEMPFILE_EXPORT int tempfile_spooled_fileno(struct tempfile_spooled *s);
 /* A stdio view of the same data (fopencookie where available, so fprintf
  * works while still in memory; elsewhere it rolls over first). Every

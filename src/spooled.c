@@ -2,7 +2,7 @@
  * spooled.c - SpooledTemporaryFile: bytes kept in a growable memory buffer
  * until a write takes the position past max_size (or rollover, fileno, or a
  * truncate past max_size is asked for); then they go on, same content and
- * position, in a tempfile_temporary_fd() file.
+ * position, in a tempfile_temporary() file with the access of the mode.
  *
  * Before rollover nothing here makes a system call: the common "small
  * payload, never spills" case costs a malloc and a memcpy. After rollover
@@ -191,7 +191,12 @@ static int roll_over(struct tempfile_spooled *s)
 {
 	if (s->fd >= 0)
 		return 0;
-	int fd = tempfile_temporary_fd(&s->opts);
+	/* The file gets the mode's access only, like tempfile_temporary()'s:
+	 * fileno() users, and the stream view where it is an fdopen() of
+	 * the descriptor (glibc reads a large request straight from it even
+	 * on a "w" stream), can do no more than the mode allows. */
+	int access = s->readable && s->writable ? O_RDWR : s->writable ? O_WRONLY : O_RDONLY;
+	int fd = tf_temporary_fd(&s->opts, access);
 	if (fd < 0)
 		return -1;
 	if (s->size > 0 && fd_write_all(fd, s->data, s->size) != (ssize_t)s->size)

@@ -968,8 +968,14 @@ Test(spooled, append_only_stream_appends_in_memory)
 	cr_assert_eq(tempfile_spooled_rolled(s), 0);
 	cr_assert_eq(tempfile_spooled_rollover(s), 0);
 	char buf[8] = { 0 };
-	cr_assert_eq(pread(tempfile_spooled_fileno(s), buf, sizeof buf, 0), 5);
+	/* The descriptor is write-only, as the mode: read a reopen of it. */
+	char proc[64];
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", tempfile_spooled_fileno(s));
+	int reader = open(proc, O_RDONLY | O_CLOEXEC);
+	cr_assert_geq(reader, 0);
+	cr_assert_eq(pread(reader, buf, sizeof buf, 0), 5);
 	cr_assert_str_eq(buf, "abc42");
+	close(reader);
 	tempfile_spooled_close(s);
 }
 
@@ -1019,6 +1025,62 @@ Test(spooled, write_only_mode_refuses_reads_with_ebadf)
 		cr_assert_eq(fgetc(tempfile_spooled_stream(s)), EOF);
 		tempfile_spooled_close(s);
 	}
+}
+
+/* glibc reads a request as large as this straight from the descriptor,
+ * past a write-only stream's own refusal. */
+static void check_large_stream_read_refused(bool fd_stream)
+{
+	static const char *const modes[] = { "w", "wb", "a", "ab" };
+	tf_test_spooled_force_fd_stream(fd_stream);
+	size_t n = 1 << 20;
+	char *buf = malloc(n);
+	cr_assert_not_null(buf);
+	for (size_t i = 0; i < sizeof modes / sizeof *modes; i++) {
+		struct tempfile_spooled *s = spool(10, modes[i]);
+		FILE *f = tempfile_spooled_stream(s);
+		cr_assert_not_null(f);
+		cr_assert_eq(fwrite("more than ten", 1, 13, f), 13);
+		cr_assert_eq(fflush(f), 0);
+		cr_assert_eq(tempfile_spooled_rolled(s), 1);
+		cr_assert_eq(fseeko(f, 0, SEEK_SET), 0);
+		errno = 0;
+		cr_expect_eq(fread(buf, 1, n, f), 0, "mode \"%s\"", modes[i]);
+		cr_expect_eq(errno, EBADF, "mode \"%s\": %s", modes[i], strerror(errno));
+		cr_expect(ferror(f));
+		int fl = fcntl(tempfile_spooled_fileno(s), F_GETFL);
+		cr_expect_eq(fl & O_ACCMODE, O_WRONLY, "mode \"%s\"", modes[i]);
+		cr_expect_eq(tempfile_spooled_close(s), 0);
+	}
+	free(buf);
+}
+
+Test(spooled, write_only_stream_refuses_even_a_large_read)
+{
+	check_large_stream_read_refused(false);
+}
+
+Test(spooled, write_only_fd_stream_fallback_refuses_even_a_large_read)
+{
+	check_large_stream_read_refused(true);
+}
+
+Test(spooled, rolled_over_descriptor_has_only_the_access_of_the_mode)
+{
+	static const struct {
+		const char *mode;
+		int access;
+	} cases[] = { { "w+", O_RDWR }, { "r+", O_RDWR }, { "a+", O_RDWR }, { "w", O_WRONLY },
+		{ "a", O_WRONLY }, { "r", O_RDONLY } };
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct tempfile_spooled *s = spool(10, cases[i].mode);
+		int fd = tempfile_spooled_fileno(s);
+		cr_assert_geq(fd, 0, "%s: %s", cases[i].mode, strerror(errno));
+		cr_expect_eq(fcntl(fd, F_GETFL) & O_ACCMODE, cases[i].access, "mode \"%s\"",
+			cases[i].mode);
+		cr_expect_eq(tempfile_spooled_close(s), 0);
+	}
+	cr_expect_eq(tft_count_entries(scratch), 0);
 }
 
 Test(spooled, invalid_mode_or_options_fail_with_einval_creating_nothing)
