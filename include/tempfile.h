@@ -225,7 +225,11 @@ TEMPFILE_EXPORT int tempfile_close_stream(struct tempfile *t);
  * exists), with TEMPFILE_SYNC fsync path's directory. Afterwards the handle
  * keeps its stream and never deletes. On failure the temporary file is
  * untouched and still owned by the handle. EXDEV when path is on another file
- * system: create the temporary file in path's directory (.dir). */
+ * system: create the temporary file in path's directory (.dir). ENOTDIR when
+ * path can only name a directory (it ends in '/' or in a "." component, as
+ * "out/" or "out/."), as rename(2) says for a trailing slash, whether or not
+ * something is there and with TEMPFILE_NOREPLACE too: the slash is never
+ * dropped to replace "out". */
 TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED int tempfile_persist(struct tempfile *t, const char *path,
 	unsigned flags);
 /* Flush, close, delete unless kept or persisted, free. Always frees. -1 if

@@ -353,6 +353,17 @@ static int flush_file(struct tempfile *t, unsigned flags)
 	return t->fd >= 0 && !read_only ? tf_os_fsync(t->fd) : tf_os_fsync_path(t->path);
 }
 
+/* True when path can only name a directory: it ends in a separator or in
+ * a "." component. rename(2) refuses to give a file such a name (ENOTDIR),
+ * but tf_absolute() drops both, which would turn "final/" into "final". */
+static bool names_a_directory(const char *path)
+{
+	size_t n = strlen(path);
+	if (n > 0 && tf_os_is_separator(path[n - 1]))
+		return true;
+	return n > 0 && path[n - 1] == '.' && (n == 1 || tf_os_is_separator(path[n - 2]));
+}
+
 /* Persisting again is allowed: it moves the file from its current (already
  * final) name to the next one, with the same guarantees.
  * Every failure before the rename leaves the temporary file as it was and
@@ -364,6 +375,10 @@ int tempfile_persist(struct tempfile *t, const char *path, unsigned flags)
 {
 	if (!t || !path || (flags & ~(unsigned)TF_PERSIST_FLAGS) != 0) {
 		errno = EINVAL;
+		return -1;
+	}
+	if (names_a_directory(path)) {
+		errno = ENOTDIR;
 		return -1;
 	}
 	char *target = tf_absolute(path);

@@ -164,7 +164,9 @@ TF_HIDDEN bool tf_os_is_absolute(const char *path);
  * it would be wrong across symbolic links. Windows: GetFullPathNameW, the
  * OS's own rule (drive-relative and rooted paths, '/' becomes '\\', ".."
  * collapsed as Windows itself does). NEW, or NULL with errno (EINVAL for
- * "", ENOMEM, getcwd's errors). */
+ * "", ENOMEM, getcwd's errors). A trailing separator or "." component may
+ * be dropped: a caller to whom it matters (tempfile_persist) checks the
+ * path first. */
 TF_HIDDEN char *tf_absolute(const char *path);
 
 #ifdef TEMPFILE_TEST_SEAMS

@@ -1345,6 +1345,79 @@ Test(persist, target_directory_fails_and_keeps_temp)
 	free(dir);
 }
 
+/* persist to dir/final + suffix, a path that can only name a directory
+ * ("final/", "final//", "final/."): ENOTDIR, whether final exists or not;
+ * nothing renamed, final and the temporary file untouched, the handle still
+ * owning the temporary file. relative: the path is given relative to dir. */
+static void check_persist_to_a_directory_path(const char *suffix, bool target_exists,
+	unsigned flags, bool link_fallback, bool relative)
+{
+	char *dir = tft_scratch();
+	tf_test_disable_renameat2(link_fallback);
+	char *dest = tft_join(dir, "final");
+	if (target_exists)
+		tft_write_file(dest, "precious");
+	char *target = NULL;
+	cr_assert(asprintf(&target, "%s%s", relative ? "final" : dest, suffix) > 0);
+	if (relative)
+		cr_assert_eq(chdir(dir), 0);
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, NULL);
+	cr_assert_not_null(t);
+	char *temp = strdup(tempfile_path(t));
+	cr_expect_geq(fputs("temp", tempfile_stream(t)), 0);
+	errno = 0;
+	cr_expect_eq(tempfile_persist(t, target, flags), -1, "%s", target);
+	cr_expect_eq(errno, ENOTDIR, "%s: %s", target, strerror(errno));
+	if (target_exists) {
+		char *content = read_file(dest);
+		cr_expect_str_eq(content, "precious", "%s replaced the file", target);
+		free(content);
+	} else {
+		cr_expect_not(exists(dest), "%s made a file", target);
+	}
+	cr_expect_str_eq(tempfile_path(t), temp, "the handle still owns the temporary file");
+	cr_assert_eq(fflush(tempfile_stream(t)), 0);
+	char *content = read_file(temp);
+	cr_expect_str_eq(content, "temp");
+	free(content);
+	cr_expect_eq(tempfile_close(t), 0);
+	cr_expect_not(exists(temp), "still deleted at close");
+	cr_expect_eq(tft_count_entries(dir), target_exists ? 1 : 0);
+	free(temp);
+	free(target);
+	free(dest);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(persist, trailing_slash_fails_with_enotdir_and_keeps_the_file_there)
+{
+	check_persist_to_a_directory_path("/", true, 0, false, false);
+	check_persist_to_a_directory_path("/", true, 0, false, true);
+}
+
+Test(persist, trailing_slash_fails_with_enotdir_when_nothing_is_there)
+{
+	check_persist_to_a_directory_path("/", false, 0, false, false);
+	check_persist_to_a_directory_path("/", false, 0, false, true);
+}
+
+Test(persist, trailing_slash_with_noreplace_fails_with_enotdir)
+{
+	for (int link_fallback = 0; link_fallback < 2; link_fallback++)
+		for (int there = 0; there < 2; there++)
+			check_persist_to_a_directory_path("/", there, TEMPFILE_NOREPLACE,
+				link_fallback, false);
+}
+
+Test(persist, trailing_slashes_or_dot_component_fail_with_enotdir)
+{
+	static const char *const suffixes[] = { "//", "/.", "/./" };
+	for (size_t i = 0; i < sizeof suffixes / sizeof *suffixes; i++)
+		for (int there = 0; there < 2; there++)
+			check_persist_to_a_directory_path(suffixes[i], there, 0, false, false);
+}
+
 Test(persist, temp_removed_by_someone_else_fails_with_enoent)
 {
 	char *dir = tft_scratch();
