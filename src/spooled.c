@@ -357,7 +357,8 @@ static int spooled_truncate(struct tempfile_spooled *s, off_t size)
 		return -1;
 	}
 	/* Past max_size rolls over, even with max_size 0, like Python; the
-	 * current size (Python's truncate(None)) never does. */
+	 * current size, a truncate that changes nothing, never does (Python's
+	 * does when that size is past max_size). */
 	if (s->fd < 0 && (uintmax_t)size > s->max_size && (uintmax_t)size != s->size &&
 		roll_over(s) != 0)
 		return -1;

@@ -859,6 +859,42 @@ Test(named, append_mode_appends)
 	free(dir);
 }
 
+/* Unlike Python's NamedTemporaryFile(mode="ab+"), whose writes after a seek
+ * go to the position, every write appends (O_APPEND); reads still read at
+ * the position. */
+Test(named, append_plus_modes_append_every_write_and_read_at_the_position)
+{
+	char *dir = tft_scratch();
+	static const char *const modes[] = { "a+", "ab+" };
+	for (size_t i = 0; i < sizeof modes / sizeof *modes; i++) {
+		struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, modes[i]);
+		cr_assert_not_null(t);
+		FILE *f = tempfile_stream(t);
+		cr_assert_not_null(f);
+		cr_expect(fcntl(tempfile_fileno(t), F_GETFL) & O_APPEND, "%s", modes[i]);
+		cr_expect_geq(fputs("abc", f), 0);
+		cr_expect_eq(fseek(f, 0, SEEK_SET), 0);
+		cr_expect_eq(fgetc(f), 'a', "%s", modes[i]);
+		cr_expect_eq(fseek(f, 0, SEEK_CUR), 0);
+		cr_expect_geq(fputs("d", f), 0);
+		cr_expect_eq(fflush(f), 0);
+		cr_expect_eq(ftell(f), 4, "%s: the position follows the append", modes[i]);
+		cr_expect_eq(fseek(f, 1, SEEK_SET), 0);
+		cr_expect_geq(fputs("e", f), 0);
+		cr_expect_eq(fseek(f, 1, SEEK_SET), 0);
+		char buf[8] = { 0 };
+		cr_expect_eq(fread(buf, 1, sizeof buf - 1, f), 4, "%s", modes[i]);
+		cr_expect_str_eq(buf, "bcde", "%s", modes[i]);
+		char *content = read_file(tempfile_path(t));
+		cr_expect_str_eq(content, "abcde", "%s", modes[i]);
+		free(content);
+		cr_expect_eq(tempfile_close(t), 0);
+	}
+	cr_expect_eq(tft_count_entries(dir), 0);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
 Test(named, read_only_mode_cannot_write_through_the_stream)
 {
 	char *dir = tft_scratch();
