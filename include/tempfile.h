@@ -189,13 +189,26 @@ TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED int tempfile_mktemplate(char *tmpl, size_t 
 /* TemporaryFile: a file with no name (O_TMPFILE where the file system has
  * it; elsewhere created and unlinked at once), gone when closed, even after
  * a crash. mode is an fopen(3) mode ("w+b" when NULL); it is checked before
- * anything is created (EINVAL). The stream is yours to fclose(). */
+ * anything is created (EINVAL). The descriptor under the stream has the
+ * access the mode asks for and no more: "r" read-only, "w" and "a"
+ * write-only, with "+" both, so that even a large fread() on a "w" stream
+ * (which glibc takes straight from the descriptor) fails with EBADF. "r"
+ * makes an empty file that stays empty; it is always created and unlinked,
+ * since O_TMPFILE needs write access. "a" modes ("a", "ab", "a+", "ab+")
+ * append every write, wherever the position is (O_APPEND, as fopen(3)),
+ * unlike Python's, which only start at the end: there a write after a seek
+ * goes to the position. The stream is yours to fclose(). */
 TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED FILE *tempfile_temporary(const struct tempfile_opts *o, const char *mode);
 /* The same as a read/write descriptor (O_CLOEXEC); close(2) it. */
 TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED int tempfile_temporary_fd(const struct tempfile_opts *o);
 
 /* NamedTemporaryFile: a file with a name others can open, deleted by
- * tempfile_close() unless TEMPFILE_KEEP or persisted. */
+ * tempfile_close() unless TEMPFILE_KEEP or persisted. mode as for
+ * tempfile_temporary(), the descriptor's access included ("r": a file that
+ * others write by name and this handle reads). With "a+" or "ab+" every
+ * write appends, even after a seek back to read: Python's
+ * NamedTemporaryFile(mode="ab+") writes at the position after a seek (its
+ * descriptor has no O_APPEND). */
 struct tempfile;
 TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED struct tempfile *tempfile_named(const struct tempfile_opts *o,
 	const char *mode);
@@ -218,7 +231,11 @@ TEMPFILE_EXPORT int tempfile_close_stream(struct tempfile *t);
  * exists), with TEMPFILE_SYNC fsync path's directory. Afterwards the handle
  * keeps its stream and never deletes. On failure the temporary file is
  * untouched and still owned by the handle. EXDEV when path is on another file
- * system: create the temporary file in path's directory (.dir). */
+ * system: create the temporary file in path's directory (.dir). ENOTDIR when
+ * path can only name a directory (it ends in '/' or in a "." component, as
+ * "out/" or "out/."), as rename(2) says for a trailing slash, whether or not
+ * something is there and with TEMPFILE_NOREPLACE too: the slash is never
+ * dropped to replace "out". */
 TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED int tempfile_persist(struct tempfile *t, const char *path,
 	unsigned flags);
 /* Flush, close, delete unless kept or persisted, free. Always frees. -1 if
@@ -235,7 +252,10 @@ TEMPFILE_EXPORT int tempfile_close(struct tempfile *t);
  * it goes on, same content and position, in a tempfile_temporary() file.
  * mode is checked at creation (EINVAL), unlike Python, and is obeyed before
  * and after rollover like a real stream: without "+", "r" refuses write and
- * truncate and "w"/"a" refuse read, with EBADF; "a" writes always append.
+ * truncate and "w"/"a" refuse read, with EBADF; "a" writes always append
+ * (Python's go to the position after a seek);
+ * the rolled-over file's descriptor has the mode's access only, as
+ * tempfile_temporary()'s.
  * Reads, writes, seeks (holes read as zeros) and truncate behave as on a
  * real file. A failed rollover (errno as tempfile_temporary_fd's) leaves
  * everything in memory, unchanged. Not thread-safe: one thread at a time. */
@@ -248,8 +268,10 @@ TEMPFILE_EXPORT ssize_t tempfile_spooled_read(struct tempfile_spooled *s, void *
 TEMPFILE_EXPORT off_t tempfile_spooled_seek(struct tempfile_spooled *s, off_t off, int whence);
 TEMPFILE_EXPORT off_t tempfile_spooled_tell(struct tempfile_spooled *s);
 /* Like ftruncate(2); a size past max_size rolls over first (even with
- * max_size 0, like Python), except the current size (Python's truncate()),
- * which never does. The position is not moved. */
+ * max_size 0, like Python), except the current size: a truncate that
+ * changes nothing never rolls over (Python's does when that size is past
+ * max_size; its truncate() without a size cuts at the position instead).
+ * The position is not moved. */
 TEMPFILE_EXPORT int tempfile_spooled_truncate(struct tempfile_spooled *s, off_t size);
 /* Flush the stream view. -1 if that failed, or if the stream view ever lost
  * a write (stdio flushing on its own when its buffer was full). */
@@ -257,7 +279,8 @@ TEMPFILE_EXPORT int tempfile_spooled_flush(struct tempfile_spooled *s);
 TEMPFILE_EXPORT int tempfile_spooled_rollover(struct tempfile_spooled *s);
 /* 1 on disk, 0 in memory (after flushing the stream view into it). */
 TEMPFILE_EXPORT int tempfile_spooled_rolled(const struct tempfile_spooled *s);
-/* Rolls over first, like Python; the descriptor stays owned by s. */
+/* Rolls over first, like Python; the descriptor stays owned by s. Unlike
+ * Python's, it is read-only for "r" and write-only for "w" and "a". */
 TEMPFILE_EXPORT int tempfile_spooled_fileno(struct tempfile_spooled *s);
 /* A stdio view of the same data (fopencookie where available, so fprintf
  * works while still in memory; elsewhere it rolls over first). Every

@@ -71,6 +71,17 @@ invalid:
 	return -1;
 }
 
+int tf_fopen_mode_flags(const char *mode)
+{
+	if (!mode)
+		mode = "w+b";
+	if (strchr(mode, '+'))
+		return O_RDWR | (mode[0] == 'a' ? O_APPEND : 0);
+	if (mode[0] == 'r')
+		return O_RDONLY;
+	return O_WRONLY | (mode[0] == 'a' ? O_APPEND : 0);
+}
+
 /* The mode handed to fdopen(3): only the letter and '+', since the
  * descriptor already carries O_CLOEXEC (and O_APPEND), and "b"/"t"/"x" mean
  * nothing on an open descriptor. The caller checked mode. */
@@ -128,11 +139,13 @@ static bool o_tmpfile_unsupported(int err)
 	       err == ENOSYS || err == ENOENT;
 }
 
-/* O_TMPFILE in dir: the fd, or -1 with errno. Deliberately no O_NOFOLLOW:
- * dir may be a symbolic link to a directory (Python's O_NOFOLLOW makes that
- * case fail and silently take the slower named path). O_EXCL: the inode can
- * never be linked into the tree, so it never gets a name. */
-static int open_o_tmpfile(const char *dir, mode_t mode, int extra_flags)
+/* O_TMPFILE in dir: the fd, or -1 with errno. open_flags: O_WRONLY or
+ * O_RDWR (O_TMPFILE takes nothing else), optionally O_APPEND. Deliberately
+ * no O_NOFOLLOW: dir may be a symbolic link to a directory (Python's
+ * O_NOFOLLOW makes that case fail and silently take the slower named
+ * path). O_EXCL: the inode can never be linked into the tree, so it never
+ * gets a name. */
+static int open_o_tmpfile(const char *dir, mode_t mode, int open_flags)
 {
 #ifdef O_TMPFILE
 	if (O_TMPFILE_DISABLED()) {
@@ -140,12 +153,12 @@ static int open_o_tmpfile(const char *dir, mode_t mode, int extra_flags)
 		return -1;
 	}
 	int fd;
-	TF_RETRY_EINTR(fd, open(dir, O_RDWR | O_TMPFILE | O_EXCL | O_CLOEXEC | extra_flags, mode));
+	TF_RETRY_EINTR(fd, open(dir, O_TMPFILE | O_EXCL | O_CLOEXEC | open_flags, mode));
 	return fd;
 #else
 	(void)dir;
 	(void)mode;
-	(void)extra_flags;
+	(void)open_flags;
 	errno = EOPNOTSUPP;
 	return -1;
 #endif
@@ -156,12 +169,12 @@ static int open_o_tmpfile(const char *dir, mode_t mode, int extra_flags)
  * signal in that window still removes it. If the unlink fails the
  * descriptor is closed and the unlink's errno returned; the name then stays
  * registered, so that exit removes what could not be removed now. */
-static int create_and_unlink(const struct tempfile_opts *o, int extra_flags)
+static int create_and_unlink(const struct tempfile_opts *o, int open_flags)
 {
 	struct tf_target t;
 	if (tf_target_init(&t, o, 0600, TF_TEMPORARY_FLAGS) != 0)
 		return -1;
-	int fd = tf_create(&t, TF_CREATE_FILE, TF_FILE_OPEN_FLAGS | extra_flags);
+	int fd = tf_create(&t, TF_CREATE_FILE, (TF_FILE_OPEN_FLAGS & ~O_ACCMODE) | open_flags);
 	if (fd >= 0 && tf_os_unlink(t.path) != 0) {
 		int saved = errno;
 		tf_os_close(fd);
@@ -177,8 +190,9 @@ static int create_and_unlink(const struct tempfile_opts *o, int extra_flags)
 /* The decision to fall back is made per call, never remembered: O_TMPFILE
  * support is a property of each mounted file system (overlayfs, FUSE, NFS
  * lack it), and one odd mount must not slow every other down. On a file
- * system without it the cost is one failed open per call. */
-static int temporary_fd(const struct tempfile_opts *o, int extra_flags)
+ * system without it the cost is one failed open per call. A read-only file
+ * always takes the fallback: O_TMPFILE needs write access. */
+int tf_temporary_fd(const struct tempfile_opts *o, int open_flags)
 {
 	if (check_temporary_opts(o) != 0)
 		return -1;
@@ -186,23 +200,27 @@ static int temporary_fd(const struct tempfile_opts *o, int extra_flags)
 	if (!dir)
 		return -1;
 	mode_t mode = (mode_t)(o && o->mode ? o->mode : 0600);
-	int fd = open_o_tmpfile(dir, mode, extra_flags);
-	if (fd >= 0 || !o_tmpfile_unsupported(errno))
-		return fd;
-	return create_and_unlink(o, extra_flags);
+	if ((open_flags & O_ACCMODE) != O_RDONLY) {
+		int fd = open_o_tmpfile(dir, mode, open_flags);
+		if (fd >= 0 || !o_tmpfile_unsupported(errno))
+			return fd;
+	}
+	return create_and_unlink(o, open_flags);
 }
 
 int tempfile_temporary_fd(const struct tempfile_opts *o)
 {
-	return temporary_fd(o, 0);
+	return tf_temporary_fd(o, O_RDWR);
 }
 
+/* The descriptor gets the access the mode asks for and no more: glibc
+ * reads a large request straight from the descriptor, even on a stream
+ * opened "w". */
 FILE *tempfile_temporary(const struct tempfile_opts *o, const char *mode)
 {
-	bool append;
-	if (tf_check_fopen_mode(mode, &append) != 0)
+	if (tf_check_fopen_mode(mode, NULL) != 0)
 		return NULL;
-	int fd = temporary_fd(o, append ? O_APPEND : 0);
+	int fd = tf_temporary_fd(o, tf_fopen_mode_flags(mode));
 	if (fd < 0)
 		return NULL;
 	return stream_on(fd, mode);
@@ -224,8 +242,7 @@ struct tempfile {
 
 struct tempfile *tempfile_named(const struct tempfile_opts *o, const char *mode)
 {
-	bool append;
-	if (tf_check_fopen_mode(mode, &append) != 0)
+	if (tf_check_fopen_mode(mode, NULL) != 0)
 		return NULL;
 	struct tf_target target;
 	if (tf_target_init(&target, o, 0600, TF_NAMED_FLAGS) != 0)
@@ -235,7 +252,9 @@ struct tempfile *tempfile_named(const struct tempfile_opts *o, const char *mode)
 	struct tempfile *t = calloc(1, sizeof *t);
 	if (!t)
 		goto fail_target;
-	int fd = tf_create(&target, TF_CREATE_FILE, TF_FILE_OPEN_FLAGS | (append ? O_APPEND : 0));
+	/* Opened with the mode's access only, as tempfile_temporary(). */
+	int fd = tf_create(&target, TF_CREATE_FILE,
+		(TF_FILE_OPEN_FLAGS & ~O_ACCMODE) | tf_fopen_mode_flags(mode));
 	if (fd < 0)
 		goto fail_handle;
 	t->fd = fd;
@@ -328,7 +347,21 @@ static int flush_file(struct tempfile *t, unsigned flags)
 		return -1;
 	if (!(flags & TEMPFILE_SYNC))
 		return 0;
-	return t->fd >= 0 ? tf_os_fsync(t->fd) : tf_os_fsync_path(t->path);
+	/* A read-only descriptor ("r") goes by the path: Windows flushes
+	 * only through a handle with write access. */
+	bool read_only = t->how[0] == 'r' && t->how[1] != '+';
+	return t->fd >= 0 && !read_only ? tf_os_fsync(t->fd) : tf_os_fsync_path(t->path);
+}
+
+/* True when path can only name a directory: it ends in a separator or in
+ * a "." component. rename(2) refuses to give a file such a name (ENOTDIR),
+ * but tf_absolute() drops both, which would turn "final/" into "final". */
+static bool names_a_directory(const char *path)
+{
+	size_t n = strlen(path);
+	if (n > 0 && tf_os_is_separator(path[n - 1]))
+		return true;
+	return n > 0 && path[n - 1] == '.' && (n == 1 || tf_os_is_separator(path[n - 2]));
 }
 
 /* Persisting again is allowed: it moves the file from its current (already
@@ -342,6 +375,10 @@ int tempfile_persist(struct tempfile *t, const char *path, unsigned flags)
 {
 	if (!t || !path || (flags & ~(unsigned)TF_PERSIST_FLAGS) != 0) {
 		errno = EINVAL;
+		return -1;
+	}
+	if (names_a_directory(path)) {
+		errno = ENOTDIR;
 		return -1;
 	}
 	char *target = tf_absolute(path);

@@ -80,7 +80,8 @@ TF_HIDDEN _Atomic unsigned *tf_os_fork_owner_word(void);
 #endif
 
 /* Create path exclusively and return its descriptor. open_flags are
- * TF_FILE_OPEN_FLAGS plus extras (O_APPEND; Windows: O_TEMPORARY);
+ * TF_FILE_OPEN_FLAGS, its O_RDWR possibly replaced by O_RDONLY or
+ * O_WRONLY, plus extras (O_APPEND; Windows: O_TEMPORARY);
  * flags: TEMPFILE_TEXT (Windows text mode). EINTR is retried. -1 with
  * EEXIST means the name is taken, also where the OS says EACCES for a
  * name that exists (Windows: a directory, or a file pending deletion),
@@ -226,7 +227,9 @@ TF_HIDDEN bool tf_os_is_absolute(const char *path);
  * it would be wrong across symbolic links. Windows: GetFullPathNameW, the
  * OS's own rule (drive-relative and rooted paths, '/' becomes '\\', ".."
  * collapsed as Windows itself does). NEW, or NULL with errno (EINVAL for
- * "", ENOMEM, getcwd's errors). */
+ * "", ENOMEM, getcwd's errors). A trailing separator or "." component may
+ * be dropped: a caller to whom it matters (tempfile_persist) checks the
+ * path first. */
 TF_HIDDEN char *tf_absolute(const char *path);
 
 #ifdef TEMPFILE_TEST_SEAMS
@@ -382,6 +385,15 @@ void tf_test_rmtree_lose_position(bool on);
  * "b", "t", "x", "e" after the first letter; NULL: "w+b"). 0, or -1 with
  * EINVAL. *append_out (if not NULL) tells whether it opens for append. */
 TF_HIDDEN int tf_check_fopen_mode(const char *mode, bool *append_out);
+
+/* The open(2) flags a mode tf_check_fopen_mode() accepted asks for: "r"
+ * O_RDONLY, "w" and "a" O_WRONLY, with "+" O_RDWR; O_APPEND for "a". */
+TF_HIDDEN int tf_fopen_mode_flags(const char *mode);
+
+/* tempfile_temporary_fd() opened with open_flags (O_RDONLY, O_WRONLY or
+ * O_RDWR, and O_APPEND if asked) instead of O_RDWR. O_TMPFILE needs write
+ * access: a read-only file is always created and unlinked at once. */
+TF_HIDDEN int tf_temporary_fd(const struct tempfile_opts *o, int open_flags);
 
 #ifdef TEMPFILE_TEST_SEAMS
 /* Tests only: make O_TMPFILE look unsupported (EOPNOTSUPP) so that

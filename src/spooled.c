@@ -2,7 +2,7 @@
  * spooled.c - SpooledTemporaryFile: bytes kept in a growable memory buffer
  * until a write takes the position past max_size (or rollover, fileno, or a
  * truncate past max_size is asked for); then they go on, same content and
- * position, in a tempfile_temporary_fd() file.
+ * position, in a tempfile_temporary() file with the access of the mode.
  *
  * Before rollover nothing here makes a system call: the common "small
  * payload, never spills" case costs a malloc and a memcpy. After rollover
@@ -19,7 +19,10 @@
  * keeps its normal stdio buffer; every direct call first fflush()es it,
  * which (POSIX 2008, glibc, musl) writes out pending data, gives back
  * read-ahead by seeking the cookie backwards, and makes stdio forget its
- * cached offset, so the stream and the direct calls never disagree.
+ * cached offset, so the stream and the direct calls never disagree. The
+ * first read after an absolute seek is kept short so that glibc never
+ * writes after read-ahead, which makes it lose track of the offset (see
+ * cookie_read).
  */
 #include "internal.h"
 
@@ -65,6 +68,7 @@ struct tempfile_spooled {
 	bool append;
 	FILE *stream;     /* the stdio view, NULL until asked for */
 	int stream_error; /* errno of a write the stream view lost; sticky */
+	bool stream_seek_set; /* its last callback was a SEEK_SET seek */
 	/* For the rollover; its strings point into names. */
 	struct tempfile_opts opts;
 	char names[];
@@ -187,7 +191,12 @@ static int roll_over(struct tempfile_spooled *s)
 {
 	if (s->fd >= 0)
 		return 0;
-	int fd = tempfile_temporary_fd(&s->opts);
+	/* The file gets the mode's access only, like tempfile_temporary()'s:
+	 * fileno() users, and the stream view where it is an fdopen() of
+	 * the descriptor (glibc reads a large request straight from it even
+	 * on a "w" stream), can do no more than the mode allows. */
+	int access = s->readable && s->writable ? O_RDWR : s->writable ? O_WRONLY : O_RDONLY;
+	int fd = tf_temporary_fd(&s->opts, access);
 	if (fd < 0)
 		return -1;
 	if (s->size > 0 && fd_write_all(fd, s->data, s->size) != (ssize_t)s->size)
@@ -348,7 +357,8 @@ static int spooled_truncate(struct tempfile_spooled *s, off_t size)
 		return -1;
 	}
 	/* Past max_size rolls over, even with max_size 0, like Python; the
-	 * current size (Python's truncate(None)) never does. */
+	 * current size, a truncate that changes nothing, never does (Python's
+	 * does when that size is past max_size). */
 	if (s->fd < 0 && (uintmax_t)size > s->max_size && (uintmax_t)size != s->size &&
 		roll_over(s) != 0)
 		return -1;
@@ -388,14 +398,30 @@ typedef off64_t tf_cookie_off;
 typedef off_t tf_cookie_off;
 #  endif
 
+/* glibc moves a stream to an absolute offset by seeking to the
+ * buffer-aligned offset below it and reading a whole buffer: the bytes
+ * before the offset are skipped, the rest is read ahead. A write begun
+ * there is flushed after a seek back over the read-ahead, whose result
+ * glibc keeps as the stream's offset without counting the write (its
+ * fopencookie write, unlike its file write, does not advance it), so a
+ * relative fseek that flushes the write counted from before it and the
+ * next write overwrote it. The first read after a SEEK_SET therefore
+ * returns at most one byte: glibc seeks the rest of the way (or is there)
+ * and nothing is read ahead. A short read is always allowed; it costs one
+ * more call after such a seek. */
 static ssize_t cookie_read(void *cookie, char *buf, size_t n)
 {
-	return spooled_read(cookie, buf, n);
+	struct tempfile_spooled *s = cookie;
+	if (s->stream_seek_set && n > 1)
+		n = 1;
+	s->stream_seek_set = false;
+	return spooled_read(s, buf, n);
 }
 
 static ssize_t cookie_write(void *cookie, const char *buf, size_t n)
 {
 	struct tempfile_spooled *s = cookie;
+	s->stream_seek_set = false;
 	ssize_t w = spooled_write(s, buf, n);
 	/* stdio may be flushing on its own (buffer full, fclose): remember
 	 * the loss so that flush and close report it. */
@@ -406,13 +432,16 @@ static ssize_t cookie_write(void *cookie, const char *buf, size_t n)
 
 static int cookie_seek(void *cookie, tf_cookie_off *off, int whence)
 {
+	struct tempfile_spooled *s = cookie;
+	s->stream_seek_set = false;
 	if ((tf_cookie_off)(off_t)*off != *off) {
 		errno = EOVERFLOW;
 		return -1;
 	}
-	off_t r = spooled_seek(cookie, (off_t)*off, whence);
+	off_t r = spooled_seek(s, (off_t)*off, whence);
 	if (r < 0)
 		return -1;
+	s->stream_seek_set = whence == SEEK_SET;
 	*off = r;
 	return 0;
 }

@@ -76,6 +76,16 @@ static char *read_file(const char *path)
 	return strdup(buf);
 }
 
+/* A new read-only descriptor for the file open at fd (named or not). */
+static int reopen_read_only(int fd)
+{
+	char proc[64];
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+	int reader = open(proc, O_RDONLY | O_CLOEXEC);
+	cr_assert_geq(reader, 0, "open %s: %s", proc, strerror(errno));
+	return reader;
+}
+
 static bool exists(const char *path)
 {
 	struct stat st;
@@ -403,7 +413,8 @@ static void check_stream_modes(bool fallback)
 	cr_expect_str_eq(buf, "abcd");
 	fclose(f);
 
-	/* "a": the same without reading; checked through the descriptor. */
+	/* "a": the same without reading; checked through a read-only
+	 * reopen of the descriptor, which is write-only itself. */
 	f = tempfile_temporary(&o, "ab");
 	cr_assert_not_null(f);
 	cr_expect_geq(fputs("xy", f), 0);
@@ -411,8 +422,10 @@ static void check_stream_modes(bool fallback)
 	cr_expect_geq(fputs("z", f), 0);
 	cr_expect_eq(fflush(f), 0);
 	memset(buf, 0, sizeof buf);
-	cr_expect_eq(pread(fileno(f), buf, sizeof buf, 0), 3);
+	int reader = reopen_read_only(fileno(f));
+	cr_expect_eq(pread(reader, buf, sizeof buf, 0), 3);
 	cr_expect_str_eq(buf, "xyz");
+	close(reader);
 	fclose(f);
 
 	/* "w": writes work, reads fail. */
@@ -447,6 +460,85 @@ Test(temporary, o_tmpfile_path_honours_every_mode)
 Test(temporary, fallback_path_honours_every_mode)
 {
 	check_stream_modes(true);
+}
+
+/* Write a few bytes through f, go back to 0 and ask for 1 MiB at once:
+ * glibc reads a request that large straight from the descriptor, past the
+ * stream's own refusal, so only the descriptor's access can stop it. The
+ * count read; *err gets errno. */
+static size_t large_read_after_write(FILE *f, int *err)
+{
+	cr_assert_eq(fwrite("secret", 1, 6, f), 6);
+	cr_assert_eq(fflush(f), 0);
+	cr_assert_eq(fseek(f, 0, SEEK_SET), 0);
+	size_t n = 1 << 20;
+	char *buf = malloc(n);
+	cr_assert_not_null(buf);
+	errno = 0;
+	size_t got = fread(buf, 1, n, f);
+	*err = errno;
+	free(buf);
+	return got;
+}
+
+static const char *const write_only_modes[] = { "w", "wb", "a", "ab" };
+static const char *const read_write_modes[] = { "w+", "w+b", "r+", "a+", "ab+" };
+
+/* What each mode makes the descriptor: the stream's access, no more. */
+static void check_access(FILE *f, const char *mode)
+{
+	int expect = !strchr(mode, '+') ? (mode[0] == 'r' ? O_RDONLY : O_WRONLY) : O_RDWR;
+	int fl = fcntl(fileno(f), F_GETFL);
+	cr_assert_geq(fl, 0);
+	cr_expect_eq(fl & O_ACCMODE, expect, "mode \"%s\": access %d", mode, fl & O_ACCMODE);
+}
+
+static void check_descriptor_access(bool fallback)
+{
+	char *dir = tft_scratch();
+	choose_path(dir, fallback);
+	const struct tempfile_opts o = { .dir = dir };
+	for (size_t i = 0; i < sizeof write_only_modes / sizeof *write_only_modes; i++) {
+		FILE *f = tempfile_temporary(&o, write_only_modes[i]);
+		cr_assert_not_null(f, "%s: %s", write_only_modes[i], strerror(errno));
+		check_access(f, write_only_modes[i]);
+		int err;
+		cr_expect_eq(large_read_after_write(f, &err), 0, "mode \"%s\"", write_only_modes[i]);
+		cr_expect(ferror(f), "mode \"%s\"", write_only_modes[i]);
+		cr_expect_eq(err, EBADF, "mode \"%s\": %s", write_only_modes[i], strerror(err));
+		cr_expect_eq(fclose(f), 0);
+	}
+	for (size_t i = 0; i < sizeof read_write_modes / sizeof *read_write_modes; i++) {
+		FILE *f = tempfile_temporary(&o, read_write_modes[i]);
+		cr_assert_not_null(f, "%s: %s", read_write_modes[i], strerror(errno));
+		check_access(f, read_write_modes[i]);
+		int err;
+		cr_expect_eq(large_read_after_write(f, &err), 6, "mode \"%s\"", read_write_modes[i]);
+		cr_expect_eq(fclose(f), 0);
+	}
+	/* "r": read-only, hence made by the retry loop and unlinked. */
+	FILE *f = tempfile_temporary(&(struct tempfile_opts){ .dir = dir, .prefix = "ro" }, "rb");
+	cr_assert_not_null(f, "rb: %s", strerror(errno));
+	check_access(f, "rb");
+	cr_expect_eq(write(fileno(f), "x", 1), -1, "the descriptor of \"r\" is read-only too");
+	cr_expect_eq(errno, EBADF);
+	char *link = fd_link(fileno(f));
+	cr_expect(strstr(link, "/ro") && strstr(link, "(deleted)"), "link %s", link);
+	free(link);
+	cr_expect_eq(fclose(f), 0);
+	cr_expect_eq(tft_count_entries(dir), 0);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(temporary, o_tmpfile_path_descriptor_has_only_the_access_of_the_mode)
+{
+	check_descriptor_access(false);
+}
+
+Test(temporary, fallback_path_descriptor_has_only_the_access_of_the_mode)
+{
+	check_descriptor_access(true);
 }
 
 static void check_option_errors(bool fallback)
@@ -767,6 +859,42 @@ Test(named, append_mode_appends)
 	free(dir);
 }
 
+/* Unlike Python's NamedTemporaryFile(mode="ab+"), whose writes after a seek
+ * go to the position, every write appends (O_APPEND); reads still read at
+ * the position. */
+Test(named, append_plus_modes_append_every_write_and_read_at_the_position)
+{
+	char *dir = tft_scratch();
+	static const char *const modes[] = { "a+", "ab+" };
+	for (size_t i = 0; i < sizeof modes / sizeof *modes; i++) {
+		struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, modes[i]);
+		cr_assert_not_null(t);
+		FILE *f = tempfile_stream(t);
+		cr_assert_not_null(f);
+		cr_expect(fcntl(tempfile_fileno(t), F_GETFL) & O_APPEND, "%s", modes[i]);
+		cr_expect_geq(fputs("abc", f), 0);
+		cr_expect_eq(fseek(f, 0, SEEK_SET), 0);
+		cr_expect_eq(fgetc(f), 'a', "%s", modes[i]);
+		cr_expect_eq(fseek(f, 0, SEEK_CUR), 0);
+		cr_expect_geq(fputs("d", f), 0);
+		cr_expect_eq(fflush(f), 0);
+		cr_expect_eq(ftell(f), 4, "%s: the position follows the append", modes[i]);
+		cr_expect_eq(fseek(f, 1, SEEK_SET), 0);
+		cr_expect_geq(fputs("e", f), 0);
+		cr_expect_eq(fseek(f, 1, SEEK_SET), 0);
+		char buf[8] = { 0 };
+		cr_expect_eq(fread(buf, 1, sizeof buf - 1, f), 4, "%s", modes[i]);
+		cr_expect_str_eq(buf, "bcde", "%s", modes[i]);
+		char *content = read_file(tempfile_path(t));
+		cr_expect_str_eq(content, "abcde", "%s", modes[i]);
+		free(content);
+		cr_expect_eq(tempfile_close(t), 0);
+	}
+	cr_expect_eq(tft_count_entries(dir), 0);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
 Test(named, read_only_mode_cannot_write_through_the_stream)
 {
 	char *dir = tft_scratch();
@@ -775,6 +903,71 @@ Test(named, read_only_mode_cannot_write_through_the_stream)
 	cr_expect_eq(fputc('x', tempfile_stream(t)), EOF);
 	cr_expect_eq(tempfile_close(t), 0);
 	cr_expect_eq(tft_count_entries(dir), 0);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(named, descriptor_has_only_the_access_of_the_mode)
+{
+	char *dir = tft_scratch();
+	const struct tempfile_opts o = { .dir = dir };
+	for (size_t i = 0; i < sizeof write_only_modes / sizeof *write_only_modes; i++) {
+		struct tempfile *t = tempfile_named(&o, write_only_modes[i]);
+		cr_assert_not_null(t, "%s: %s", write_only_modes[i], strerror(errno));
+		FILE *f = tempfile_stream(t);
+		cr_assert_not_null(f);
+		check_access(f, write_only_modes[i]);
+		cr_expect_eq(tempfile_fileno(t), fileno(f));
+		int err;
+		cr_expect_eq(large_read_after_write(f, &err), 0, "mode \"%s\"", write_only_modes[i]);
+		cr_expect(ferror(f), "mode \"%s\"", write_only_modes[i]);
+		cr_expect_eq(err, EBADF, "mode \"%s\": %s", write_only_modes[i], strerror(err));
+		char *content = read_file(tempfile_path(t));
+		cr_expect_str_eq(content, "secret", "the writes went through");
+		free(content);
+		cr_expect_eq(tempfile_close(t), 0);
+	}
+	for (size_t i = 0; i < sizeof read_write_modes / sizeof *read_write_modes; i++) {
+		struct tempfile *t = tempfile_named(&o, read_write_modes[i]);
+		cr_assert_not_null(t, "%s: %s", read_write_modes[i], strerror(errno));
+		FILE *f = tempfile_stream(t);
+		check_access(f, read_write_modes[i]);
+		int err;
+		cr_expect_eq(large_read_after_write(f, &err), 6, "mode \"%s\"", read_write_modes[i]);
+		cr_expect_eq(tempfile_close(t), 0);
+	}
+	struct tempfile *t = tempfile_named(&o, "r");
+	cr_assert_not_null(t);
+	check_access(tempfile_stream(t), "r");
+	tft_write_file(tempfile_path(t), "by name");
+	char buf[16] = { 0 };
+	cr_expect_eq(fread(buf, 1, sizeof buf, tempfile_stream(t)), 7, "others write, we read");
+	cr_expect_str_eq(buf, "by name");
+	cr_expect_eq(tempfile_close(t), 0);
+	cr_expect_eq(tft_count_entries(dir), 0);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(persist, works_for_a_write_only_and_a_read_only_file)
+{
+	char *dir = tft_scratch();
+	static const char *const modes[] = { "w", "r" };
+	for (size_t i = 0; i < 2; i++) {
+		struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, modes[i]);
+		cr_assert_not_null(t);
+		if (i == 0)
+			cr_assert_geq(fputs("data", tempfile_stream(t)), 0);
+		char *target = tft_join(dir, modes[i]);
+		cr_expect_eq(tempfile_persist(t, target, TEMPFILE_SYNC), 0, "%s: %s", modes[i],
+			strerror(errno));
+		cr_expect_eq(tempfile_close(t), 0);
+		char *content = read_file(target);
+		cr_expect_str_eq(content, i == 0 ? "data" : "");
+		free(content);
+		free(target);
+	}
+	cr_expect_eq(tft_count_entries(dir), 2);
 	tft_remove_tree(dir);
 	free(dir);
 }
@@ -1186,6 +1379,79 @@ Test(persist, target_directory_fails_and_keeps_temp)
 	free(sub);
 	tft_remove_tree(dir);
 	free(dir);
+}
+
+/* persist to dir/final + suffix, a path that can only name a directory
+ * ("final/", "final//", "final/."): ENOTDIR, whether final exists or not;
+ * nothing renamed, final and the temporary file untouched, the handle still
+ * owning the temporary file. relative: the path is given relative to dir. */
+static void check_persist_to_a_directory_path(const char *suffix, bool target_exists,
+	unsigned flags, bool link_fallback, bool relative)
+{
+	char *dir = tft_scratch();
+	tf_test_disable_renameat2(link_fallback);
+	char *dest = tft_join(dir, "final");
+	if (target_exists)
+		tft_write_file(dest, "precious");
+	char *target = NULL;
+	cr_assert(asprintf(&target, "%s%s", relative ? "final" : dest, suffix) > 0);
+	if (relative)
+		cr_assert_eq(chdir(dir), 0);
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, NULL);
+	cr_assert_not_null(t);
+	char *temp = strdup(tempfile_path(t));
+	cr_expect_geq(fputs("temp", tempfile_stream(t)), 0);
+	errno = 0;
+	cr_expect_eq(tempfile_persist(t, target, flags), -1, "%s", target);
+	cr_expect_eq(errno, ENOTDIR, "%s: %s", target, strerror(errno));
+	if (target_exists) {
+		char *content = read_file(dest);
+		cr_expect_str_eq(content, "precious", "%s replaced the file", target);
+		free(content);
+	} else {
+		cr_expect_not(exists(dest), "%s made a file", target);
+	}
+	cr_expect_str_eq(tempfile_path(t), temp, "the handle still owns the temporary file");
+	cr_assert_eq(fflush(tempfile_stream(t)), 0);
+	char *content = read_file(temp);
+	cr_expect_str_eq(content, "temp");
+	free(content);
+	cr_expect_eq(tempfile_close(t), 0);
+	cr_expect_not(exists(temp), "still deleted at close");
+	cr_expect_eq(tft_count_entries(dir), target_exists ? 1 : 0);
+	free(temp);
+	free(target);
+	free(dest);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(persist, trailing_slash_fails_with_enotdir_and_keeps_the_file_there)
+{
+	check_persist_to_a_directory_path("/", true, 0, false, false);
+	check_persist_to_a_directory_path("/", true, 0, false, true);
+}
+
+Test(persist, trailing_slash_fails_with_enotdir_when_nothing_is_there)
+{
+	check_persist_to_a_directory_path("/", false, 0, false, false);
+	check_persist_to_a_directory_path("/", false, 0, false, true);
+}
+
+Test(persist, trailing_slash_with_noreplace_fails_with_enotdir)
+{
+	for (int link_fallback = 0; link_fallback < 2; link_fallback++)
+		for (int there = 0; there < 2; there++)
+			check_persist_to_a_directory_path("/", there, TEMPFILE_NOREPLACE,
+				link_fallback, false);
+}
+
+Test(persist, trailing_slashes_or_dot_component_fail_with_enotdir)
+{
+	static const char *const suffixes[] = { "//", "/.", "/./" };
+	for (size_t i = 0; i < sizeof suffixes / sizeof *suffixes; i++)
+		for (int there = 0; there < 2; there++)
+			check_persist_to_a_directory_path(suffixes[i], there, 0, false, false);
 }
 
 Test(persist, temp_removed_by_someone_else_fails_with_enoent)

@@ -512,6 +512,217 @@ Test(spooled, fd_stream_fallback_interleaved_behaves_like_a_real_file)
 		differential(seed, "w+b", true);
 }
 
+/* ---- differential: the stdio view against a real stdio stream ------------------- */
+
+/* The last stream call, for C's rule that a read and a write on one stream
+ * need a seek between them (or, after a write, an fflush). */
+enum stream_state { STREAM_IDLE, STREAM_READ, STREAM_WRITTEN };
+
+/* The reference: a real FILE on a real file, tmpfile()'s "w+" or, for an
+ * append mode, an O_APPEND file opened "a+". */
+static FILE *reference_stream(bool append)
+{
+	if (!append) {
+		FILE *f = tmpfile();
+		cr_assert_not_null(f, "tmpfile: %s", strerror(errno));
+		return f;
+	}
+	char *path = tft_join(scratch, "reference");
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
+	cr_assert_geq(fd, 0);
+	unlink(path);
+	free(path);
+	FILE *f = fdopen(fd, "a+");
+	cr_assert_not_null(f);
+	return f;
+}
+
+/* Every byte of the spooled file (read with the direct calls) and of the
+ * reference's file (read with pread), both streams flushed already. */
+static void assert_same_content(struct tempfile_spooled *s, int fd, unsigned seed, int i)
+{
+	size_t len;
+	char *got = content(s, &len);
+	struct stat st;
+	cr_assert_eq(fstat(fd, &st), 0);
+	cr_assert_eq((off_t)len, st.st_size, "seed %u op %d size", seed, i);
+	char *want = malloc(len + 1);
+	cr_assert_not_null(want);
+	cr_assert_eq(pread(fd, want, len, 0), (ssize_t)len);
+	cr_assert_eq(memcmp(got, want, len), 0, "seed %u op %d content", seed, i);
+	free(got);
+	free(want);
+}
+
+/* Apply one random sequence of stream calls (fread, fwrite, fseeko with
+ * each whence, ftello, fflush) and direct calls (read, write, seek, tell,
+ * truncate, rollover) to the spooled file and its stdio view, and the same
+ * to a real FILE and its descriptor, flushing the FILE before each direct
+ * call as the header's rule says the library does. Only sequences C allows
+ * on a stream. After every step the stream positions agree (ftello flushes
+ * nothing); after every step that flushed the stream anyway (fflush, a
+ * direct call) so does every byte; at the end, everything. */
+static void differential_stdio(unsigned seed, const char *mode, bool fd_stream)
+{
+	struct rng r = { seed * 2654435761u + 7 };
+	size_t max_size = (size_t)pick(&r, 0, 3) * 40; /* 0, 40, 80, 120 */
+	struct tempfile_spooled *s = spool(max_size, mode);
+	tf_test_spooled_force_fd_stream(fd_stream);
+	FILE *f = tempfile_spooled_stream(s);
+	cr_assert_not_null(f);
+	FILE *ref = reference_stream(mode[0] == 'a');
+	int fd = fileno(ref);
+	enum stream_state state = STREAM_IDLE;
+	char wbuf[300], a[300], b[300];
+	for (int i = 0; i < 200; i++) {
+		int op = (int)pick(&r, 0, 10);
+		bool flushed = false;
+		ssize_t x, y;
+		off_t p, q;
+		int ex, ey;
+		/* The usual idiom between a read and a write. */
+		if ((op == 0 && state == STREAM_READ) || (op == 1 && state == STREAM_WRITTEN)) {
+			EXPECT_SAME(fseeko(f, 0, SEEK_CUR), fseeko(ref, 0, SEEK_CUR), "fseeko 0");
+			EXPECT_SAME(ftello(f), ftello(ref), "ftello after fseeko 0");
+			state = STREAM_IDLE;
+		}
+		switch (op) {
+		case 0: { /* fwrite */
+			size_t n = (size_t)pick(&r, 0, pick(&r, 0, 1) ? 20 : 150);
+			for (size_t k = 0; k < n; k++)
+				wbuf[k] = (char)next(&r);
+			x = (ssize_t)fwrite(wbuf, 1, n, f);
+			y = (ssize_t)fwrite(wbuf, 1, n, ref);
+			EXPECT_SAME(x, y, "fwrite");
+			state = STREAM_WRITTEN;
+			break;
+		}
+		case 1: { /* fread; EOF is sticky in stdio, so clear it */
+			size_t n = (size_t)pick(&r, 0, 200);
+			clearerr(f);
+			clearerr(ref);
+			x = (ssize_t)fread(a, 1, n, f);
+			y = (ssize_t)fread(b, 1, n, ref);
+			EXPECT_SAME(x, y, "fread");
+			if (x > 0)
+				cr_assert_eq(memcmp(a, b, (size_t)x), 0, "seed %u op %d fread bytes", seed, i);
+			state = STREAM_READ;
+			break;
+		}
+		case 2: { /* fseeko */
+			int whence = (int)pick(&r, 0, 2);
+			off_t off = pick(&r, 0, 2) == 0 ? 0 : (off_t)pick(&r, -60, 200);
+			errno = 0;
+			x = fseeko(f, off, whence);
+			ex = errno;
+			errno = 0;
+			y = fseeko(ref, off, whence);
+			ey = errno;
+			EXPECT_SAME(x, y, "fseeko");
+			if (x < 0)
+				EXPECT_SAME(ex, ey, "fseeko errno");
+			else
+				state = STREAM_IDLE;
+			break;
+		}
+		case 3: /* fflush */
+			EXPECT_SAME(fflush(f), fflush(ref), "fflush");
+			if (state == STREAM_WRITTEN)
+				state = STREAM_IDLE;
+			flushed = true;
+			break;
+		default: /* a direct call: the reference's stream is flushed first */
+			cr_assert_eq(fflush(ref), 0);
+			state = STREAM_IDLE;
+			flushed = true;
+			break;
+		}
+		switch (op) {
+		case 4: { /* write */
+			size_t n = (size_t)pick(&r, 0, pick(&r, 0, 1) ? 20 : 150);
+			for (size_t k = 0; k < n; k++)
+				wbuf[k] = (char)next(&r);
+			x = tempfile_spooled_write(s, wbuf, n);
+			y = write(fd, wbuf, n);
+			EXPECT_SAME(x, y, "write");
+			break;
+		}
+		case 5: { /* read */
+			size_t n = (size_t)pick(&r, 0, 200);
+			x = tempfile_spooled_read(s, a, n);
+			y = read(fd, b, n);
+			EXPECT_SAME(x, y, "read");
+			if (x > 0)
+				cr_assert_eq(memcmp(a, b, (size_t)x), 0, "seed %u op %d read bytes", seed, i);
+			break;
+		}
+		case 6: { /* seek */
+			int whence = (int)pick(&r, 0, 2);
+			off_t off = (off_t)pick(&r, -60, 200);
+			errno = 0;
+			p = tempfile_spooled_seek(s, off, whence);
+			ex = errno;
+			errno = 0;
+			q = lseek(fd, off, whence);
+			ey = errno;
+			EXPECT_SAME(p, q, "seek");
+			if (p < 0)
+				EXPECT_SAME(ex, ey, "seek errno");
+			break;
+		}
+		case 7: /* tell */
+			EXPECT_SAME(tempfile_spooled_tell(s), lseek(fd, 0, SEEK_CUR), "tell");
+			break;
+		case 8: { /* truncate */
+			off_t size = (off_t)pick(&r, -1, 200);
+			errno = 0;
+			x = tempfile_spooled_truncate(s, size);
+			ex = errno;
+			errno = 0;
+			y = ftruncate(fd, size);
+			ey = errno;
+			EXPECT_SAME(x, y, "truncate");
+			if (x < 0)
+				EXPECT_SAME(ex, ey, "truncate errno");
+			break;
+		}
+		case 9: /* rollover, now and then */
+			if (pick(&r, 0, 3) == 0)
+				cr_assert_eq(tempfile_spooled_rollover(s), 0);
+			break;
+		}
+		EXPECT_SAME(ftello(f), ftello(ref), "ftello");
+		if (flushed)
+			assert_same_content(s, fd, seed, i);
+	}
+	cr_assert_eq(fflush(ref), 0);
+	cr_assert_eq(tempfile_spooled_flush(s), 0, "seed %u", seed);
+	int i = 200;
+	EXPECT_SAME(tempfile_spooled_tell(s), lseek(fd, 0, SEEK_CUR), "final position");
+	assert_same_content(s, fd, seed, i);
+	cr_assert_eq(fclose(ref), 0);
+	cr_assert_eq(tempfile_spooled_close(s), 0);
+	tf_test_spooled_force_fd_stream(false);
+}
+
+Test(spooled, stream_view_behaves_like_a_real_stdio_stream_under_random_operations)
+{
+	for (unsigned seed = 0, n = seeds(300); seed < n; seed++)
+		differential_stdio(seed, "w+b", false);
+}
+
+Test(spooled, append_stream_view_behaves_like_a_real_stdio_stream_under_random_operations)
+{
+	for (unsigned seed = 0, n = seeds(300); seed < n; seed++)
+		differential_stdio(seed, "a+", false);
+}
+
+Test(spooled, fd_stream_fallback_behaves_like_a_real_stdio_stream_under_random_operations)
+{
+	for (unsigned seed = 0, n = seeds(100); seed < n; seed++)
+		differential_stdio(seed, "w+b", true);
+}
+
 /* ---- the stdio view ------------------------------------------------------------- */
 
 Test(spooled, stream_fprintf_stays_in_memory_and_reads_back_directly)
@@ -587,6 +798,53 @@ Test(spooled, stream_relative_seek_after_a_direct_seek_uses_the_new_position)
 	cr_assert_eq(ftello(f), 4);
 	cr_assert_eq(fgetc(f), '4');
 	tempfile_spooled_close(s);
+}
+
+/* glibc's fopencookie remembers the offset its seek callback last returned
+ * but not the writes after it; a relative seek that flushes a write then
+ * counted from the offset before that write. */
+Test(spooled, stream_relative_seek_after_seek_and_write_counts_the_write)
+{
+	for (int rolled = 0; rolled < 2; rolled++) {
+		struct tempfile_spooled *s = spool(100, NULL);
+		FILE *f = tempfile_spooled_stream(s);
+		fputs("0123456789abcdefghij", f);
+		if (rolled)
+			cr_assert_eq(tempfile_spooled_rollover(s), 0);
+		cr_assert_eq(fseeko(f, 0, SEEK_SET), 0);
+		char buf[3];
+		cr_assert_eq(fread(buf, 1, 3, f), 3); /* reads the rest ahead */
+		cr_assert_eq(fseeko(f, 5, SEEK_SET), 0);
+		cr_assert_eq(fwrite("XY", 1, 2, f), 2);
+		cr_assert_eq(fseeko(f, 0, SEEK_CUR), 0);
+		cr_assert_eq(ftello(f), 7, "rolled=%d", rolled);
+		cr_assert_eq(fwrite("ZW", 1, 2, f), 2);
+		cr_assert_eq(ftello(f), 9, "rolled=%d", rolled);
+		assert_content(s, "01234XYZW9abcdefghij");
+		cr_assert_eq(tempfile_spooled_close(s), 0);
+	}
+}
+
+Test(spooled, direct_write_after_stream_seek_write_and_relative_seek_follows_it)
+{
+	for (int rolled = 0; rolled < 2; rolled++) {
+		struct tempfile_spooled *s = spool(100, NULL);
+		put(s, "0123456789abcdefghij");
+		if (rolled)
+			cr_assert_eq(tempfile_spooled_rollover(s), 0);
+		cr_assert_eq(tempfile_spooled_seek(s, 0, SEEK_SET), 0);
+		FILE *f = tempfile_spooled_stream(s);
+		cr_assert_eq(fgetc(f), '0');
+		cr_assert_eq(fseeko(f, 5, SEEK_SET), 0);
+		cr_assert_eq(fwrite("XY", 1, 2, f), 2);
+		cr_assert_eq(fseeko(f, 0, SEEK_CUR), 0);
+		cr_assert_eq(tempfile_spooled_tell(s), 7, "rolled=%d", rolled);
+		put(s, "ZW");
+		assert_content(s, "01234XYZW9abcdefghij");
+		cr_assert_eq(fseeko(f, -4, SEEK_CUR), 0);
+		cr_assert_eq(fgetc(f), 'X');
+		cr_assert_eq(tempfile_spooled_close(s), 0);
+	}
 }
 
 Test(spooled, direct_write_over_stream_read_ahead_is_seen_by_the_stream)
@@ -710,8 +968,14 @@ Test(spooled, append_only_stream_appends_in_memory)
 	cr_assert_eq(tempfile_spooled_rolled(s), 0);
 	cr_assert_eq(tempfile_spooled_rollover(s), 0);
 	char buf[8] = { 0 };
-	cr_assert_eq(pread(tempfile_spooled_fileno(s), buf, sizeof buf, 0), 5);
+	/* The descriptor is write-only, as the mode: read a reopen of it. */
+	char proc[64];
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", tempfile_spooled_fileno(s));
+	int reader = open(proc, O_RDONLY | O_CLOEXEC);
+	cr_assert_geq(reader, 0);
+	cr_assert_eq(pread(reader, buf, sizeof buf, 0), 5);
 	cr_assert_str_eq(buf, "abc42");
+	close(reader);
 	tempfile_spooled_close(s);
 }
 
@@ -761,6 +1025,62 @@ Test(spooled, write_only_mode_refuses_reads_with_ebadf)
 		cr_assert_eq(fgetc(tempfile_spooled_stream(s)), EOF);
 		tempfile_spooled_close(s);
 	}
+}
+
+/* glibc reads a request as large as this straight from the descriptor,
+ * past a write-only stream's own refusal. */
+static void check_large_stream_read_refused(bool fd_stream)
+{
+	static const char *const modes[] = { "w", "wb", "a", "ab" };
+	tf_test_spooled_force_fd_stream(fd_stream);
+	size_t n = 1 << 20;
+	char *buf = malloc(n);
+	cr_assert_not_null(buf);
+	for (size_t i = 0; i < sizeof modes / sizeof *modes; i++) {
+		struct tempfile_spooled *s = spool(10, modes[i]);
+		FILE *f = tempfile_spooled_stream(s);
+		cr_assert_not_null(f);
+		cr_assert_eq(fwrite("more than ten", 1, 13, f), 13);
+		cr_assert_eq(fflush(f), 0);
+		cr_assert_eq(tempfile_spooled_rolled(s), 1);
+		cr_assert_eq(fseeko(f, 0, SEEK_SET), 0);
+		errno = 0;
+		cr_expect_eq(fread(buf, 1, n, f), 0, "mode \"%s\"", modes[i]);
+		cr_expect_eq(errno, EBADF, "mode \"%s\": %s", modes[i], strerror(errno));
+		cr_expect(ferror(f));
+		int fl = fcntl(tempfile_spooled_fileno(s), F_GETFL);
+		cr_expect_eq(fl & O_ACCMODE, O_WRONLY, "mode \"%s\"", modes[i]);
+		cr_expect_eq(tempfile_spooled_close(s), 0);
+	}
+	free(buf);
+}
+
+Test(spooled, write_only_stream_refuses_even_a_large_read)
+{
+	check_large_stream_read_refused(false);
+}
+
+Test(spooled, write_only_fd_stream_fallback_refuses_even_a_large_read)
+{
+	check_large_stream_read_refused(true);
+}
+
+Test(spooled, rolled_over_descriptor_has_only_the_access_of_the_mode)
+{
+	static const struct {
+		const char *mode;
+		int access;
+	} cases[] = { { "w+", O_RDWR }, { "r+", O_RDWR }, { "a+", O_RDWR }, { "w", O_WRONLY },
+		{ "a", O_WRONLY }, { "r", O_RDONLY } };
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct tempfile_spooled *s = spool(10, cases[i].mode);
+		int fd = tempfile_spooled_fileno(s);
+		cr_assert_geq(fd, 0, "%s: %s", cases[i].mode, strerror(errno));
+		cr_expect_eq(fcntl(fd, F_GETFL) & O_ACCMODE, cases[i].access, "mode \"%s\"",
+			cases[i].mode);
+		cr_expect_eq(tempfile_spooled_close(s), 0);
+	}
+	cr_expect_eq(tft_count_entries(scratch), 0);
 }
 
 Test(spooled, invalid_mode_or_options_fail_with_einval_creating_nothing)

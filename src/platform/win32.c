@@ -206,7 +206,12 @@ int tf_os_create_file(const char *path, int open_flags, unsigned flags, mode_t m
 	if (!w)
 		return -1;
 	bool temporary = (open_flags & O_TEMPORARY) != 0;
-	DWORD access = GENERIC_READ | GENERIC_WRITE | (temporary ? DELETE : 0);
+	/* The access open_flags asks for, as open(2) would give it. */
+	DWORD access = (open_flags & O_ACCMODE) == O_RDONLY   ? GENERIC_READ
+		       : (open_flags & O_ACCMODE) == O_WRONLY ? GENERIC_WRITE
+							  : GENERIC_READ | GENERIC_WRITE;
+	if (temporary)
+		access |= DELETE;
 	/* Shared for deletion, so that the file can be renamed and removed by
 	 * name while open, as on POSIX. Never inherited by child processes. */
 	DWORD share = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
