@@ -70,6 +70,11 @@ TF_HIDDEN int tf_os_random(void *buf, size_t n);
  * epoch. Where there is no fork (Windows), a plain word. Call once. */
 TF_HIDDEN _Atomic unsigned long *tf_os_fork_epoch_word(void);
 
+/* pthread_atfork(3): prepare runs in the forking thread just before
+ * fork(), parent and child just after it, in each process. 0, or -1 with
+ * errno (ENOMEM). Windows has no fork: nothing to register, 0. */
+TF_HIDDEN int tf_os_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void));
+
 /* Create path exclusively and return its descriptor. open_flags are
  * TF_FILE_OPEN_FLAGS plus extras (O_APPEND; Windows: O_TEMPORARY);
  * flags: TEMPFILE_TEXT (Windows text mode). EINTR is retried. -1 with

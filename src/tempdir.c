@@ -29,6 +29,55 @@ static _Atomic(const char *) current_prefix;
 static const char default_prefix[] = "tmp";
 static const char *const env_candidates[] = { "TMPDIR", "TEMP", "TMP" };
 
+/* fork() copies settings_lock as it is: held, if another thread was
+ * searching or setting, and then no thread of the child ever releases it.
+ * So the lock is taken before fork() and released after it in both
+ * processes; the child also gets the settings whole, never half set.
+ * The cost: while one thread probes the candidates (under the lock, so
+ * that the search runs once), fork() in any other thread waits for the
+ * probe, as long as a hung network file system keeps it. */
+static void lock_before_fork(void)
+{
+	pthread_mutex_lock(&settings_lock);
+}
+
+static void unlock_after_fork(void)
+{
+	pthread_mutex_unlock(&settings_lock);
+}
+
+static pthread_once_t fork_handlers_once = PTHREAD_ONCE_INIT;
+
+static void install_fork_handlers(void)
+{
+	/* Fails only with ENOMEM. Every call still works; only a fork racing
+	 * a search or a set could leave that child stuck, as before. */
+	(void)tf_os_atfork(lock_before_fork, unlock_after_fork, unlock_after_fork);
+}
+
+#if defined(__GNUC__) || defined(__clang__)
+/* At load, before any thread of ours can race it: a fork() while another
+ * thread is inside the pthread_once would leave the child waiting on it
+ * forever (musl; glibc restarts it). */
+__attribute__((constructor)) static void install_fork_handlers_at_load(void)
+{
+	(void)pthread_once(&fork_handlers_once, install_fork_handlers);
+}
+#endif
+
+/* Every holder of settings_lock comes through here, so the fork handlers
+ * are in place before the lock is first held. */
+static void lock_settings(void)
+{
+	(void)pthread_once(&fork_handlers_once, install_fork_handlers);
+	pthread_mutex_lock(&settings_lock);
+}
+
+static void unlock_settings(void)
+{
+	pthread_mutex_unlock(&settings_lock);
+}
+
 /* Copy s into a string that lives forever. Call under settings_lock. */
 static const char *keep_string(const char *s)
 {
@@ -162,7 +211,7 @@ const char *tempfile_gettempdir(void)
 	if (dir)
 		return dir;
 	int saved_errno = errno;
-	pthread_mutex_lock(&settings_lock);
+	lock_settings();
 	dir = atomic_load_explicit(&cached_dir, memory_order_relaxed);
 	int error = 0;
 	if (!dir) {
@@ -174,7 +223,7 @@ const char *tempfile_gettempdir(void)
 		error = first.error;
 		atomic_store_explicit(&cached_dir, dir, memory_order_release);
 	}
-	pthread_mutex_unlock(&settings_lock);
+	unlock_settings();
 	errno = dir ? saved_errno : error;
 	return dir;
 }
@@ -184,11 +233,11 @@ int tempfile_settempdir(const char *dir)
 	char *absolute = NULL;
 	if (dir && !(absolute = tf_absolute(dir)))
 		return -1;
-	pthread_mutex_lock(&settings_lock);
+	lock_settings();
 	const char *kept = absolute ? keep_string(absolute) : NULL;
 	if (!absolute || kept)
 		atomic_store_explicit(&cached_dir, kept, memory_order_release);
-	pthread_mutex_unlock(&settings_lock);
+	unlock_settings();
 	free(absolute);
 	if (absolute && !kept) {
 		errno = ENOMEM;
@@ -210,13 +259,13 @@ int tempfile_settempprefix(const char *prefix)
 		return -1;
 	}
 	int result = 0;
-	pthread_mutex_lock(&settings_lock);
+	lock_settings();
 	const char *kept = prefix ? keep_string(prefix) : NULL;
 	if (prefix && !kept)
 		result = -1;
 	else
 		atomic_store_explicit(&current_prefix, kept, memory_order_release);
-	pthread_mutex_unlock(&settings_lock);
+	unlock_settings();
 	if (result != 0)
 		errno = ENOMEM;
 	return result;

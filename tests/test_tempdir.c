@@ -4,6 +4,8 @@
 #include "support.h"
 
 #include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -348,4 +350,80 @@ Test(tempdir, relative_candidates_and_python_agree)
 	tft_remove_tree(scratch);
 	free(sub);
 	free(scratch);
+}
+
+/* ---- fork while another thread holds the settings --------------------------- */
+
+#define FORKS 200
+/* Far longer than a child needs on any machine: only a deadlock reaches it. */
+#define CHILD_DEADLINE_SECONDS 30
+
+static atomic_bool stop_changing;
+
+/* Forget the directory and search again, over and over: the search runs
+ * under the settings lock, so a fork from another thread often lands while
+ * the lock is held. */
+static void *keep_searching(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&stop_changing)) {
+		(void)tempfile_settempdir(NULL);
+		(void)tempfile_gettempdir();
+		(void)tempfile_settempprefix("pre");
+		(void)tempfile_settempprefix(NULL);
+	}
+	return NULL;
+}
+
+/* In the child (no Criterion assertion there): a deadlock ends in SIGALRM. */
+static _Noreturn void create_in_child(void)
+{
+	sigset_t alarm_only;
+	sigemptyset(&alarm_only);
+	sigaddset(&alarm_only, SIGALRM);
+	(void)signal(SIGALRM, SIG_DFL);
+	(void)pthread_sigmask(SIG_UNBLOCK, &alarm_only, NULL);
+	alarm(CHILD_DEADLINE_SECONDS);
+	if (!tempfile_gettempdir())
+		_exit(1);
+	char *path;
+	int fd = tempfile_mkstemp(NULL, &path);
+	if (fd < 0)
+		_exit(2);
+	int removed = unlink(path);
+	close(fd);
+	_exit(removed == 0 ? 0 : 3);
+}
+
+Test(tempdir, child_forked_while_another_thread_searches_or_sets_can_create)
+{
+	char *dir = tft_scratch();
+	clear_env();
+	setenv("TMPDIR", dir, 1);
+	pthread_t changer;
+	cr_assert_eq(pthread_create(&changer, NULL, keep_searching, NULL), 0);
+	int done = 0, status = 0, fork_error = 0;
+	while (done < FORKS) {
+		pid_t pid = fork();
+		if (pid == 0)
+			create_in_child();
+		if (pid < 0) {
+			fork_error = errno;
+			break;
+		}
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			break;
+		done++;
+	}
+	atomic_store(&stop_changing, true);
+	cr_assert_eq(pthread_join(changer, NULL), 0);
+	cr_assert_eq(fork_error, 0, "fork: %s", strerror(fork_error));
+	cr_assert_eq(done, FORKS, "child %d of %d: %s %d", done + 1, FORKS,
+		WIFSIGNALED(status) ? "killed by signal" : "exit status",
+		WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+	cr_assert_eq(tft_count_entries(dir), 0);
+	tft_remove_tree(dir);
+	free(dir);
 }

@@ -103,7 +103,7 @@ int tf_os_random(void *buf, size_t n)
 #endif
 }
 
-/* ---- the fork epoch ------------------------------------------------------------ */
+/* ---- the fork epoch, fork handlers --------------------------------------------- */
 
 static _Atomic unsigned long epoch_fallback;
 static _Atomic unsigned long *epoch_word = &epoch_fallback;
@@ -129,6 +129,16 @@ _Atomic unsigned long *tf_os_fork_epoch_word(void)
 #endif
 	(void)pthread_atfork(NULL, NULL, epoch_after_fork_in_child);
 	return epoch_word;
+}
+
+int tf_os_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void))
+{
+	int error = pthread_atfork(prepare, parent, child);
+	if (error != 0) {
+		errno = error > 0 ? error : ENOMEM; /* musl returns -1 */
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- creating, testing and removing names ---------------------------------------- */
