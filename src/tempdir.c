@@ -55,7 +55,7 @@ static void install_fork_handlers(void)
 	(void)tf_os_atfork(lock_before_fork, unlock_after_fork, unlock_after_fork);
 }
 
-#if defined(__GNUC__) || defined(__clang__)
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(_WIN32) /* Windows: no fork */
 /* At load, before any thread of ours can race it: a fork() while another
  * thread is inside the pthread_once would leave the child waiting on it
  * forever (musl; glibc restarts it). */
