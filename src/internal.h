@@ -223,6 +223,21 @@ void tf_test_script_names(const char *const *names, size_t count);
 void tf_test_narrow_alphabet(size_t letters);
 #endif
 
+/* ---- tempdir.c: the default directory and prefix -------------------------- */
+
+/* tempfile_gettempdir() (searched for first if need be) and
+ * tempfile_gettempprefix(), as NEW copies made under the settings lock:
+ * the borrowed strings may be freed by changes in other threads, these
+ * never are. NULL with errno (ENOENT: no usable directory; ENOMEM). */
+TF_HIDDEN char *tf_default_dir(void);
+TF_HIDDEN char *tf_default_prefix(void);
+
+#ifdef TEMPFILE_TEST_SEAMS
+/* Tests only: how many strings the settings hold now (for each of the
+ * directory and the prefix, the current one and those kept after a change). */
+size_t tf_test_settings_strings(void);
+#endif
+
 /* ---- create.c: options and the retry loop --------------------------------- */
 
 /* A name being tried: dir "/" prefix RANDOM suffix, in one buffer. */
