@@ -104,22 +104,35 @@ struct tempfile_opts {
  * really be created, written and removed. Absolute (made so lexically, not
  * through links). Computed once per process, even when many threads ask at
  * once; later changes to $TMPDIR are not seen until tempfile_settempdir(NULL).
- * BORROWED: valid for the life of the process, even after a later set call.
+ * BORROWED: valid until tempfile_settempdir() replaces or forgets it, and
+ * after that while it is one of the 8 different directories replaced most
+ * recently (a grace for a thread that read it just before another thread's
+ * change, not a way to keep it); then it is freed. The directory in force,
+ * or one of those 8, set or found again comes back as the same string, so
+ * memory stays bounded however often the directory changes.
  * No usable directory: NULL, errno ENOENT. Python: gettempdir(). */
 TEMPFILE_EXPORT const char *tempfile_gettempdir(void);
 
 /* Override the default directory (made absolute, not checked, like Python's
  * `tempfile.tempdir = dir`), or with NULL forget it and search again on the
- * next tempfile_gettempdir(). 0, or -1 with errno EINVAL (empty string) or
- * ENOMEM. */
+ * next tempfile_gettempdir(). A creator running in another thread meanwhile
+ * uses the old directory or the new one, from a copy of its own. 0, or -1
+ * with errno EINVAL (empty string) or ENOMEM. */
 TEMPFILE_EXPORT int tempfile_settempdir(const char *dir);
 
-/* The default prefix of new names, "tmp" unless set. BORROWED: valid for the
- * life of the process. Python: gettempprefix(). */
+/* The default prefix of new names, "tmp" unless set. BORROWED: the built-in
+ * "tmp" is valid for the life of the process; a prefix that was set, until
+ * tempfile_settempprefix() replaces it, and after that while it is one of
+ * the 8 different prefixes replaced most recently; then it is freed. The
+ * prefix in force, or one of those 8, set again comes back as the same
+ * string, so memory stays bounded however often the prefix changes.
+ * Python: gettempprefix(). */
 TEMPFILE_EXPORT const char *tempfile_gettempprefix(void);
 
-/* Set the default prefix (NULL: back to "tmp"). -1 with EINVAL if it holds a
- * '/', ENOMEM. Python: `tempfile.template = prefix`. */
+/* Set the default prefix (NULL: back to "tmp"). A creator running in another
+ * thread meanwhile uses the old prefix or the new one, from a copy of its
+ * own. -1 with EINVAL if it holds a '/', ENOMEM.
+ * Python: `tempfile.template = prefix`. */
 TEMPFILE_EXPORT int tempfile_settempprefix(const char *prefix);
 
 /* One candidate directory as tempfile_gettempdir_explain() saw it. */

@@ -37,27 +37,24 @@ int tf_target_init(struct tf_target *t, const struct tempfile_opts *o, mode_t de
 		errno = EINVAL;
 		return -1;
 	}
-	const char *prefix = o->prefix ? o->prefix : tempfile_gettempprefix();
-	const char *suffix = o->suffix ? o->suffix : "";
-	char *dir_owned = NULL;
-	const char *dir;
-	if (o->dir) {
-		/* Made absolute first, so that what we create and what we
-		 * return are the same path whatever the cwd does later. */
-		dir = dir_owned = tf_absolute(o->dir);
-	} else {
-		dir = tempfile_gettempdir();
-	}
-	if (!dir)
+	/* The defaults are copies: another thread's tempfile_settempdir() or
+	 * tempfile_settempprefix() may free the strings they were copied from. */
+	char *prefix_owned = NULL, *dir_owned = NULL;
+	const char *prefix = o->prefix;
+	if (!prefix && !(prefix = prefix_owned = tf_default_prefix()))
 		return -1;
+	const char *suffix = o->suffix ? o->suffix : "";
+	/* A given dir is made absolute first, so that what we create and what
+	 * we return are the same path whatever the cwd does later. */
+	const char *dir = dir_owned = o->dir ? tf_absolute(o->dir) : tf_default_dir();
+	if (!dir)
+		goto fail;
 	size_t dir_len = strlen(dir), prefix_len = strlen(prefix), suffix_len = strlen(suffix);
 	/* "/" alone (or "C:\\") needs no separator after it. */
 	size_t sep = tf_os_is_separator(dir[dir_len - 1]) ? 0 : 1;
 	t->path = malloc(dir_len + sep + prefix_len + TF_NAME_LEN + suffix_len + 1);
-	if (!t->path) {
-		free(dir_owned);
-		return -1;
-	}
+	if (!t->path)
+		goto fail;
 	char *p = t->path;
 	memcpy(p, dir, dir_len);
 	p += dir_len;
@@ -71,12 +68,20 @@ int tf_target_init(struct tf_target *t, const struct tempfile_opts *o, mode_t de
 	p += TF_NAME_LEN;
 	memcpy(p, suffix, suffix_len + 1);
 	free(dir_owned);
+	free(prefix_owned);
 	t->alphabet = TF_NAME_ALPHABET;
 	t->alphabet_len = sizeof TF_NAME_ALPHABET - 1;
 	t->flags = o->flags;
 	t->mode = (mode_t)(o->mode ? o->mode : default_mode);
 	t->attempts = TEMPFILE_TMP_MAX;
 	return 0;
+
+fail:;
+	int saved = errno;
+	free(dir_owned);
+	free(prefix_owned);
+	errno = saved;
+	return -1;
 }
 
 void tf_target_release(struct tf_target *t)

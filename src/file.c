@@ -196,16 +196,23 @@ int tf_temporary_fd(const struct tempfile_opts *o, int open_flags)
 {
 	if (check_temporary_opts(o) != 0)
 		return -1;
-	const char *dir = o && o->dir ? o->dir : tempfile_gettempdir();
-	if (!dir)
+	struct tempfile_opts resolved = o ? *o : (struct tempfile_opts){ 0 };
+	/* The default directory as a copy (another thread's
+	 * tempfile_settempdir() may free the borrowed string), and the same
+	 * one for the fallback. */
+	char *default_dir = NULL;
+	if (!resolved.dir && !(resolved.dir = default_dir = tf_default_dir()))
 		return -1;
-	mode_t mode = (mode_t)(o && o->mode ? o->mode : 0600);
-	if ((open_flags & O_ACCMODE) != O_RDONLY) {
-		int fd = open_o_tmpfile(dir, mode, open_flags);
-		if (fd >= 0 || !o_tmpfile_unsupported(errno))
-			return fd;
-	}
-	return create_and_unlink(o, open_flags);
+	mode_t mode = (mode_t)(resolved.mode ? resolved.mode : 0600);
+	int fd;
+	if ((open_flags & O_ACCMODE) == O_RDONLY ||
+		((fd = open_o_tmpfile(resolved.dir, mode, open_flags)) < 0 &&
+			o_tmpfile_unsupported(errno)))
+		fd = create_and_unlink(&resolved, open_flags);
+	int saved = errno;
+	free(default_dir);
+	errno = saved;
+	return fd;
 }
 
 int tempfile_temporary_fd(const struct tempfile_opts *o)

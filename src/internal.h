@@ -79,6 +79,11 @@ TF_HIDDEN _Atomic unsigned long *tf_os_fork_epoch_word(void);
 TF_HIDDEN _Atomic unsigned *tf_os_fork_owner_word(void);
 #endif
 
+/* pthread_atfork(3): prepare runs in the forking thread just before
+ * fork(), parent and child just after it, in each process. 0, or -1 with
+ * errno (ENOMEM). Windows has no fork: nothing to register, 0. */
+TF_HIDDEN int tf_os_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void));
+
 /* Create path exclusively and return its descriptor. open_flags are
  * TF_FILE_OPEN_FLAGS, its O_RDWR possibly replaced by O_RDONLY or
  * O_WRONLY, plus extras (O_APPEND; Windows: O_TEMPORARY);
@@ -285,6 +290,21 @@ void tf_test_script_names(const char *const *names, size_t count);
 /* Tests only: draw from the first `letters` letters of each alphabet
  * (0: the whole alphabet), to make collisions likely. */
 void tf_test_narrow_alphabet(size_t letters);
+#endif
+
+/* ---- tempdir.c: the default directory and prefix -------------------------- */
+
+/* tempfile_gettempdir() (searched for first if need be) and
+ * tempfile_gettempprefix(), as NEW copies made under the settings lock:
+ * the borrowed strings may be freed by changes in other threads, these
+ * never are. NULL with errno (ENOENT: no usable directory; ENOMEM). */
+TF_HIDDEN char *tf_default_dir(void);
+TF_HIDDEN char *tf_default_prefix(void);
+
+#ifdef TEMPFILE_TEST_SEAMS
+/* Tests only: how many strings the settings hold now (for each of the
+ * directory and the prefix, the current one and those kept after a change). */
+size_t tf_test_settings_strings(void);
 #endif
 
 /* ---- create.c: options and the retry loop --------------------------------- */

@@ -2,9 +2,14 @@
  * tempdir.c - where temporary files go: the candidate directories, the
  * probe that proves one usable, the process-wide cache, the default prefix.
  *
- * Strings handed out (the cached directory, the prefix) are never freed:
- * callers may hold them for the life of the process, even across a later
- * set call. Replaced ones go on a list so they stay reachable.
+ * The strings handed out (the directory, the prefix) are BORROWED: each
+ * stays valid while it is in force and, after a change, while it is one of
+ * the last TF_REPLACED_KEPT different ones replaced, so that a thread that
+ * read it just before another thread's change is not left with freed
+ * memory; then it is freed. Setting a kept value again reuses its string,
+ * so memory stays bounded however often the settings change. The library's
+ * own users take copies made under the lock (tf_default_dir,
+ * tf_default_prefix), which no change can free.
  */
 #include "internal.h"
 
@@ -15,31 +20,127 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A string kept alive for the life of the process. */
-struct tf_kept {
-	struct tf_kept *next;
-	char text[];
+/* Replaced strings each setting keeps valid (tempfile.h promises 8). */
+#define TF_REPLACED_KEPT 8
+
+/* One setting: the string in force (NULL: the directory is to be searched
+ * for; the prefix is the built-in one), which the get functions load
+ * without the lock, and the different strings it replaced, newest first,
+ * none equal to the one in force. Written only under settings_lock. */
+struct setting {
+	_Atomic(char *) current;
+	char *replaced[TF_REPLACED_KEPT];
+	size_t replaced_count;
 };
 
 static pthread_mutex_t settings_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct tf_kept *kept_strings; /* under settings_lock */
-static _Atomic(const char *) cached_dir;
-static _Atomic(const char *) current_prefix;
+static struct setting dir_setting, prefix_setting;
 
 static const char default_prefix[] = "tmp";
 static const char *const env_candidates[] = { "TMPDIR", "TEMP", "TMP" };
 
-/* Copy s into a string that lives forever. Call under settings_lock. */
-static const char *keep_string(const char *s)
+/* fork() copies settings_lock as it is: held, if another thread was
+ * searching or setting, and then no thread of the child ever releases it.
+ * So the lock is taken before fork() and released after it in both
+ * processes; the child also gets the settings whole, never half set.
+ * The cost: while one thread probes the candidates (under the lock, so
+ * that the search runs once), fork() in any other thread waits for the
+ * probe, as long as a hung network file system keeps it. */
+static void lock_before_fork(void)
+{
+	pthread_mutex_lock(&settings_lock);
+}
+
+static void unlock_after_fork(void)
+{
+	pthread_mutex_unlock(&settings_lock);
+}
+
+static pthread_once_t fork_handlers_once = PTHREAD_ONCE_INIT;
+
+static void install_fork_handlers(void)
+{
+	/* Fails only with ENOMEM. Every call still works; only a fork racing
+	 * a search or a set could leave that child stuck, as before. */
+	(void)tf_os_atfork(lock_before_fork, unlock_after_fork, unlock_after_fork);
+}
+
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(_WIN32) /* Windows: no fork */
+/* At load, before any thread of ours can race it: a fork() while another
+ * thread is inside the pthread_once would leave the child waiting on it
+ * forever (musl; glibc restarts it). */
+__attribute__((constructor)) static void install_fork_handlers_at_load(void)
+{
+	(void)pthread_once(&fork_handlers_once, install_fork_handlers);
+}
+#endif
+
+/* Every holder of settings_lock comes through here, so the fork handlers
+ * are in place before the lock is first held. */
+static void lock_settings(void)
+{
+	(void)pthread_once(&fork_handlers_once, install_fork_handlers);
+	pthread_mutex_lock(&settings_lock);
+}
+
+static void unlock_settings(void)
+{
+	pthread_mutex_unlock(&settings_lock);
+}
+
+/* A NEW copy of s, or NULL with errno (ENOMEM). */
+static char *copy_string(const char *s)
 {
 	size_t len = strlen(s);
-	struct tf_kept *k = malloc(sizeof *k + len + 1);
-	if (!k)
-		return NULL;
-	memcpy(k->text, s, len + 1);
-	k->next = kept_strings;
-	kept_strings = k;
-	return k->text;
+	char *copy = malloc(len + 1);
+	if (copy)
+		memcpy(copy, s, len + 1);
+	return copy;
+}
+
+/* The replaced string equal to value, taken off s's list; NULL if none. */
+static char *take_replaced(struct setting *s, const char *value)
+{
+	for (size_t i = 0; i < s->replaced_count; i++) {
+		char *found = s->replaced[i];
+		if (strcmp(found, value) != 0)
+			continue;
+		s->replaced_count--;
+		memmove(&s->replaced[i], &s->replaced[i + 1],
+			(s->replaced_count - i) * sizeof *s->replaced);
+		return found;
+	}
+	return NULL;
+}
+
+/* Put old first on s's list, freeing the oldest one if the list is full. */
+static void push_replaced(struct setting *s, char *old)
+{
+	if (s->replaced_count == TF_REPLACED_KEPT)
+		free(s->replaced[--s->replaced_count]);
+	memmove(&s->replaced[1], &s->replaced[0], s->replaced_count * sizeof *s->replaced);
+	s->replaced[0] = old;
+	s->replaced_count++;
+}
+
+/* Put value (NEW, taken over; NULL: none) in force in s, or the kept
+ * string equal to it, which is then returned. Call under settings_lock. */
+static const char *replace_locked(struct setting *s, char *value)
+{
+	char *current = atomic_load_explicit(&s->current, memory_order_relaxed);
+	if (value && current && strcmp(value, current) == 0) {
+		free(value);
+		return current;
+	}
+	char *kept = value ? take_replaced(s, value) : NULL;
+	if (kept) {
+		free(value);
+		value = kept;
+	}
+	atomic_store_explicit(&s->current, value, memory_order_release);
+	if (current)
+		push_replaced(s, current);
+	return value;
 }
 
 /* Prove dir usable: create a randomly named file in it, write to it,
@@ -140,9 +241,9 @@ int tempfile_gettempdir_explain(int (*fn)(const struct tempfile_candidate *, voi
 	return 0;
 }
 
-/* gettempdir's walker: keep the first usable directory and stop. */
+/* gettempdir's walker: copy the first usable directory and stop. */
 struct first_usable {
-	const char *kept;
+	char *path; /* NEW */
 	int error;
 };
 
@@ -151,32 +252,52 @@ static int take_first_usable(const struct tempfile_candidate *c, void *arg)
 	struct first_usable *first = arg;
 	if (!c->chosen)
 		return 0;
-	first->kept = keep_string(c->path);
-	first->error = first->kept ? 0 : ENOMEM;
+	first->path = copy_string(c->path);
+	first->error = first->path ? 0 : ENOMEM;
 	return 1;
+}
+
+/* The directory in force, searched for first if there is none. NULL with
+ * errno (ENOENT: no usable directory; ENOMEM). Call under settings_lock. */
+static const char *current_dir_locked(void)
+{
+	const char *dir = atomic_load_explicit(&dir_setting.current, memory_order_relaxed);
+	if (dir)
+		return dir;
+	struct first_usable first = { NULL, ENOENT };
+	bool found;
+	if (walk_candidates(take_first_usable, &first, &found) < 0)
+		first.error = errno; /* ENOMEM reading the environment */
+	if (!first.path) {
+		errno = first.error;
+		return NULL;
+	}
+	return replace_locked(&dir_setting, first.path);
 }
 
 const char *tempfile_gettempdir(void)
 {
-	const char *dir = atomic_load_explicit(&cached_dir, memory_order_acquire);
+	const char *dir = atomic_load_explicit(&dir_setting.current, memory_order_acquire);
 	if (dir)
 		return dir;
 	int saved_errno = errno;
-	pthread_mutex_lock(&settings_lock);
-	dir = atomic_load_explicit(&cached_dir, memory_order_relaxed);
-	int error = 0;
-	if (!dir) {
-		struct first_usable first = { NULL, ENOENT };
-		bool found;
-		if (walk_candidates(take_first_usable, &first, &found) < 0)
-			first.error = errno; /* ENOMEM reading the environment */
-		dir = first.kept;
-		error = first.error;
-		atomic_store_explicit(&cached_dir, dir, memory_order_release);
-	}
-	pthread_mutex_unlock(&settings_lock);
+	lock_settings();
+	dir = current_dir_locked();
+	int error = errno;
+	unlock_settings();
 	errno = dir ? saved_errno : error;
 	return dir;
+}
+
+char *tf_default_dir(void)
+{
+	lock_settings();
+	const char *dir = current_dir_locked();
+	char *copy = dir ? copy_string(dir) : NULL;
+	int error = errno;
+	unlock_settings();
+	errno = error;
+	return copy;
 }
 
 int tempfile_settempdir(const char *dir)
@@ -184,23 +305,27 @@ int tempfile_settempdir(const char *dir)
 	char *absolute = NULL;
 	if (dir && !(absolute = tf_absolute(dir)))
 		return -1;
-	pthread_mutex_lock(&settings_lock);
-	const char *kept = absolute ? keep_string(absolute) : NULL;
-	if (!absolute || kept)
-		atomic_store_explicit(&cached_dir, kept, memory_order_release);
-	pthread_mutex_unlock(&settings_lock);
-	free(absolute);
-	if (absolute && !kept) {
-		errno = ENOMEM;
-		return -1;
-	}
+	lock_settings();
+	(void)replace_locked(&dir_setting, absolute);
+	unlock_settings();
 	return 0;
 }
 
 const char *tempfile_gettempprefix(void)
 {
-	const char *prefix = atomic_load_explicit(&current_prefix, memory_order_acquire);
+	const char *prefix = atomic_load_explicit(&prefix_setting.current, memory_order_acquire);
 	return prefix ? prefix : default_prefix;
+}
+
+char *tf_default_prefix(void)
+{
+	lock_settings();
+	const char *prefix = atomic_load_explicit(&prefix_setting.current, memory_order_relaxed);
+	char *copy = copy_string(prefix ? prefix : default_prefix);
+	int error = errno;
+	unlock_settings();
+	errno = error;
+	return copy;
 }
 
 int tempfile_settempprefix(const char *prefix)
@@ -209,18 +334,29 @@ int tempfile_settempprefix(const char *prefix)
 		errno = EINVAL;
 		return -1;
 	}
-	int result = 0;
-	pthread_mutex_lock(&settings_lock);
-	const char *kept = prefix ? keep_string(prefix) : NULL;
-	if (prefix && !kept)
-		result = -1;
-	else
-		atomic_store_explicit(&current_prefix, kept, memory_order_release);
-	pthread_mutex_unlock(&settings_lock);
-	if (result != 0)
-		errno = ENOMEM;
-	return result;
+	char *copy = NULL;
+	if (prefix && !(copy = copy_string(prefix)))
+		return -1;
+	lock_settings();
+	(void)replace_locked(&prefix_setting, copy);
+	unlock_settings();
+	return 0;
 }
+
+#ifdef TEMPFILE_TEST_SEAMS
+static size_t strings_of(const struct setting *s)
+{
+	return (atomic_load_explicit(&s->current, memory_order_relaxed) ? 1 : 0) + s->replaced_count;
+}
+
+size_t tf_test_settings_strings(void)
+{
+	lock_settings();
+	size_t n = strings_of(&dir_setting) + strings_of(&prefix_setting);
+	unlock_settings();
+	return n;
+}
+#endif
 
 const char *tempfile_version(void)
 {

@@ -306,8 +306,8 @@ static void *settings(void *arg)
 		}
 		if (!tempfile_gettempdir())
 			record_error(s, "gettempdir");
-		/* Every set keeps its string for the life of the process (by
-		 * design): pace the loop so that memory stays small. */
+		/* Paced: a change every 0.2 ms races the creators often enough
+		 * and leaves them the machine. */
 		nanosleep(&(struct timespec){ .tv_nsec = 200000 }, NULL);
 	}
 	return NULL;

@@ -4,6 +4,8 @@
 #include "support.h"
 
 #include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -347,5 +349,310 @@ Test(tempdir, relative_candidates_and_python_agree)
 	cr_assert_str_eq(tempfile_gettempdir(), line);
 	tft_remove_tree(scratch);
 	free(sub);
+	free(scratch);
+}
+
+/* ---- fork while another thread holds the settings --------------------------- */
+
+#define FORKS 200
+/* Far longer than a child needs on any machine: only a deadlock reaches it. */
+#define CHILD_DEADLINE_SECONDS 30
+
+static atomic_bool stop_changing;
+
+/* Forget the directory and search again, over and over: the search runs
+ * under the settings lock, so a fork from another thread often lands while
+ * the lock is held. */
+static void *keep_searching(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&stop_changing)) {
+		(void)tempfile_settempdir(NULL);
+		(void)tempfile_gettempdir();
+		(void)tempfile_settempprefix("pre");
+		(void)tempfile_settempprefix(NULL);
+	}
+	return NULL;
+}
+
+/* In the child (no Criterion assertion there): a deadlock ends in SIGALRM. */
+static _Noreturn void create_in_child(void)
+{
+	sigset_t alarm_only;
+	sigemptyset(&alarm_only);
+	sigaddset(&alarm_only, SIGALRM);
+	(void)signal(SIGALRM, SIG_DFL);
+	(void)pthread_sigmask(SIG_UNBLOCK, &alarm_only, NULL);
+	alarm(CHILD_DEADLINE_SECONDS);
+	if (!tempfile_gettempdir())
+		_exit(1);
+	char *path;
+	int fd = tempfile_mkstemp(NULL, &path);
+	if (fd < 0)
+		_exit(2);
+	int removed = unlink(path);
+	close(fd);
+	_exit(removed == 0 ? 0 : 3);
+}
+
+Test(tempdir, child_forked_while_another_thread_searches_or_sets_can_create)
+{
+	char *dir = tft_scratch();
+	clear_env();
+	setenv("TMPDIR", dir, 1);
+	pthread_t changer;
+	cr_assert_eq(pthread_create(&changer, NULL, keep_searching, NULL), 0);
+	int done = 0, status = 0, fork_error = 0;
+	while (done < FORKS) {
+		pid_t pid = fork();
+		if (pid == 0)
+			create_in_child();
+		if (pid < 0) {
+			fork_error = errno;
+			break;
+		}
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			break;
+		done++;
+	}
+	atomic_store(&stop_changing, true);
+	cr_assert_eq(pthread_join(changer, NULL), 0);
+	cr_assert_eq(fork_error, 0, "fork: %s", strerror(fork_error));
+	cr_assert_eq(done, FORKS, "child %d of %d: %s %d", done + 1, FORKS,
+		WIFSIGNALED(status) ? "killed by signal" : "exit status",
+		WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+	cr_assert_eq(tft_count_entries(dir), 0);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+/* ---- what the settings keep ------------------------------------------------- */
+
+/* tempfile.h: a replaced directory or prefix stays valid while it is one of
+ * the 8 different ones replaced most recently. */
+#define REPLACED_KEPT 8
+
+Test(tempdir, setting_the_current_directory_again_returns_the_same_string)
+{
+	cr_assert_eq(tempfile_settempdir("/same"), 0);
+	const char *first = tempfile_gettempdir();
+	size_t held = tf_test_settings_strings();
+	cr_assert_eq(tempfile_settempdir("/same"), 0);
+	cr_assert_eq(tempfile_gettempdir(), first);
+	cr_assert_eq(tf_test_settings_strings(), held);
+}
+
+Test(tempdir, setting_the_current_prefix_again_returns_the_same_string)
+{
+	cr_assert_eq(tempfile_settempprefix("same"), 0);
+	const char *first = tempfile_gettempprefix();
+	size_t held = tf_test_settings_strings();
+	cr_assert_eq(tempfile_settempprefix("same"), 0);
+	cr_assert_eq(tempfile_gettempprefix(), first);
+	cr_assert_eq(tf_test_settings_strings(), held);
+}
+
+Test(tempdir, a_million_sets_between_two_directories_hold_two_strings)
+{
+	for (unsigned i = 0; i < 1000000; i++)
+		cr_assert_eq(tempfile_settempdir(i % 2 ? "/one" : "/two"), 0);
+	cr_assert_eq(tf_test_settings_strings(), 2);
+	cr_assert_str_eq(tempfile_gettempdir(), "/one");
+}
+
+Test(tempdir, a_million_sets_between_two_prefixes_hold_two_strings)
+{
+	for (unsigned i = 0; i < 1000000; i++)
+		cr_assert_eq(tempfile_settempprefix(i % 2 ? "one" : "two"), 0);
+	cr_assert_eq(tf_test_settings_strings(), 2);
+	cr_assert_str_eq(tempfile_gettempprefix(), "one");
+}
+
+Test(tempdir, a_hundred_thousand_different_directories_hold_at_most_nine_strings)
+{
+	char dir[32];
+	for (unsigned i = 0; i < 100000; i++) {
+		snprintf(dir, sizeof dir, "/dir%u", i);
+		cr_assert_eq(tempfile_settempdir(dir), 0);
+	}
+	cr_assert_leq(tf_test_settings_strings(), 1 + REPLACED_KEPT);
+	cr_assert_str_eq(tempfile_gettempdir(), "/dir99999");
+}
+
+Test(tempdir, a_hundred_thousand_different_prefixes_hold_at_most_nine_strings)
+{
+	char prefix[32];
+	for (unsigned i = 0; i < 100000; i++) {
+		snprintf(prefix, sizeof prefix, "pre%u.", i);
+		cr_assert_eq(tempfile_settempprefix(prefix), 0);
+	}
+	cr_assert_leq(tf_test_settings_strings(), 1 + REPLACED_KEPT);
+	cr_assert_str_eq(tempfile_gettempprefix(), "pre99999.");
+}
+
+Test(tempdir, a_replaced_directory_stays_valid_through_8_more_changes_and_is_reused)
+{
+	cr_assert_eq(tempfile_settempdir("/kept0"), 0);
+	const char *first = tempfile_gettempdir();
+	char dir[32];
+	for (int i = 1; i <= REPLACED_KEPT; i++) {
+		snprintf(dir, sizeof dir, "/kept%d", i);
+		cr_assert_eq(tempfile_settempdir(dir), 0);
+		cr_assert_str_eq(first, "/kept0", "after %d changes", i);
+	}
+	cr_assert_eq(tempfile_settempdir("/kept0"), 0);
+	cr_assert_eq(tempfile_gettempdir(), first, "set again, the kept string comes back");
+	cr_assert_eq(tf_test_settings_strings(), 1 + REPLACED_KEPT);
+}
+
+Test(tempdir, the_built_in_prefix_stays_valid_however_many_changes_follow)
+{
+	const char *built_in = tempfile_gettempprefix();
+	char prefix[32];
+	for (int i = 0; i < 100; i++) {
+		snprintf(prefix, sizeof prefix, "other%d", i);
+		cr_assert_eq(tempfile_settempprefix(prefix), 0);
+		cr_assert_eq(tempfile_settempprefix(NULL), 0);
+	}
+	cr_assert_str_eq(built_in, "tmp");
+	cr_assert_eq(tempfile_gettempprefix(), built_in);
+}
+
+Test(tempdir, a_replaced_prefix_stays_valid_through_8_more_changes_and_is_reused)
+{
+	cr_assert_eq(tempfile_settempprefix("kept0"), 0);
+	const char *first = tempfile_gettempprefix();
+	char prefix[32];
+	for (int i = 1; i <= REPLACED_KEPT; i++) {
+		snprintf(prefix, sizeof prefix, "kept%d", i);
+		cr_assert_eq(tempfile_settempprefix(prefix), 0);
+		cr_assert_str_eq(first, "kept0", "after %d changes", i);
+	}
+	cr_assert_eq(tempfile_settempprefix("kept0"), 0);
+	cr_assert_eq(tempfile_gettempprefix(), first, "set again, the kept string comes back");
+	cr_assert_eq(tf_test_settings_strings(), 1 + REPLACED_KEPT);
+}
+
+Test(tempdir, searching_again_and_finding_the_same_directory_reuses_its_string)
+{
+	char *dir = tft_scratch();
+	clear_env();
+	setenv("TMPDIR", dir, 1);
+	const char *first = tempfile_gettempdir();
+	cr_assert_str_eq(first, dir);
+	for (int i = 0; i < 1000; i++) {
+		cr_assert_eq(tempfile_settempdir(NULL), 0);
+		cr_assert_eq(tempfile_gettempdir(), first);
+	}
+	cr_assert_eq(tf_test_settings_strings(), 1);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+/* More values than the settings keep, so that strings are freed while the
+ * creators read the defaults. */
+#define CHURN_VALUES (REPLACED_KEPT + 4)
+#define CREATORS 4
+
+struct churn {
+	char *dirs[CHURN_VALUES];
+	char prefixes[CHURN_VALUES][4];
+	atomic_bool stop;
+	atomic_int failures;
+	char first_failure[256]; /* written by the first failure only */
+};
+
+static void churn_failed(struct churn *c, const char *what, const char *path)
+{
+	int error = errno;
+	if (atomic_fetch_add(&c->failures, 1) == 0)
+		snprintf(c->first_failure, sizeof c->first_failure, "%s %s: %s", what,
+			path ? path : "", strerror(error));
+}
+
+static void *change_the_defaults(void *arg)
+{
+	struct churn *c = arg;
+	for (unsigned i = 0; !atomic_load(&c->stop); i++) {
+		size_t k = i % CHURN_VALUES;
+		if (tempfile_settempdir(c->dirs[k]) != 0 || tempfile_settempprefix(c->prefixes[k]) != 0)
+			churn_failed(c, "set", c->dirs[k]);
+		if (k == 0 && tempfile_settempdir(NULL) != 0) /* the next creator searches */
+			churn_failed(c, "forget", NULL);
+	}
+	return NULL;
+}
+
+/* path is dirs[i]/prefixes[j] + 8 characters, for some i and j. */
+static bool made_with_some_default(const struct churn *c, const char *path)
+{
+	const char *base = strrchr(path, '/');
+	bool dir_ok = false, prefix_ok = false;
+	for (size_t i = 0; base && i < CHURN_VALUES; i++) {
+		size_t dir_len = strlen(c->dirs[i]), prefix_len = strlen(c->prefixes[i]);
+		dir_ok |= (size_t)(base - path) == dir_len && strncmp(path, c->dirs[i], dir_len) == 0;
+		prefix_ok |= strlen(base + 1) == prefix_len + 8 &&
+			     strncmp(base + 1, c->prefixes[i], prefix_len) == 0;
+	}
+	return dir_ok && prefix_ok;
+}
+
+static void *create_with_the_defaults(void *arg)
+{
+	struct churn *c = arg;
+	int creations = tft_under_sanitizer() ? 200 : 1000;
+	for (int i = 0; i < creations; i++) {
+		char *path = NULL;
+		int fd = tempfile_mkstemp(NULL, &path);
+		if (fd < 0)
+			churn_failed(c, "mkstemp", NULL);
+		else if (!made_with_some_default(c, path))
+			churn_failed(c, "mkstemp made a name of no default", path);
+		else if (unlink(path) != 0)
+			churn_failed(c, "unlink", path);
+		if (fd >= 0)
+			close(fd);
+		free(path);
+		int anonymous = tempfile_temporary_fd(NULL);
+		if (anonymous < 0)
+			churn_failed(c, "temporary_fd", NULL);
+		else
+			close(anonymous);
+	}
+	return NULL;
+}
+
+Test(tempdir, creators_using_the_defaults_are_safe_while_another_thread_changes_them)
+{
+	static struct churn c;
+	char *scratch = tft_scratch();
+	for (size_t i = 0; i < CHURN_VALUES; i++) {
+		char name[16];
+		snprintf(name, sizeof name, "d%zu", i);
+		c.dirs[i] = tft_join(scratch, name);
+		cr_assert_eq(mkdir(c.dirs[i], 0700), 0);
+		snprintf(c.prefixes[i], sizeof c.prefixes[i], "p%c", (char)('a' + i));
+	}
+	clear_env();
+	setenv("TMPDIR", c.dirs[0], 1);
+	cr_assert_eq(tempfile_settempprefix(c.prefixes[0]), 0);
+	pthread_t changer, creators[CREATORS];
+	cr_assert_eq(pthread_create(&changer, NULL, change_the_defaults, &c), 0);
+	for (size_t i = 0; i < CREATORS; i++)
+		cr_assert_eq(pthread_create(&creators[i], NULL, create_with_the_defaults, &c), 0);
+	for (size_t i = 0; i < CREATORS; i++)
+		cr_assert_eq(pthread_join(creators[i], NULL), 0);
+	atomic_store(&c.stop, true);
+	cr_assert_eq(pthread_join(changer, NULL), 0);
+	cr_assert_eq(atomic_load(&c.failures), 0, "%d failures, the first: %s",
+		atomic_load(&c.failures), c.first_failure);
+	cr_assert_leq(tf_test_settings_strings(), 2 * (1 + REPLACED_KEPT));
+	for (size_t i = 0; i < CHURN_VALUES; i++) {
+		cr_assert_eq(tft_count_entries(c.dirs[i]), 0, "%s", c.dirs[i]);
+		free(c.dirs[i]);
+	}
+	tft_remove_tree(scratch);
 	free(scratch);
 }

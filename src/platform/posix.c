@@ -104,7 +104,7 @@ int tf_os_random(void *buf, size_t n)
 #endif
 }
 
-/* ---- words a forked child reads as zero ----------------------------------------- */
+/* ---- words a forked child reads as zero, fork handlers ---------------------------- */
 
 /* names.c's fork epoch and cleanup.c's owner token. */
 struct fork_words {
@@ -149,6 +149,16 @@ _Atomic unsigned *tf_os_fork_owner_word(void)
 {
 	(void)pthread_once(&fork_words_once, fork_words_setup);
 	return &fork_words->owner;
+}
+
+int tf_os_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void))
+{
+	int error = pthread_atfork(prepare, parent, child);
+	if (error != 0) {
+		errno = error > 0 ? error : ENOMEM; /* musl returns -1 */
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- creating, testing and removing names ---------------------------------------- */

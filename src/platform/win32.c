@@ -124,7 +124,7 @@ void tf_win_backoff(unsigned attempt)
 	Sleep(1u << (attempt < 16 ? attempt : 16));
 }
 
-/* ---- random bytes and the fork epoch ------------------------------------------- */
+/* ---- random bytes, the fork epoch, fork handlers ------------------------------- */
 
 int tf_os_random(void *buf, size_t n)
 {
@@ -149,6 +149,14 @@ static _Atomic unsigned long epoch_word;
 _Atomic unsigned long *tf_os_fork_epoch_word(void)
 {
 	return &epoch_word;
+}
+
+int tf_os_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void))
+{
+	(void)prepare;
+	(void)parent;
+	(void)child;
+	return 0;
 }
 
 /* ---- creating, testing and removing names ----------------------------------------- */
