@@ -50,6 +50,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 /* The handler path relies on these being plain instructions, not libatomic
@@ -397,10 +398,19 @@ static void call_previous_handler(size_t i, int sig, siginfo_t *info, void *cont
 	struct sigaction previous = previous_action[i];
 	if ((previous.sa_flags & (int)SA_RESETHAND) && !in_vfork_child())
 		atomic_store(&previous_spent[i], true);
+	/* The mask the kernel would have set: the interrupted code's, the
+	 * handler's sa_mask, and sig. Our own sa_mask (every fatal signal) is
+	 * not the program's to inherit. */
 	sigset_t mask, old;
-	mask = previous.sa_mask;
+	const ucontext_t *interrupted = context;
+	if (interrupted)
+		sigorset(&mask, &interrupted->uc_sigmask, &previous.sa_mask);
+	else if (pthread_sigmask(SIG_SETMASK, NULL, &old) == 0)
+		sigorset(&mask, &old, &previous.sa_mask);
+	else
+		mask = previous.sa_mask;
 	sigaddset(&mask, sig);
-	pthread_sigmask(SIG_BLOCK, &mask, &old);
+	pthread_sigmask(SIG_SETMASK, &mask, &old);
 	if (previous.sa_flags & SA_SIGINFO)
 		previous.sa_sigaction(sig, info, context);
 	else

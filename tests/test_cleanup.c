@@ -819,7 +819,8 @@ static int scenario_no_free_descriptors(struct scenario_env *env)
 
 /* The program's SIGTERM handler, installed before ours with SA_SIGINFO,
  * SA_RESETHAND, SA_NODEFER and SIGUSR2 in its mask: it reports what it
- * sees ('I' for the right siginfo, 'M' for SIGUSR2 and SIGTERM blocked) and
+ * sees ('I' for the right siginfo, 'M' for SIGUSR2 and SIGTERM blocked but
+ * not SIGINT, which the interrupted code had open) and
  * returns. The process goes on with its objects; SA_RESETHAND makes the
  * next SIGTERM take the default action, which removes them and kills. */
 static void flags_handler(int sig, siginfo_t *info, void *context)
@@ -829,7 +830,10 @@ static void flags_handler(int sig, siginfo_t *info, void *context)
 	sigset_t now;
 	pthread_sigmask(SIG_BLOCK, NULL, &now);
 	say(ready_fd_for_handlers,
-		sigismember(&now, SIGUSR2) == 1 && sigismember(&now, sig) == 1 ? 'M' : 'm');
+		sigismember(&now, SIGUSR2) == 1 && sigismember(&now, sig) == 1 &&
+				sigismember(&now, SIGINT) == 0
+			? 'M'
+			: 'm');
 }
 
 static int scenario_handler_flags(struct scenario_env *env)
