@@ -1012,14 +1012,21 @@ static int finish(struct child *c)
 
 /* The next progress byte within a generous bound: a child that hangs
  * (spinning on a stuck registry) is killed and the test fails. */
-static void expect_byte_soon(struct child *c, char expected)
+/* Whether the child sent something or ended within 60 s (generous: the
+ * tests that use it would otherwise hang on a failure). */
+static bool child_speaks_soon(struct child *c)
 {
 	struct pollfd p = { .fd = c->ready, .events = POLLIN };
 	int ready;
 	do
 		ready = poll(&p, 1, 60 * 1000);
 	while (ready < 0 && errno == EINTR);
-	if (ready == 0) {
+	return ready > 0;
+}
+
+static void expect_byte_soon(struct child *c, char expected)
+{
+	if (!child_speaks_soon(c)) {
 		kill(c->pid, SIGKILL);
 		cr_assert_fail("child hung waiting for '%c' (killed after 60 s)", expected);
 	}
@@ -1030,13 +1037,9 @@ static void expect_byte_soon(struct child *c, char expected)
  * nothing more; else it is killed and the test fails. */
 static void expect_end_soon(struct child *c)
 {
-	struct pollfd p = { .fd = c->ready, .events = POLLIN };
-	int ready;
-	do
-		ready = poll(&p, 1, 60 * 1000);
-	while (ready < 0 && errno == EINTR);
-	char got = ready > 0 ? next_byte(c) : 0;
-	if (ready == 0 || got != 0) {
+	bool spoke = child_speaks_soon(c);
+	char got = spoke ? next_byte(c) : 0;
+	if (!spoke || got != 0) {
 		kill(c->pid, SIGKILL);
 		cr_assert_fail("child went on (sent '%c') instead of ending", got ? got : '?');
 	}
@@ -1624,11 +1627,7 @@ Test(cleanup, sigterm_in_another_thread_during_the_first_registration_removes_th
 	char *dir = tft_scratch();
 	struct child c = start("first-registration-sigterm", dir);
 	expect_byte(&c, 'R');
-	struct pollfd p = { .fd = c.ready, .events = POLLIN };
-	if (poll(&p, 1, 60 * 1000) == 0) {
-		kill(c.pid, SIGKILL);
-		cr_assert_fail("child did not die of its SIGTERM");
-	}
+	expect_end_soon(&c);
 	expect_killed_by(finish(&c), SIGTERM);
 	expect_empty(dir);
 	tft_remove_tree(dir);
@@ -1638,9 +1637,7 @@ Test(cleanup, sigterm_in_another_thread_during_the_first_registration_removes_th
 Test(cleanup, exit_with_no_descriptor_free_still_removes_directories)
 {
 	char *dir = tft_scratch();
-	struct child c = start("no-free-descriptors", dir);
-	expect_byte(&c, 'R');
-	expect_exit(finish(&c), 0);
+	run_to_clean_exit("no-free-descriptors", dir);
 	expect_empty(dir);
 	tft_remove_tree(dir);
 	free(dir);
