@@ -285,10 +285,15 @@ TEMPFILE_EXPORT int tempfile_dir_cleanup(struct tempfile_dir *d);
 
 /* Remove the directory path and everything in it. Never follows a symbolic
  * link (path itself being one is ENOTDIR), never leaves the tree even when an
- * entry is swapped for a link while it runs, does not enter other mounted
- * file systems, makes read-only directories writable to empty them, ignores
- * entries that vanish, and handles any depth with a bounded number of
- * descriptors. flags: TEMPFILE_IGNORE_CLEANUP_ERRORS (go on, return 0).
+ * entry is swapped for a link while it runs, makes read-only directories
+ * writable to empty them, ignores entries that vanish, and handles any depth
+ * with a bounded number of descriptors. It never enters a mount point: one is
+ * recognised by its mount ID whatever its device (bind mounts of the same
+ * file system included) on Linux >= 5.8, through /proc/self/fdinfo on older
+ * kernels, and by its device alone where neither is available. What cannot be
+ * removed because of a mount is reported as EBUSY after all the rest is
+ * removed; a path that is itself a mount point is EBUSY, and nothing in it is
+ * touched. flags: TEMPFILE_IGNORE_CLEANUP_ERRORS (go on, return 0).
  * Otherwise -1 with the first error after removing all it can. */
 TEMPFILE_EXPORT int tempfile_rmtree(const char *path, unsigned flags);
 

@@ -320,8 +320,9 @@ TF_HIDDEN int tf_create(struct tf_target *t, enum tf_create_kind kind, int open_
 
 /* Remove everything inside the directory open at dirfd (any descriptor,
  * O_PATH too; it stays open, its position undefined). Never follows a
- * symbolic link, never leaves the tree, does not cross into another device,
- * makes read-only directories writable, ignores entries that vanish, any
+ * symbolic link, never leaves the tree, never enters a mount point (by
+ * mount ID, else device; the top itself may be one), makes read-only
+ * directories writable, ignores entries that vanish, any
  * depth with at most 16 directory descriptors and no recursion.
  * ASYNC-SIGNAL-SAFE: no malloc, no stdio, no locks; errno is preserved.
  * Uses ~70 KiB of stack, and mmap only beyond 16 levels. It always goes

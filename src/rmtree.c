@@ -99,7 +99,8 @@ struct entry {
 
 /* Which mount a directory is on. A bind mount of a directory of the same
  * file system has the same st_dev: the mount ID (statx, Linux 5.8; else
- * /proc/self/fdinfo, Linux 3.15) is what tells it. */
+ * /proc/self/fdinfo, Linux 3.15) is what tells it; where neither gives
+ * one, only the device is known. */
 struct tf_mount {
 	dev_t dev;
 	uint64_t id;
@@ -200,25 +201,42 @@ static int chmod_opath(int fd, mode_t mode)
 }
 
 
-/* The mount of the directory open at fd, described by st. */
-static void mount_of(int fd, const struct tf_os_stat *st, struct tf_mount *m)
+/* The mount of the object open at fd, described by st: statx's mount ID,
+ * else the one /proc/self/fdinfo gives, else none (no /proc, a kernel
+ * before 3.15: the device alone). 0, or -1/errno when fdinfo could not be
+ * read for another reason (EMFILE...): then nothing may be concluded. */
+static int mount_of(int fd, const struct tf_os_stat *st, struct tf_mount *m)
 {
 	m->dev = st->id.dev;
 	m->id = st->mnt_id;
-	m->has_id = st->has_mnt_id || tf_os_fd_mount_id(fd, &m->id) == 0;
+	m->has_id = st->has_mnt_id;
+	if (m->has_id)
+		return 0;
+	if (tf_os_fd_mount_id(fd, &m->id) == 0) {
+		m->has_id = true;
+		return 0;
+	}
+	return errno == ENOENT || errno == ENOSYS || errno == EACCES || errno == EPERM ? 0 : -1;
 }
 
-/* Whether the directory open at fd (described by st) is on mount m.
- * Without a mount ID on either side only the device can be compared. */
-static bool on_mount(int fd, const struct tf_os_stat *st, const struct tf_mount *m)
+/* Same device and, where either side has a mount ID, the same one: a side
+ * without one (/proc gone since) is another mount, so that nothing is
+ * entered on a guess. */
+static bool same_mount(const struct tf_mount *a, const struct tf_mount *b)
 {
-	if (st->id.dev != m->dev)
+	if (a->dev != b->dev || a->has_id != b->has_id)
 		return false;
-	if (!m->has_id)
-		return true;
+	return !a->has_id || a->id == b->id;
+}
+
+/* Whether the directory open at fd (described by st) is on mount m: 1 or
+ * 0, or -1/errno if that cannot be told (see mount_of). */
+static int on_mount(int fd, const struct tf_os_stat *st, const struct tf_mount *m)
+{
 	struct tf_mount here;
-	mount_of(fd, st, &here);
-	return !here.has_id || here.id == m->id;
+	if (mount_of(fd, st, &here) != 0)
+		return -1;
+	return same_mount(&here, m);
 }
 
 /* Permission refused to open `name` for reading: open it O_PATH (which
@@ -415,10 +433,13 @@ static int descend(struct walk *w, struct level *l, const struct entry *e,
 	int fd = open_dir(l->fd, e->name, &st->id, &now, &chmodded);
 	if (fd < 0)
 		return errno;
-	if (!on_mount(fd, &now, &w->top_mount)) {
-		/* A mount appeared here since the entry was classified. */
+	/* Without statx's mount ID this is where a bind mount is told (and
+	 * with it, a mount that appeared since the entry was classified). */
+	int same = on_mount(fd, &now, &w->top_mount);
+	if (same != 1) {
+		int err = same < 0 ? errno : EBUSY;
 		close(fd);
-		return EBUSY;
+		return err;
 	}
 	size_t depth = w->depth + 1;
 	l->pending = e->name;
@@ -543,11 +564,13 @@ static void close_open_levels(struct walk *w)
 	w->open_from = 1;
 }
 
-/* Empty the directory open (for reading) at top_fd, which stays open. */
-static int walk_tree(int top_fd, const struct tf_os_stat *top, bool chmodded)
+/* Empty the directory open (for reading) at top_fd, which stays open and
+ * is on top_mount. */
+static int walk_tree(int top_fd, const struct tf_os_stat *top, const struct tf_mount *top_mount,
+	bool chmodded)
 {
 	struct walk w;
-	mount_of(top_fd, top, &w.top_mount);
+	w.top_mount = *top_mount;
 	w.error = 0;
 	w.depth = 0;
 	w.open_from = 1;
@@ -613,7 +636,12 @@ int tf_rmtree_contents(int dirfd, unsigned flags)
 		chmodded = true;
 		fd = open_dir(dirfd, ".", NULL, &st, &chmodded);
 	}
-	int err = fd < 0 ? errno : walk_tree(fd, &st, chmodded);
+	int err = fd < 0 ? errno : 0;
+	struct tf_mount mount;
+	if (!err && mount_of(fd, &st, &mount) != 0)
+		err = errno;
+	if (!err)
+		err = walk_tree(fd, &st, &mount, chmodded);
 	if (fd >= 0)
 		close(fd);
 	errno = saved_errno;
@@ -681,19 +709,20 @@ int tf_remove_tree(const char *path, const struct tf_file_id *expect)
 	/* path itself a mount point (of any file system, a bind mount
 	 * included): its contents are not ours to empty, and its rmdir
 	 * could only fail. */
-	struct tf_mount parent_mount;
-	if (tf_os_stat_at(parent_fd, "", &parent_st) != 0) {
+	struct tf_mount parent_mount, top_mount;
+	if (tf_os_stat_at(parent_fd, "", &parent_st) != 0 ||
+		mount_of(parent_fd, &parent_st, &parent_mount) != 0 ||
+		mount_of(fd, &st, &top_mount) != 0) {
 		err = errno;
 		close(fd);
 		goto done;
 	}
-	mount_of(parent_fd, &parent_st, &parent_mount);
-	if (!on_mount(fd, &st, &parent_mount)) {
+	if (!same_mount(&top_mount, &parent_mount)) {
 		close(fd);
 		err = EBUSY;
 		goto done;
 	}
-	err = walk_tree(fd, &st, chmodded);
+	err = walk_tree(fd, &st, &top_mount, chmodded);
 	close(fd);
 	/* Remove the top only while it is still the directory we emptied. */
 	if (tf_os_stat_at(parent_fd, base, &now) != 0) {

@@ -33,6 +33,7 @@ static void setup(void)
 static void teardown(void)
 {
 	tf_test_rmtree_hook(NULL, NULL);
+	tf_test_os_no_statx(false);
 	tft_remove_tree(scratch);
 	free(scratch);
 }
@@ -762,6 +763,228 @@ Test(rmtree, does_not_enter_another_mounted_file_system)
 	tft_write_file(inside, "on another file system");
 	cr_assert_eq(tempfile_rmtree(top, 0), -1);
 	cr_assert_eq(errno, EBUSY, "got %s", strerror(errno));
+	cr_assert(tft_exists(inside), "the mounted file system is not entered");
+	char *f3 = tft_join(top, "a/b/c/f3");
+	cr_assert_not(tft_exists(f3), "the rest is removed");
+	cr_assert_eq(umount(mnt), 0);
+	free(f3);
+	free(inside);
+	free(mnt);
+	free(top);
+}
+
+/* A private mount namespace for this test process (each test has its own),
+ * so that its mounts vanish with it; skips the test where that is refused. */
+static void private_mounts(void)
+{
+	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+		cr_skip_test("no private mount namespace: %s", strerror(errno));
+}
+
+static void bind_mount(const char *source, const char *target)
+{
+	if (mount(source, target, NULL, MS_BIND, NULL) != 0)
+		cr_skip_test("cannot bind-mount %s: %s", source, strerror(errno));
+}
+
+/* Every entry make_populated made under top is still there. */
+static void assert_populated_intact(const char *top)
+{
+	static const char *const entries[] = { "f1", "a/f2", "a/b/c/f3", "empty" };
+	for (size_t i = 0; i < sizeof entries / sizeof *entries; i++) {
+		char *p = tft_join(top, entries[i]);
+		cr_assert(tft_exists(p), "%s was removed", p);
+		free(p);
+	}
+	cr_assert_eq(tft_count_entries(top), 3, "%s lost entries", top);
+}
+
+/* A directory outside the tree, holding files, bind-mounted deep inside it
+ * and directly under its top: same device, only the mount ID tells. */
+static void bind_mounted_directories_are_left_alone(bool no_statx)
+{
+	private_mounts();
+	tf_test_os_no_statx(no_statx);
+	char *outside = make_populated("outside");
+	char *top = make_populated("top");
+	char *deep = tft_join(top, "a/b/c/mnt");
+	char *shallow = tft_join(top, "mnt");
+	cr_assert_eq(mkdir(deep, 0755), 0);
+	cr_assert_eq(mkdir(shallow, 0755), 0);
+	bind_mount(outside, deep);
+	bind_mount(outside, shallow);
+	errno = 0;
+	cr_assert_eq(tempfile_rmtree(top, 0), -1);
+	cr_assert_eq(errno, EBUSY, "got %s", strerror(errno));
+	assert_populated_intact(outside);
+	/* All the rest is gone: only the ways to the two mount points stay. */
+	cr_assert_eq(tft_count_entries(top), 2, "top keeps a and mnt only");
+	char *c = tft_join(top, "a/b/c");
+	cr_assert_eq(tft_count_entries(c), 1, "c keeps mnt only");
+	char *f2 = tft_join(top, "a/f2");
+	cr_assert_not(tft_exists(f2));
+	cr_assert_eq(umount(deep), 0);
+	cr_assert_eq(umount(shallow), 0);
+	free(f2);
+	free(c);
+	free(shallow);
+	free(deep);
+	free(top);
+	free(outside);
+}
+
+Test(rmtree, leaves_bind_mounted_directories_and_reports_ebusy)
+{
+	bind_mounted_directories_are_left_alone(false);
+}
+
+Test(rmtree, leaves_bind_mounted_directories_without_statx_through_proc_fdinfo)
+{
+	bind_mounted_directories_are_left_alone(true);
+}
+
+static int dummies[4096];
+static size_t dummy_count;
+
+/* Fill the descriptor table under a lowered RLIMIT_NOFILE so that exactly
+ * free_fds descriptors can still be opened. */
+static void leave_free_descriptors(int free_fds)
+{
+	/* valgrind keeps descriptors of its own under the limit and refuses a
+	 * new hard limit (.ci/valgrind.sh). */
+	const char *preload = getenv("LD_PRELOAD");
+	if (preload && strstr(preload, "vgpreload"))
+		cr_skip_test("RLIMIT_NOFILE cannot be lowered under valgrind");
+	int highest = dup(0);
+	cr_assert_geq(highest, 0);
+	close(highest);
+	struct rlimit rl;
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	rl.rlim_cur = (rlim_t)highest + 64;
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	int fd;
+	dummy_count = 0;
+	while (dummy_count < sizeof dummies / sizeof *dummies &&
+		(fd = fcntl(0, F_DUPFD_CLOEXEC, 0)) >= 0)
+		dummies[dummy_count++] = fd;
+	cr_assert_eq(errno, EMFILE);
+	cr_assert_geq(dummy_count, (size_t)free_fds);
+	for (int i = 0; i < free_fds; i++)
+		close(dummies[--dummy_count]);
+}
+
+/* Room again, to look at what was left. */
+static void release_descriptors(void)
+{
+	while (dummy_count > 0)
+		close(dummies[--dummy_count]);
+}
+
+Test(rmtree, without_descriptors_to_read_fdinfo_does_not_enter_a_bind_mount)
+{
+	/* Without statx, a bind mount is told by /proc/self/fdinfo, which
+	 * takes a descriptor: when none is left, nothing is entered blind. */
+	private_mounts();
+	tf_test_os_no_statx(true);
+	char *outside = make_populated("outside");
+	char *top = make_dir("top");
+	char *mnt = tft_join(top, "mnt");
+	cr_assert_eq(mkdir(mnt, 0755), 0);
+	bind_mount(outside, mnt);
+	/* The parent, the top, the mount point; not one more for fdinfo. */
+	leave_free_descriptors(3);
+	errno = 0;
+	int rc = tempfile_rmtree(top, 0);
+	int err = errno;
+	release_descriptors();
+	cr_assert_eq(rc, -1);
+	cr_assert_eq(err, EMFILE, "got %s", strerror(err));
+	assert_populated_intact(outside);
+	cr_assert_eq(umount(mnt), 0);
+	free(mnt);
+	free(top);
+	free(outside);
+}
+
+Test(rmtree, leaves_a_file_bind_mounted_inside_and_reports_ebusy)
+{
+	private_mounts();
+	char *precious = in_scratch("precious");
+	tft_write_file(precious, "keep me");
+	char *top = make_populated("top");
+	char *target = tft_join(top, "a/b/file");
+	tft_write_file(target, "");
+	bind_mount(precious, target);
+	errno = 0;
+	cr_assert_eq(tempfile_rmtree(top, 0), -1);
+	cr_assert_eq(errno, EBUSY, "got %s", strerror(errno));
+	char buf[16] = "";
+	FILE *f = fopen(precious, "r");
+	cr_assert_not_null(f, "the bind-mounted file was removed");
+	cr_assert_not_null(fgets(buf, sizeof buf, f));
+	fclose(f);
+	cr_assert_str_eq(buf, "keep me");
+	char *f3 = tft_join(top, "a/b/c/f3");
+	cr_assert_not(tft_exists(f3), "the rest is removed");
+	cr_assert_eq(tft_count_entries(top), 1, "only the way to the mount point stays");
+	cr_assert_eq(umount(target), 0);
+	free(f3);
+	free(target);
+	free(top);
+	free(precious);
+}
+
+Test(rmtree, a_top_that_is_a_mount_point_is_ebusy_and_untouched)
+{
+	private_mounts();
+	char *outside = make_populated("outside");
+	char *top = make_dir("top");
+	bind_mount(outside, top);
+	for (int no_statx = 0; no_statx < 2; no_statx++) {
+		tf_test_os_no_statx(no_statx);
+		errno = 0;
+		cr_assert_eq(tempfile_rmtree(top, 0), -1);
+		cr_assert_eq(errno, EBUSY, "no_statx %d: got %s", no_statx, strerror(errno));
+		struct tf_file_id id;
+		cr_assert_eq(tf_os_file_id(-1, top, &id), 0);
+		cr_assert_eq(tf_rmtree_path(top, 0, &id), EBUSY, "also with expect");
+		assert_populated_intact(outside);
+	}
+	cr_assert_eq(umount(top), 0);
+	/* Another file system mounted there: the same. */
+	if (mount("tmpfs", top, "tmpfs", 0, "size=64k") != 0)
+		cr_skip_test("cannot mount tmpfs: %s", strerror(errno));
+	char *inside = tft_join(top, "inside");
+	tft_write_file(inside, "x");
+	cr_assert_eq(tempfile_rmtree(top, 0), -1);
+	cr_assert_eq(errno, EBUSY, "got %s", strerror(errno));
+	cr_assert(tft_exists(inside));
+	cr_assert_eq(umount(top), 0);
+	free(inside);
+	free(top);
+	free(outside);
+}
+
+Test(rmtree, tells_another_file_system_by_its_device_without_statx_or_proc)
+{
+	private_mounts();
+	tf_test_os_no_statx(true);
+	char *top = make_populated("top");
+	char *mnt = tft_join(top, "a/mnt");
+	cr_assert_eq(mkdir(mnt, 0755), 0);
+	if (mount("tmpfs", mnt, "tmpfs", 0, "size=64k") != 0)
+		cr_skip_test("cannot mount tmpfs: %s", strerror(errno));
+	char *inside = tft_join(mnt, "inside");
+	tft_write_file(inside, "on another file system");
+	/* No /proc: an empty file system over it. */
+	if (mount("tmpfs", "/proc", "tmpfs", 0, "size=64k") != 0)
+		cr_skip_test("cannot hide /proc: %s", strerror(errno));
+	errno = 0;
+	int rc = tempfile_rmtree(top, 0);
+	int err = errno;
+	cr_assert_eq(umount("/proc"), 0);
+	cr_assert_eq(rc, -1);
+	cr_assert_eq(err, EBUSY, "got %s", strerror(err));
 	cr_assert(tft_exists(inside), "the mounted file system is not entered");
 	char *f3 = tft_join(top, "a/b/c/f3");
 	cr_assert_not(tft_exists(f3), "the rest is removed");
