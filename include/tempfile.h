@@ -293,8 +293,10 @@ TEMPFILE_EXPORT int tempfile_dir_cleanup(struct tempfile_dir *d);
  * kernels, and by its device alone where neither is available. What cannot be
  * removed because of a mount is reported as EBUSY after all the rest is
  * removed; a path that is itself a mount point is EBUSY, and nothing in it is
- * touched. flags: TEMPFILE_IGNORE_CLEANUP_ERRORS (go on, return 0).
- * Otherwise -1 with the first error after removing all it can. */
+ * touched. Its state is an anonymous mapping, not the stack: ENOMEM, nothing
+ * removed, where that cannot be made (an empty directory needs none).
+ * flags: TEMPFILE_IGNORE_CLEANUP_ERRORS (go on, return 0). Otherwise -1 with
+ * the first error after removing all it can. */
 TEMPFILE_EXPORT int tempfile_rmtree(const char *path, unsigned flags);
 
 /* ------------------------------------------------------------------------
@@ -312,6 +314,8 @@ TEMPFILE_EXPORT int tempfile_rmtree(const char *path, unsigned flags);
  * as /tmp only the same user can swap it in between).
  * Directories go as with tempfile_rmtree(). Closing, persisting or
  * tempfile_forget() takes an object out at once; the memory is reused.
+ * The removal needs under 8 KiB of stack, so it runs on a small alternate
+ * signal stack (sigaltstack).
  *
  * The signal handlers are installed when the first object is registered,
  * except on signals the program ignores (they stay ignored). On a signal the

@@ -15,9 +15,12 @@
  * The walk runs in signal handlers (the cleanup registry), so it keeps to
  * plain system calls: no malloc, no stdio, no locks, errno preserved.
  * mmap/munmap are plain system calls too (crash reporters such as Breakpad
- * allocate with them in signal handlers); they are used only beyond
- * TF_RM_WINDOW levels. The stack holds about TF_RM_WINDOW * TF_RM_BUFSIZE
- * bytes (some 66 KiB).
+ * allocate with them in signal handlers): the walk's state with its
+ * TF_RM_WINDOW getdents64 buffers (some 66 KiB) and the path being split
+ * are one anonymous mapping per walk, never the stack, which a handler on
+ * a small sigaltstack or a thread with a small stack does not have. The
+ * stack holds a few small frames (internal.h says how much). An empty
+ * directory needs no walk and no mapping: one rmdir.
  *
  * Linux only for now: getdents64, O_PATH, fchmodat2 or /proc/self/fd.
  */
@@ -131,6 +134,7 @@ struct saved_level {
 	char name[NAME_MAX + 1]; /* the child being emptied */
 };
 
+/* All of it lives in the walk's mapping (struct walk_space). */
 struct walk {
 	struct tf_mount top_mount; /* nothing on another mount is entered */
 	int error;         /* the first error, 0 if none */
@@ -565,50 +569,71 @@ static void close_open_levels(struct walk *w)
 }
 
 /* Empty the directory open (for reading) at top_fd, which stays open and
- * is on top_mount. */
-static int walk_tree(int top_fd, const struct tf_os_stat *top, const struct tf_mount *top_mount,
-	bool chmodded)
+ * is on top_mount, with the state in w. */
+static int walk_tree(struct walk *w, int top_fd, const struct tf_os_stat *top,
+	const struct tf_mount *top_mount, bool chmodded)
 {
-	struct walk w;
-	w.top_mount = *top_mount;
-	w.error = 0;
-	w.depth = 0;
-	w.open_from = 1;
-	w.saved = NULL;
-	w.saved_cap = 0;
+	w->top_mount = *top_mount;
+	w->error = 0;
+	w->depth = 0;
+	w->open_from = 1;
+	w->saved = NULL;
+	w->saved_cap = 0;
 	unsigned restarts = 0;
-	init_level(&w.level[0], top_fd, top, chmodded);
+	init_level(&w->level[0], top_fd, top, chmodded);
 	TEST_HOOK(TF_RMTREE_WALK_START, top_fd, "");
 	for (;;) {
-		struct level *l = slot(&w, w.depth);
+		struct level *l = slot(w, w->depth);
 		struct entry e;
-		if (next_entry(&w, l, &e)) {
-			handle_entry(&w, l, &e);
+		if (next_entry(w, l, &e)) {
+			handle_entry(w, l, &e);
 			continue;
 		}
 		/* A pass that was resumed after a reopen may have skipped
 		 * entries; another pass is due only if this one removed
 		 * something (it did: the child we came back from). */
 		if (l->resumed && !l->failed) {
-			rewind_level(&w, l);
+			rewind_level(w, l);
 			continue;
 		}
-		if (w.depth == 0)
+		if (w->depth == 0)
 			break;
-		if (ascend(&w) != 0) {
+		if (ascend(w) != 0) {
 			/* The part we were in was moved out of the tree: it is
 			 * no longer ours. Start again from the top for the rest. */
-			close_open_levels(&w);
+			close_open_levels(w);
 			if (++restarts > TF_RM_RESTARTS)
 				break;
-			w.level[0].pending = NULL;
-			rewind_level(&w, &w.level[0]);
+			w->level[0].pending = NULL;
+			rewind_level(w, &w->level[0]);
 		}
 	}
-	close_open_levels(&w);
-	if (w.saved)
-		munmap(w.saved, w.saved_cap * sizeof *w.saved);
-	return w.error;
+	close_open_levels(w);
+	if (w->saved)
+		munmap(w->saved, w->saved_cap * sizeof *w->saved);
+	return w->error;
+}
+
+/* Everything a walk needs beyond a few small stack frames: one anonymous
+ * mapping (mmap is async-signal-safe on Linux; malloc is not). */
+struct walk_space {
+	struct walk walk;
+	char path[PATH_MAX]; /* tf_remove_tree's copy of its path, split */
+};
+
+/* A new walk_space, or NULL/errno (ENOMEM). */
+static struct walk_space *map_walk_space(void)
+{
+	void *p = mmap(NULL, sizeof(struct walk_space), PROT_READ | PROT_WRITE,
+		MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void unmap_walk_space(struct walk_space *space)
+{
+	int saved = errno;
+	munmap(space, sizeof *space);
+	errno = saved;
 }
 
 /* u+rwx on the directory open at fd, even O_PATH (resolving "." in it
@@ -624,9 +649,9 @@ static int make_fd_writable(int fd)
 	return errno == EBADF ? chmod_opath(fd, mode) : -1;
 }
 
-int tf_rmtree_contents(int dirfd, unsigned flags)
+/* Empty the directory open at dirfd with the walk state w. An errno or 0. */
+static int empty_contents(struct walk *w, int dirfd)
 {
-	int saved_errno = errno;
 	struct tf_os_stat st;
 	bool chmodded = false;
 	/* Our own descriptor: readable even if dirfd is O_PATH, and with
@@ -636,14 +661,21 @@ int tf_rmtree_contents(int dirfd, unsigned flags)
 		chmodded = true;
 		fd = open_dir(dirfd, ".", NULL, &st, &chmodded);
 	}
-	int err = fd < 0 ? errno : 0;
+	if (fd < 0)
+		return errno;
 	struct tf_mount mount;
-	if (!err && mount_of(fd, &st, &mount) != 0)
-		err = errno;
-	if (!err)
-		err = walk_tree(fd, &st, &mount, chmodded);
-	if (fd >= 0)
-		close(fd);
+	int err = mount_of(fd, &st, &mount) != 0 ? errno : walk_tree(w, fd, &st, &mount, chmodded);
+	close(fd);
+	return err;
+}
+
+int tf_rmtree_contents(int dirfd, unsigned flags)
+{
+	int saved_errno = errno;
+	struct walk_space *space = map_walk_space();
+	int err = space ? empty_contents(&space->walk, dirfd) : errno;
+	if (space)
+		unmap_walk_space(space);
 	errno = saved_errno;
 	return (flags & TEMPFILE_IGNORE_CLEANUP_ERRORS) ? 0 : err;
 }
@@ -677,6 +709,46 @@ static int split_path(const char *path, char *buf, const char **parent, const ch
 	return 0;
 }
 
+/* Remove the directory base in parent_fd (O_PATH), checked against expect
+ * if given, with the walk state w. The first errno value or 0. */
+static int remove_in_parent(struct walk *w, int parent_fd, const char *base,
+	const struct tf_file_id *expect)
+{
+	struct tf_os_stat st, now, parent_st;
+	bool chmodded = false;
+	int fd = open_dir(parent_fd, base, expect, &st, &chmodded);
+	if (fd < 0)
+		return errno == ELOOP ? ENOTDIR : errno;
+	/* path itself a mount point (of any file system, a bind mount
+	 * included): its contents are not ours to empty, and its rmdir
+	 * could only fail. */
+	struct tf_mount parent_mount, top_mount;
+	int err = 0;
+	if (tf_os_stat_at(parent_fd, "", &parent_st) != 0 ||
+		mount_of(parent_fd, &parent_st, &parent_mount) != 0 ||
+		mount_of(fd, &st, &top_mount) != 0)
+		err = errno;
+	else if (!same_mount(&top_mount, &parent_mount))
+		err = EBUSY;
+	if (err) {
+		close(fd);
+		return err;
+	}
+	err = walk_tree(w, fd, &st, &top_mount, chmodded);
+	close(fd);
+	/* Remove the top only while it is still the directory we emptied. */
+	if (tf_os_stat_at(parent_fd, base, &now) != 0) {
+		if (errno != ENOENT && !err)
+			err = errno;
+	} else if (!tf_same_file(&now.id, &st.id)) {
+		if (!err)
+			err = ESTALE;
+	} else if (unlinkat(parent_fd, base, AT_REMOVEDIR) != 0 && errno != ENOENT && !err) {
+		err = errno;
+	}
+	return err;
+}
+
 /* Remove the tree at path; the first errno value or 0. */
 int tf_remove_tree(const char *path, const struct tf_file_id *expect)
 {
@@ -690,51 +762,21 @@ int tf_remove_tree(const char *path, const struct tf_file_id *expect)
 		if (errno == ENOENT || errno == ENOTDIR)
 			return errno;
 	}
-	char buf[PATH_MAX];
-	const char *parent, *base;
-	int err = split_path(path, buf, &parent, &base);
-	if (err)
-		return err;
-	int parent_fd;
-	TF_RETRY_EINTR(parent_fd, open(parent, O_PATH | O_DIRECTORY | O_CLOEXEC));
-	if (parent_fd < 0)
+	struct walk_space *space = map_walk_space();
+	if (!space)
 		return errno;
-	struct tf_os_stat st, now, parent_st;
-	bool chmodded = false;
-	int fd = open_dir(parent_fd, base, expect, &st, &chmodded);
-	if (fd < 0) {
-		err = errno == ELOOP ? ENOTDIR : errno;
-		goto done;
-	}
-	/* path itself a mount point (of any file system, a bind mount
-	 * included): its contents are not ours to empty, and its rmdir
-	 * could only fail. */
-	struct tf_mount parent_mount, top_mount;
-	if (tf_os_stat_at(parent_fd, "", &parent_st) != 0 ||
-		mount_of(parent_fd, &parent_st, &parent_mount) != 0 ||
-		mount_of(fd, &st, &top_mount) != 0) {
-		err = errno;
-		close(fd);
-		goto done;
-	}
-	if (!same_mount(&top_mount, &parent_mount)) {
-		close(fd);
-		err = EBUSY;
-		goto done;
-	}
-	err = walk_tree(fd, &st, &top_mount, chmodded);
-	close(fd);
-	/* Remove the top only while it is still the directory we emptied. */
-	if (tf_os_stat_at(parent_fd, base, &now) != 0) {
-		if (errno != ENOENT && !err)
+	const char *parent, *base;
+	int err = split_path(path, space->path, &parent, &base);
+	if (!err) {
+		int parent_fd;
+		TF_RETRY_EINTR(parent_fd, open(parent, O_PATH | O_DIRECTORY | O_CLOEXEC));
+		if (parent_fd < 0) {
 			err = errno;
-	} else if (!tf_same_file(&now.id, &st.id)) {
-		if (!err)
-			err = ESTALE;
-	} else if (unlinkat(parent_fd, base, AT_REMOVEDIR) != 0 && errno != ENOENT && !err) {
-		err = errno;
+		} else {
+			err = remove_in_parent(&space->walk, parent_fd, base, expect);
+			close(parent_fd);
+		}
 	}
-done:
-	close(parent_fd);
+	unmap_walk_space(space);
 	return err;
 }

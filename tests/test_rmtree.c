@@ -8,10 +8,14 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sched.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -81,6 +85,18 @@ static char *make_populated(const char *name)
 	write_under(top, "a/f2", "two");
 	write_under(top, "a/b/c/f3", "three");
 	return top;
+}
+
+/* Every entry make_populated made under top is still there. */
+static void assert_populated_intact(const char *top)
+{
+	static const char *const entries[] = { "f1", "a/f2", "a/b/c/f3", "empty" };
+	for (size_t i = 0; i < sizeof entries / sizeof *entries; i++) {
+		char *p = tft_join(top, entries[i]);
+		cr_assert(tft_exists(p), "%s was removed", p);
+		free(p);
+	}
+	cr_assert_eq(tft_count_entries(top), 3, "%s lost entries", top);
 }
 
 /* A chain of `depth` directories called `name` under dirfd, each holding a
@@ -643,6 +659,234 @@ Test(rmtree, removes_10000_levels_with_40_descriptors_allowed)
 	free(top);
 }
 
+/* ---- stack ------------------------------------------------------------------------ */
+
+/* Below every small stack these tests give the removal: this much
+ * PROT_NONE, so that running past the stack's end crashes at once instead
+ * of writing over whatever lies below (a frame of 66 KiB would jump over a
+ * single guard page when built without -fstack-clash-protection). */
+#define GUARD_SIZE (512 * 1024)
+#define PAINT 0xa5
+
+/* size usable bytes, painted, above GUARD_SIZE bytes of PROT_NONE.
+ * Returns the lowest usable byte; NULL on failure (no assertion: this
+ * runs in forked children too). */
+static unsigned char *guarded_stack(size_t size)
+{
+	unsigned char *base = mmap(NULL, GUARD_SIZE + size, PROT_READ | PROT_WRITE,
+		MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (base == MAP_FAILED || mprotect(base, GUARD_SIZE, PROT_NONE) != 0)
+		return NULL;
+	memset(base + GUARD_SIZE, PAINT, size);
+	return base + GUARD_SIZE;
+}
+
+/* How many bytes below `from` were written since guarded_stack painted. */
+static size_t stack_touched_below(const unsigned char *stack, const void *from)
+{
+	const unsigned char *p = stack;
+	while (p < (const unsigned char *)from && *p == PAINT)
+		p++;
+	return (size_t)((const unsigned char *)from - p);
+}
+
+struct stack_run {
+	const char *path;
+	bool cleanup_now; /* tempfile_cleanup_now() instead of tempfile_rmtree(path) */
+	unsigned char *stack;
+	int rc, err;
+	size_t used; /* bytes of stack the call wrote, from where it was made */
+};
+
+static void run_removal(struct stack_run *r)
+{
+	volatile unsigned char here = 0; /* where the call is made */
+	errno = 0;
+	r->rc = r->cleanup_now ? tempfile_cleanup_now() : tempfile_rmtree(r->path, 0);
+	r->err = errno;
+	r->used = stack_touched_below(r->stack, (const void *)&here);
+}
+
+static void *removal_thread(void *arg)
+{
+	run_removal(arg);
+	return NULL;
+}
+
+/* The removal run by a thread whose stack is stack_size bytes (the
+ * descriptor and TLS glibc keeps at its top included). false if the
+ * thread could not be made. */
+static bool removal_in_thread(struct stack_run *r, size_t stack_size)
+{
+	r->stack = guarded_stack(stack_size);
+	pthread_attr_t attr;
+	pthread_t thread;
+	if (!r->stack || pthread_attr_init(&attr) != 0 ||
+		pthread_attr_setstack(&attr, r->stack, stack_size) != 0 ||
+		pthread_create(&thread, &attr, removal_thread, r) != 0)
+		return false;
+	return pthread_join(thread, NULL) == 0;
+}
+
+static struct stack_run *signalled_run;
+
+static void removal_handler(int sig)
+{
+	(void)sig;
+	run_removal(signalled_run);
+}
+
+/* The removal run by a SIGUSR1 handler on a sigaltstack of size bytes. */
+static bool removal_in_signal_handler(struct stack_run *r, size_t size)
+{
+	r->stack = guarded_stack(size);
+	if (!r->stack)
+		return false;
+	stack_t ss = { .ss_sp = r->stack, .ss_size = size };
+	struct sigaction sa = { .sa_handler = removal_handler, .sa_flags = SA_ONSTACK };
+	sigemptyset(&sa.sa_mask);
+	signalled_run = r;
+	return sigaltstack(&ss, NULL) == 0 && sigaction(SIGUSR1, &sa, NULL) == 0 &&
+		raise(SIGUSR1) == 0;
+}
+
+/* 200 levels, a file at each, under a new directory `name`. */
+static char *make_deep_tree(const char *name)
+{
+	char *top = make_dir(name);
+	int fd = open_dir_path(top);
+	make_chain(fd, 200, "d", "f");
+	close(fd);
+	return top;
+}
+
+/* Run the removal of top in a forked child (a crash is then this test's
+ * failure, not the runner's), on a small stack: a thread's or a signal
+ * handler's. */
+static void remove_on_small_stack(const char *top, size_t size, bool in_handler)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		struct stack_run r = { .path = top };
+		bool ran = in_handler ? removal_in_signal_handler(&r, size) : removal_in_thread(&r, size);
+		_exit(!ran ? 255 : r.rc == 0 && r.err == 0 ? 0 : r.rc != 0 ? r.err : 254);
+	}
+	int status;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert_not(WIFSIGNALED(status), "the removal on a %zu KiB %s crashed with signal %d (%s)",
+		size / 1024, in_handler ? "sigaltstack" : "thread stack", WTERMSIG(status),
+		strsignal(WTERMSIG(status)));
+	cr_assert(WIFEXITED(status));
+	cr_assert_neq(WEXITSTATUS(status), 255, "could not set up the small stack");
+	cr_assert_eq(WEXITSTATUS(status), 0, "the removal failed: %s",
+		WEXITSTATUS(status) == 254 ? "0 with errno changed" : strerror(WEXITSTATUS(status)));
+	cr_assert_not(tft_exists(top));
+}
+
+Test(rmtree, removes_a_deep_tree_from_a_thread_with_a_48_kib_stack)
+{
+	char *top = make_deep_tree("top");
+	remove_on_small_stack(top, 48 * 1024, false);
+	free(top);
+}
+
+Test(rmtree, removes_a_deep_tree_from_a_thread_with_the_smallest_stack)
+{
+	if (tft_under_sanitizer())
+		cr_skip_test("sanitizers need more stack than PTHREAD_STACK_MIN");
+	char *top = make_deep_tree("top");
+	remove_on_small_stack(top, (size_t)PTHREAD_STACK_MIN, false);
+	free(top);
+}
+
+Test(rmtree, removes_a_deep_tree_from_a_signal_handler_on_a_32_kib_sigaltstack)
+{
+	char *top = make_deep_tree("top");
+	remove_on_small_stack(top, 32 * 1024, true);
+	free(top);
+}
+
+/* The header's promise: under 8 KiB of stack, measured by painting a
+ * stack and seeing how much of it the call wrote, for tempfile_rmtree from
+ * a thread and for the exit registry's removal from a signal handler. */
+Test(rmtree, the_removal_needs_under_8_kib_of_stack)
+{
+	if (tft_under_sanitizer())
+		cr_skip_test("sanitizers add their own frames and redzones");
+	char *top = make_deep_tree("top");
+	struct stack_run r = { .path = top };
+	cr_assert(removal_in_thread(&r, 256 * 1024));
+	cr_assert_eq(r.rc, 0, "%s", strerror(r.err));
+	cr_assert_not(tft_exists(top));
+	cr_log_info("tempfile_rmtree: %zu bytes of stack", r.used);
+	cr_assert_lt(r.used, 8 * 1024, "tempfile_rmtree used %zu bytes of stack", r.used);
+
+	struct tempfile_dir *d = tempfile_dir(
+		&(struct tempfile_opts){ .dir = scratch, .flags = TEMPFILE_AT_EXIT | TEMPFILE_KEEP });
+	cr_assert_not_null(d);
+	char *registered = strdup(tempfile_dir_path(d));
+	int fd = open_dir_path(registered);
+	make_chain(fd, 200, "d", "f");
+	close(fd);
+	struct stack_run h = { .cleanup_now = true };
+	cr_assert(removal_in_signal_handler(&h, 256 * 1024));
+	cr_assert_eq(h.rc, 0, "%s", strerror(h.err));
+	cr_assert_not(tft_exists(registered));
+	cr_log_info("tempfile_cleanup_now in a handler: %zu bytes of stack", h.used);
+	cr_assert_lt(h.used, 8 * 1024, "tempfile_cleanup_now used %zu bytes of stack", h.used);
+	cr_assert_eq(tempfile_dir_cleanup(d), 0);
+	free(registered);
+	free(top);
+}
+
+/* The walk's state is one mapping: where there is no memory for it, the
+ * removal fails with ENOMEM and touches nothing. An empty directory needs
+ * none (one rmdir). */
+Test(rmtree, without_memory_for_the_walk_fails_with_enomem_and_removes_nothing)
+{
+	if (tft_under_sanitizer())
+		cr_skip_test("sanitizers map memory of their own");
+	const char *preload = getenv("LD_PRELOAD");
+	if (preload && strstr(preload, "vgpreload"))
+		cr_skip_test("valgrind manages the address space itself");
+	char *top = make_populated("top");
+	char *empty = make_dir("empty");
+	fflush(NULL);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		/* Room for the stack to grow a little, not for 70 KiB more. */
+		unsigned long pages;
+		FILE *f = fopen("/proc/self/statm", "r");
+		if (!f || fscanf(f, "%lu", &pages) != 1)
+			_exit(3);
+		fclose(f);
+		struct rlimit rl = { .rlim_cur = pages * (unsigned long)getpagesize() + 32 * 1024,
+			.rlim_max = RLIM_INFINITY };
+		if (setrlimit(RLIMIT_AS, &rl) != 0)
+			_exit(3);
+		errno = 0;
+		int rc = tempfile_rmtree(top, 0);
+		if (rc != -1 || errno != ENOMEM)
+			_exit(rc == 0 ? 1 : errno == ENOMEM ? 2 : errno);
+		_exit(tempfile_rmtree(empty, 0) == 0 ? 0 : 4);
+	}
+	int status;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status), "the child died of signal %d", WTERMSIG(status));
+	cr_assert_neq(WEXITSTATUS(status), 3, "cannot limit the address space");
+	cr_assert_neq(WEXITSTATUS(status), 1, "removed without memory for the walk");
+	cr_assert_neq(WEXITSTATUS(status), 4, "the empty directory needed memory");
+	cr_assert_eq(WEXITSTATUS(status), 0, "failed with %s, not ENOMEM",
+		strerror(WEXITSTATUS(status)));
+	assert_populated_intact(top);
+	cr_assert_not(tft_exists(empty));
+	free(empty);
+	free(top);
+}
+
 /* ---- races ------------------------------------------------------------------------ */
 
 struct swap {
@@ -785,18 +1029,6 @@ static void bind_mount(const char *source, const char *target)
 {
 	if (mount(source, target, NULL, MS_BIND, NULL) != 0)
 		cr_skip_test("cannot bind-mount %s: %s", source, strerror(errno));
-}
-
-/* Every entry make_populated made under top is still there. */
-static void assert_populated_intact(const char *top)
-{
-	static const char *const entries[] = { "f1", "a/f2", "a/b/c/f3", "empty" };
-	for (size_t i = 0; i < sizeof entries / sizeof *entries; i++) {
-		char *p = tft_join(top, entries[i]);
-		cr_assert(tft_exists(p), "%s was removed", p);
-		free(p);
-	}
-	cr_assert_eq(tft_count_entries(top), 3, "%s lost entries", top);
 }
 
 /* A directory outside the tree, holding files, bind-mounted deep inside it
