@@ -287,16 +287,18 @@ TEMPFILE_EXPORT int tempfile_dir_cleanup(struct tempfile_dir *d);
  * link (path itself being one is ENOTDIR), never leaves the tree even when an
  * entry is swapped for a link while it runs, makes read-only directories
  * writable to empty them, ignores entries that vanish, and handles any depth
- * with a bounded number of descriptors. It never enters a mount point: one is
- * recognised by its mount ID whatever its device (bind mounts of the same
- * file system included) on Linux >= 5.8, through /proc/self/fdinfo on older
- * kernels, and by its device alone where neither is available. What cannot be
- * removed because of a mount is reported as EBUSY after all the rest is
- * removed; a path that is itself a mount point is EBUSY, and nothing in it is
- * touched. Its state is an anonymous mapping, not the stack: ENOMEM, nothing
- * removed, where that cannot be made (an empty directory needs none).
- * flags: TEMPFILE_IGNORE_CLEANUP_ERRORS (go on, return 0). Otherwise -1 with
- * the first error after removing all it can. */
+ * with at most 16 directory descriptors open and with as few as 3 free (4
+ * without statx mount IDs; fewer: EMFILE). It never enters a mount point: one
+ * is recognised by its mount ID whatever its device (bind mounts of the same
+ * file system included) on Linux >= 5.8 (statx), through /proc/self/fdinfo
+ * on older kernels or C libraries without statx, and by its device alone
+ * where neither is available. What cannot be removed because of a mount is
+ * reported as EBUSY after all the rest is removed; a path that is itself a
+ * mount point is EBUSY, and nothing in it is touched. Its state is an
+ * anonymous mapping, not the stack: ENOMEM, nothing removed, where that
+ * cannot be made (an empty directory needs none). flags:
+ * TEMPFILE_IGNORE_CLEANUP_ERRORS (go on, return 0). Otherwise -1 with the
+ * first error after removing all it can. */
 TEMPFILE_EXPORT int tempfile_rmtree(const char *path, unsigned flags);
 
 /* ------------------------------------------------------------------------

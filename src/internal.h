@@ -322,8 +322,9 @@ TF_HIDDEN int tf_create(struct tf_target *t, enum tf_create_kind kind, int open_
  * O_PATH too; it stays open, its position undefined). Never follows a
  * symbolic link, never leaves the tree, never enters a mount point (by
  * mount ID, else device; the top itself may be one), makes read-only
- * directories writable, ignores entries that vanish, any
- * depth with at most 16 directory descriptors and no recursion.
+ * directories writable, ignores entries that vanish, any depth with at
+ * most 16 directory descriptors and no recursion; short of descriptors,
+ * with two at a time (three where fdinfo gives the mount ID), else EMFILE.
  * ASYNC-SIGNAL-SAFE: no malloc, no stdio, no locks; errno is preserved.
  * Needs under 8 KiB of stack (measured on x86-64 through tempfile_rmtree:
  * 1.4 KiB; 4.2 KiB on a first call that binds libc symbols lazily;

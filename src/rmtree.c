@@ -22,6 +22,12 @@
  * stack holds a few small frames (internal.h says how much). An empty
  * directory needs no walk and no mapping: one rmdir.
  *
+ * Out of descriptors (EMFILE, ENFILE), the walk closes the shallowest level
+ * it has open, the top last, records it as above, and tries again: it needs
+ * two directories open at a time (the one it reads and the one it enters or
+ * comes back to), one more for /proc/self/fdinfo where statx has no mount
+ * ID. Below that it fails with the error, never removing less in silence.
+ *
  * Linux only for now: getdents64, O_PATH, fchmodat2 or /proc/self/fd.
  */
 #include "internal.h"
@@ -139,7 +145,10 @@ struct walk {
 	struct tf_mount top_mount; /* nothing on another mount is entered */
 	int error;         /* the first error, 0 if none */
 	size_t depth;      /* of the current level; the top is 0 */
-	size_t open_from;  /* levels open_from..depth are open (and 0) */
+	size_t open_from;  /* levels open_from..depth are open (>= 1) */
+	bool top_open;     /* level 0 is open (else saved[0] records it) */
+	int anchor_fd;     /* where the top is reopened from after a restart: */
+	const char *anchor_name; /* its name there */
 	struct saved_level *saved; /* indexed by depth, mmap()ed */
 	size_t saved_cap;
 	struct level level[TF_RM_WINDOW];
@@ -401,11 +410,10 @@ static int grow_saved(struct walk *w, size_t depth)
 	return 0;
 }
 
-/* Close the shallowest open level (other than the top) to stay within
- * TF_RM_WINDOW descriptors, recording what is needed to come back. */
-static int evict_shallowest(struct walk *w)
+/* Close the open level at depth (one with a child being emptied),
+ * recording what is needed to come back. */
+static int save_level(struct walk *w, size_t depth)
 {
-	size_t depth = w->open_from;
 	struct level *l = slot(w, depth);
 	size_t name_len = strlen(l->pending);
 	if (name_len > NAME_MAX) {
@@ -422,8 +430,49 @@ static int evict_shallowest(struct walk *w)
 	s->resume_off = l->pending_off;
 	memcpy(s->name, l->pending, name_len + 1);
 	close(l->fd);
+	return 0;
+}
+
+/* Close the shallowest open level (other than the top) to stay within
+ * TF_RM_WINDOW descriptors. */
+static int evict_shallowest(struct walk *w)
+{
+	if (save_level(w, w->open_from) != 0)
+		return -1;
 	w->open_from++;
 	return 0;
+}
+
+static bool out_of_descriptors(int err)
+{
+	return err == EMFILE || err == ENFILE;
+}
+
+/* Out of descriptors: close the shallowest open level other than the
+ * current one, the top last. False if there is none to close. */
+static bool make_room(struct walk *w)
+{
+	int saved = errno;
+	bool done = false;
+	if (w->open_from < w->depth) {
+		done = evict_shallowest(w) == 0;
+	} else if (w->top_open && w->depth > 0 && save_level(w, 0) == 0) {
+		w->top_open = false;
+		done = true;
+	}
+	errno = saved;
+	return done;
+}
+
+/* open_dir, closing levels for room while out of descriptors. */
+static int open_dir_making_room(struct walk *w, int at, const char *name,
+	const struct tf_file_id *expect, struct tf_os_stat *st, bool *chmodded)
+{
+	for (;;) {
+		int fd = open_dir(at, name, expect, st, chmodded);
+		if (fd >= 0 || !out_of_descriptors(errno) || !make_room(w))
+			return fd;
+	}
 }
 
 /* Enter the directory entry e of l, classified by st. 0, or an errno:
@@ -434,12 +483,15 @@ static int descend(struct walk *w, struct level *l, const struct entry *e,
 	TEST_HOOK(TF_RMTREE_BEFORE_OPEN, l->fd, e->name);
 	struct tf_os_stat now;
 	bool chmodded = false;
-	int fd = open_dir(l->fd, e->name, &st->id, &now, &chmodded);
+	int fd = open_dir_making_room(w, l->fd, e->name, &st->id, &now, &chmodded);
 	if (fd < 0)
 		return errno;
 	/* Without statx's mount ID this is where a bind mount is told (and
 	 * with it, a mount that appeared since the entry was classified). */
-	int same = on_mount(fd, &now, &w->top_mount);
+	int same;
+	while ((same = on_mount(fd, &now, &w->top_mount)) < 0 && out_of_descriptors(errno) &&
+		make_room(w))
+		;
 	if (same != 1) {
 		int err = same < 0 ? errno : EBUSY;
 		close(fd);
@@ -508,15 +560,16 @@ static int ascend(struct walk *w)
 	struct level *child = slot(w, w->depth);
 	size_t depth = w->depth - 1;
 	struct level *parent = slot(w, depth);
-	if (depth != 0 && depth < w->open_from) {
-		struct saved_level *s = &w->saved[depth];
+	if (depth == 0 ? !w->top_open : depth < w->open_from) {
 		struct tf_os_stat st;
-		bool chmodded = s->chmodded;
-		int fd = open_dir(child->fd, "..", &s->id, &st, &chmodded);
+		bool chmodded = w->saved[depth].chmodded;
+		int fd = open_dir_making_room(w, child->fd, "..", &w->saved[depth].id, &st,
+			&chmodded);
 		if (fd < 0) {
 			fail(w, child, errno);
 			return -1;
 		}
+		const struct saved_level *s = &w->saved[depth];
 		init_level(parent, fd, &st, chmodded);
 		parent->mode = s->mode;
 		parent->failed = s->failed;
@@ -533,7 +586,10 @@ static int ascend(struct walk *w)
 		if (test_lose_position)
 			parent->eof = true;
 #endif
-		w->open_from = depth;
+		if (depth == 0)
+			w->top_open = true;
+		else
+			w->open_from = depth;
 	}
 	bool child_failed = child->failed;
 	close(child->fd);
@@ -568,15 +624,40 @@ static void close_open_levels(struct walk *w)
 	w->open_from = 1;
 }
 
-/* Empty the directory open (for reading) at top_fd, which stays open and
- * is on top_mount, with the state in w. */
+/* After a restart: open the top again where it was first opened, if it
+ * was closed for room, and only if it is still the same directory. */
+static int reopen_top(struct walk *w)
+{
+	if (w->top_open)
+		return 0;
+	const struct saved_level *s = &w->saved[0];
+	struct tf_os_stat st;
+	bool chmodded = s->chmodded;
+	int fd = open_dir(w->anchor_fd, w->anchor_name, &s->id, &st, &chmodded);
+	if (fd < 0) {
+		fail(w, &w->level[0], errno);
+		return -1;
+	}
+	init_level(&w->level[0], fd, &st, chmodded);
+	w->level[0].mode = s->mode;
+	w->level[0].failed = s->failed;
+	w->top_open = true;
+	return 0;
+}
+
+/* Empty the directory open (for reading) at top_fd, which is on top_mount
+ * and was opened as anchor_name in anchor_fd, with the state in w. The
+ * walk closes top_fd. */
 static int walk_tree(struct walk *w, int top_fd, const struct tf_os_stat *top,
-	const struct tf_mount *top_mount, bool chmodded)
+	const struct tf_mount *top_mount, bool chmodded, int anchor_fd, const char *anchor_name)
 {
 	w->top_mount = *top_mount;
 	w->error = 0;
 	w->depth = 0;
 	w->open_from = 1;
+	w->top_open = true;
+	w->anchor_fd = anchor_fd;
+	w->anchor_name = anchor_name;
 	w->saved = NULL;
 	w->saved_cap = 0;
 	unsigned restarts = 0;
@@ -602,13 +683,15 @@ static int walk_tree(struct walk *w, int top_fd, const struct tf_os_stat *top,
 			/* The part we were in was moved out of the tree: it is
 			 * no longer ours. Start again from the top for the rest. */
 			close_open_levels(w);
-			if (++restarts > TF_RM_RESTARTS)
+			if (++restarts > TF_RM_RESTARTS || reopen_top(w) != 0)
 				break;
 			w->level[0].pending = NULL;
 			rewind_level(w, &w->level[0]);
 		}
 	}
 	close_open_levels(w);
+	if (w->top_open)
+		close(w->level[0].fd);
 	if (w->saved)
 		munmap(w->saved, w->saved_cap * sizeof *w->saved);
 	return w->error;
@@ -664,9 +747,11 @@ static int empty_contents(struct walk *w, int dirfd)
 	if (fd < 0)
 		return errno;
 	struct tf_mount mount;
-	int err = mount_of(fd, &st, &mount) != 0 ? errno : walk_tree(w, fd, &st, &mount, chmodded);
-	close(fd);
-	return err;
+	if (mount_of(fd, &st, &mount) != 0) {
+		close_keep_errno(fd);
+		return errno;
+	}
+	return walk_tree(w, fd, &st, &mount, chmodded, dirfd, ".");
 }
 
 int tf_rmtree_contents(int dirfd, unsigned flags)
@@ -734,8 +819,7 @@ static int remove_in_parent(struct walk *w, int parent_fd, const char *base,
 		close(fd);
 		return err;
 	}
-	err = walk_tree(w, fd, &st, &top_mount, chmodded);
-	close(fd);
+	err = walk_tree(w, fd, &st, &top_mount, chmodded, parent_fd, base);
 	/* Remove the top only while it is still the directory we emptied. */
 	if (tf_os_stat_at(parent_fd, base, &now) != 0) {
 		if (errno != ENOENT && !err)

@@ -124,6 +124,43 @@ static void make_chain(int dirfd, size_t depth, const char *name, const char *fi
 	close(fd);
 }
 
+static int dummies[4096];
+static size_t dummy_count;
+
+/* Fill the descriptor table under a lowered RLIMIT_NOFILE so that exactly
+ * free_fds descriptors can still be opened. */
+static void leave_free_descriptors(int free_fds)
+{
+	/* valgrind keeps descriptors of its own under the limit and refuses a
+	 * new hard limit (.ci/valgrind.sh). */
+	const char *preload = getenv("LD_PRELOAD");
+	if (preload && strstr(preload, "vgpreload"))
+		cr_skip_test("RLIMIT_NOFILE cannot be lowered under valgrind");
+	int highest = dup(0);
+	cr_assert_geq(highest, 0);
+	close(highest);
+	struct rlimit rl;
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	rl.rlim_cur = (rlim_t)highest + 64;
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	int fd;
+	dummy_count = 0;
+	while (dummy_count < sizeof dummies / sizeof *dummies &&
+		(fd = fcntl(0, F_DUPFD_CLOEXEC, 0)) >= 0)
+		dummies[dummy_count++] = fd;
+	cr_assert_eq(errno, EMFILE);
+	cr_assert_geq(dummy_count, (size_t)free_fds);
+	for (int i = 0; i < free_fds; i++)
+		close(dummies[--dummy_count]);
+}
+
+/* Room again, to look at what was left. */
+static void release_descriptors(void)
+{
+	while (dummy_count > 0)
+		close(dummies[--dummy_count]);
+}
+
 static int open_dir_path(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -659,6 +696,78 @@ Test(rmtree, removes_10000_levels_with_40_descriptors_allowed)
 	free(top);
 }
 
+/* 300 levels with a file at each, removed with exactly free_fds descriptors
+ * free; returns tempfile_rmtree's result and errno. */
+static int remove_deep_tree_with(int free_fds, int *err, char **top)
+{
+	*top = make_dir("top");
+	int fd = open_dir_path(*top);
+	make_chain(fd, 300, "d", "f");
+	close(fd);
+	leave_free_descriptors(free_fds);
+	errno = 0;
+	int rc = tempfile_rmtree(*top, 0);
+	*err = errno;
+	release_descriptors();
+	return rc;
+}
+
+/* The parent (O_PATH) and two directories at a time: the walk closes the
+ * levels it does not need, the top too, and reopens them on the way up. */
+static void removes_all_with(int free_fds)
+{
+	char *top;
+	int err;
+	cr_assert_eq(remove_deep_tree_with(free_fds, &err, &top), 0, "%d free: %s", free_fds,
+		strerror(err));
+	cr_assert_eq(err, 0, "errno changed on success");
+	cr_assert_not(tft_exists(top), "%d free: the tree is still there", free_fds);
+	free(top);
+}
+
+Test(rmtree, removes_300_levels_with_3_descriptors_free)
+{
+	removes_all_with(3);
+}
+
+Test(rmtree, removes_300_levels_with_4_descriptors_free)
+{
+	removes_all_with(4);
+}
+
+Test(rmtree, removes_300_levels_with_5_descriptors_free)
+{
+	removes_all_with(5);
+}
+
+Test(rmtree, removes_300_levels_with_8_descriptors_free)
+{
+	removes_all_with(8);
+}
+
+Test(rmtree, removes_300_levels_with_4_descriptors_free_without_statx)
+{
+	/* One more for /proc/self/fdinfo, where the mount ID comes from. */
+	tf_test_os_no_statx(true);
+	removes_all_with(4);
+}
+
+Test(rmtree, fails_with_emfile_never_0_with_fewer_than_3_descriptors_free)
+{
+	for (int free_fds = 0; free_fds < 3; free_fds++) {
+		char *top;
+		int err;
+		cr_assert_eq(remove_deep_tree_with(free_fds, &err, &top), -1,
+			"%d free: reported success", free_fds);
+		cr_assert_eq(err, EMFILE, "%d free: got %s", free_fds, strerror(err));
+		char *d = tft_join(top, "d");
+		cr_assert(tft_exists(d), "%d free: the tree is gone", free_fds);
+		tft_remove_tree(top);
+		free(d);
+		free(top);
+	}
+}
+
 /* ---- stack ------------------------------------------------------------------------ */
 
 /* Below every small stack these tests give the removal: this much
@@ -940,7 +1049,8 @@ static void move_ancestor_out(enum tf_rmtree_event event, int dirfd, const char 
 		cr_assert_eq(rename(m->from, m->to), 0, "%s", strerror(errno));
 }
 
-Test(rmtree, does_not_follow_a_closed_ancestor_moved_out_of_the_tree)
+/* free_fds: descriptors left free (-1: no limit). */
+static void closed_ancestor_moved_out(int free_fds)
 {
 	char *outside = make_populated("outside");
 	char *top = make_dir("top");
@@ -950,8 +1060,14 @@ Test(rmtree, does_not_follow_a_closed_ancestor_moved_out_of_the_tree)
 	char *to = tft_join(outside, "moved");
 	struct move_out m = { .at_call = 35, .from = tft_join(top, "d/d"), .to = to };
 	tf_test_rmtree_hook(move_ancestor_out, &m);
-	cr_assert_eq(tempfile_rmtree(top, 0), -1);
-	cr_assert_eq(errno, ESTALE, "got %s", strerror(errno));
+	if (free_fds >= 0)
+		leave_free_descriptors(free_fds);
+	errno = 0;
+	int rc = tempfile_rmtree(top, 0);
+	int err = errno;
+	release_descriptors();
+	cr_assert_eq(rc, -1);
+	cr_assert_eq(err, ESTALE, "got %s", strerror(err));
 	/* Going up from the moved part leads into outside, which must not be
 	 * touched: its own entries and the moved directory itself stay. The
 	 * walk starts again from the top for the rest. */
@@ -965,6 +1081,18 @@ Test(rmtree, does_not_follow_a_closed_ancestor_moved_out_of_the_tree)
 	free(to);
 	free(top);
 	free(outside);
+}
+
+Test(rmtree, does_not_follow_a_closed_ancestor_moved_out_of_the_tree)
+{
+	closed_ancestor_moved_out(-1);
+}
+
+/* The top itself closed for room too: the walk starts again from the top,
+ * reopened where it was first opened and checked to be the same. */
+Test(rmtree, does_not_follow_a_closed_ancestor_moved_out_with_3_descriptors_free)
+{
+	closed_ancestor_moved_out(3);
 }
 
 static void remove_before_open(enum tf_rmtree_event event, int dirfd, const char *name, void *arg)
@@ -1073,43 +1201,6 @@ Test(rmtree, leaves_bind_mounted_directories_and_reports_ebusy)
 Test(rmtree, leaves_bind_mounted_directories_without_statx_through_proc_fdinfo)
 {
 	bind_mounted_directories_are_left_alone(true);
-}
-
-static int dummies[4096];
-static size_t dummy_count;
-
-/* Fill the descriptor table under a lowered RLIMIT_NOFILE so that exactly
- * free_fds descriptors can still be opened. */
-static void leave_free_descriptors(int free_fds)
-{
-	/* valgrind keeps descriptors of its own under the limit and refuses a
-	 * new hard limit (.ci/valgrind.sh). */
-	const char *preload = getenv("LD_PRELOAD");
-	if (preload && strstr(preload, "vgpreload"))
-		cr_skip_test("RLIMIT_NOFILE cannot be lowered under valgrind");
-	int highest = dup(0);
-	cr_assert_geq(highest, 0);
-	close(highest);
-	struct rlimit rl;
-	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
-	rl.rlim_cur = (rlim_t)highest + 64;
-	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
-	int fd;
-	dummy_count = 0;
-	while (dummy_count < sizeof dummies / sizeof *dummies &&
-		(fd = fcntl(0, F_DUPFD_CLOEXEC, 0)) >= 0)
-		dummies[dummy_count++] = fd;
-	cr_assert_eq(errno, EMFILE);
-	cr_assert_geq(dummy_count, (size_t)free_fds);
-	for (int i = 0; i < free_fds; i++)
-		close(dummies[--dummy_count]);
-}
-
-/* Room again, to look at what was left. */
-static void release_descriptors(void)
-{
-	while (dummy_count > 0)
-		close(dummies[--dummy_count]);
 }
 
 Test(rmtree, without_descriptors_to_read_fdinfo_does_not_enter_a_bind_mount)
