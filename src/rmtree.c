@@ -198,18 +198,8 @@ static int chmod_opath(int fd, mode_t mode)
 			return -1;
 	}
 #endif
-	/* No snprintf here: this may run in a signal handler. */
-	char path[sizeof "/proc/self/fd/" + 3 * sizeof(int)] = "/proc/self/fd/";
-	char digits[3 * sizeof(int)];
-	size_t n = 0, at = sizeof "/proc/self/fd/" - 1;
-	unsigned value = (unsigned)fd;
-	do {
-		digits[n++] = (char)('0' + value % 10);
-		value /= 10;
-	} while (value);
-	while (n)
-		path[at++] = digits[--n];
-	path[at] = '\0';
+	char path[TF_PROC_FD_PATH_MAX];
+	tf_os_proc_fd_path(path, "fd", fd);
 	return fchmodat(AT_FDCWD, path, mode, 0);
 }
 
