@@ -131,7 +131,7 @@ struct level {
 	_Alignas(8) char buf[TF_RM_BUFSIZE];
 };
 
-/* A level whose descriptor was closed to bound them. */
+/* A level whose descriptor was closed to bound them, or for room. */
 struct saved_level {
 	struct tf_file_id id;
 	mode_t mode;
