@@ -901,6 +901,8 @@ static void remove_on_small_stack(const char *top, size_t size, bool in_handler)
 
 Test(rmtree, removes_a_deep_tree_from_a_thread_with_a_48_kib_stack)
 {
+	if (tft_under_sanitizer())
+		cr_skip_test("sanitizers need more stack (ThreadSanitizer: 900 KiB)");
 	char *top = make_deep_tree("top");
 	remove_on_small_stack(top, 48 * 1024, false);
 	free(top);
