@@ -243,10 +243,11 @@ static int on_mount(int fd, const struct tf_os_stat *st, const struct tf_mount *
 }
 
 /* Permission refused to open `name` for reading: open it O_PATH (which
- * needs no permission on it), check it is what we expect, make it u+rwx,
- * and reopen that very inode through the O_PATH descriptor. */
+ * needs no permission on it), check it is what we expect and on mount `on`
+ * if given (a mount point is not ours to chmod: EBUSY), make it u+rwx, and
+ * reopen that very inode through the O_PATH descriptor. */
 static int open_after_chmod(int at, const char *name, const struct tf_file_id *expect,
-	bool *chmodded)
+	const struct tf_mount *on, bool *chmodded)
 {
 	int path_fd, fd = -1;
 	struct tf_os_stat st;
@@ -257,6 +258,12 @@ static int open_after_chmod(int at, const char *name, const struct tf_file_id *e
 		goto done;
 	if (expect && !tf_same_file(&st.id, expect)) {
 		errno = ESTALE;
+		goto done;
+	}
+	int same = on ? on_mount(path_fd, &st, on) : 1;
+	if (same != 1) {
+		if (same == 0)
+			errno = EBUSY;
 		goto done;
 	}
 	if (chmod_opath(path_fd, (st.mode & 07777) | S_IRWXU) != 0) {
@@ -273,14 +280,16 @@ done:
 /* Open the directory `name` at `at` for reading, never through a link
  * (ELOOP or ENOTDIR then); st gets its fstat, which must match expect's
  * device and inode when expect is given (else ESTALE). An unreadable
- * directory is made u+rwx first, as Python's _resetperms does. */
+ * directory is made u+rwx first, as Python's _resetperms does, but only
+ * if it is on mount `on` when that is given (else EBUSY): whether a
+ * readable one is, the caller checks. */
 static int open_dir(int at, const char *name, const struct tf_file_id *expect,
-	struct tf_os_stat *st, bool *chmodded)
+	const struct tf_mount *on, struct tf_os_stat *st, bool *chmodded)
 {
 	int fd;
 	TF_RETRY_EINTR(fd, openat(at, name, TF_RM_OPEN_FLAGS));
 	if (fd < 0 && errno == EACCES)
-		fd = open_after_chmod(at, name, expect, chmodded);
+		fd = open_after_chmod(at, name, expect, on, chmodded);
 	if (fd < 0)
 		return -1;
 	if (tf_os_stat_at(fd, "", st) != 0) {
@@ -459,7 +468,7 @@ static int open_dir_making_room(struct walk *w, int at, const char *name,
 	const struct tf_file_id *expect, struct tf_os_stat *st, bool *chmodded)
 {
 	for (;;) {
-		int fd = open_dir(at, name, expect, st, chmodded);
+		int fd = open_dir(at, name, expect, &w->top_mount, st, chmodded);
 		if (fd >= 0 || !out_of_descriptors(errno) || !make_room(w))
 			return fd;
 	}
@@ -623,7 +632,7 @@ static int reopen_top(struct walk *w)
 	const struct saved_level *s = &w->saved[0];
 	struct tf_os_stat st;
 	bool chmodded = s->chmodded;
-	int fd = open_dir(w->anchor_fd, w->anchor_name, &s->id, &st, &chmodded);
+	int fd = open_dir(w->anchor_fd, w->anchor_name, &s->id, &w->top_mount, &st, &chmodded);
 	if (fd < 0) {
 		fail(w, &w->level[0], errno);
 		return -1;
@@ -729,10 +738,10 @@ static int empty_contents(struct walk *w, int dirfd)
 	bool chmodded = false;
 	/* Our own descriptor: readable even if dirfd is O_PATH, and with
 	 * its own position. */
-	int fd = open_dir(dirfd, ".", NULL, &st, &chmodded);
+	int fd = open_dir(dirfd, ".", NULL, NULL, &st, &chmodded);
 	if (fd < 0 && errno == EACCES && make_fd_writable(dirfd) == 0) {
 		chmodded = true;
-		fd = open_dir(dirfd, ".", NULL, &st, &chmodded);
+		fd = open_dir(dirfd, ".", NULL, NULL, &st, &chmodded);
 	}
 	if (fd < 0)
 		return errno;
@@ -789,19 +798,20 @@ static int split_path(const char *path, char *buf, const char **parent, const ch
 static int remove_in_parent(struct walk *w, int parent_fd, const char *base,
 	const struct tf_file_id *expect)
 {
+	/* path itself a mount point (of any file system, a bind mount
+	 * included): its contents are not ours to empty, its mode not ours
+	 * to change, and its rmdir could only fail. */
 	struct tf_os_stat st, now, parent_st;
+	struct tf_mount parent_mount, top_mount;
+	if (tf_os_stat_at(parent_fd, "", &parent_st) != 0 ||
+		mount_of(parent_fd, &parent_st, &parent_mount) != 0)
+		return errno;
 	bool chmodded = false;
-	int fd = open_dir(parent_fd, base, expect, &st, &chmodded);
+	int fd = open_dir(parent_fd, base, expect, &parent_mount, &st, &chmodded);
 	if (fd < 0)
 		return errno == ELOOP ? ENOTDIR : errno;
-	/* path itself a mount point (of any file system, a bind mount
-	 * included): its contents are not ours to empty, and its rmdir
-	 * could only fail. */
-	struct tf_mount parent_mount, top_mount;
 	int err = 0;
-	if (tf_os_stat_at(parent_fd, "", &parent_st) != 0 ||
-		mount_of(parent_fd, &parent_st, &parent_mount) != 0 ||
-		mount_of(fd, &st, &top_mount) != 0)
+	if (mount_of(fd, &st, &top_mount) != 0)
 		err = errno;
 	else if (!same_mount(&top_mount, &parent_mount))
 		err = EBUSY;

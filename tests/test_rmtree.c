@@ -1326,6 +1326,46 @@ Test(rmtree, tells_another_file_system_by_its_device_without_statx_or_proc)
 	free(top);
 }
 
+/* An unreadable directory of the user's, bind-mounted into the tree (or as
+ * the top): the removal, as that user, must not make it u+rwx to look
+ * inside before seeing that it is a mount point. */
+Test(rmtree, never_chmods_an_unreadable_directory_bind_mounted_inside)
+{
+	private_mounts();
+	if (geteuid() != 0)
+		cr_skip_test("needs root to mount");
+	char *outside = make_populated("outside");
+	char *top = make_populated("top");
+	char *mnt = tft_join(top, "a/mnt");
+	cr_assert_eq(mkdir(mnt, 0755), 0);
+	char *cmd = NULL;
+	cr_assert(asprintf(&cmd, "chown -R %d:%d '%s'", NOBODY, NOBODY, scratch) > 0);
+	cr_assert_eq(system(cmd), 0);
+	free(cmd);
+	cr_assert_eq(chmod(outside, 0), 0);
+	bind_mount(outside, mnt);
+	struct stat st;
+	for (int no_statx = 0; no_statx < 2; no_statx++) {
+		tf_test_os_no_statx(no_statx); /* the child inherits it */
+		int err = rmtree_as_nobody(mnt, 0);
+		cr_assert_eq(err, EBUSY, "the top, no_statx %d: got %s", no_statx, strerror(err));
+		cr_assert_eq(stat(outside, &st), 0);
+		cr_assert_eq(st.st_mode & 07777, 0, "the top, no_statx %d: mode %o", no_statx,
+			(unsigned)(st.st_mode & 07777));
+		err = rmtree_as_nobody(top, 0);
+		cr_assert_eq(err, EBUSY, "inside, no_statx %d: got %s", no_statx, strerror(err));
+		cr_assert_eq(stat(outside, &st), 0);
+		cr_assert_eq(st.st_mode & 07777, 0, "inside, no_statx %d: mode %o", no_statx,
+			(unsigned)(st.st_mode & 07777));
+	}
+	cr_assert_eq(umount(mnt), 0);
+	cr_assert_eq(chmod(outside, 0755), 0);
+	assert_populated_intact(outside);
+	free(mnt);
+	free(top);
+	free(outside);
+}
+
 /* ---- internal entry points -------------------------------------------------------------- */
 
 Test(rmtree, contents_empties_directory_but_keeps_it_and_the_descriptor)
