@@ -321,11 +321,20 @@ TEMPFILE_EXPORT int tempfile_dir_cleanup(struct tempfile_dir *d);
 
 /* Remove the directory path and everything in it. Never follows a symbolic
  * link (path itself being one is ENOTDIR), never leaves the tree even when an
- * entry is swapped for a link while it runs, does not enter other mounted
- * file systems, makes read-only directories writable to empty them, ignores
- * entries that vanish, and handles any depth with a bounded number of
- * descriptors. flags: TEMPFILE_IGNORE_CLEANUP_ERRORS (go on, return 0).
- * Otherwise -1 with the first error after removing all it can. */
+ * entry is swapped for a link while it runs, makes read-only directories
+ * writable to empty them, ignores entries that vanish, and handles any depth
+ * with at most 16 directory descriptors open and with as few as 3 free (4
+ * without statx mount IDs; fewer: EMFILE). It never enters a mount point: one
+ * is recognised by its mount ID whatever its device (bind mounts of the same
+ * file system included) on Linux >= 5.8 (statx), through /proc/self/fdinfo
+ * on older kernels or C libraries without statx, and by its device alone
+ * where neither is available. What cannot be removed because of a mount is
+ * reported as EBUSY after all the rest is removed; a path that is itself a
+ * mount point is EBUSY, and nothing in it is touched. Its state is an
+ * anonymous mapping, not the stack: ENOMEM, nothing removed, where that
+ * cannot be made (an empty directory needs none). flags:
+ * TEMPFILE_IGNORE_CLEANUP_ERRORS (go on, return 0). Otherwise -1 with the
+ * first error after removing all it can. */
 TEMPFILE_EXPORT int tempfile_rmtree(const char *path, unsigned flags);
 
 /* ------------------------------------------------------------------------
@@ -381,7 +390,8 @@ TEMPFILE_EXPORT int tempfile_rmtree(const char *path, unsigned flags);
  *     tempfile_cleanup_now() from it. One that chains to ours makes ours
  *     remove the objects and return (or call the handler from before ours).
  * Our handler runs on the alternate signal stack when the handler it
- * replaced did (SA_ONSTACK).
+ * replaced did (SA_ONSTACK); the removal needs under 8 KiB of stack, so a
+ * small one (sigaltstack) is enough.
  *
  * Limits: SIGKILL, _exit(), crashes (SIGSEGV, abort()) and power loss remove
  * nothing; only tempfile_temporary() files, which have no name, never stay

@@ -15,9 +15,18 @@
  * The walk runs in signal handlers (the cleanup registry), so it keeps to
  * plain system calls: no malloc, no stdio, no locks, errno preserved.
  * mmap/munmap are plain system calls too (crash reporters such as Breakpad
- * allocate with them in signal handlers); they are used only beyond
- * TF_RM_WINDOW levels. The stack holds about TF_RM_WINDOW * TF_RM_BUFSIZE
- * bytes (some 66 KiB).
+ * allocate with them in signal handlers): the walk's state with its
+ * TF_RM_WINDOW getdents64 buffers (some 66 KiB) and the path being split
+ * are one anonymous mapping per walk, never the stack, which a handler on
+ * a small sigaltstack or a thread with a small stack does not have. The
+ * stack holds a few small frames (internal.h says how much). An empty
+ * directory needs no walk and no mapping: one rmdir.
+ *
+ * Out of descriptors (EMFILE, ENFILE), the walk closes the shallowest level
+ * it has open, the top last, records it as above, and tries again: it needs
+ * two directories open at a time (the one it reads and the one it enters or
+ * comes back to), one more for /proc/self/fdinfo where statx has no mount
+ * ID. Below that it fails with the error, never removing less in silence.
  *
  * Linux only for now: getdents64, O_PATH, fchmodat2 or /proc/self/fd.
  */
@@ -99,7 +108,8 @@ struct entry {
 
 /* Which mount a directory is on. A bind mount of a directory of the same
  * file system has the same st_dev: the mount ID (statx, Linux 5.8; else
- * /proc/self/fdinfo, Linux 3.15) is what tells it. */
+ * /proc/self/fdinfo, Linux 3.15) is what tells it; where neither gives
+ * one, only the device is known. */
 struct tf_mount {
 	dev_t dev;
 	uint64_t id;
@@ -121,7 +131,7 @@ struct level {
 	_Alignas(8) char buf[TF_RM_BUFSIZE];
 };
 
-/* A level whose descriptor was closed to bound them. */
+/* A level whose descriptor was closed to bound them, or for room. */
 struct saved_level {
 	struct tf_file_id id;
 	mode_t mode;
@@ -130,11 +140,15 @@ struct saved_level {
 	char name[NAME_MAX + 1]; /* the child being emptied */
 };
 
+/* All of it lives in the walk's mapping (struct walk_space). */
 struct walk {
 	struct tf_mount top_mount; /* nothing on another mount is entered */
 	int error;         /* the first error, 0 if none */
 	size_t depth;      /* of the current level; the top is 0 */
-	size_t open_from;  /* levels open_from..depth are open (and 0) */
+	size_t open_from;  /* levels open_from..depth are open (>= 1) */
+	bool top_open;     /* level 0 is open (else saved[0] records it) */
+	int anchor_fd;     /* where the top is reopened from after a restart: */
+	const char *anchor_name; /* its name there */
 	struct saved_level *saved; /* indexed by depth, mmap()ed */
 	size_t saved_cap;
 	struct level level[TF_RM_WINDOW];
@@ -184,48 +198,56 @@ static int chmod_opath(int fd, mode_t mode)
 			return -1;
 	}
 #endif
-	/* No snprintf here: this may run in a signal handler. */
-	char path[sizeof "/proc/self/fd/" + 3 * sizeof(int)] = "/proc/self/fd/";
-	char digits[3 * sizeof(int)];
-	size_t n = 0, at = sizeof "/proc/self/fd/" - 1;
-	unsigned value = (unsigned)fd;
-	do {
-		digits[n++] = (char)('0' + value % 10);
-		value /= 10;
-	} while (value);
-	while (n)
-		path[at++] = digits[--n];
-	path[at] = '\0';
+	char path[TF_PROC_FD_PATH_MAX];
+	tf_os_proc_fd_path(path, "fd", fd);
 	return fchmodat(AT_FDCWD, path, mode, 0);
 }
 
 
-/* The mount of the directory open at fd, described by st. */
-static void mount_of(int fd, const struct tf_os_stat *st, struct tf_mount *m)
+/* The mount of the object open at fd, described by st: statx's mount ID,
+ * else the one /proc/self/fdinfo gives, else none (no /proc, a kernel
+ * before 3.15: the device alone). 0, or -1/errno when fdinfo could not be
+ * read for another reason (EMFILE...): then nothing may be concluded. */
+static int mount_of(int fd, const struct tf_os_stat *st, struct tf_mount *m)
 {
 	m->dev = st->id.dev;
 	m->id = st->mnt_id;
-	m->has_id = st->has_mnt_id || tf_os_fd_mount_id(fd, &m->id) == 0;
+	m->has_id = st->has_mnt_id;
+	if (m->has_id)
+		return 0;
+	if (tf_os_fd_mount_id(fd, &m->id) == 0) {
+		m->has_id = true;
+		return 0;
+	}
+	return errno == ENOENT || errno == ENOSYS || errno == EACCES || errno == EPERM ? 0 : -1;
 }
 
-/* Whether the directory open at fd (described by st) is on mount m.
- * Without a mount ID on either side only the device can be compared. */
-static bool on_mount(int fd, const struct tf_os_stat *st, const struct tf_mount *m)
+/* Same device and, where either side has a mount ID, the same one: a side
+ * without one (/proc gone since) is another mount, so that nothing is
+ * entered on a guess. */
+static bool same_mount(const struct tf_mount *a, const struct tf_mount *b)
 {
-	if (st->id.dev != m->dev)
+	if (a->dev != b->dev || a->has_id != b->has_id)
 		return false;
-	if (!m->has_id)
-		return true;
+	return !a->has_id || a->id == b->id;
+}
+
+/* Whether the directory open at fd (described by st) is on mount m: 1 or
+ * 0, or -1/errno if that cannot be told (see mount_of). */
+static int on_mount(int fd, const struct tf_os_stat *st, const struct tf_mount *m)
+{
 	struct tf_mount here;
-	mount_of(fd, st, &here);
-	return !here.has_id || here.id == m->id;
+	if (mount_of(fd, st, &here) != 0)
+		return -1;
+	return same_mount(&here, m);
 }
 
 /* Permission refused to open `name` for reading: open it O_PATH (which
- * needs no permission on it), check it is what we expect, make it u+rwx,
- * and reopen that very inode through the O_PATH descriptor. */
+ * needs no permission on it), check it is what we expect and on mount `on`
+ * if given (a mount point is not ours to chmod: EBUSY), make it u+rwx, and
+ * reopen that very inode through the O_PATH descriptor. */
 static int open_after_chmod(int at, const char *name, const struct tf_file_id *expect,
-	bool *chmodded)
+	const struct tf_mount *on, bool *chmodded)
 {
 	int path_fd, fd = -1;
 	struct tf_os_stat st;
@@ -236,6 +258,12 @@ static int open_after_chmod(int at, const char *name, const struct tf_file_id *e
 		goto done;
 	if (expect && !tf_same_file(&st.id, expect)) {
 		errno = ESTALE;
+		goto done;
+	}
+	int same = on ? on_mount(path_fd, &st, on) : 1;
+	if (same != 1) {
+		if (same == 0)
+			errno = EBUSY;
 		goto done;
 	}
 	if (chmod_opath(path_fd, (st.mode & 07777) | S_IRWXU) != 0) {
@@ -252,14 +280,16 @@ done:
 /* Open the directory `name` at `at` for reading, never through a link
  * (ELOOP or ENOTDIR then); st gets its fstat, which must match expect's
  * device and inode when expect is given (else ESTALE). An unreadable
- * directory is made u+rwx first, as Python's _resetperms does. */
+ * directory is made u+rwx first, as Python's _resetperms does, but only
+ * if it is on mount `on` when that is given (else EBUSY): whether a
+ * readable one is, the caller checks. */
 static int open_dir(int at, const char *name, const struct tf_file_id *expect,
-	struct tf_os_stat *st, bool *chmodded)
+	const struct tf_mount *on, struct tf_os_stat *st, bool *chmodded)
 {
 	int fd;
 	TF_RETRY_EINTR(fd, openat(at, name, TF_RM_OPEN_FLAGS));
 	if (fd < 0 && errno == EACCES)
-		fd = open_after_chmod(at, name, expect, chmodded);
+		fd = open_after_chmod(at, name, expect, on, chmodded);
 	if (fd < 0)
 		return -1;
 	if (tf_os_stat_at(fd, "", st) != 0) {
@@ -379,11 +409,10 @@ static int grow_saved(struct walk *w, size_t depth)
 	return 0;
 }
 
-/* Close the shallowest open level (other than the top) to stay within
- * TF_RM_WINDOW descriptors, recording what is needed to come back. */
-static int evict_shallowest(struct walk *w)
+/* Close the open level at depth (one with a child being emptied),
+ * recording what is needed to come back. */
+static int save_level(struct walk *w, size_t depth)
 {
-	size_t depth = w->open_from;
 	struct level *l = slot(w, depth);
 	size_t name_len = strlen(l->pending);
 	if (name_len > NAME_MAX) {
@@ -400,8 +429,49 @@ static int evict_shallowest(struct walk *w)
 	s->resume_off = l->pending_off;
 	memcpy(s->name, l->pending, name_len + 1);
 	close(l->fd);
+	return 0;
+}
+
+/* Close the shallowest open level (other than the top) to stay within
+ * TF_RM_WINDOW descriptors. */
+static int evict_shallowest(struct walk *w)
+{
+	if (save_level(w, w->open_from) != 0)
+		return -1;
 	w->open_from++;
 	return 0;
+}
+
+static bool out_of_descriptors(int err)
+{
+	return err == EMFILE || err == ENFILE;
+}
+
+/* Out of descriptors: close the shallowest open level other than the
+ * current one, the top last. False if there is none to close. */
+static bool make_room(struct walk *w)
+{
+	int saved = errno;
+	bool done = false;
+	if (w->open_from < w->depth) {
+		done = evict_shallowest(w) == 0;
+	} else if (w->top_open && w->depth > 0 && save_level(w, 0) == 0) {
+		w->top_open = false;
+		done = true;
+	}
+	errno = saved;
+	return done;
+}
+
+/* open_dir, closing levels for room while out of descriptors. */
+static int open_dir_making_room(struct walk *w, int at, const char *name,
+	const struct tf_file_id *expect, struct tf_os_stat *st, bool *chmodded)
+{
+	for (;;) {
+		int fd = open_dir(at, name, expect, &w->top_mount, st, chmodded);
+		if (fd >= 0 || !out_of_descriptors(errno) || !make_room(w))
+			return fd;
+	}
 }
 
 /* Enter the directory entry e of l, classified by st. 0, or an errno:
@@ -412,13 +482,19 @@ static int descend(struct walk *w, struct level *l, const struct entry *e,
 	TEST_HOOK(TF_RMTREE_BEFORE_OPEN, l->fd, e->name);
 	struct tf_os_stat now;
 	bool chmodded = false;
-	int fd = open_dir(l->fd, e->name, &st->id, &now, &chmodded);
+	int fd = open_dir_making_room(w, l->fd, e->name, &st->id, &now, &chmodded);
 	if (fd < 0)
 		return errno;
-	if (!on_mount(fd, &now, &w->top_mount)) {
-		/* A mount appeared here since the entry was classified. */
+	/* Without statx's mount ID this is where a bind mount is told (and
+	 * with it, a mount that appeared since the entry was classified). */
+	int same;
+	while ((same = on_mount(fd, &now, &w->top_mount)) < 0 && out_of_descriptors(errno) &&
+		make_room(w))
+		;
+	if (same != 1) {
+		int err = same < 0 ? errno : EBUSY;
 		close(fd);
-		return EBUSY;
+		return err;
 	}
 	size_t depth = w->depth + 1;
 	l->pending = e->name;
@@ -483,15 +559,16 @@ static int ascend(struct walk *w)
 	struct level *child = slot(w, w->depth);
 	size_t depth = w->depth - 1;
 	struct level *parent = slot(w, depth);
-	if (depth != 0 && depth < w->open_from) {
-		struct saved_level *s = &w->saved[depth];
+	if (depth == 0 ? !w->top_open : depth < w->open_from) {
 		struct tf_os_stat st;
-		bool chmodded = s->chmodded;
-		int fd = open_dir(child->fd, "..", &s->id, &st, &chmodded);
+		bool chmodded = w->saved[depth].chmodded;
+		int fd = open_dir_making_room(w, child->fd, "..", &w->saved[depth].id, &st,
+			&chmodded);
 		if (fd < 0) {
 			fail(w, child, errno);
 			return -1;
 		}
+		const struct saved_level *s = &w->saved[depth];
 		init_level(parent, fd, &st, chmodded);
 		parent->mode = s->mode;
 		parent->failed = s->failed;
@@ -508,7 +585,10 @@ static int ascend(struct walk *w)
 		if (test_lose_position)
 			parent->eof = true;
 #endif
-		w->open_from = depth;
+		if (depth == 0)
+			w->top_open = true;
+		else
+			w->open_from = depth;
 	}
 	bool child_failed = child->failed;
 	close(child->fd);
@@ -543,49 +623,99 @@ static void close_open_levels(struct walk *w)
 	w->open_from = 1;
 }
 
-/* Empty the directory open (for reading) at top_fd, which stays open. */
-static int walk_tree(int top_fd, const struct tf_os_stat *top, bool chmodded)
+/* After a restart: open the top again where it was first opened, if it
+ * was closed for room, and only if it is still the same directory. */
+static int reopen_top(struct walk *w)
 {
-	struct walk w;
-	mount_of(top_fd, top, &w.top_mount);
-	w.error = 0;
-	w.depth = 0;
-	w.open_from = 1;
-	w.saved = NULL;
-	w.saved_cap = 0;
+	if (w->top_open)
+		return 0;
+	const struct saved_level *s = &w->saved[0];
+	struct tf_os_stat st;
+	bool chmodded = s->chmodded;
+	int fd = open_dir(w->anchor_fd, w->anchor_name, &s->id, &w->top_mount, &st, &chmodded);
+	if (fd < 0) {
+		fail(w, &w->level[0], errno);
+		return -1;
+	}
+	init_level(&w->level[0], fd, &st, chmodded);
+	w->level[0].mode = s->mode;
+	w->level[0].failed = s->failed;
+	w->top_open = true;
+	return 0;
+}
+
+/* Empty the directory open (for reading) at top_fd, which is on top_mount
+ * and was opened as anchor_name in anchor_fd, with the state in w. The
+ * walk closes top_fd. */
+static int walk_tree(struct walk *w, int top_fd, const struct tf_os_stat *top,
+	const struct tf_mount *top_mount, bool chmodded, int anchor_fd, const char *anchor_name)
+{
+	w->top_mount = *top_mount;
+	w->error = 0;
+	w->depth = 0;
+	w->open_from = 1;
+	w->top_open = true;
+	w->anchor_fd = anchor_fd;
+	w->anchor_name = anchor_name;
+	w->saved = NULL;
+	w->saved_cap = 0;
 	unsigned restarts = 0;
-	init_level(&w.level[0], top_fd, top, chmodded);
+	init_level(&w->level[0], top_fd, top, chmodded);
 	TEST_HOOK(TF_RMTREE_WALK_START, top_fd, "");
 	for (;;) {
-		struct level *l = slot(&w, w.depth);
+		struct level *l = slot(w, w->depth);
 		struct entry e;
-		if (next_entry(&w, l, &e)) {
-			handle_entry(&w, l, &e);
+		if (next_entry(w, l, &e)) {
+			handle_entry(w, l, &e);
 			continue;
 		}
 		/* A pass that was resumed after a reopen may have skipped
 		 * entries; another pass is due only if this one removed
 		 * something (it did: the child we came back from). */
 		if (l->resumed && !l->failed) {
-			rewind_level(&w, l);
+			rewind_level(w, l);
 			continue;
 		}
-		if (w.depth == 0)
+		if (w->depth == 0)
 			break;
-		if (ascend(&w) != 0) {
+		if (ascend(w) != 0) {
 			/* The part we were in was moved out of the tree: it is
 			 * no longer ours. Start again from the top for the rest. */
-			close_open_levels(&w);
-			if (++restarts > TF_RM_RESTARTS)
+			close_open_levels(w);
+			if (++restarts > TF_RM_RESTARTS || reopen_top(w) != 0)
 				break;
-			w.level[0].pending = NULL;
-			rewind_level(&w, &w.level[0]);
+			w->level[0].pending = NULL;
+			rewind_level(w, &w->level[0]);
 		}
 	}
-	close_open_levels(&w);
-	if (w.saved)
-		munmap(w.saved, w.saved_cap * sizeof *w.saved);
-	return w.error;
+	close_open_levels(w);
+	if (w->top_open)
+		close(w->level[0].fd);
+	if (w->saved)
+		munmap(w->saved, w->saved_cap * sizeof *w->saved);
+	return w->error;
+}
+
+/* Everything a walk needs beyond a few small stack frames: one anonymous
+ * mapping (mmap is async-signal-safe on Linux; malloc is not). */
+struct walk_space {
+	struct walk walk;
+	char path[PATH_MAX]; /* tf_remove_tree's copy of its path, split */
+};
+
+/* A new walk_space, or NULL/errno (ENOMEM). */
+static struct walk_space *map_walk_space(void)
+{
+	void *p = mmap(NULL, sizeof(struct walk_space), PROT_READ | PROT_WRITE,
+		MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void unmap_walk_space(struct walk_space *space)
+{
+	int saved = errno;
+	munmap(space, sizeof *space);
+	errno = saved;
 }
 
 /* u+rwx on the directory open at fd, even O_PATH (resolving "." in it
@@ -601,21 +731,35 @@ static int make_fd_writable(int fd)
 	return errno == EBADF ? chmod_opath(fd, mode) : -1;
 }
 
-int tf_rmtree_contents(int dirfd, unsigned flags)
+/* Empty the directory open at dirfd with the walk state w. An errno or 0. */
+static int empty_contents(struct walk *w, int dirfd)
 {
-	int saved_errno = errno;
 	struct tf_os_stat st;
 	bool chmodded = false;
 	/* Our own descriptor: readable even if dirfd is O_PATH, and with
 	 * its own position. */
-	int fd = open_dir(dirfd, ".", NULL, &st, &chmodded);
+	int fd = open_dir(dirfd, ".", NULL, NULL, &st, &chmodded);
 	if (fd < 0 && errno == EACCES && make_fd_writable(dirfd) == 0) {
 		chmodded = true;
-		fd = open_dir(dirfd, ".", NULL, &st, &chmodded);
+		fd = open_dir(dirfd, ".", NULL, NULL, &st, &chmodded);
 	}
-	int err = fd < 0 ? errno : walk_tree(fd, &st, chmodded);
-	if (fd >= 0)
-		close(fd);
+	if (fd < 0)
+		return errno;
+	struct tf_mount mount;
+	if (mount_of(fd, &st, &mount) != 0) {
+		close_keep_errno(fd);
+		return errno;
+	}
+	return walk_tree(w, fd, &st, &mount, chmodded, dirfd, ".");
+}
+
+int tf_rmtree_contents(int dirfd, unsigned flags)
+{
+	int saved_errno = errno;
+	struct walk_space *space = map_walk_space();
+	int err = space ? empty_contents(&space->walk, dirfd) : errno;
+	if (space)
+		unmap_walk_space(space);
 	errno = saved_errno;
 	return (flags & TEMPFILE_IGNORE_CLEANUP_ERRORS) ? 0 : err;
 }
@@ -649,6 +793,46 @@ static int split_path(const char *path, char *buf, const char **parent, const ch
 	return 0;
 }
 
+/* Remove the directory base in parent_fd (O_PATH), checked against expect
+ * if given, with the walk state w. The first errno value or 0. */
+static int remove_in_parent(struct walk *w, int parent_fd, const char *base,
+	const struct tf_file_id *expect)
+{
+	/* path itself a mount point (of any file system, a bind mount
+	 * included): its contents are not ours to empty, its mode not ours
+	 * to change, and its rmdir could only fail. */
+	struct tf_os_stat st, now, parent_st;
+	struct tf_mount parent_mount, top_mount;
+	if (tf_os_stat_at(parent_fd, "", &parent_st) != 0 ||
+		mount_of(parent_fd, &parent_st, &parent_mount) != 0)
+		return errno;
+	bool chmodded = false;
+	int fd = open_dir(parent_fd, base, expect, &parent_mount, &st, &chmodded);
+	if (fd < 0)
+		return errno == ELOOP ? ENOTDIR : errno;
+	int err = 0;
+	if (mount_of(fd, &st, &top_mount) != 0)
+		err = errno;
+	else if (!same_mount(&top_mount, &parent_mount))
+		err = EBUSY;
+	if (err) {
+		close(fd);
+		return err;
+	}
+	err = walk_tree(w, fd, &st, &top_mount, chmodded, parent_fd, base);
+	/* Remove the top only while it is still the directory we emptied. */
+	if (tf_os_stat_at(parent_fd, base, &now) != 0) {
+		if (errno != ENOENT && !err)
+			err = errno;
+	} else if (!tf_same_file(&now.id, &st.id)) {
+		if (!err)
+			err = ESTALE;
+	} else if (unlinkat(parent_fd, base, AT_REMOVEDIR) != 0 && errno != ENOENT && !err) {
+		err = errno;
+	}
+	return err;
+}
+
 /* Remove the tree at path; the first errno value or 0. */
 int tf_remove_tree(const char *path, const struct tf_file_id *expect)
 {
@@ -662,50 +846,21 @@ int tf_remove_tree(const char *path, const struct tf_file_id *expect)
 		if (errno == ENOENT || errno == ENOTDIR)
 			return errno;
 	}
-	char buf[PATH_MAX];
-	const char *parent, *base;
-	int err = split_path(path, buf, &parent, &base);
-	if (err)
-		return err;
-	int parent_fd;
-	TF_RETRY_EINTR(parent_fd, open(parent, O_PATH | O_DIRECTORY | O_CLOEXEC));
-	if (parent_fd < 0)
+	struct walk_space *space = map_walk_space();
+	if (!space)
 		return errno;
-	struct tf_os_stat st, now, parent_st;
-	bool chmodded = false;
-	int fd = open_dir(parent_fd, base, expect, &st, &chmodded);
-	if (fd < 0) {
-		err = errno == ELOOP ? ENOTDIR : errno;
-		goto done;
-	}
-	/* path itself a mount point (of any file system, a bind mount
-	 * included): its contents are not ours to empty, and its rmdir
-	 * could only fail. */
-	struct tf_mount parent_mount;
-	if (tf_os_stat_at(parent_fd, "", &parent_st) != 0) {
-		err = errno;
-		close(fd);
-		goto done;
-	}
-	mount_of(parent_fd, &parent_st, &parent_mount);
-	if (!on_mount(fd, &st, &parent_mount)) {
-		close(fd);
-		err = EBUSY;
-		goto done;
-	}
-	err = walk_tree(fd, &st, chmodded);
-	close(fd);
-	/* Remove the top only while it is still the directory we emptied. */
-	if (tf_os_stat_at(parent_fd, base, &now) != 0) {
-		if (errno != ENOENT && !err)
+	const char *parent, *base;
+	int err = split_path(path, space->path, &parent, &base);
+	if (!err) {
+		int parent_fd;
+		TF_RETRY_EINTR(parent_fd, open(parent, O_PATH | O_DIRECTORY | O_CLOEXEC));
+		if (parent_fd < 0) {
 			err = errno;
-	} else if (!tf_same_file(&now.id, &st.id)) {
-		if (!err)
-			err = ESTALE;
-	} else if (unlinkat(parent_fd, base, AT_REMOVEDIR) != 0 && errno != ENOENT && !err) {
-		err = errno;
+		} else {
+			err = remove_in_parent(&space->walk, parent_fd, base, expect);
+			close(parent_fd);
+		}
 	}
-done:
-	close(parent_fd);
+	unmap_walk_space(space);
 	return err;
 }

@@ -899,6 +899,43 @@ static int scenario_chain_to_ours(struct scenario_env *env)
 }
 
 
+/* Go's runtime and others run every handler on a small alternate signal
+ * stack: ours inherits SA_ONSTACK and must remove a deep tree there. */
+static int scenario_altstack(struct scenario_env *env)
+{
+	stack_t ss = { .ss_size = 32 * 1024 };
+	ss.ss_sp = mmap(NULL, ss.ss_size + 4096, PROT_READ | PROT_WRITE,
+		MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (ss.ss_sp == MAP_FAILED)
+		return 90;
+	/* A guard page below it: an overrun crashes instead of corrupting. */
+	if (mprotect(ss.ss_sp, 4096, PROT_NONE) != 0)
+		return 91;
+	ss.ss_sp = (char *)ss.ss_sp + 4096;
+	if (sigaltstack(&ss, NULL) != 0)
+		return 92;
+	struct sigaction sa = { .sa_handler = SIG_DFL, .sa_flags = SA_ONSTACK };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	make_objects(env->dir);
+	/* A tree deeper than the walk's descriptor window. */
+	struct tempfile_opts o = { .dir = env->dir, .flags = TEMPFILE_AT_EXIT };
+	char *top = tempfile_mkdtemp(&o);
+	if (!top || chdir(top) != 0)
+		return 93;
+	for (int i = 0; i < 40; i++) {
+		write_small("f", "x");
+		if (mkdir("d", 0700) != 0 || chdir("d") != 0)
+			return 94;
+	}
+	if (chdir("/") != 0)
+		return 95;
+	free(top);
+	say(env->ready_fd, 'R');
+	wait_forever();
+	return 1;
+}
+
 /* Goes on after a SIGTERM when that does not end it (pid 1 of a PID
  * namespace): 'A', then exits when told. */
 static int scenario_survive_sigterm(struct scenario_env *env)
@@ -947,6 +984,7 @@ static const struct scenario scenarios[] = {
 	{ "handler-flags", scenario_handler_flags },
 	{ "chain-to-ours", scenario_chain_to_ours },
 	{ "survive-sigterm", scenario_survive_sigterm },
+	{ "altstack", scenario_altstack },
 };
 
 /* A fresh program: the fatal signals at their defaults (the test runner
@@ -1698,6 +1736,18 @@ Test(cleanup, handler_installed_after_that_chains_to_ours_gets_the_objects_remov
 	free(dir);
 }
 
+
+Test(cleanup, removal_runs_on_a_32_kib_alternate_signal_stack)
+{
+	char *dir = tft_scratch();
+	struct child c = start("altstack", dir);
+	expect_byte(&c, 'R');
+	cr_assert_eq(kill(c.pid, SIGTERM), 0);
+	expect_killed_by(finish(&c), SIGTERM);
+	expect_empty(dir);
+	tft_remove_tree(dir);
+	free(dir);
+}
 
 Test(cleanup, sigterm_to_pid_1_of_a_pid_namespace_removes_nothing_and_it_goes_on)
 {

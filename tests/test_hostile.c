@@ -2,7 +2,8 @@
  * test_hostile.c - the library in hostile surroundings: bad $TMPDIR values,
  * unwritable and full directories, no descriptors left, symbolic links
  * planted where the next name will be, world-writable directories without
- * the sticky bit, paths and names at the system's length limits.
+ * the sticky bit, paths and names at the system's length limits, and an
+ * attacker racing the removal of a tree it can write to.
  *
  * Each Criterion test runs in its own process, so environment, rlimits,
  * uid and mount namespace may be changed freely. CI runs as root: tests
@@ -10,13 +11,18 @@
  */
 #include "support.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
 #include <sched.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -559,6 +565,9 @@ Test(hostile, a_name_of_name_max_works_and_one_more_fails_cleanly)
 #  if __has_include("directory.c") && __has_include("rmtree.c")
 #    define HOSTILE_DIRECTORY 1
 #  endif
+#  if __has_include("rmtree.c")
+#    define HOSTILE_RMTREE 1
+#  endif
 #endif
 
 #ifdef HOSTILE_FILE
@@ -658,5 +667,376 @@ Test(hostile, directory_cleanup_never_leaves_the_tree)
 	free(victim_file);
 	free(victim);
 	free(scratch);
+}
+#endif
+
+#ifdef HOSTILE_RMTREE
+/* ---- an attacker racing tempfile_rmtree ------------------------------------------------ */
+
+/* The real-world danger: root removes a tree that another user can write
+ * to, in a sticky world-writable directory like /tmp, next to something of
+ * root's (here "outside", a directory of files). The attacker swaps the
+ * tree's directories, and the tree itself, for symbolic links to outside
+ * (rename then symlink, or renameat2 RENAME_EXCHANGE), and moves parts of
+ * the tree out next to outside, as fast as it can while the removal runs.
+ * After every round outside must be exactly as it was. */
+
+#define RACE_ROUNDS 10000
+#define OUTSIDE_FILES 8
+#define OUTSIDE_SUB_FILES 4
+
+struct race_shared {
+	_Atomic int stop;      /* the removal of this round has returned */
+	_Atomic long swaps;    /* attacker operations that took effect */
+};
+
+/* A small tree: 6 directories, 7 files, at sticky/tree; owned by uid. */
+static void build_race_tree(int sticky, uid_t uid)
+{
+	static const char *const dirs[] = { "tree", "tree/a", "tree/a/x", "tree/b", "tree/c",
+		"tree/c/y" };
+	static const char *const files[] = { "tree/f", "tree/a/f", "tree/a/x/f1", "tree/a/x/f2",
+		"tree/b/f", "tree/c/f", "tree/c/y/f" };
+	/* Plain checks: --full-stats reports every assertion. */
+	for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++)
+		if (mkdirat(sticky, dirs[i], 0755) != 0 || fchownat(sticky, dirs[i], uid, uid, 0) != 0)
+			cr_assert_fail("mkdir %s: %s", dirs[i], strerror(errno));
+	for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+		int fd = openat(sticky, files[i], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd < 0 || fchown(fd, uid, uid) != 0 || close(fd) != 0)
+			cr_assert_fail("create %s: %s", files[i], strerror(errno));
+	}
+}
+
+/* outside: OUTSIDE_FILES files and sub/ with OUTSIDE_SUB_FILES more, root's. */
+static void build_outside(int sticky)
+{
+	cr_assert_eq(mkdirat(sticky, "outside", 0755), 0);
+	cr_assert_eq(mkdirat(sticky, "outside/sub", 0755), 0);
+	char name[64];
+	for (int i = 0; i < OUTSIDE_FILES + OUTSIDE_SUB_FILES; i++) {
+		if (i < OUTSIDE_FILES)
+			snprintf(name, sizeof name, "outside/f%d", i);
+		else
+			snprintf(name, sizeof name, "outside/sub/g%d", i - OUTSIDE_FILES);
+		int fd = openat(sticky, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		cr_assert_geq(fd, 0);
+		cr_assert_eq(write(fd, "keep\n", 5), 5);
+		close(fd);
+	}
+}
+
+/* outside as build_outside made it: entries, sizes, modes. */
+static bool outside_intact(int sticky, char *why, size_t why_size)
+{
+	static const char *const dirs[] = { "outside", "outside/sub" };
+	static const long counts[] = { OUTSIDE_FILES + 1, OUTSIDE_SUB_FILES };
+	struct stat st;
+	for (int d = 0; d < 2; d++) {
+		if (fstatat(sticky, dirs[d], &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode) ||
+			(st.st_mode & 07777) != 0755 || st.st_uid != 0) {
+			snprintf(why, why_size, "%s changed", dirs[d]);
+			return false;
+		}
+		int fd = openat(sticky, dirs[d], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+		long n = 0;
+		struct dirent *e;
+		while (dir && (e = readdir(dir)))
+			n += e->d_name[0] != '.';
+		if (dir)
+			closedir(dir);
+		if (n != counts[d]) {
+			snprintf(why, why_size, "%s has %ld entries, not %ld", dirs[d], n, counts[d]);
+			return false;
+		}
+	}
+	char name[64];
+	for (int i = 0; i < OUTSIDE_FILES + OUTSIDE_SUB_FILES; i++) {
+		if (i < OUTSIDE_FILES)
+			snprintf(name, sizeof name, "outside/f%d", i);
+		else
+			snprintf(name, sizeof name, "outside/sub/g%d", i - OUTSIDE_FILES);
+		if (fstatat(sticky, name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode) ||
+			st.st_size != 5 || (st.st_mode & 07777) != 0644) {
+			snprintf(why, why_size, "%s changed or gone", name);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Remove name in dirfd without following links; no assertion (the race
+ * leaves anything). The removal under test is not used to clean up. */
+static void scrub(int at, const char *name)
+{
+	if (unlinkat(at, name, 0) == 0 || errno == ENOENT)
+		return;
+	int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+	while (d && (e = readdir(d)))
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			scrub(dirfd(d), e->d_name);
+	if (d)
+		closedir(d);
+	(void)unlinkat(at, name, AT_REMOVEDIR);
+}
+
+/* Everything in sticky but outside. */
+static void scrub_all_but_outside(int sticky)
+{
+	int fd = openat(sticky, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	cr_assert_not_null(d);
+	struct dirent *e;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.' && strcmp(e->d_name, "outside") != 0)
+			scrub(sticky, e->d_name);
+	closedir(d);
+}
+
+/* The directory name in at, never through a link (the attacker's own
+ * steps must not write into outside by following its own links). */
+static int open_nofollow(int at, const char *name)
+{
+	return openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+/* rename from then symlink target in its place: a directory swapped for
+ * a link in two steps. */
+static bool swap_for_link(int at, const char *from, int to_at, const char *to,
+	const char *target)
+{
+	return renameat(at, from, to_at, to) == 0 && symlinkat(target, at, from) == 0;
+}
+
+/* A link to target made at link, then exchanged with name in one step. */
+static bool exchange_with_link(int at, const char *name, const char *link, const char *target)
+{
+	(void)symlinkat(target, at, link);
+	return renameat2(at, name, at, link, RENAME_EXCHANGE) == 0;
+}
+
+/* One attack on sticky/tree, chosen by k; each is a swap that a naive
+ * removal would follow into outside. Returns true if it took effect. */
+static bool attack(int sticky, const char *outside, unsigned k)
+{
+	if (k % 9 == 5) /* the tree itself swapped for a link */
+		return swap_for_link(sticky, "tree", sticky, "tree.moved", outside);
+	if (k % 9 == 6)
+		return exchange_with_link(sticky, "tree", "tree.link", outside);
+	int tree = open_nofollow(sticky, "tree");
+	if (tree < 0)
+		return false;
+	int sub = -1;
+	bool done = false;
+	switch (k % 9) {
+	case 0: /* a directory swapped for a link, by rename then symlink */
+		done = swap_for_link(tree, "a", tree, "a.moved", outside);
+		break;
+	case 1: /* a directory and a link exchanged in one step */
+		done = exchange_with_link(tree, "b", "lb", outside);
+		break;
+	case 2: /* deeper, a relative link */
+		if ((sub = open_nofollow(tree, "a")) >= 0)
+			done = swap_for_link(sub, "x", tree, "x.moved", "../../outside");
+		break;
+	case 3:
+		if ((sub = open_nofollow(tree, "c")) >= 0)
+			done = exchange_with_link(sub, "y", "ly", "../../outside/sub");
+		break;
+	case 4: /* a part moved out of the tree next to outside (its ".." is
+		 * now the directory that holds outside), a link in its place */
+		done = swap_for_link(tree, "c", sticky, "escaped", outside);
+		break;
+	case 7:
+		if ((sub = open_nofollow(tree, "a")) >= 0)
+			done = swap_for_link(sub, "x", sticky, "escaped.x", "../../outside");
+		break;
+	default: /* links planted to be unlinked, never followed */
+		if ((sub = open_nofollow(tree, "a")) >= 0)
+			done = symlinkat(outside, sub, "link") == 0;
+		break;
+	}
+	if (sub >= 0)
+		close(sub);
+	close(tree);
+	return done;
+}
+
+/* The attacker's life: a round starts with a byte on go; a few attacks at
+ * random moments while the removal runs (it stops early when shared->stop
+ * says the removal returned), then a byte on ack once it has. Ends when go
+ * is closed. */
+static void attacker(int sticky, const char *outside, int go, int ack,
+	struct race_shared *shared)
+{
+	uint32_t x = (uint32_t)getpid() * 2654435761u;
+	char byte;
+	while (read(go, &byte, 1) == 1) {
+		for (int n = 0; n < 3 && !atomic_load(&shared->stop); n++) {
+			x ^= x << 13;
+			x ^= x >> 17;
+			x ^= x << 5;
+			for (volatile unsigned spin = (x >> 22) & 1023; spin; spin--)
+				;
+			if (attack(sticky, outside, x))
+				atomic_fetch_add(&shared->swaps, 1);
+		}
+		while (!atomic_load(&shared->stop))
+			sched_yield();
+		if (write(ack, "a", 1) != 1)
+			_exit(2);
+	}
+	_exit(0);
+}
+
+/* Between the fstatat that saw a directory and the open: give the attacker
+ * a moment, sometimes the CPU (so that it races even on one core). */
+static void widen_the_window(enum tf_rmtree_event event, int fd, const char *name, void *arg)
+{
+	(void)fd;
+	(void)name;
+	uint32_t *x = arg;
+	if (event != TF_RMTREE_BEFORE_OPEN)
+		return;
+	*x = *x * 1103515245u + 12345u;
+	if ((*x >> 16) & 1)
+		sched_yield();
+	for (volatile unsigned spin = (*x >> 20) & 1023; spin; spin--)
+		;
+}
+
+/* Descriptors held to leave a chosen number free under a low limit. */
+struct fd_budget {
+	int fds[64];
+	int n;
+};
+
+/* Take every descriptor the limit allows, then give back `free_fds`. */
+static void budget_leave(struct fd_budget *b, int free_fds)
+{
+	int fd;
+	while (b->n < 64 && (fd = fcntl(0, F_DUPFD_CLOEXEC, 0)) >= 0)
+		b->fds[b->n++] = fd;
+	for (int i = 0; i < free_fds && b->n > 0; i++)
+		close(b->fds[--b->n]);
+}
+
+/* free_fds: descriptors left free for each removal, -1 for no limit. */
+static void race_rmtree(bool attacker_is_nobody, int free_fds)
+{
+	if (geteuid() != 0)
+		cr_skip_test("the attacker's victim is root's: needs root");
+	const char *preload = getenv("LD_PRELOAD");
+	if (free_fds >= 0 && preload && strstr(preload, "vgpreload"))
+		cr_skip_test("RLIMIT_NOFILE cannot be lowered under valgrind");
+	/* A private tmpfs: the rounds make and remove 130,000 entries, which
+	 * a disk mounted with discard turns into minutes. */
+	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+		cr_skip_test("no private mount namespace: %s", strerror(errno));
+	char *scratch = tft_scratch();
+	if (mount("tmpfs", scratch, "tmpfs", 0, "size=16m,mode=0755") != 0)
+		cr_skip_test("cannot mount a tmpfs: %s", strerror(errno));
+	char *sticky_path = make_dir(scratch, "sticky", 01777);
+	char *outside = tft_join(sticky_path, "outside");
+	int sticky = open(sticky_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cr_assert_geq(sticky, 0);
+	build_outside(sticky);
+	uid_t owner = attacker_is_nobody ? 65534 : 0;
+
+	struct race_shared *shared = mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE,
+		MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	cr_assert_neq(shared, MAP_FAILED);
+	int go[2], ack[2];
+	cr_assert_eq(pipe2(go, O_CLOEXEC), 0);
+	cr_assert_eq(pipe2(ack, O_CLOEXEC), 0);
+	fflush(NULL);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		close(go[1]);
+		close(ack[0]);
+		if (attacker_is_nobody && !tft_become_nobody())
+			_exit(3);
+		attacker(sticky, outside, go[0], ack[1], shared);
+	}
+	close(go[0]);
+	close(ack[1]);
+
+	char *tree = tft_join(sticky_path, "tree");
+	struct fd_budget budget = { .n = 0 };
+	if (free_fds >= 0) {
+		int highest = dup(0);
+		cr_assert_geq(highest, 0);
+		close(highest);
+		struct rlimit rl;
+		cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+		rl.rlim_cur = (rlim_t)highest + 32;
+		cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+		budget_leave(&budget, 16); /* for building, checking, cleaning */
+	}
+	uint32_t x = 1;
+	tf_test_rmtree_hook(widen_the_window, &x);
+	int removed = 0, failed = 0;
+	char why[256] = "";
+	for (int round = 0; round < RACE_ROUNDS; round++) {
+		build_race_tree(sticky, owner);
+		atomic_store(&shared->stop, 0);
+		cr_assert_eq(write(go[1], "g", 1), 1);
+		if (free_fds >= 0)
+			budget_leave(&budget, free_fds);
+		int rc = tempfile_rmtree(tree, 0);
+		atomic_store(&shared->stop, 1);
+		if (free_fds >= 0)
+			budget_leave(&budget, 16);
+		char byte;
+		if (read(ack[0], &byte, 1) != 1)
+			cr_assert_fail("the attacker died in round %d", round);
+		if (rc == 0)
+			removed++;
+		else
+			failed++;
+		if (!outside_intact(sticky, why, sizeof why))
+			cr_assert_fail("round %d: %s", round, why);
+		scrub_all_but_outside(sticky);
+	}
+	tf_test_rmtree_hook(NULL, NULL);
+	budget_leave(&budget, 64);
+	close(go[1]);
+	int status;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 3)
+		cr_skip_test("cannot become nobody");
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "attacker status %d", status);
+	cr_log_info("%d rounds: %d removed whole, %d with an error; %ld swaps took effect",
+		RACE_ROUNDS, removed, failed, atomic_load(&shared->swaps));
+	close(ack[0]);
+	close(sticky);
+	cr_assert_eq(umount(scratch), 0);
+	tft_remove_tree(scratch);
+	free(tree);
+	free(outside);
+	free(sticky_path);
+	free(scratch);
+}
+
+Test(hostile, rmtree_as_root_never_leaves_a_tree_its_owner_races_10000_times)
+{
+	race_rmtree(true, -1);
+}
+
+Test(hostile, rmtree_never_leaves_a_tree_that_root_races_10000_times)
+{
+	race_rmtree(false, -1);
+}
+
+/* With 3 descriptors free the removal closes the levels it is not reading
+ * and comes back through "..": a part moved out next to outside must not
+ * lead it there. */
+Test(hostile, rmtree_short_of_descriptors_never_leaves_a_tree_its_owner_races_10000_times)
+{
+	race_rmtree(true, 3);
 }
 #endif

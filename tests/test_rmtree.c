@@ -8,10 +8,14 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sched.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -33,6 +37,7 @@ static void setup(void)
 static void teardown(void)
 {
 	tf_test_rmtree_hook(NULL, NULL);
+	tf_test_os_no_statx(false);
 	tft_remove_tree(scratch);
 	free(scratch);
 }
@@ -82,6 +87,27 @@ static char *make_populated(const char *name)
 	return top;
 }
 
+/* valgrind's preload is there: it keeps descriptors of its own under the
+ * limit, refuses a new hard limit (.ci/valgrind.sh) and runs the program
+ * on stacks it watches. */
+static bool under_valgrind(void)
+{
+	const char *preload = getenv("LD_PRELOAD");
+	return preload && strstr(preload, "vgpreload");
+}
+
+/* Every entry make_populated made under top is still there. */
+static void assert_populated_intact(const char *top)
+{
+	static const char *const entries[] = { "f1", "a/f2", "a/b/c/f3", "empty" };
+	for (size_t i = 0; i < sizeof entries / sizeof *entries; i++) {
+		char *p = tft_join(top, entries[i]);
+		cr_assert(tft_exists(p), "%s was removed", p);
+		free(p);
+	}
+	cr_assert_eq(tft_count_entries(top), 3, "%s lost entries", top);
+}
+
 /* A chain of `depth` directories called `name` under dirfd, each holding a
  * file `file` if not NULL; built with mkdirat/openat, never with paths. */
 static void make_chain(int dirfd, size_t depth, const char *name, const char *file)
@@ -105,6 +131,40 @@ static void make_chain(int dirfd, size_t depth, const char *name, const char *fi
 		}
 	}
 	close(fd);
+}
+
+static int dummies[4096];
+static size_t dummy_count;
+
+/* Fill the descriptor table under a lowered RLIMIT_NOFILE so that exactly
+ * free_fds descriptors can still be opened. */
+static void leave_free_descriptors(int free_fds)
+{
+	if (under_valgrind())
+		cr_skip_test("RLIMIT_NOFILE cannot be lowered under valgrind");
+	int highest = dup(0);
+	cr_assert_geq(highest, 0);
+	close(highest);
+	struct rlimit rl;
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	rl.rlim_cur = (rlim_t)highest + 64;
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	int fd;
+	dummy_count = 0;
+	while (dummy_count < sizeof dummies / sizeof *dummies &&
+		(fd = fcntl(0, F_DUPFD_CLOEXEC, 0)) >= 0)
+		dummies[dummy_count++] = fd;
+	cr_assert_eq(errno, EMFILE);
+	cr_assert_geq(dummy_count, (size_t)free_fds);
+	for (int i = 0; i < free_fds; i++)
+		close(dummies[--dummy_count]);
+}
+
+/* Room again, to look at what was left. */
+static void release_descriptors(void)
+{
+	while (dummy_count > 0)
+		close(dummies[--dummy_count]);
 }
 
 static int open_dir_path(const char *path)
@@ -625,10 +685,7 @@ Test(rmtree, removes_10000_levels_with_40_descriptors_allowed)
 	int fd = open_dir_path(top);
 	make_chain(fd, 10000, "d", NULL);
 	close(fd);
-	/* valgrind keeps descriptors of its own under the limit and refuses a
-	 * new hard limit (.ci/valgrind.sh). */
-	const char *preload = getenv("LD_PRELOAD");
-	if (preload && strstr(preload, "vgpreload"))
+	if (under_valgrind())
 		cr_skip_test("RLIMIT_NOFILE cannot be lowered under valgrind");
 	struct rlimit rl = { .rlim_cur = 40, .rlim_max = 40 };
 	int highest = dup(0);
@@ -639,6 +696,311 @@ Test(rmtree, removes_10000_levels_with_40_descriptors_allowed)
 	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
 	cr_assert_eq(tempfile_rmtree(top, 0), 0, "%s", strerror(errno));
 	cr_assert_not(tft_exists(top));
+	free(top);
+}
+
+/* 300 levels with a file at each, removed with exactly free_fds descriptors
+ * free; returns tempfile_rmtree's result and errno. */
+static int remove_deep_tree_with(int free_fds, int *err, char **top)
+{
+	*top = make_dir("top");
+	int fd = open_dir_path(*top);
+	make_chain(fd, 300, "d", "f");
+	close(fd);
+	leave_free_descriptors(free_fds);
+	errno = 0;
+	int rc = tempfile_rmtree(*top, 0);
+	*err = errno;
+	release_descriptors();
+	return rc;
+}
+
+/* The parent (O_PATH) and two directories at a time: the walk closes the
+ * levels it does not need, the top too, and reopens them on the way up. */
+static void removes_all_with(int free_fds)
+{
+	char *top;
+	int err;
+	cr_assert_eq(remove_deep_tree_with(free_fds, &err, &top), 0, "%d free: %s", free_fds,
+		strerror(err));
+	cr_assert_eq(err, 0, "errno changed on success");
+	cr_assert_not(tft_exists(top), "%d free: the tree is still there", free_fds);
+	free(top);
+}
+
+Test(rmtree, removes_300_levels_with_3_descriptors_free)
+{
+	removes_all_with(3);
+}
+
+Test(rmtree, removes_300_levels_with_4_descriptors_free)
+{
+	removes_all_with(4);
+}
+
+Test(rmtree, removes_300_levels_with_5_descriptors_free)
+{
+	removes_all_with(5);
+}
+
+Test(rmtree, removes_300_levels_with_8_descriptors_free)
+{
+	removes_all_with(8);
+}
+
+Test(rmtree, removes_300_levels_with_4_descriptors_free_without_statx)
+{
+	/* One more for /proc/self/fdinfo, where the mount ID comes from. */
+	tf_test_os_no_statx(true);
+	removes_all_with(4);
+}
+
+Test(rmtree, fails_with_emfile_never_0_with_fewer_than_3_descriptors_free)
+{
+	for (int free_fds = 0; free_fds < 3; free_fds++) {
+		char *top;
+		int err;
+		cr_assert_eq(remove_deep_tree_with(free_fds, &err, &top), -1,
+			"%d free: reported success", free_fds);
+		cr_assert_eq(err, EMFILE, "%d free: got %s", free_fds, strerror(err));
+		char *d = tft_join(top, "d");
+		cr_assert(tft_exists(d), "%d free: the tree is gone", free_fds);
+		tft_remove_tree(top);
+		free(d);
+		free(top);
+	}
+}
+
+/* ---- stack ------------------------------------------------------------------------ */
+
+/* Below every small stack these tests give the removal: this much
+ * PROT_NONE, so that running past the stack's end crashes at once instead
+ * of writing over whatever lies below (a frame of 66 KiB would jump over a
+ * single guard page when built without -fstack-clash-protection). */
+#define GUARD_SIZE (512 * 1024)
+#define PAINT 0xa5
+
+/* size usable bytes, painted, above GUARD_SIZE bytes of PROT_NONE.
+ * Returns the lowest usable byte; NULL on failure (no assertion: this
+ * runs in forked children too). */
+static unsigned char *guarded_stack(size_t size)
+{
+	unsigned char *base = mmap(NULL, GUARD_SIZE + size, PROT_READ | PROT_WRITE,
+		MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (base == MAP_FAILED || mprotect(base, GUARD_SIZE, PROT_NONE) != 0)
+		return NULL;
+	memset(base + GUARD_SIZE, PAINT, size);
+	return base + GUARD_SIZE;
+}
+
+/* How many bytes below `from` were written since guarded_stack painted. */
+static size_t stack_touched_below(const unsigned char *stack, const void *from)
+{
+	const unsigned char *p = stack;
+	while (p < (const unsigned char *)from && *p == PAINT)
+		p++;
+	return (size_t)((const unsigned char *)from - p);
+}
+
+struct stack_run {
+	const char *path;
+	bool cleanup_now; /* tempfile_cleanup_now() instead of tempfile_rmtree(path) */
+	bool measure;     /* fill in used */
+	unsigned char *stack;
+	int rc, err;
+	size_t used; /* bytes of stack the call wrote, from where it was made */
+};
+
+static void run_removal(struct stack_run *r)
+{
+	volatile unsigned char here = 0; /* where the call is made */
+	errno = 0;
+	r->rc = r->cleanup_now ? tempfile_cleanup_now() : tempfile_rmtree(r->path, 0);
+	r->err = errno;
+	if (r->measure)
+		r->used = stack_touched_below(r->stack, (const void *)&here);
+}
+
+static void *removal_thread(void *arg)
+{
+	run_removal(arg);
+	return NULL;
+}
+
+/* The removal run by a thread whose stack is stack_size bytes (the
+ * descriptor and TLS glibc keeps at its top included). false if the
+ * thread could not be made. */
+static bool removal_in_thread(struct stack_run *r, size_t stack_size)
+{
+	r->stack = guarded_stack(stack_size);
+	pthread_attr_t attr;
+	pthread_t thread;
+	if (!r->stack || pthread_attr_init(&attr) != 0 ||
+		pthread_attr_setstack(&attr, r->stack, stack_size) != 0 ||
+		pthread_create(&thread, &attr, removal_thread, r) != 0)
+		return false;
+	return pthread_join(thread, NULL) == 0;
+}
+
+static struct stack_run *signalled_run;
+
+static void removal_handler(int sig)
+{
+	(void)sig;
+	run_removal(signalled_run);
+}
+
+/* The removal run by a SIGUSR1 handler on a sigaltstack of size bytes. */
+static bool removal_in_signal_handler(struct stack_run *r, size_t size)
+{
+	r->stack = guarded_stack(size);
+	if (!r->stack)
+		return false;
+	stack_t ss = { .ss_sp = r->stack, .ss_size = size };
+	struct sigaction sa = { .sa_handler = removal_handler, .sa_flags = SA_ONSTACK };
+	sigemptyset(&sa.sa_mask);
+	signalled_run = r;
+	return sigaltstack(&ss, NULL) == 0 && sigaction(SIGUSR1, &sa, NULL) == 0 &&
+		raise(SIGUSR1) == 0;
+}
+
+/* 200 levels, a file at each, under a new directory `name`. */
+static char *make_deep_tree(const char *name)
+{
+	char *top = make_dir(name);
+	int fd = open_dir_path(top);
+	make_chain(fd, 200, "d", "f");
+	close(fd);
+	return top;
+}
+
+/* Run the removal of top in a forked child (a crash is then this test's
+ * failure, not the runner's), on a small stack: a thread's or a signal
+ * handler's. */
+static void remove_on_small_stack(const char *top, size_t size, bool in_handler)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		struct stack_run r = { .path = top };
+		bool ran = in_handler ? removal_in_signal_handler(&r, size) : removal_in_thread(&r, size);
+		_exit(!ran ? 255 : r.rc == 0 && r.err == 0 ? 0 : r.rc != 0 ? r.err : 254);
+	}
+	int status;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert_not(WIFSIGNALED(status), "the removal on a %zu KiB %s crashed with signal %d (%s)",
+		size / 1024, in_handler ? "sigaltstack" : "thread stack", WTERMSIG(status),
+		strsignal(WTERMSIG(status)));
+	cr_assert(WIFEXITED(status));
+	cr_assert_neq(WEXITSTATUS(status), 255, "could not set up the small stack");
+	cr_assert_eq(WEXITSTATUS(status), 0, "the removal failed: %s",
+		WEXITSTATUS(status) == 254 ? "0 with errno changed" : strerror(WEXITSTATUS(status)));
+	cr_assert_not(tft_exists(top));
+}
+
+Test(rmtree, removes_a_deep_tree_from_a_thread_with_a_48_kib_stack)
+{
+	if (tft_under_sanitizer())
+		cr_skip_test("sanitizers need more stack (ThreadSanitizer: 900 KiB)");
+	char *top = make_deep_tree("top");
+	remove_on_small_stack(top, 48 * 1024, false);
+	free(top);
+}
+
+Test(rmtree, removes_a_deep_tree_from_a_thread_with_the_smallest_stack)
+{
+	if (tft_under_sanitizer())
+		cr_skip_test("sanitizers need more stack than PTHREAD_STACK_MIN");
+	char *top = make_deep_tree("top");
+	remove_on_small_stack(top, (size_t)PTHREAD_STACK_MIN, false);
+	free(top);
+}
+
+Test(rmtree, removes_a_deep_tree_from_a_signal_handler_on_a_32_kib_sigaltstack)
+{
+	char *top = make_deep_tree("top");
+	remove_on_small_stack(top, 32 * 1024, true);
+	free(top);
+}
+
+/* The header's promise: under 8 KiB of stack, measured by painting a
+ * stack and seeing how much of it the call wrote, for tempfile_rmtree from
+ * a thread and for the exit registry's removal from a signal handler. */
+Test(rmtree, the_removal_needs_under_8_kib_of_stack)
+{
+	if (tft_under_sanitizer())
+		cr_skip_test("sanitizers add their own frames and redzones");
+	if (under_valgrind())
+		cr_skip_test("memcheck forbids reading below the stack pointer");
+	char *top = make_deep_tree("top");
+	struct stack_run r = { .path = top, .measure = true };
+	cr_assert(removal_in_thread(&r, 256 * 1024));
+	cr_assert_eq(r.rc, 0, "%s", strerror(r.err));
+	cr_assert_not(tft_exists(top));
+	cr_log_info("tempfile_rmtree: %zu bytes of stack", r.used);
+	cr_assert_lt(r.used, 8 * 1024, "tempfile_rmtree used %zu bytes of stack", r.used);
+
+	struct tempfile_dir *d = tempfile_dir(
+		&(struct tempfile_opts){ .dir = scratch, .flags = TEMPFILE_AT_EXIT | TEMPFILE_KEEP });
+	cr_assert_not_null(d);
+	char *registered = strdup(tempfile_dir_path(d));
+	int fd = open_dir_path(registered);
+	make_chain(fd, 200, "d", "f");
+	close(fd);
+	struct stack_run h = { .cleanup_now = true, .measure = true };
+	cr_assert(removal_in_signal_handler(&h, 256 * 1024));
+	cr_assert_eq(h.rc, 0, "%s", strerror(h.err));
+	cr_assert_not(tft_exists(registered));
+	cr_log_info("tempfile_cleanup_now in a handler: %zu bytes of stack", h.used);
+	cr_assert_lt(h.used, 8 * 1024, "tempfile_cleanup_now used %zu bytes of stack", h.used);
+	cr_assert_eq(tempfile_dir_cleanup(d), 0);
+	free(registered);
+	free(top);
+}
+
+/* The walk's state is one mapping: where there is no memory for it, the
+ * removal fails with ENOMEM and touches nothing. An empty directory needs
+ * none (one rmdir). */
+Test(rmtree, without_memory_for_the_walk_fails_with_enomem_and_removes_nothing)
+{
+	if (tft_under_sanitizer())
+		cr_skip_test("sanitizers map memory of their own");
+	if (under_valgrind())
+		cr_skip_test("valgrind manages the address space itself");
+	char *top = make_populated("top");
+	char *empty = make_dir("empty");
+	fflush(NULL);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		/* Room for the stack to grow a little, not for 70 KiB more. */
+		unsigned long pages;
+		FILE *f = fopen("/proc/self/statm", "r");
+		if (!f || fscanf(f, "%lu", &pages) != 1)
+			_exit(3);
+		fclose(f);
+		struct rlimit rl = { .rlim_cur = pages * (unsigned long)getpagesize() + 32 * 1024,
+			.rlim_max = RLIM_INFINITY };
+		if (setrlimit(RLIMIT_AS, &rl) != 0)
+			_exit(3);
+		errno = 0;
+		int rc = tempfile_rmtree(top, 0);
+		if (rc != -1 || errno != ENOMEM)
+			_exit(rc == 0 ? 1 : errno == ENOMEM ? 2 : errno);
+		_exit(tempfile_rmtree(empty, 0) == 0 ? 0 : 4);
+	}
+	int status;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status), "the child died of signal %d", WTERMSIG(status));
+	cr_assert_neq(WEXITSTATUS(status), 3, "cannot limit the address space");
+	cr_assert_neq(WEXITSTATUS(status), 1, "removed without memory for the walk");
+	cr_assert_neq(WEXITSTATUS(status), 4, "the empty directory needed memory");
+	cr_assert_eq(WEXITSTATUS(status), 0, "failed with %s, not ENOMEM",
+		strerror(WEXITSTATUS(status)));
+	assert_populated_intact(top);
+	cr_assert_not(tft_exists(empty));
+	free(empty);
 	free(top);
 }
 
@@ -695,7 +1057,8 @@ static void move_ancestor_out(enum tf_rmtree_event event, int dirfd, const char 
 		cr_assert_eq(rename(m->from, m->to), 0, "%s", strerror(errno));
 }
 
-Test(rmtree, does_not_follow_a_closed_ancestor_moved_out_of_the_tree)
+/* free_fds: descriptors left free (-1: no limit). */
+static void closed_ancestor_moved_out(int free_fds)
 {
 	char *outside = make_populated("outside");
 	char *top = make_dir("top");
@@ -705,8 +1068,14 @@ Test(rmtree, does_not_follow_a_closed_ancestor_moved_out_of_the_tree)
 	char *to = tft_join(outside, "moved");
 	struct move_out m = { .at_call = 35, .from = tft_join(top, "d/d"), .to = to };
 	tf_test_rmtree_hook(move_ancestor_out, &m);
-	cr_assert_eq(tempfile_rmtree(top, 0), -1);
-	cr_assert_eq(errno, ESTALE, "got %s", strerror(errno));
+	if (free_fds >= 0)
+		leave_free_descriptors(free_fds);
+	errno = 0;
+	int rc = tempfile_rmtree(top, 0);
+	int err = errno;
+	release_descriptors();
+	cr_assert_eq(rc, -1);
+	cr_assert_eq(err, ESTALE, "got %s", strerror(err));
 	/* Going up from the moved part leads into outside, which must not be
 	 * touched: its own entries and the moved directory itself stay. The
 	 * walk starts again from the top for the rest. */
@@ -720,6 +1089,18 @@ Test(rmtree, does_not_follow_a_closed_ancestor_moved_out_of_the_tree)
 	free(to);
 	free(top);
 	free(outside);
+}
+
+Test(rmtree, does_not_follow_a_closed_ancestor_moved_out_of_the_tree)
+{
+	closed_ancestor_moved_out(-1);
+}
+
+/* The top itself closed for room too: the walk starts again from the top,
+ * reopened where it was first opened and checked to be the same. */
+Test(rmtree, does_not_follow_a_closed_ancestor_moved_out_with_3_descriptors_free)
+{
+	closed_ancestor_moved_out(3);
 }
 
 static void remove_before_open(enum tf_rmtree_event event, int dirfd, const char *name, void *arg)
@@ -770,6 +1151,219 @@ Test(rmtree, does_not_enter_another_mounted_file_system)
 	free(inside);
 	free(mnt);
 	free(top);
+}
+
+/* A private mount namespace for this test process (each test has its own),
+ * so that its mounts vanish with it; skips the test where that is refused. */
+static void private_mounts(void)
+{
+	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+		cr_skip_test("no private mount namespace: %s", strerror(errno));
+}
+
+static void bind_mount(const char *source, const char *target)
+{
+	if (mount(source, target, NULL, MS_BIND, NULL) != 0)
+		cr_skip_test("cannot bind-mount %s: %s", source, strerror(errno));
+}
+
+/* A directory outside the tree, holding files, bind-mounted deep inside it
+ * and directly under its top: same device, only the mount ID tells. */
+static void bind_mounted_directories_are_left_alone(bool no_statx)
+{
+	private_mounts();
+	tf_test_os_no_statx(no_statx);
+	char *outside = make_populated("outside");
+	char *top = make_populated("top");
+	char *deep = tft_join(top, "a/b/c/mnt");
+	char *shallow = tft_join(top, "mnt");
+	cr_assert_eq(mkdir(deep, 0755), 0);
+	cr_assert_eq(mkdir(shallow, 0755), 0);
+	bind_mount(outside, deep);
+	bind_mount(outside, shallow);
+	errno = 0;
+	cr_assert_eq(tempfile_rmtree(top, 0), -1);
+	cr_assert_eq(errno, EBUSY, "got %s", strerror(errno));
+	assert_populated_intact(outside);
+	/* All the rest is gone: only the ways to the two mount points stay. */
+	cr_assert_eq(tft_count_entries(top), 2, "top keeps a and mnt only");
+	char *c = tft_join(top, "a/b/c");
+	cr_assert_eq(tft_count_entries(c), 1, "c keeps mnt only");
+	char *f2 = tft_join(top, "a/f2");
+	cr_assert_not(tft_exists(f2));
+	cr_assert_eq(umount(deep), 0);
+	cr_assert_eq(umount(shallow), 0);
+	free(f2);
+	free(c);
+	free(shallow);
+	free(deep);
+	free(top);
+	free(outside);
+}
+
+Test(rmtree, leaves_bind_mounted_directories_and_reports_ebusy)
+{
+	bind_mounted_directories_are_left_alone(false);
+}
+
+Test(rmtree, leaves_bind_mounted_directories_without_statx_through_proc_fdinfo)
+{
+	bind_mounted_directories_are_left_alone(true);
+}
+
+Test(rmtree, without_descriptors_to_read_fdinfo_does_not_enter_a_bind_mount)
+{
+	/* Without statx, a bind mount is told by /proc/self/fdinfo, which
+	 * takes a descriptor: when none is left, nothing is entered blind. */
+	private_mounts();
+	tf_test_os_no_statx(true);
+	char *outside = make_populated("outside");
+	char *top = make_dir("top");
+	char *mnt = tft_join(top, "mnt");
+	cr_assert_eq(mkdir(mnt, 0755), 0);
+	bind_mount(outside, mnt);
+	/* The parent, the top, the mount point; not one more for fdinfo. */
+	leave_free_descriptors(3);
+	errno = 0;
+	int rc = tempfile_rmtree(top, 0);
+	int err = errno;
+	release_descriptors();
+	cr_assert_eq(rc, -1);
+	cr_assert_eq(err, EMFILE, "got %s", strerror(err));
+	assert_populated_intact(outside);
+	cr_assert_eq(umount(mnt), 0);
+	free(mnt);
+	free(top);
+	free(outside);
+}
+
+Test(rmtree, leaves_a_file_bind_mounted_inside_and_reports_ebusy)
+{
+	private_mounts();
+	char *precious = in_scratch("precious");
+	tft_write_file(precious, "keep me");
+	char *top = make_populated("top");
+	char *target = tft_join(top, "a/b/file");
+	tft_write_file(target, "");
+	bind_mount(precious, target);
+	errno = 0;
+	cr_assert_eq(tempfile_rmtree(top, 0), -1);
+	cr_assert_eq(errno, EBUSY, "got %s", strerror(errno));
+	char buf[16] = "";
+	FILE *f = fopen(precious, "r");
+	cr_assert_not_null(f, "the bind-mounted file was removed");
+	cr_assert_not_null(fgets(buf, sizeof buf, f));
+	fclose(f);
+	cr_assert_str_eq(buf, "keep me");
+	char *f3 = tft_join(top, "a/b/c/f3");
+	cr_assert_not(tft_exists(f3), "the rest is removed");
+	cr_assert_eq(tft_count_entries(top), 1, "only the way to the mount point stays");
+	cr_assert_eq(umount(target), 0);
+	free(f3);
+	free(target);
+	free(top);
+	free(precious);
+}
+
+Test(rmtree, a_top_that_is_a_mount_point_is_ebusy_and_untouched)
+{
+	private_mounts();
+	char *outside = make_populated("outside");
+	char *top = make_dir("top");
+	bind_mount(outside, top);
+	for (int no_statx = 0; no_statx < 2; no_statx++) {
+		tf_test_os_no_statx(no_statx);
+		errno = 0;
+		cr_assert_eq(tempfile_rmtree(top, 0), -1);
+		cr_assert_eq(errno, EBUSY, "no_statx %d: got %s", no_statx, strerror(errno));
+		struct tf_file_id id;
+		cr_assert_eq(tf_os_file_id(-1, top, &id), 0);
+		cr_assert_eq(tf_rmtree_path(top, 0, &id), EBUSY, "also with expect");
+		assert_populated_intact(outside);
+	}
+	cr_assert_eq(umount(top), 0);
+	/* Another file system mounted there: the same. */
+	if (mount("tmpfs", top, "tmpfs", 0, "size=64k") != 0)
+		cr_skip_test("cannot mount tmpfs: %s", strerror(errno));
+	char *inside = tft_join(top, "inside");
+	tft_write_file(inside, "x");
+	cr_assert_eq(tempfile_rmtree(top, 0), -1);
+	cr_assert_eq(errno, EBUSY, "got %s", strerror(errno));
+	cr_assert(tft_exists(inside));
+	cr_assert_eq(umount(top), 0);
+	free(inside);
+	free(top);
+	free(outside);
+}
+
+Test(rmtree, tells_another_file_system_by_its_device_without_statx_or_proc)
+{
+	private_mounts();
+	tf_test_os_no_statx(true);
+	char *top = make_populated("top");
+	char *mnt = tft_join(top, "a/mnt");
+	cr_assert_eq(mkdir(mnt, 0755), 0);
+	if (mount("tmpfs", mnt, "tmpfs", 0, "size=64k") != 0)
+		cr_skip_test("cannot mount tmpfs: %s", strerror(errno));
+	char *inside = tft_join(mnt, "inside");
+	tft_write_file(inside, "on another file system");
+	/* No /proc: an empty file system over it. */
+	if (mount("tmpfs", "/proc", "tmpfs", 0, "size=64k") != 0)
+		cr_skip_test("cannot hide /proc: %s", strerror(errno));
+	errno = 0;
+	int rc = tempfile_rmtree(top, 0);
+	int err = errno;
+	cr_assert_eq(umount("/proc"), 0);
+	cr_assert_eq(rc, -1);
+	cr_assert_eq(err, EBUSY, "got %s", strerror(err));
+	cr_assert(tft_exists(inside), "the mounted file system is not entered");
+	char *f3 = tft_join(top, "a/b/c/f3");
+	cr_assert_not(tft_exists(f3), "the rest is removed");
+	cr_assert_eq(umount(mnt), 0);
+	free(f3);
+	free(inside);
+	free(mnt);
+	free(top);
+}
+
+/* An unreadable directory of the user's, bind-mounted into the tree (or as
+ * the top): the removal, as that user, must not make it u+rwx to look
+ * inside before seeing that it is a mount point. */
+Test(rmtree, never_chmods_an_unreadable_directory_bind_mounted_inside)
+{
+	private_mounts();
+	if (geteuid() != 0)
+		cr_skip_test("needs root to mount");
+	char *outside = make_populated("outside");
+	char *top = make_populated("top");
+	char *mnt = tft_join(top, "a/mnt");
+	cr_assert_eq(mkdir(mnt, 0755), 0);
+	char *cmd = NULL;
+	cr_assert(asprintf(&cmd, "chown -R %d:%d '%s'", NOBODY, NOBODY, scratch) > 0);
+	cr_assert_eq(system(cmd), 0);
+	free(cmd);
+	cr_assert_eq(chmod(outside, 0), 0);
+	bind_mount(outside, mnt);
+	struct stat st;
+	for (int no_statx = 0; no_statx < 2; no_statx++) {
+		tf_test_os_no_statx(no_statx); /* the child inherits it */
+		int err = rmtree_as_nobody(mnt, 0);
+		cr_assert_eq(err, EBUSY, "the top, no_statx %d: got %s", no_statx, strerror(err));
+		cr_assert_eq(stat(outside, &st), 0);
+		cr_assert_eq(st.st_mode & 07777, 0, "the top, no_statx %d: mode %o", no_statx,
+			(unsigned)(st.st_mode & 07777));
+		err = rmtree_as_nobody(top, 0);
+		cr_assert_eq(err, EBUSY, "inside, no_statx %d: got %s", no_statx, strerror(err));
+		cr_assert_eq(stat(outside, &st), 0);
+		cr_assert_eq(st.st_mode & 07777, 0, "inside, no_statx %d: mode %o", no_statx,
+			(unsigned)(st.st_mode & 07777));
+	}
+	cr_assert_eq(umount(mnt), 0);
+	cr_assert_eq(chmod(outside, 0755), 0);
+	assert_populated_intact(outside);
+	free(mnt);
+	free(top);
+	free(outside);
 }
 
 /* ---- internal entry points -------------------------------------------------------------- */

@@ -290,6 +290,41 @@ test_rm_reports_missing_paths_unless_forced() {
 Try 'tmpf rm --help' for more information."
 }
 
+# A directory outside bind-mounted inside the tree has the tree's device:
+# rm must leave every file of it, remove the rest, and say EBUSY. Needs
+# unshare -m (a private mount namespace, gone with the command): skipped
+# with a message where that is refused.
+test_rm_leaves_a_bind_mounted_directory_alone() {
+	if ! unshare -m --propagation private true 2>/dev/null; then
+		echo "tmpf-cli: $current skipped: no private mount namespace (unshare -m)"
+		return 0
+	fi
+	mkdir -p "$s/outside/sub" "$s/tree/a/b/mnt" "$s/tree/mnt"
+	echo keep >"$s/outside/f" && echo keep >"$s/outside/sub/g"
+	echo x >"$s/tree/a/f"
+	# In the namespace: mount, remove, and list what is left while the
+	# mounts are still there.
+	unshare -m --propagation private sh -c '
+		mount --bind "$1/outside" "$1/tree/a/b/mnt" && mount --bind "$1/outside" "$1/tree/mnt" || exit 42
+		"$2" rm "$1/tree" >"$1/.out" 2>"$1/.err"
+		echo $? >"$1/.status"
+		(cd "$1" && find tree -name mnt -print -prune -o -print | sort) >"$1/.left"
+	' sh "$s" "$tmpf"
+	if [ $? = 42 ]; then
+		echo "tmpf-cli: $current skipped: cannot bind-mount"
+		return 0
+	fi
+	status=$(cat "$s/.status") out=$(cat "$s/.out") err=$(cat "$s/.err")
+	expect_status 1
+	expect_no_out
+	expect_err "tmpf: cannot remove '$s/tree': Device or resource busy"
+	[ "$(cat "$s/outside/f" "$s/outside/sub/g" 2>&1)" = "keep
+keep" ] || fail "the bind-mounted files were touched: $(find "$s/outside")"
+	[ "$(tr '\n' ' ' <"$s/.left")" = "tree tree/a tree/a/b tree/a/b/mnt tree/mnt " ] ||
+		fail "left: $(tr '\n' ' ' <"$s/.left")"
+	rm -rf "$s/tree" "$s/.out" "$s/.err" "$s/.status" "$s/.left"
+}
+
 test_rm_refuses_dot_dotdot_and_root() {
 	mkdir "$s/d"
 	run_tmpf rm "$s/d/." "$s/d/.."

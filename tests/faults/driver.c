@@ -67,7 +67,9 @@ static const int *errnos_for(int fn)
 	case TFF_close: return errnos_close;
 	case TFF_getrandom: return errnos_random;
 	case TFF_malloc: case TFF_calloc: case TFF_realloc: case TFF_atexit: return errnos_alloc;
-	case TFF_lstat: case TFF_stat: case TFF_fstat: case TFF_fstatat: return errnos_stat;
+	case TFF_lstat: case TFF_stat: case TFF_fstat: case TFF_fstatat: case TFF_statx:
+		return errnos_stat;
+	case TFF_mmap: return errnos_alloc;
 	case TFF_getcwd: return errnos_getcwd;
 	case TFF_ftruncate: return errnos_truncate;
 	case TFF_lseek: return errnos_lseek;

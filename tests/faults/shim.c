@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -391,6 +392,18 @@ int fstat(int fd, struct stat *st)
 int fstatat(int dirfd, const char *restrict path, struct stat *restrict st, int flags)
 {
 	FAIL_OR_PASS(fstatat, -1, dirfd, path, st, flags);
+}
+
+int statx(int dirfd, const char *restrict path, int flags, unsigned mask,
+	struct statx *restrict st)
+{
+	FAIL_OR_PASS(statx, -1, dirfd, path, flags, mask, st);
+}
+
+/* The removal's walk state is one anonymous mapping. */
+void *mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset)
+{
+	FAIL_OR_PASS(mmap, MAP_FAILED, addr, length, prot, flags, fd, offset);
 }
 
 char *getcwd(char *buf, size_t size)
