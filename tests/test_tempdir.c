@@ -4,6 +4,7 @@
 #include "support.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -371,6 +372,10 @@ static void *keep_searching(void *arg)
 		(void)tempfile_gettempdir();
 		(void)tempfile_settempprefix("pre");
 		(void)tempfile_settempprefix(NULL);
+		/* A fair chance for the forking thread's prepare handler to take
+		 * the lock: mutexes are not fair, and under valgrind (one thread
+		 * runs at a time) it starved for minutes. */
+		sched_yield();
 	}
 	return NULL;
 }
