@@ -325,6 +325,36 @@ keep" ] || fail "the bind-mounted files were touched: $(find "$s/outside")"
 	rm -rf "$s/tree" "$s/.out" "$s/.err" "$s/.status" "$s/.left"
 }
 
+# A command that bind-mounts something into its $TMPDIR and ends: the
+# cleanup must not empty the mounted directory, and says why it failed.
+test_run_leaves_a_directory_its_command_bind_mounted() {
+	if ! unshare -m --propagation private true 2>/dev/null; then
+		echo "tmpf-cli: $current skipped: no private mount namespace (unshare -m)"
+		return 0
+	fi
+	mkdir -p "$s/outside" "$s/runs"
+	echo keep >"$s/outside/f"
+	unshare -m --propagation private sh -c '
+		TMPDIR="$1/runs" "$2" run -- sh -c "
+			mkdir \"\$TMPDIR/m\" && mount --bind \"$1/outside\" \"\$TMPDIR/m\" || exit 42
+			echo x >\"\$TMPDIR/scratch\"" >"$1/.out" 2>"$1/.err"
+		echo $? >"$1/.status"
+		ls "$1"/runs/* >"$1/.left" 2>&1
+	' sh "$s" "$tmpf"
+	status=$(cat "$s/.status") out=$(cat "$s/.out") err=$(cat "$s/.err")
+	if [ "$status" = 42 ]; then
+		echo "tmpf-cli: $current skipped: cannot bind-mount"
+		rm -rf "$s/runs" "$s/outside" "$s"/.out "$s"/.err "$s"/.status "$s"/.left
+		return 0
+	fi
+	expect_status 125
+	expect_no_out
+	expect_err_has "Device or resource busy"
+	[ "$(cat "$s/outside/f" 2>&1)" = keep ] || fail "the bind-mounted file was touched"
+	[ "$(tr '\n' ' ' <"$s/.left")" = "m " ] || fail "left in the run's directory: $(cat "$s/.left")"
+	rm -rf "$s/runs" "$s/outside" "$s"/.out "$s"/.err "$s"/.status "$s"/.left
+}
+
 test_rm_refuses_dot_dotdot_and_root() {
 	mkdir "$s/d"
 	run_tmpf rm "$s/d/." "$s/d/.."
