@@ -2,7 +2,8 @@
  * cleanup.c - the exit and signal registry (TEMPFILE_AT_EXIT).
  *
  * Every object created with TEMPFILE_AT_EXIT gets a slot here holding its
- * absolute path, its st_dev/st_ino and the pid of the process that made it.
+ * absolute path, its identity (tf_file_id) and the owner token of the process
+ * that made it (see "the owner" below).
  * The slots are removed from disk by an atexit handler, by a handler for the
  * fatal signals below, or by tempfile_cleanup_now(), always only by the
  * process that made them and only while the path still names that object.
@@ -12,13 +13,13 @@
  *   - slots live in fixed-size chunks linked by atomic pointers; the first
  *     chunk is static, the others are allocated when all slots are busy and
  *     never freed, so a handler can walk them at any moment;
- *   - each slot's state and owner pid are one atomic word, and every change
+ *   - each slot's state and owner token are one atomic word, and every change
  *     of state is a compare-and-swap, so a slot is removed once even when
  *     exit, a signal and tempfile_cleanup_now() race for it;
  *   - slots are reused after tf_unregister(), which keeps the memory of a
  *     long-running program flat however many objects it creates.
  *
- * Slot states (the low bits of the word; the high bits hold the owner pid):
+ * Slot states (the low bits of the word; the high bits hold the owner token):
  *   FREE      unused; path is NULL.
  *   CLAIMED   one normal-context thread is filling it in or tearing it down;
  *             nobody else reads its fields.
