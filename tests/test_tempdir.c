@@ -586,6 +586,7 @@ static void *change_the_defaults(void *arg)
 			churn_failed(c, "set", c->dirs[k]);
 		if (k == 0 && tempfile_settempdir(NULL) != 0) /* the next creator searches */
 			churn_failed(c, "forget", NULL);
+		sched_yield(); /* the creators get the lock too (see keep_searching) */
 	}
 	return NULL;
 }
