@@ -67,7 +67,7 @@ stage_musl() {
 		-DTEMPFILE_BUILD_BENCH=OFF >/dev/null || return 1
 	cmake --build "$b" -j"$jobs" || return 1
 	if [ ! -x "$b/tmpf" ]; then
-		echo "musl: no tmpf yet (cli/tmpf.c missing): library only, no CLI test"
+		echo "musl: no tmpf yet (cli/main.c missing): library only, no CLI test"
 		return 0
 	fi
 	# Prove it is the musl build: its interpreter is musl's loader, or none.
