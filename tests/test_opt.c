@@ -1,0 +1,347 @@
+/*
+ * test_opt.c - tmpf's option parser (cli/opt.c), called directly: what
+ * it returns, which arguments and operands it gathers, and its messages,
+ * byte for byte as GNU getopt_long's (glibc) that GNU mktemp prints.
+ */
+#include <criterion/criterion.h>
+#include <criterion/redirect.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "opt.h"
+
+/* mktemp's table, and run's (an option that is a prefix of another). */
+enum { SUFFIX = 256, HELP, VERSION, KEEP, KEEP_ON_FAILURE, PREFIX, COLOR };
+
+static const struct long_option mktemp_table[] = {
+	{ "directory", ARGUMENT_NONE, 'd' },
+	{ "quiet", ARGUMENT_NONE, 'q' },
+	{ "dry-run", ARGUMENT_NONE, 'u' },
+	{ "suffix", ARGUMENT_REQUIRED, SUFFIX },
+	{ "tmpdir", ARGUMENT_OPTIONAL, 'p' },
+	{ "help", ARGUMENT_NONE, HELP },
+	{ "version", ARGUMENT_NONE, VERSION },
+	{ NULL, ARGUMENT_NONE, 0 },
+};
+
+static const struct long_option run_table[] = {
+	{ "keep", ARGUMENT_NONE, KEEP },
+	{ "keep-on-failure", ARGUMENT_NONE, KEEP_ON_FAILURE },
+	{ "tmpdir", ARGUMENT_OPTIONAL, 'p' },
+	{ "prefix", ARGUMENT_REQUIRED, PREFIX },
+	{ NULL, ARGUMENT_NONE, 0 },
+};
+
+/* Two spellings of one option: an abbreviation of both is not ambiguous. */
+static const struct long_option synonym_table[] = {
+	{ "color", ARGUMENT_NONE, COLOR },
+	{ "colour", ARGUMENT_NONE, COLOR },
+	{ "count", ARGUMENT_NONE, 'c' },
+	{ NULL, ARGUMENT_NONE, 0 },
+};
+
+#define MAX_RESULTS 16
+
+/* Everything one parse returned, up to OPTIONS_END. */
+struct parsed {
+	int values[MAX_RESULTS];
+	const char *arguments[MAX_RESULTS];
+	int count;
+	int operands;
+	char **operand; /* argv + first_operand */
+};
+
+static struct parsed parse(char **argv, const char *short_options,
+	const struct long_option *table, bool stop_at_operand)
+{
+	int argc = 0;
+	while (argv[argc])
+		argc++;
+	struct option_parser p;
+	option_parser_init(&p, argc, argv, short_options, table, stop_at_operand);
+	struct parsed r = { .count = 0 };
+	int c;
+	while ((c = option_parser_next(&p)) != OPTIONS_END) {
+		cr_assert_lt(r.count, MAX_RESULTS, "the parser does not end");
+		r.values[r.count] = c;
+		r.arguments[r.count] = p.argument;
+		r.count++;
+	}
+	r.operands = p.operands;
+	r.operand = argv + p.first_operand;
+	return r;
+}
+
+#define ARGV(...) ((char *[]){ "tmpf", __VA_ARGS__, NULL })
+
+static struct parsed parse_mktemp(char **argv)
+{
+	return parse(argv, "dp:qtuV", mktemp_table, false);
+}
+
+static void expect_stderr(const char *expected)
+{
+	fflush(stderr);
+	cr_assert_stderr_eq_str(expected);
+}
+
+TestSuite(opt, .init = cr_redirect_stderr);
+
+/* ---- long options ---------------------------------------------------------------- */
+
+Test(opt, long_option_spelled_out_returns_its_value)
+{
+	struct parsed r = parse_mktemp(ARGV("--directory", "--quiet", "--dry-run"));
+	cr_assert_eq(r.count, 3);
+	cr_assert_eq(r.values[0], 'd');
+	cr_assert_eq(r.values[1], 'q');
+	cr_assert_eq(r.values[2], 'u');
+	cr_assert_eq(r.operands, 0);
+	expect_stderr("");
+}
+
+Test(opt, long_option_abbreviated_to_an_unambiguous_prefix)
+{
+	struct parsed r = parse_mktemp(ARGV("--dir", "--q", "--dr", "--h", "--v"));
+	cr_assert_eq(r.count, 5);
+	cr_assert_eq(r.values[0], 'd');
+	cr_assert_eq(r.values[1], 'q');
+	cr_assert_eq(r.values[2], 'u');
+	cr_assert_eq(r.values[3], HELP);
+	cr_assert_eq(r.values[4], VERSION);
+	expect_stderr("");
+}
+
+Test(opt, exact_match_wins_over_a_longer_option_it_prefixes)
+{
+	struct parsed r = parse(ARGV("--keep", "--keep-"), "p:", run_table, true);
+	cr_assert_eq(r.count, 2);
+	cr_assert_eq(r.values[0], KEEP);
+	cr_assert_eq(r.values[1], KEEP_ON_FAILURE);
+	expect_stderr("");
+}
+
+Test(opt, abbreviation_of_two_spellings_of_one_option_is_not_ambiguous)
+{
+	struct parsed r = parse(ARGV("--col"), "", synonym_table, false);
+	cr_assert_eq(r.count, 1);
+	cr_assert_eq(r.values[0], COLOR);
+	expect_stderr("");
+}
+
+Test(opt, required_argument_after_equals_or_in_the_next_element)
+{
+	struct parsed r = parse_mktemp(ARGV("--suffix=.a", "--suf", ".b", "--suffix=", "--suffix", "-d"));
+	cr_assert_eq(r.count, 4);
+	cr_assert_str_eq(r.arguments[0], ".a");
+	cr_assert_str_eq(r.arguments[1], ".b");
+	cr_assert_str_eq(r.arguments[2], "");
+	cr_assert_str_eq(r.arguments[3], "-d", "a required argument is taken even if it looks like an option");
+	cr_assert_eq(r.operands, 0);
+	expect_stderr("");
+}
+
+Test(opt, optional_argument_only_after_equals)
+{
+	struct parsed r = parse_mktemp(ARGV("--tmpdir", "dir", "--tmp=", "--tmpdir=a=b"));
+	cr_assert_eq(r.count, 3);
+	cr_assert_eq(r.values[0], 'p');
+	cr_assert_null(r.arguments[0]);
+	cr_assert_str_eq(r.arguments[1], "");
+	cr_assert_str_eq(r.arguments[2], "a=b");
+	cr_assert_eq(r.operands, 1);
+	cr_assert_str_eq(r.operand[0], "dir");
+	expect_stderr("");
+}
+
+Test(opt, option_without_argument_is_null_argument)
+{
+	struct parsed r = parse_mktemp(ARGV("--suffix=x", "-d"));
+	cr_assert_eq(r.count, 2);
+	cr_assert_null(r.arguments[1], "the previous option's argument does not linger");
+	expect_stderr("");
+}
+
+/* ---- long option errors ------------------------------------------------------------ */
+
+Test(opt, ambiguous_abbreviation_lists_the_possibilities)
+{
+	struct parsed r = parse_mktemp(ARGV("--d"));
+	cr_assert_eq(r.count, 1);
+	cr_assert_eq(r.values[0], OPTIONS_ERROR);
+	expect_stderr("tmpf: option '--d' is ambiguous; possibilities: '--directory' '--dry-run'\n");
+}
+
+Test(opt, ambiguous_abbreviation_with_an_argument_quotes_it_whole)
+{
+	parse_mktemp(ARGV("--d=1"));
+	expect_stderr("tmpf: option '--d=1' is ambiguous; possibilities: '--directory' '--dry-run'\n");
+}
+
+Test(opt, empty_name_fits_every_option)
+{
+	parse_mktemp(ARGV("--=x"));
+	expect_stderr("tmpf: option '--=x' is ambiguous; possibilities: '--directory' '--quiet' "
+		      "'--dry-run' '--suffix' '--tmpdir' '--help' '--version'\n");
+}
+
+Test(opt, ambiguous_prefix_of_an_exact_name_and_a_longer_one)
+{
+	parse(ARGV("--kee"), "p:", run_table, true);
+	expect_stderr("tmpf: option '--kee' is ambiguous; possibilities: '--keep' '--keep-on-failure'\n");
+}
+
+Test(opt, synonyms_are_listed_once_among_possibilities)
+{
+	parse(ARGV("--co"), "", synonym_table, false);
+	expect_stderr("tmpf: option '--co' is ambiguous; possibilities: '--color' '--count'\n");
+}
+
+Test(opt, unknown_long_option_is_unrecognized)
+{
+	struct parsed r = parse_mktemp(ARGV("--nope", "--nope=1", "---"));
+	cr_assert_eq(r.count, 3);
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(r.values[i], OPTIONS_ERROR);
+	expect_stderr("tmpf: unrecognized option '--nope'\n"
+		      "tmpf: unrecognized option '--nope=1'\n"
+		      "tmpf: unrecognized option '---'\n");
+}
+
+Test(opt, argument_to_an_option_without_one_names_the_option_in_full)
+{
+	struct parsed r = parse_mktemp(ARGV("--dir=x"));
+	cr_assert_eq(r.values[0], OPTIONS_ERROR);
+	expect_stderr("tmpf: option '--directory' doesn't allow an argument\n");
+}
+
+Test(opt, missing_required_argument_at_the_end)
+{
+	struct parsed r = parse_mktemp(ARGV("--suf"));
+	cr_assert_eq(r.count, 1);
+	cr_assert_eq(r.values[0], OPTIONS_ERROR);
+	expect_stderr("tmpf: option '--suffix' requires an argument\n");
+}
+
+/* ---- short options --------------------------------------------------------------- */
+
+Test(opt, short_options_cluster)
+{
+	struct parsed r = parse_mktemp(ARGV("-dqu", "-t"));
+	cr_assert_eq(r.count, 4);
+	cr_assert_eq(r.values[0], 'd');
+	cr_assert_eq(r.values[1], 'q');
+	cr_assert_eq(r.values[2], 'u');
+	cr_assert_eq(r.values[3], 't');
+	expect_stderr("");
+}
+
+Test(opt, short_argument_attached_or_in_the_next_element)
+{
+	struct parsed r = parse_mktemp(ARGV("-pdir", "-p", "-d", "-dpX"));
+	cr_assert_eq(r.count, 4);
+	cr_assert_str_eq(r.arguments[0], "dir");
+	cr_assert_str_eq(r.arguments[1], "-d");
+	cr_assert_eq(r.values[2], 'd');
+	cr_assert_eq(r.values[3], 'p');
+	cr_assert_str_eq(r.arguments[3], "X");
+	cr_assert_eq(r.operands, 0);
+	expect_stderr("");
+}
+
+Test(opt, unknown_short_option_is_invalid_and_parsing_goes_on)
+{
+	struct parsed r = parse_mktemp(ARGV("-x", "-d", "-dzq"));
+	cr_assert_eq(r.count, 4);
+	cr_assert_eq(r.values[0], OPTIONS_ERROR);
+	cr_assert_eq(r.values[1], 'd');
+	cr_assert_eq(r.values[2], 'd');
+	cr_assert_eq(r.values[3], OPTIONS_ERROR, "the rest of a cluster after an error is dropped");
+	expect_stderr("tmpf: invalid option -- 'x'\n"
+		      "tmpf: invalid option -- 'z'\n");
+}
+
+Test(opt, colon_is_never_an_option)
+{
+	struct parsed r = parse_mktemp(ARGV("-:"));
+	cr_assert_eq(r.values[0], OPTIONS_ERROR);
+	expect_stderr("tmpf: invalid option -- ':'\n");
+}
+
+Test(opt, missing_short_argument_at_the_end)
+{
+	struct parsed r = parse_mktemp(ARGV("-dp"));
+	cr_assert_eq(r.count, 2);
+	cr_assert_eq(r.values[0], 'd');
+	cr_assert_eq(r.values[1], OPTIONS_ERROR);
+	expect_stderr("tmpf: option requires an argument -- 'p'\n");
+}
+
+/* ---- operands, "--", permutation --------------------------------------------------- */
+
+Test(opt, operands_mixed_with_options_are_gathered_in_order)
+{
+	char **argv = ARGV("a", "-d", "b", "--quiet", "c");
+	struct parsed r = parse_mktemp(argv);
+	cr_assert_eq(r.count, 2);
+	cr_assert_eq(r.operands, 3);
+	cr_assert_eq(r.operand, argv + 1, "operands start at argv[1]");
+	cr_assert_str_eq(r.operand[0], "a");
+	cr_assert_str_eq(r.operand[1], "b");
+	cr_assert_str_eq(r.operand[2], "c");
+	expect_stderr("");
+}
+
+Test(opt, double_dash_ends_options)
+{
+	struct parsed r = parse_mktemp(ARGV("a", "--", "-d", "--", "--quiet"));
+	cr_assert_eq(r.count, 0);
+	cr_assert_eq(r.operands, 4);
+	cr_assert_str_eq(r.operand[0], "a");
+	cr_assert_str_eq(r.operand[1], "-d");
+	cr_assert_str_eq(r.operand[2], "--");
+	cr_assert_str_eq(r.operand[3], "--quiet");
+	expect_stderr("");
+}
+
+Test(opt, lone_dash_is_an_operand)
+{
+	struct parsed r = parse_mktemp(ARGV("-", "-d"));
+	cr_assert_eq(r.count, 1);
+	cr_assert_eq(r.operands, 1);
+	cr_assert_str_eq(r.operand[0], "-");
+}
+
+Test(opt, stop_at_operand_leaves_the_rest_as_operands)
+{
+	struct parsed r = parse(ARGV("--keep", "cmd", "--keep", "-p", "--"), "p:", run_table, true);
+	cr_assert_eq(r.count, 1);
+	cr_assert_eq(r.values[0], KEEP);
+	cr_assert_eq(r.operands, 4);
+	cr_assert_str_eq(r.operand[0], "cmd");
+	cr_assert_str_eq(r.operand[1], "--keep");
+	cr_assert_str_eq(r.operand[2], "-p");
+	cr_assert_str_eq(r.operand[3], "--");
+	expect_stderr("");
+}
+
+Test(opt, posixly_correct_stops_at_the_first_operand)
+{
+	cr_assert_eq(setenv("POSIXLY_CORRECT", "1", 1), 0);
+	struct parsed r = parse_mktemp(ARGV("-q", "fooXXX", "-d"));
+	cr_assert_eq(unsetenv("POSIXLY_CORRECT"), 0);
+	cr_assert_eq(r.count, 1);
+	cr_assert_eq(r.values[0], 'q');
+	cr_assert_eq(r.operands, 2);
+	cr_assert_str_eq(r.operand[0], "fooXXX");
+	cr_assert_str_eq(r.operand[1], "-d");
+}
+
+Test(opt, no_arguments_at_all)
+{
+	struct parsed r = parse_mktemp(ARGV(NULL));
+	cr_assert_eq(r.count, 0);
+	cr_assert_eq(r.operands, 0);
+	expect_stderr("");
+}
