@@ -23,18 +23,7 @@
 #include "tmpf.h"
 #include "tmpf_os.h"
 
-enum { OPTION_SUFFIX = 256, OPTION_HELP, OPTION_VERSION };
-
-static const struct long_option mktemp_options[] = {
-	{ "directory", ARGUMENT_NONE, 'd' },
-	{ "quiet", ARGUMENT_NONE, 'q' },
-	{ "dry-run", ARGUMENT_NONE, 'u' },
-	{ "suffix", ARGUMENT_REQUIRED, OPTION_SUFFIX },
-	{ "tmpdir", ARGUMENT_OPTIONAL, 'p' },
-	{ "help", ARGUMENT_NONE, OPTION_HELP },
-	{ "version", ARGUMENT_NONE, OPTION_VERSION },
-	{ NULL, ARGUMENT_NONE, 0 },
-};
+enum { OPTION_SUFFIX = OPTION_FIRST_OWN, OPTION_VERSION };
 
 static const char default_template[] = "tmp.XXXXXXXXXX";
 
@@ -46,43 +35,48 @@ static int print_version(void)
 	return finish_output(EXIT_SUCCESS, EXIT_FAILURE);
 }
 
-static int print_main_help(void)
-{
-	printf("Usage: %s [OPTION]... [TEMPLATE]\n", program_name);
-	fputs("Create a temporary file or directory, safely, and print its name.\n"
-	      "TEMPLATE must contain at least 3 consecutive 'X's in last component.\n"
-	      "If TEMPLATE is not specified, use tmp.XXXXXXXXXX, and --tmpdir is implied.\n"
-	      "Files are created u+rw, and directories u+rwx, minus umask restrictions.\n"
-	      "\n"
-	      "  -d, --directory     create a directory, not a file\n"
-	      "  -u, --dry-run       do not create anything; merely print a name (unsafe)\n"
-	      "  -q, --quiet         suppress diagnostics about file/dir-creation failure\n"
-	      "      --suffix=SUFF   append SUFF to TEMPLATE; SUFF must not contain a slash.\n"
-	      "                        This option is implied if TEMPLATE does not end in X\n"
-	      "  -p DIR, --tmpdir[=DIR]  interpret TEMPLATE relative to DIR; if DIR is not\n"
-	      "                        specified, use $TMPDIR if set, else /tmp.  With\n"
-	      "                        this option, TEMPLATE must not be an absolute name;\n"
-	      "                        unlike with -t, TEMPLATE may contain slashes, but\n"
-	      "                        tmpf creates only the final component\n"
-	      "  -t                  interpret TEMPLATE as a single file name component,\n"
-	      "                        relative to a directory: $TMPDIR, if set; else the\n"
-	      "                        directory specified via -p; else /tmp [deprecated]\n"
-	      "      --help        display this help and exit\n"
-	      "      --version     output version information and exit\n"
-	      "\n"
-	      "Subcommands (a first argument spelled exactly so is not a template):\n"
-	      "  run [OPTION]... [--] COMMAND [ARG]...\n"
-	      "                      run COMMAND with TMPDIR, TMP and TEMP set to a new\n"
-	      "                        private directory, removed when COMMAND ends\n"
-	      "  rm [-f] PATH...     remove files and whole trees; never follows links\n"
-	      "  where [--explain]   print the directory temporary files go in by default\n"
-	      "\n"
-	      "Exit status: 0 on success, 1 on any error; for run, see 'tmpf run --help'.\n"
-	      "Details: 'tmpf SUBCOMMAND --help' and the tmpf(1) manual page.\n",
-		stdout);
-	return finish_output(EXIT_SUCCESS, EXIT_FAILURE);
-}
+static const char mktemp_help[] =
+	"Create a temporary file or directory, safely, and print its name.\n"
+	"TEMPLATE must contain at least 3 consecutive 'X's in last component.\n"
+	"If TEMPLATE is not specified, use tmp.XXXXXXXXXX, and --tmpdir is implied.\n"
+	"Files are created u+rw, and directories u+rwx, minus umask restrictions.\n"
+	"\n"
+	"  -d, --directory     create a directory, not a file\n"
+	"  -u, --dry-run       do not create anything; merely print a name (unsafe)\n"
+	"  -q, --quiet         suppress diagnostics about file/dir-creation failure\n"
+	"      --suffix=SUFF   append SUFF to TEMPLATE; SUFF must not contain a slash.\n"
+	"                        This option is implied if TEMPLATE does not end in X\n"
+	"  -p DIR, --tmpdir[=DIR]  interpret TEMPLATE relative to DIR; if DIR is not\n"
+	"                        specified, use $TMPDIR if set, else /tmp.  With\n"
+	"                        this option, TEMPLATE must not be an absolute name;\n"
+	"                        unlike with -t, TEMPLATE may contain slashes, but\n"
+	"                        tmpf creates only the final component\n"
+	"  -t                  interpret TEMPLATE as a single file name component,\n"
+	"                        relative to a directory: $TMPDIR, if set; else the\n"
+	"                        directory specified via -p; else /tmp [deprecated]\n"
+	"      --help        display this help and exit\n"
+	"      --version     output version information and exit\n"
+	"\n"
+	"Subcommands (a first argument spelled exactly so is not a template):\n"
+	"  run [OPTION]... [--] COMMAND [ARG]...\n"
+	"                      run COMMAND with TMPDIR, TMP and TEMP set to a new\n"
+	"                        private directory, removed when COMMAND ends\n"
+	"  rm [-f] PATH...     remove files and whole trees; never follows links\n"
+	"  where [--explain]   print the directory temporary files go in by default\n"
+	"\n"
+	"Exit status: 0 on success, 1 on any error; for run, see 'tmpf run --help'.\n"
+	"Details: 'tmpf SUBCOMMAND --help' and the tmpf(1) manual page.\n";
 
+static const struct long_option mktemp_options[] = {
+	{ "directory", ARGUMENT_NONE, 'd' },
+	{ "quiet", ARGUMENT_NONE, 'q' },
+	{ "dry-run", ARGUMENT_NONE, 'u' },
+	{ "suffix", ARGUMENT_REQUIRED, OPTION_SUFFIX },
+	{ "tmpdir", ARGUMENT_OPTIONAL, 'p' },
+	{ "help", ARGUMENT_NONE, OPTION_HELP },
+	{ "version", ARGUMENT_NONE, OPTION_VERSION },
+	{ NULL, ARGUMENT_NONE, 0 },
+};
 /* size bytes in b: its room, or malloc'ed. NULL with errno. */
 static char *buffer_get(struct mktemp_buffer *b, size_t size)
 {
@@ -116,7 +110,6 @@ static const char *last_component(const char *name)
 	}
 	return base;
 }
-
 
 /* gnulib file_name_concat(dir, name): trailing slashes of dir dropped, one
  * '/' between. In b, or NULL with errno. */
@@ -271,30 +264,37 @@ static int mktemp_create(const struct mktemp_request *r, char *path, size_t suff
 	return EXIT_FAILURE;
 }
 
+/* Each option of mktemp mode into *request. */
+static int mktemp_option(void *request, int value, const char *argument)
+{
+	struct mktemp_request *r = request;
+	switch (value) {
+	case 'p': r->dir_arg = argument; r->use_dir = true; break;
+	case 'd': r->directory = true; break;
+	case 'q': r->quiet = true; break;
+	case 't': r->use_dir = r->deprecated_t = true; break;
+	case 'u': r->dry_run = true; break;
+	case OPTION_SUFFIX: r->suffix = argument; break;
+	case 'V': /* undocumented alias, as in GNU */
+	case OPTION_VERSION: return print_version();
+	default: break;
+	}
+	return -1;
+}
+
+static const struct command mktemp_command = { .usage = "[OPTION]... [TEMPLATE]",
+	.help = mktemp_help, .failure_status = EXIT_FAILURE, .short_options = "dp:qtuV",
+	.long_options = mktemp_options,
+	.option = mktemp_option };
+
 int mktemp_parse(int argc, char **argv, struct mktemp_request *r)
 {
 	struct option_parser p;
-	option_parser_init(&p, argc, argv, "dp:qtuV", mktemp_options, false);
-	int c;
-	while ((c = option_parser_next(&p)) != OPTIONS_END) {
-		switch (c) {
-		case 'd': r->directory = true; break;
-		case 'p': r->dir_arg = p.argument; r->use_dir = true; break;
-		case 'q': r->quiet = true; break;
-		case 't': r->use_dir = r->deprecated_t = true; break;
-		case 'u': r->dry_run = true; break;
-		case OPTION_SUFFIX: r->suffix = p.argument; break;
-		case OPTION_HELP: return print_main_help();
-		case 'V': /* undocumented alias, as in GNU */
-		case OPTION_VERSION: return print_version();
-		default: suggest_help(NULL); return EXIT_FAILURE;
-		}
-	}
-	if (p.operands >= 2) {
-		complain(0, "too many templates");
-		suggest_help(NULL);
-		return EXIT_FAILURE;
-	}
+	int status = command_parse(&mktemp_command, &p, argc, argv, r);
+	if (status >= 0)
+		return status;
+	if (p.operands >= 2)
+		return command_usage_error(&mktemp_command, "too many templates");
 	if (p.operands == 0) {
 		r->use_dir = true;
 		r->template = default_template;
@@ -304,25 +304,27 @@ int mktemp_parse(int argc, char **argv, struct mktemp_request *r)
 	return -1;
 }
 
+/* Check and place the template, then create (or pick) and print. */
+static int make_from_template(const struct mktemp_request *r)
+{
+	struct mktemp_buffer template_buffer, path_buffer; /* rooms left uninitialised: 2 KiB */
+	template_buffer.text = path_buffer.text = NULL;
+	size_t suffix_len = 0;
+	char *tmpl = mktemp_checked_template(r, &template_buffer, &suffix_len);
+	char *path = tmpl ? mktemp_placed_template(r, tmpl, &path_buffer) : NULL;
+	int status = EXIT_FAILURE;
+	if (path)
+		status = mktemp_create(r, path, suffix_len);
+	else if (errno) /* only malloc fails without a message: GNU's xalloc_die */
+		complain(0, "memory exhausted");
+	mktemp_buffer_release(&path_buffer);
+	mktemp_buffer_release(&template_buffer);
+	return status;
+}
+
 int mktemp_main(int argc, char **argv)
 {
 	struct mktemp_request r = { 0 };
 	int status = mktemp_parse(argc, argv, &r);
-	if (status >= 0)
-		return status;
-	struct mktemp_buffer template_buffer, path_buffer; /* rooms left uninitialised: 2 KiB */
-	template_buffer.text = path_buffer.text = NULL;
-	size_t suffix_len = 0;
-	char *tmpl = mktemp_checked_template(&r, &template_buffer, &suffix_len);
-	char *path = tmpl ? mktemp_placed_template(&r, tmpl, &path_buffer) : NULL;
-	if (path) {
-		status = mktemp_create(&r, path, suffix_len);
-	} else {
-		if (errno) /* only malloc fails without a message: GNU's xalloc_die */
-			complain(0, "memory exhausted");
-		status = EXIT_FAILURE;
-	}
-	mktemp_buffer_release(&path_buffer);
-	mktemp_buffer_release(&template_buffer);
-	return status;
+	return status >= 0 ? status : make_from_template(&r);
 }

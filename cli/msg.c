@@ -28,14 +28,13 @@ const char *program_name = "tmpf";
 
 int write_all(int fd, const char *buf, size_t len)
 {
-	while (len > 0) {
-		ssize_t done = tmpf_os_write(fd, buf, len);
-		if (done < 0 && errno == EINTR)
-			continue;
-		if (done < 0)
+	size_t written = 0;
+	while (written < len) {
+		ssize_t n = tmpf_os_write(fd, buf + written, len - written);
+		if (n >= 0)
+			written += (size_t)n;
+		else if (errno != EINTR)
 			return -1;
-		buf += done;
-		len -= (size_t)done;
 	}
 	return 0;
 }
@@ -114,6 +113,11 @@ void complain(int errnum, const char *format, ...)
 	va_start(ap, format);
 	write_line(true, errnum, format, ap);
 	va_end(ap);
+}
+
+void vcomplain(int errnum, const char *format, va_list ap)
+{
+	write_line(true, errnum, format, ap);
 }
 
 /* A line without the "program: " in front. */

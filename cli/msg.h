@@ -5,6 +5,7 @@
 #ifndef TMPF_MSG_H
 #define TMPF_MSG_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -18,6 +19,7 @@
  * one write so that concurrent writers never interleave mid-line. errno
  * is preserved. */
 void complain(int errnum, const char *format, ...) TMPF_PRINTF(2, 3);
+void vcomplain(int errnum, const char *format, va_list ap) TMPF_PRINTF(2, 0);
 
 /* "Try 'program[ subcommand] --help' for more information." after a usage
  * error; subcommand NULL for mktemp mode. */

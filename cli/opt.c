@@ -1,12 +1,16 @@
 /*
- * opt.c - GNU getopt_long, message for message (see opt.h).
+ * opt.c - GNU getopt_long, message for message, and a tmpf command line
+ * around it: --help and usage errors (see opt.h).
  */
 #include "opt.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "msg.h"
+#include "tmpf.h"
 
 void option_parser_init(struct option_parser *p, int argc, char **argv, const char *short_options,
 	const struct long_option *long_options, bool stop_at_operand)
@@ -186,4 +190,49 @@ int option_parser_next(struct option_parser *p)
 		take_operand(p, p->next++);
 	}
 	return OPTIONS_END;
+}
+
+/* --help: "Usage: tmpf USAGE" and the rest, on stdout. */
+static int print_help(const struct command *command)
+{
+	printf("Usage: %s %s\n", program_name, command->usage);
+	fputs(command->help, stdout);
+	return finish_output(EXIT_SUCCESS, command->failure_status);
+}
+
+int command_parse(const struct command *command, struct option_parser *p, int argc, char **argv,
+	void *request)
+{
+	option_parser_init(p, argc, argv, command->short_options, command->long_options,
+		command->stop_at_operand);
+	int value, status = -1;
+	while (status < 0 && (value = option_parser_next(p)) != OPTIONS_END) {
+		if (value == OPTION_HELP) {
+			status = print_help(command);
+		} else if (value == OPTIONS_ERROR) {
+			suggest_help(command->name);
+			status = command->failure_status;
+		} else {
+			status = command->option(request, value, p->argument);
+		}
+	}
+	return status;
+}
+
+int command_flag(void *flag, int value, const char *argument)
+{
+	(void)value;
+	(void)argument;
+	*(bool *)flag = true;
+	return -1;
+}
+
+int command_usage_error(const struct command *command, const char *format, ...)
+{
+	va_list ap;
+	va_start(ap, format);
+	vcomplain(0, format, ap);
+	va_end(ap);
+	suggest_help(command->name);
+	return command->failure_status;
 }

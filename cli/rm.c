@@ -4,7 +4,6 @@
  */
 #include <errno.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,34 +15,21 @@
 #include "tmpf.h"
 #include "tmpf_os.h"
 
-enum { OPTION_HELP = 256 };
-
-static const struct long_option rm_options[] = {
-	{ "force", ARGUMENT_NONE, 'f' },
-	{ "help", ARGUMENT_NONE, OPTION_HELP },
-	{ NULL, ARGUMENT_NONE, 0 },
-};
-
-static int rm_help(void)
-{
-	printf("Usage: %s rm [-f] [--] PATH...\n", program_name);
-	fputs("Remove each PATH: a directory with everything in it, anything else by\n"
-	      "unlinking its name. A symbolic link is removed, never followed, and the\n"
-	      "removal of a tree never leaves it, even if entries are swapped for links\n"
-	      "while it runs; nothing mounted in the tree is entered, bind mounts\n"
-	      "included. Read-only directories inside the tree are made writable to\n"
-	      "empty them.\n"
-	      "\n"
-	      "  -f, --force     ignore missing paths, and no PATH at all\n"
-	      "      --help      display this help and exit\n"
-	      "\n"
-	      "Trailing slashes are ignored: 'link/' removes the link, not what it\n"
-	      "points to. '.', '..' and '/' are refused.\n"
-	      "\n"
-	      "Exit status: 0 if every PATH was removed, 1 otherwise.\n",
-		stdout);
-	return finish_output(EXIT_SUCCESS, EXIT_FAILURE);
-}
+static const char rm_help[] =
+	"Remove each PATH: a directory with everything in it, anything else by\n"
+	"unlinking its name. A symbolic link is removed, never followed, and the\n"
+	"removal of a tree never leaves it, even if entries are swapped for links\n"
+	"while it runs; nothing mounted in the tree is entered, bind mounts\n"
+	"included. Read-only directories inside the tree are made writable to\n"
+	"empty them.\n"
+	"\n"
+	"  -f, --force     ignore missing paths, and no PATH at all\n"
+	"      --help      display this help and exit\n"
+	"\n"
+	"Trailing slashes are ignored: 'link/' removes the link, not what it\n"
+	"points to. '.', '..' and '/' are refused.\n"
+	"\n"
+	"Exit status: 0 if every PATH was removed, 1 otherwise.\n";
 
 /* path without trailing slashes ("/" stays "/"). NEW or NULL. */
 static char *without_trailing_slashes(const char *path)
@@ -111,28 +97,23 @@ done:
 	return result;
 }
 
+static const struct long_option rm_options[] = OPTIONS_AND_HELP({ "force", ARGUMENT_NONE, 'f' });
+static const struct command rm_command = { .name = "rm", .usage = "rm [-f] [--] PATH...",
+	.help = rm_help, .failure_status = EXIT_FAILURE, .short_options = "f",
+	.long_options = rm_options, .option = command_flag };
+
 int rm_main(int argc, char **argv)
 {
-	struct option_parser p;
-	option_parser_init(&p, argc, argv, "f", rm_options, false);
 	bool force = false;
-	int c;
-	while ((c = option_parser_next(&p)) != OPTIONS_END) {
-		switch (c) {
-		case 'f': force = true; break;
-		case OPTION_HELP: return rm_help();
-		default: suggest_help("rm"); return EXIT_FAILURE;
-		}
-	}
-	if (p.operands == 0 && !force) {
-		complain(0, "missing operand");
-		suggest_help("rm");
-		return EXIT_FAILURE;
-	}
-	int status = EXIT_SUCCESS;
+	struct option_parser p;
+	int status = command_parse(&rm_command, &p, argc, argv, &force);
+	if (status >= 0)
+		return status;
+	if (p.operands == 0 && !force)
+		return command_usage_error(&rm_command, "missing operand");
+	status = EXIT_SUCCESS;
 	for (int i = 0; i < p.operands; i++)
 		if (remove_one(argv[p.first_operand + i], force) != 0)
 			status = EXIT_FAILURE;
 	return status;
 }
-

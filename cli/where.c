@@ -18,38 +18,25 @@
 #include "quote.h"
 #include "tmpf.h"
 
-enum { OPTION_HELP = 256 };
-
-static const struct long_option where_options[] = {
-	{ "explain", ARGUMENT_NONE, 'e' },
-	{ "help", ARGUMENT_NONE, OPTION_HELP },
-	{ NULL, ARGUMENT_NONE, 0 },
-};
-
-static int where_help(void)
-{
-	printf("Usage: %s where [--explain]\n", program_name);
-	fputs("Print the directory temporary files go in by default: the first of\n"
-	      "$TMPDIR, $TEMP, $TMP, /tmp, /var/tmp, /usr/tmp and the current directory\n"
-	      "in which a file can really be created, written and removed.\n"
-	      "\n"
-	      "      --explain   show every candidate, one per line, tab-separated:\n"
-	      "                    SOURCE  PATH  VERDICT\n"
-	      "                  SOURCE is TMPDIR, TEMP, TMP, default or cwd; PATH is '-'\n"
-	      "                  for an unset or empty variable; VERDICT is chosen,\n"
-	      "                  usable, unset, empty, or why it was rejected: missing,\n"
-	      "                  not a directory, not writable, read-only file system,\n"
-	      "                  full, name too long, symbolic link loop, or unusable\n"
-	      "                  (with the system's error message)\n"
-	      "      --help      display this help and exit\n"
-	      "\n"
-	      "Unlike mktemp -t and --tmpdir, which take $TMPDIR or /tmp without looking,\n"
-	      "this probes each candidate.\n"
-	      "\n"
-	      "Exit status: 0 if a usable directory was found, 1 otherwise.\n",
-		stdout);
-	return finish_output(EXIT_SUCCESS, EXIT_FAILURE);
-}
+static const char where_help[] =
+	"Print the directory temporary files go in by default: the first of\n"
+	"$TMPDIR, $TEMP, $TMP, /tmp, /var/tmp, /usr/tmp and the current directory\n"
+	"in which a file can really be created, written and removed.\n"
+	"\n"
+	"      --explain   show every candidate, one per line, tab-separated:\n"
+	"                    SOURCE  PATH  VERDICT\n"
+	"                  SOURCE is TMPDIR, TEMP, TMP, default or cwd; PATH is '-'\n"
+	"                  for an unset or empty variable; VERDICT is chosen,\n"
+	"                  usable, unset, empty, or why it was rejected: missing,\n"
+	"                  not a directory, not writable, read-only file system,\n"
+	"                  full, name too long, symbolic link loop, or unusable\n"
+	"                  (with the system's error message)\n"
+	"      --help      display this help and exit\n"
+	"\n"
+	"Unlike mktemp -t and --tmpdir, which take $TMPDIR or /tmp without looking,\n"
+	"this probes each candidate.\n"
+	"\n"
+	"Exit status: 0 if a usable directory was found, 1 otherwise.\n";
 
 /* Why a candidate was rejected, in a word or three. */
 static const char *rejection(int error)
@@ -88,24 +75,9 @@ static int explain_candidate(const struct tempfile_candidate *c, void *arg)
 	return 0;
 }
 
-int where_main(int argc, char **argv)
+/* The directory, or with explain every candidate; the exit status. */
+static int print_where(bool explain)
 {
-	struct option_parser p;
-	option_parser_init(&p, argc, argv, "", where_options, false);
-	bool explain = false;
-	int c;
-	while ((c = option_parser_next(&p)) != OPTIONS_END) {
-		switch (c) {
-		case 'e': explain = true; break;
-		case OPTION_HELP: return where_help();
-		default: suggest_help("where"); return EXIT_FAILURE;
-		}
-	}
-	if (p.operands > 0) {
-		complain(0, "extra operand %s", quote(argv[p.first_operand]));
-		suggest_help("where");
-		return EXIT_FAILURE;
-	}
 	bool found;
 	if (explain) {
 		found = tempfile_gettempdir_explain(explain_candidate, NULL) == 0;
@@ -124,3 +96,19 @@ int where_main(int argc, char **argv)
 	return status;
 }
 
+static const struct long_option where_options[] =
+	OPTIONS_AND_HELP({ "explain", ARGUMENT_NONE, 'e' });
+static const struct command where_command = { .name = "where", .usage = "where [--explain]",
+	.help = where_help, .failure_status = EXIT_FAILURE, .short_options = "",
+	.long_options = where_options, .option = command_flag };
+
+int where_main(int argc, char **argv)
+{
+	struct option_parser p;
+	bool explain = false;
+	int status = command_parse(&where_command, &p, argc, argv, &explain);
+	if (status < 0 && p.operands > 0)
+		status = command_usage_error(&where_command, "extra operand %s",
+			quote(argv[p.first_operand]));
+	return status < 0 ? print_where(explain) : status;
+}

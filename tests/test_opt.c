@@ -8,11 +8,14 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "opt.h"
 
-/* mktemp's table, and run's (an option that is a prefix of another). */
-enum { SUFFIX = 256, HELP, VERSION, KEEP, KEEP_ON_FAILURE, PREFIX, COLOR };
+/* mktemp's table (--help before --version), and run's (an option that is a
+ * prefix of another). */
+enum { SUFFIX = OPTION_FIRST_OWN, VERSION, KEEP, KEEP_ON_FAILURE, PREFIX, COLOR };
 
 static const struct long_option mktemp_table[] = {
 	{ "directory", ARGUMENT_NONE, 'd' },
@@ -20,18 +23,16 @@ static const struct long_option mktemp_table[] = {
 	{ "dry-run", ARGUMENT_NONE, 'u' },
 	{ "suffix", ARGUMENT_REQUIRED, SUFFIX },
 	{ "tmpdir", ARGUMENT_OPTIONAL, 'p' },
-	{ "help", ARGUMENT_NONE, HELP },
+	{ "help", ARGUMENT_NONE, OPTION_HELP },
 	{ "version", ARGUMENT_NONE, VERSION },
 	{ NULL, ARGUMENT_NONE, 0 },
 };
 
-static const struct long_option run_table[] = {
+static const struct long_option run_table[] = OPTIONS_AND_HELP(
 	{ "keep", ARGUMENT_NONE, KEEP },
 	{ "keep-on-failure", ARGUMENT_NONE, KEEP_ON_FAILURE },
 	{ "tmpdir", ARGUMENT_OPTIONAL, 'p' },
-	{ "prefix", ARGUMENT_REQUIRED, PREFIX },
-	{ NULL, ARGUMENT_NONE, 0 },
-};
+	{ "prefix", ARGUMENT_REQUIRED, PREFIX });
 
 /* Two spellings of one option: an abbreviation of both is not ambiguous. */
 static const struct long_option synonym_table[] = {
@@ -108,7 +109,7 @@ Test(opt, long_option_abbreviated_to_an_unambiguous_prefix)
 	cr_assert_eq(r.values[0], 'd');
 	cr_assert_eq(r.values[1], 'q');
 	cr_assert_eq(r.values[2], 'u');
-	cr_assert_eq(r.values[3], HELP);
+	cr_assert_eq(r.values[3], OPTION_HELP);
 	cr_assert_eq(r.values[4], VERSION);
 	expect_stderr("");
 }
@@ -343,5 +344,120 @@ Test(opt, no_arguments_at_all)
 	struct parsed r = parse_mktemp(ARGV(NULL));
 	cr_assert_eq(r.count, 0);
 	cr_assert_eq(r.operands, 0);
+	expect_stderr("");
+}
+
+/* ---- command_parse: --help, usage errors, the command's own options -------------- */
+
+static int record_option(void *request, int value, const char *argument)
+{
+	struct parsed *r = request;
+	r->values[r->count] = value;
+	r->arguments[r->count] = argument;
+	r->count++;
+	return value == 'V' ? 42 : -1; /* 'V' stops, as --version does */
+}
+
+static const struct command run_like = { .name = "run", .usage = "run [OPTION]... COMMAND",
+	.help = "Run it.\n", .failure_status = 125, .short_options = "p:V",
+	.long_options = run_table, .stop_at_operand = true, .option = record_option };
+
+static const struct long_option flag_table[] = OPTIONS_AND_HELP({ "force", ARGUMENT_NONE, 'f' });
+static const struct command flag_like = { .name = NULL, .usage = "[-f] PATH...",
+	.help = "Remove.\n", .failure_status = 1, .short_options = "f", .long_options = flag_table,
+	.option = command_flag };
+
+Test(opt, command_hands_its_options_to_the_command)
+{
+	struct parsed r = { .count = 0 };
+	struct option_parser p;
+	char **argv = ARGV("--keep", "-pdir", "cmd", "-V");
+	cr_assert_eq(command_parse(&run_like, &p, 5, argv, &r), -1);
+	cr_assert_eq(r.count, 2);
+	cr_assert_eq(r.values[0], KEEP);
+	cr_assert_eq(r.values[1], 'p');
+	cr_assert_str_eq(r.arguments[1], "dir");
+	cr_assert_eq(p.operands, 2, "the command stops the options");
+	cr_assert_str_eq(argv[p.first_operand], "cmd");
+	expect_stderr("");
+}
+
+Test(opt, command_option_can_stop_with_an_exit_status)
+{
+	struct parsed r = { .count = 0 };
+	struct option_parser p;
+	cr_assert_eq(command_parse(&run_like, &p, 4, ARGV("-V", "--keep", "--nope"), &r), 42);
+	cr_assert_eq(r.count, 1, "nothing is read after the stop");
+	expect_stderr("");
+}
+
+Test(opt, command_usage_error_suggests_the_subcommand_help)
+{
+	struct parsed r = { .count = 0 };
+	struct option_parser p;
+	cr_assert_eq(command_parse(&run_like, &p, 2, ARGV("--nope"), &r), 125);
+	cr_assert_eq(command_usage_error(&run_like, "missing %s", "command"), 125);
+	expect_stderr("tmpf: unrecognized option '--nope'\n"
+		      "Try 'tmpf run --help' for more information.\n"
+		      "tmpf: missing command\n"
+		      "Try 'tmpf run --help' for more information.\n");
+}
+
+Test(opt, command_without_a_name_suggests_the_program_help)
+{
+	bool force = false;
+	struct option_parser p;
+	cr_assert_eq(command_parse(&flag_like, &p, 3, ARGV("-f", "-x"), &force), 1);
+	cr_assert(force, "command_flag sets the flag");
+	expect_stderr("tmpf: invalid option -- 'x'\n"
+		      "Try 'tmpf --help' for more information.\n");
+}
+
+Test(opt, command_flag_stays_false_without_its_option)
+{
+	bool force = false;
+	struct option_parser p;
+	cr_assert_eq(command_parse(&flag_like, &p, 2, ARGV("path"), &force), -1);
+	cr_assert_not(force);
+	cr_assert_eq(p.operands, 1);
+}
+
+/* --help closes stdout, as the command would before exiting: run it in a
+ * child whose stdout is a pipe, and read what it printed. */
+static void expect_help(const struct command *command, char **argv, int argc, const char *expected,
+	int expected_status)
+{
+	int fds[2];
+	cr_assert_eq(pipe(fds), 0);
+	pid_t pid = fork();
+	cr_assert_neq(pid, -1);
+	if (pid == 0) {
+		bool flag = false;
+		struct option_parser p;
+		if (dup2(fds[1], STDOUT_FILENO) < 0)
+			_exit(99);
+		close(fds[0]);
+		close(fds[1]);
+		_exit(command_parse(command, &p, argc, argv, &flag));
+	}
+	close(fds[1]);
+	char out[256] = "";
+	size_t len = 0;
+	ssize_t n;
+	while ((n = read(fds[0], out + len, sizeof out - 1 - len)) > 0)
+		len += (size_t)n;
+	out[len] = '\0';
+	close(fds[0]);
+	int status;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status));
+	cr_assert_eq(WEXITSTATUS(status), expected_status, "status %d", WEXITSTATUS(status));
+	cr_assert_str_eq(out, expected);
+}
+
+Test(opt, command_help_prints_usage_and_help_and_ends_the_parse)
+{
+	expect_help(&flag_like, ARGV("--he", "-x"), 3, "Usage: tmpf [-f] PATH...\nRemove.\n", 0);
+	expect_help(&run_like, ARGV("--help"), 2, "Usage: tmpf run [OPTION]... COMMAND\nRun it.\n", 0);
 	expect_stderr("");
 }
