@@ -81,6 +81,17 @@ static struct parsed parse_mktemp(char **argv)
 	return parse(argv, "dp:qtuV", mktemp_table, false);
 }
 
+/* The values the parse returned, in order, and no more. */
+#define VALUES(...) \
+	(const int[]){ __VA_ARGS__ }, (int)(sizeof((const int[]){ __VA_ARGS__ }) / sizeof(int))
+
+static void expect_values(const struct parsed *r, const int *values, int count)
+{
+	cr_assert_eq(r->count, count, "%d options returned, not %d", r->count, count);
+	for (int i = 0; i < count; i++)
+		cr_assert_eq(r->values[i], values[i], "option %d: %d, not %d", i, r->values[i], values[i]);
+}
+
 static void expect_stderr(const char *expected)
 {
 	fflush(stderr);
@@ -94,10 +105,7 @@ TestSuite(opt, .init = cr_redirect_stderr);
 Test(opt, long_option_spelled_out_returns_its_value)
 {
 	struct parsed r = parse_mktemp(ARGV("--directory", "--quiet", "--dry-run"));
-	cr_assert_eq(r.count, 3);
-	cr_assert_eq(r.values[0], 'd');
-	cr_assert_eq(r.values[1], 'q');
-	cr_assert_eq(r.values[2], 'u');
+	expect_values(&r, VALUES('d', 'q', 'u'));
 	cr_assert_eq(r.operands, 0);
 	expect_stderr("");
 }
@@ -105,29 +113,21 @@ Test(opt, long_option_spelled_out_returns_its_value)
 Test(opt, long_option_abbreviated_to_an_unambiguous_prefix)
 {
 	struct parsed r = parse_mktemp(ARGV("--dir", "--q", "--dr", "--h", "--v"));
-	cr_assert_eq(r.count, 5);
-	cr_assert_eq(r.values[0], 'd');
-	cr_assert_eq(r.values[1], 'q');
-	cr_assert_eq(r.values[2], 'u');
-	cr_assert_eq(r.values[3], OPTION_HELP);
-	cr_assert_eq(r.values[4], VERSION);
+	expect_values(&r, VALUES('d', 'q', 'u', OPTION_HELP, VERSION));
 	expect_stderr("");
 }
 
 Test(opt, exact_match_wins_over_a_longer_option_it_prefixes)
 {
 	struct parsed r = parse(ARGV("--keep", "--keep-"), "p:", run_table, true);
-	cr_assert_eq(r.count, 2);
-	cr_assert_eq(r.values[0], KEEP);
-	cr_assert_eq(r.values[1], KEEP_ON_FAILURE);
+	expect_values(&r, VALUES(KEEP, KEEP_ON_FAILURE));
 	expect_stderr("");
 }
 
 Test(opt, abbreviation_of_two_spellings_of_one_option_is_not_ambiguous)
 {
 	struct parsed r = parse(ARGV("--col"), "", synonym_table, false);
-	cr_assert_eq(r.count, 1);
-	cr_assert_eq(r.values[0], COLOR);
+	expect_values(&r, VALUES(COLOR));
 	expect_stderr("");
 }
 
@@ -169,8 +169,7 @@ Test(opt, option_without_argument_is_null_argument)
 Test(opt, ambiguous_abbreviation_lists_the_possibilities)
 {
 	struct parsed r = parse_mktemp(ARGV("--d"));
-	cr_assert_eq(r.count, 1);
-	cr_assert_eq(r.values[0], OPTIONS_ERROR);
+	expect_values(&r, VALUES(OPTIONS_ERROR));
 	expect_stderr("tmpf: option '--d' is ambiguous; possibilities: '--directory' '--dry-run'\n");
 }
 
@@ -220,8 +219,7 @@ Test(opt, argument_to_an_option_without_one_names_the_option_in_full)
 Test(opt, missing_required_argument_at_the_end)
 {
 	struct parsed r = parse_mktemp(ARGV("--suf"));
-	cr_assert_eq(r.count, 1);
-	cr_assert_eq(r.values[0], OPTIONS_ERROR);
+	expect_values(&r, VALUES(OPTIONS_ERROR));
 	expect_stderr("tmpf: option '--suffix' requires an argument\n");
 }
 
@@ -230,11 +228,7 @@ Test(opt, missing_required_argument_at_the_end)
 Test(opt, short_options_cluster)
 {
 	struct parsed r = parse_mktemp(ARGV("-dqu", "-t"));
-	cr_assert_eq(r.count, 4);
-	cr_assert_eq(r.values[0], 'd');
-	cr_assert_eq(r.values[1], 'q');
-	cr_assert_eq(r.values[2], 'u');
-	cr_assert_eq(r.values[3], 't');
+	expect_values(&r, VALUES('d', 'q', 'u', 't'));
 	expect_stderr("");
 }
 
@@ -273,9 +267,7 @@ Test(opt, colon_is_never_an_option)
 Test(opt, missing_short_argument_at_the_end)
 {
 	struct parsed r = parse_mktemp(ARGV("-dp"));
-	cr_assert_eq(r.count, 2);
-	cr_assert_eq(r.values[0], 'd');
-	cr_assert_eq(r.values[1], OPTIONS_ERROR);
+	expect_values(&r, VALUES('d', OPTIONS_ERROR));
 	expect_stderr("tmpf: option requires an argument -- 'p'\n");
 }
 
@@ -317,8 +309,7 @@ Test(opt, lone_dash_is_an_operand)
 Test(opt, stop_at_operand_leaves_the_rest_as_operands)
 {
 	struct parsed r = parse(ARGV("--keep", "cmd", "--keep", "-p", "--"), "p:", run_table, true);
-	cr_assert_eq(r.count, 1);
-	cr_assert_eq(r.values[0], KEEP);
+	expect_values(&r, VALUES(KEEP));
 	cr_assert_eq(r.operands, 4);
 	cr_assert_str_eq(r.operand[0], "cmd");
 	cr_assert_str_eq(r.operand[1], "--keep");
@@ -332,8 +323,7 @@ Test(opt, posixly_correct_stops_at_the_first_operand)
 	cr_assert_eq(setenv("POSIXLY_CORRECT", "1", 1), 0);
 	struct parsed r = parse_mktemp(ARGV("-q", "fooXXX", "-d"));
 	cr_assert_eq(unsetenv("POSIXLY_CORRECT"), 0);
-	cr_assert_eq(r.count, 1);
-	cr_assert_eq(r.values[0], 'q');
+	expect_values(&r, VALUES('q'));
 	cr_assert_eq(r.operands, 2);
 	cr_assert_str_eq(r.operand[0], "fooXXX");
 	cr_assert_str_eq(r.operand[1], "-d");
@@ -373,9 +363,7 @@ Test(opt, command_hands_its_options_to_the_command)
 	struct option_parser p;
 	char **argv = ARGV("--keep", "-pdir", "cmd", "-V");
 	cr_assert_eq(command_parse(&run_like, &p, 5, argv, &r), -1);
-	cr_assert_eq(r.count, 2);
-	cr_assert_eq(r.values[0], KEEP);
-	cr_assert_eq(r.values[1], 'p');
+	expect_values(&r, VALUES(KEEP, 'p'));
 	cr_assert_str_eq(r.arguments[1], "dir");
 	cr_assert_eq(p.operands, 2, "the command stops the options");
 	cr_assert_str_eq(argv[p.first_operand], "cmd");
