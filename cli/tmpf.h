@@ -7,10 +7,11 @@
  *   tmpf rm [-f] PATH...                 rm.c: the library's safe removal
  *   tmpf where [--explain]               where.c: tempfile_gettempdir() and why
  *
- * main.c dispatches; opt.c parses options as GNU getopt_long does; msg.c
- * prints; quote.c quotes names in messages as gnulib does; tmpf_posix.c
- * or tmpf_win32.c (tmpf_os.h) is the OS underneath. Built on the public
- * API (tempfile.h) only.
+ * main.c dispatches; opt.c parses options as GNU getopt_long does, and
+ * handles --help and usage errors (command_parse); msg.c prints; quote.c
+ * quotes names in messages as gnulib does; tmpf_posix.c or tmpf_win32.c
+ * (tmpf_os.h) is the OS underneath. Built on the public API (tempfile.h)
+ * only.
  */
 #ifndef TMPF_H
 #define TMPF_H
