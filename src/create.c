@@ -135,21 +135,24 @@ static void undo_create(const struct tf_target *t, enum tf_create_kind kind, int
 }
 
 /* TEMPFILE_AT_EXIT: record what was just made. 0 or -1/errno. */
-static int register_at_exit(struct tf_target *t, enum tf_create_kind kind, int fd)
+static int register_at_exit(struct tf_target *t, enum tf_create_kind kind, int fd,
+	const struct tf_creation_guard *guard)
 {
 	struct tf_file_id id;
 	int r = tf_os_file_id(kind == TF_CREATE_FILE ? fd : -1, t->path, &id);
 	char *absolute = NULL;
 	if (r == 0 && !tf_os_is_absolute(t->path))
 		r = tf_absolute(t->path, &absolute);
+	if (r == 0)
+		r = tf_register(absolute ? absolute : t->path,
+			kind == TF_CREATE_DIR ? TF_REGISTERED_DIR : TF_REGISTERED_FILE, &id, guard,
+			&t->registration);
+	free(absolute);
 	if (r < 0) {
 		errno = -r;
 		return -1;
 	}
-	t->registration = tf_register(absolute ? absolute : t->path,
-		kind == TF_CREATE_DIR ? TF_REGISTERED_DIR : TF_REGISTERED_FILE, &id);
-	free(absolute);
-	return t->registration ? 0 : -1;
+	return 0;
 }
 
 #ifdef TEMPFILE_TEST_SEAMS
@@ -177,7 +180,7 @@ static int try_and_register(struct tf_target *t, enum tf_create_kind kind, int o
 	if (result >= 0 && at_exit && test_creation_hook)
 		test_creation_hook(test_creation_hook_arg);
 #endif
-	if (result >= 0 && at_exit && register_at_exit(t, kind, result) != 0) {
+	if (result >= 0 && at_exit && register_at_exit(t, kind, result, &guard) != 0) {
 		undo_create(t, kind, result);
 		result = -1;
 	}
