@@ -19,6 +19,7 @@
 
 #include "platform/os.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -40,6 +41,22 @@
 #define TF_ALL_FLAGS                                                                      \
 	(TEMPFILE_TEXT | TEMPFILE_KEEP | TEMPFILE_AT_EXIT | TEMPFILE_IGNORE_CLEANUP_ERRORS | \
 	 TEMPFILE_NOREPLACE | TEMPFILE_SYNC)
+
+/* -errno for the call that just failed, in the platform files: never 0,
+ * so that a failure cannot read as success (-EIO, should a call ever fail
+ * and leave errno 0). */
+static inline int tf_neg_errno(void)
+{
+	int e = errno;
+	int r = e > 0 ? -e : -EIO;
+#ifdef __clang_analyzer__
+	/* It cannot tell -e < 0 from e > 0, and would then take a failure
+	 * for a success. */
+	if (r >= 0)
+		__builtin_unreachable();
+#endif
+	return r;
+}
 
 /* Retry a syscall-like expression while it fails with EINTR. */
 #define TF_RETRY_EINTR(result, expr)                      \

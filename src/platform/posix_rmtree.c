@@ -204,12 +204,12 @@ static int chmod_opath(int fd, mode_t mode)
 		/* EPERM too: container seccomp filters answer it for system
 		 * calls they do not know; a real EPERM comes back below. */
 		if (errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP && errno != EPERM)
-			return -errno;
+			return tf_neg_errno();
 	}
 #endif
 	char path[TF_PROC_FD_PATH_MAX];
 	tf_os_proc_fd_path(path, "fd", fd);
-	return fchmodat(AT_FDCWD, path, mode, 0) == 0 ? 0 : -errno;
+	return fchmodat(AT_FDCWD, path, mode, 0) == 0 ? 0 : tf_neg_errno();
 }
 
 
@@ -263,7 +263,7 @@ static int open_after_chmod(int at, const char *name, const struct tf_file_id *e
 	struct tf_os_stat st;
 	TF_RETRY_EINTR(path_fd, openat(at, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 	if (path_fd < 0)
-		return -errno;
+		return tf_neg_errno();
 	fd = tf_os_stat_at(path_fd, "", &st);
 	if (fd < 0)
 		goto done;
@@ -281,7 +281,7 @@ static int open_after_chmod(int at, const char *name, const struct tf_file_id *e
 	*chmodded = true;
 	TF_RETRY_EINTR(fd, openat(path_fd, ".", TF_RM_OPEN_FLAGS));
 	if (fd < 0)
-		fd = -errno;
+		fd = tf_neg_errno();
 done:
 	close(path_fd);
 	return fd;
@@ -299,7 +299,7 @@ static int open_dir(int at, const char *name, const struct tf_file_id *expect,
 	int fd;
 	TF_RETRY_EINTR(fd, openat(at, name, TF_RM_OPEN_FLAGS));
 	if (fd < 0)
-		fd = errno == EACCES ? open_after_chmod(at, name, expect, on, chmodded) : -errno;
+		fd = errno == EACCES ? open_after_chmod(at, name, expect, on, chmodded) : tf_neg_errno();
 	if (fd < 0)
 		return fd;
 	int r = tf_os_stat_at(fd, "", st);
@@ -328,7 +328,7 @@ static int remove_in(struct level *l, const char *name, int flag)
 	for (;;) {
 		if (unlinkat(l->fd, name, flag) == 0)
 			return 0;
-		int err = -errno;
+		int err = tf_neg_errno();
 		if (err != -EACCES || !make_writable(l))
 			return err;
 	}
@@ -370,7 +370,7 @@ static bool next_entry(struct walk *w, struct level *l, struct entry *e)
 			if (n <= 0) {
 				/* ENOENT: the directory itself was removed. */
 				if (n < 0 && errno != ENOENT)
-					fail(w, l, -errno);
+					fail(w, l, tf_neg_errno());
 				l->eof = true;
 				return false;
 			}
@@ -401,7 +401,7 @@ static int grow_saved(struct walk *w, size_t depth)
 	void *p = mmap(NULL, cap * sizeof *w->saved, PROT_READ | PROT_WRITE,
 		MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
-		return -errno;
+		return tf_neg_errno();
 	if (w->saved) {
 		memcpy(p, w->saved, w->saved_cap * sizeof *w->saved);
 		munmap(w->saved, w->saved_cap * sizeof *w->saved);
@@ -576,7 +576,7 @@ static int ascend(struct walk *w)
 		parent->pending = s->name;
 		if (lseek(fd, (off_t)s->resume_off, SEEK_SET) < 0 &&
 			lseek(fd, 0, SEEK_SET) < 0) {
-			fail(w, parent, -errno);
+			fail(w, parent, tf_neg_errno());
 			parent->eof = true;
 		}
 #ifdef TEMPFILE_TEST_SEAMS
@@ -609,7 +609,7 @@ static void rewind_level(struct walk *w, struct level *l)
 	l->pos = l->len = 0;
 	l->eof = lseek(l->fd, 0, SEEK_SET) < 0;
 	if (l->eof)
-		fail(w, l, -errno);
+		fail(w, l, tf_neg_errno());
 }
 
 /* Close every open level but the top; the top becomes current. */
@@ -708,9 +708,9 @@ static int map_walk_space(struct walk_space **out)
 	void *p = mmap(NULL, sizeof(struct walk_space), PROT_READ | PROT_WRITE,
 		MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
-		return -errno;
+		return tf_neg_errno();
 	*out = p;
-	return 0;
+	return p ? 0 : -ENOMEM; /* never NULL without MAP_FIXED */
 }
 
 static void unmap_walk_space(struct walk_space *space)
@@ -729,7 +729,7 @@ static int make_fd_writable(int fd)
 	mode_t mode = (st.mode & 07777) | S_IRWXU;
 	if (fchmod(fd, mode) == 0)
 		return 0;
-	return errno == EBADF ? chmod_opath(fd, mode) : -errno;
+	return errno == EBADF ? chmod_opath(fd, mode) : tf_neg_errno();
 }
 
 /* Empty the directory open at dirfd with the walk state w. 0 or -errno. */
@@ -812,7 +812,7 @@ static int remove_in_parent(struct walk *w, int parent_fd, const char *base,
 	int err = tf_os_stat_at(parent_fd, "", &parent_st);
 	if (err == 0)
 		err = mount_of(parent_fd, &parent_st, &parent_mount);
-	if (err < 0)
+	if (err != 0)
 		return err;
 	bool chmodded = false;
 	int fd = open_dir(parent_fd, base, expect, &parent_mount, &st, &chmodded);
@@ -831,7 +831,7 @@ static int remove_in_parent(struct walk *w, int parent_fd, const char *base,
 	if (r == 0 && !tf_same_file(&now.id, &st.id))
 		r = -ESTALE;
 	else if (r == 0 && unlinkat(parent_fd, base, AT_REMOVEDIR) != 0)
-		r = -errno;
+		r = tf_neg_errno();
 	if (r < 0 && r != -ENOENT && !err)
 		err = r;
 	return err;
@@ -848,7 +848,7 @@ int tf_remove_tree(const char *path, const struct tf_file_id *expect)
 		if (rmdir(path) == 0)
 			return 0;
 		if (errno == ENOENT || errno == ENOTDIR)
-			return -errno;
+			return tf_neg_errno();
 	}
 	struct walk_space *space;
 	int err = map_walk_space(&space);
@@ -860,7 +860,7 @@ int tf_remove_tree(const char *path, const struct tf_file_id *expect)
 		int parent_fd;
 		TF_RETRY_EINTR(parent_fd, open(parent, O_PATH | O_DIRECTORY | O_CLOEXEC));
 		if (parent_fd < 0) {
-			err = -errno;
+			err = tf_neg_errno();
 		} else {
 			err = remove_in_parent(&space->walk, parent_fd, base, expect);
 			close(parent_fd);
