@@ -64,10 +64,10 @@ static inline int tf_neg_errno(void)
 		(result) = (expr);                        \
 	} while ((result) == -1 && errno == EINTR)
 
-/* ---- platform/posix.c, platform/win32.c: the OS underneath --------------
+/* ---- platform/posix.c, platform/win32.c + win32_paths.c: the OS ---------
  *
- * What differs between POSIX and Windows is behind these calls, so the
- * core (create.c, names.c, tempdir.c) includes no OS header at all. Paths
+ * What differs between POSIX and Windows is behind these calls (and the
+ * types of platform/os.h), so the core includes no OS header at all. Paths
  * are UTF-8 at this boundary on every platform (Windows converts to UTF-16
  * and calls the wide-character API). Each that can fail returns 0 (or a
  * descriptor, a count) or -errno, and leaves errno alone for its caller;
@@ -93,10 +93,10 @@ TF_HIDDEN int tf_os_random(void *buf, size_t n);
 TF_HIDDEN _Atomic unsigned long *tf_os_fork_epoch_word(void);
 
 #ifndef _WIN32
-/* Another such word, on the same page: cleanup.c's owner token. Unlike a
- * pid, it cannot be inherited: a child in a new PID namespace may have its
- * parent's pid number, but it reads 0 here. A vfork() child shares the
- * page (and the parent's memory): only the pid tells it apart. */
+/* Another such word, on the same page: posix_cleanup.c's owner token.
+ * Unlike a pid, it cannot be inherited: a child in a new PID namespace may
+ * have its parent's pid number, but it reads 0 here. A vfork() child
+ * shares the page (and the parent's memory): only the pid tells it apart. */
 TF_HIDDEN _Atomic unsigned *tf_os_fork_owner_word(void);
 #endif
 
@@ -460,7 +460,7 @@ void tf_test_disable_o_tmpfile(bool disable);
 void tf_test_spooled_force_fd_stream(bool on);
 #endif
 
-/* ---- cleanup.c, platform/{posix,win32}_cleanup.c: the exit registry ------ *
+/* ---- cleanup.c, platform/{posix,win32}_cleanup.c: the exit registry ------
  *
  * cleanup.c holds the public calls; the registry is the platform's: on
  * POSIX lock-free slots safe in signal handlers (posix_registry.c) and the

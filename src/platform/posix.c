@@ -106,7 +106,7 @@ int tf_os_random(void *buf, size_t n)
 
 /* ---- words a forked child reads as zero, fork handlers ---------------------------- */
 
-/* names.c's fork epoch and cleanup.c's owner token. */
+/* names.c's fork epoch and posix_cleanup.c's owner token. */
 struct fork_words {
 	_Atomic unsigned long epoch;
 	_Atomic unsigned owner;
