@@ -136,7 +136,7 @@ static void fork_words_setup(void)
 			munmap(page, size);
 	}
 #endif
-	(void)pthread_atfork(NULL, NULL, fork_words_after_fork_in_child);
+	(void)tf_os_atfork(NULL, NULL, fork_words_after_fork_in_child);
 }
 
 _Atomic unsigned long *tf_os_fork_epoch_word(void)
