@@ -54,7 +54,7 @@ int tempfile_dir_cleanup(struct tempfile_dir *d)
 	}
 	int err = 0;
 	if (!(d->flags & TEMPFILE_KEEP)) {
-		err = tf_rmtree_path(d->path, d->flags & TEMPFILE_IGNORE_CLEANUP_ERRORS, NULL);
+		err = -tf_rmtree_path(d->path, d->flags & TEMPFILE_IGNORE_CLEANUP_ERRORS, NULL);
 		/* Removed by someone else already: what cleanup wanted. Python's
 		 * cleanup ignores FileNotFoundError the same way. */
 		if (err == ENOENT)

@@ -5,21 +5,24 @@
  * names/tempdir -> platform -> the OS. Each section below belongs to the
  * .c file it names.
  *
- * Internal functions return -1/NULL and set errno, like the public ones,
- * except where a comment says they return an errno value (the
- * async-signal-safe paths, which must not disturb the interrupted errno).
+ * One error convention: an internal function that can fail returns -errno
+ * (or a value >= 0: 0, a descriptor, a count), and one that makes a
+ * pointer hands it over through an out-parameter. Internals never set
+ * errno for their caller; only the public functions (tempfile.h) do, once,
+ * at the boundary. (names.c's tf_random_* and tf_os_random, and the
+ * create/tempdir helpers, still set errno: their rewrite is under way.)
  */
 #ifndef TEMPFILE_INTERNAL_H
 #define TEMPFILE_INTERNAL_H
 
 #include "tempfile.h"
 
-#include <signal.h>
+#include "platform/os.h"
+
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/stat.h>
-#include <sys/types.h>
 
 /* A DLL exports only what TEMPFILE_EXPORT marks, so Windows needs (and
  * has) no visibility attribute. */
@@ -39,18 +42,36 @@
 	(TEMPFILE_TEXT | TEMPFILE_KEEP | TEMPFILE_AT_EXIT | TEMPFILE_IGNORE_CLEANUP_ERRORS | \
 	 TEMPFILE_NOREPLACE | TEMPFILE_SYNC)
 
+/* -errno for the call that just failed, in the platform files: never 0,
+ * so that a failure cannot read as success (-EIO, should a call ever fail
+ * and leave errno 0). */
+static inline int tf_neg_errno(void)
+{
+	int e = errno;
+	int r = e > 0 ? -e : -EIO;
+#ifdef __clang_analyzer__
+	/* It cannot tell -e < 0 from e > 0, and would then take a failure
+	 * for a success. */
+	if (r >= 0)
+		__builtin_unreachable();
+#endif
+	return r;
+}
+
 /* Retry a syscall-like expression while it fails with EINTR. */
 #define TF_RETRY_EINTR(result, expr)                      \
 	do {                                              \
 		(result) = (expr);                        \
 	} while ((result) == -1 && errno == EINTR)
 
-/* ---- platform/posix.c, platform/win32.c: the OS underneath --------------
+/* ---- platform/posix.c, platform/win32.c + win32_paths.c: the OS ---------
  *
- * What differs between POSIX and Windows is behind these calls, so the
- * core (create.c, names.c, tempdir.c) includes no OS header at all. Paths
+ * What differs between POSIX and Windows is behind these calls (and the
+ * types of platform/os.h), so the core includes no OS header at all. Paths
  * are UTF-8 at this boundary on every platform (Windows converts to UTF-16
- * and calls the wide-character API). Each returns -1/NULL with errno. */
+ * and calls the wide-character API). Each that can fail returns 0 (or a
+ * descriptor, a count) or -errno, and leaves errno alone for its caller;
+ * tf_os_random and tf_os_fork_epoch_word excepted (names.c's, for now). */
 
 /* The flags every named file is opened with. On Windows the platform layer
  * also makes the handle non-inheritable, shareable for rename/delete, and
@@ -72,23 +93,23 @@ TF_HIDDEN int tf_os_random(void *buf, size_t n);
 TF_HIDDEN _Atomic unsigned long *tf_os_fork_epoch_word(void);
 
 #ifndef _WIN32
-/* Another such word, on the same page: cleanup.c's owner token. Unlike a
- * pid, it cannot be inherited: a child in a new PID namespace may have its
- * parent's pid number, but it reads 0 here. A vfork() child shares the
- * page (and the parent's memory): only the pid tells it apart. */
+/* Another such word, on the same page: posix_cleanup.c's owner token.
+ * Unlike a pid, it cannot be inherited: a child in a new PID namespace may
+ * have its parent's pid number, but it reads 0 here. A vfork() child
+ * shares the page (and the parent's memory): only the pid tells it apart. */
 TF_HIDDEN _Atomic unsigned *tf_os_fork_owner_word(void);
 #endif
 
 /* pthread_atfork(3): prepare runs in the forking thread just before
- * fork(), parent and child just after it, in each process. 0, or -1 with
- * errno (ENOMEM). Windows has no fork: nothing to register, 0. */
+ * fork(), parent and child just after it, in each process. 0, or -ENOMEM.
+ * Windows has no fork: nothing to register, 0. */
 TF_HIDDEN int tf_os_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void));
 
 /* Create path exclusively and return its descriptor. open_flags are
  * TF_FILE_OPEN_FLAGS, its O_RDWR possibly replaced by O_RDONLY or
  * O_WRONLY, plus extras (O_APPEND; Windows: O_TEMPORARY);
- * flags: TEMPFILE_TEXT (Windows text mode). EINTR is retried. -1 with
- * EEXIST means the name is taken, also where the OS says EACCES for a
+ * flags: TEMPFILE_TEXT (Windows text mode). EINTR is retried. -EEXIST
+ * means the name is taken, also where the OS says EACCES for a
  * name that exists (Windows: a directory, or a file pending deletion),
  * so the caller just tries another name. */
 TF_HIDDEN int tf_os_create_file(const char *path, int open_flags, unsigned flags, mode_t mode);
@@ -97,8 +118,8 @@ TF_HIDDEN int tf_os_create_file(const char *path, int open_flags, unsigned flags
  * Python's protected DACL (owner, SYSTEM, Administrators only). */
 TF_HIDDEN int tf_os_mkdir(const char *path, mode_t mode);
 
-/* 0 if nothing exists at path (a dangling symbolic link exists), -1 with
- * EEXIST if something does, -1/errno if that cannot be told. */
+/* 0 if nothing exists at path (a dangling symbolic link exists), -EEXIST
+ * if something does, another -errno if that cannot be told. */
 TF_HIDDEN int tf_os_name_free(const char *path);
 
 /* lstat(2) / fstat(2). */
@@ -130,7 +151,7 @@ static inline bool tf_same_file(const struct tf_file_id *a, const struct tf_file
 }
 
 /* The identity of the object open at fd (fd >= 0) or, with fd -1, of the
- * object at path, a final symbolic link not followed. 0 or -1/errno. */
+ * object at path, a final symbolic link not followed. 0 or -errno. */
 TF_HIDDEN int tf_os_file_id(int fd, const char *path, struct tf_file_id *id);
 
 #ifndef _WIN32
@@ -146,12 +167,13 @@ struct tf_os_stat {
 
 /* Stat name in dirfd, never following a final symbolic link; name ""
  * means dirfd itself (which may be O_PATH). ASYNC-SIGNAL-SAFE. 0 or
- * -1/errno. */
+ * -errno. */
 TF_HIDDEN int tf_os_stat_at(int dirfd, const char *name, struct tf_os_stat *st);
 
 /* The mount ID of the object open at fd, where statx does not give it
  * (Linux < 5.8): the mnt_id line of /proc/self/fdinfo/FD (Linux >= 3.15).
- * Uses one descriptor for a moment. ASYNC-SIGNAL-SAFE. 0 or -1/errno. */
+ * Uses one descriptor for a moment. ASYNC-SIGNAL-SAFE. 0 or -errno
+ * (-ENOSYS: no mnt_id line). */
 TF_HIDDEN int tf_os_fd_mount_id(int fd, uint64_t *mnt_id);
 
 /* "/proc/self/fd/N" or "/proc/self/fdinfo/N" for fd into buf (at least
@@ -165,19 +187,19 @@ TF_HIDDEN int tf_os_unlink(const char *path);
 TF_HIDDEN int tf_os_rmdir(const char *path);
 TF_HIDDEN int tf_os_close(int fd);
 
-/* write(2) and read(2) with EINTR retried: the count, or -1/errno.
+/* write(2) and read(2) with EINTR retried: the count, or -errno.
  * (Windows: at most INT_MAX bytes per call.) */
 TF_HIDDEN ssize_t tf_os_write(int fd, const void *buf, size_t n);
 TF_HIDDEN ssize_t tf_os_read(int fd, void *buf, size_t n);
 
 /* Give the open descriptor fd append mode (fcntl F_SETFL O_APPEND;
  * Windows: the same handle behind an _O_APPEND descriptor put in fd's
- * place). 0 or -1/errno. */
+ * place). 0 or -errno. */
 TF_HIDDEN int tf_os_set_append(int fd);
 
 /* A new descriptor for the same open file, not inherited by child
  * processes (F_DUPFD_CLOEXEC; Windows: _dup, then the handle made
- * non-inheritable). The descriptor, or -1/errno. */
+ * non-inheritable). The descriptor, or -errno. */
 TF_HIDDEN int tf_os_dup(int fd);
 
 /* fsync(2), EINTR retried (Windows: FlushFileBuffers). */
@@ -194,28 +216,29 @@ TF_HIDDEN int tf_os_fsync_path(const char *path);
 TF_HIDDEN int tf_os_fsync_parent(const char *path);
 
 /* Rename from to to, replacing to unless flags has TEMPFILE_NOREPLACE
- * (then EEXIST if to exists: renameat2(RENAME_NOREPLACE), falling back to
+ * (then -EEXIST if to exists: renameat2(RENAME_NOREPLACE), falling back to
  * link(2) + unlink(2) where the kernel or file system lacks it, which is
  * as exclusive; if the unlink fails the link is undone). TEMPFILE_SYNC:
  * Windows asks MoveFileEx to write through. EXDEV across file systems.
  * Windows retries sharing violations with the bounded back-off. */
 TF_HIDDEN int tf_os_rename(const char *from, const char *to, unsigned flags);
 
-/* The current directory, NEW, or NULL with errno. */
-TF_HIDDEN char *tf_os_getcwd(void);
+/* The current directory as *out, NEW. 0 or -errno (*out NULL). */
+TF_HIDDEN int tf_os_getcwd(char **out);
 
 /* The environment variable name as *value (NEW, UTF-8; NULL when unset).
- * 0, or -1 with ENOMEM. */
+ * 0, or -ENOMEM (Windows: also -EILSEQ). */
 TF_HIDDEN int tf_os_getenv(const char *name, char **value);
 
 /* The platform's fixed candidate directories, tried after $TMPDIR, $TEMP,
  * $TMP and before the current directory. POSIX: /tmp, /var/tmp, /usr/tmp.
  * Windows (as Python): ~\AppData\Local\Temp, %SYSTEMROOT%\Temp,
- * c:\temp, c:\tmp, \temp, \tmp. tf_os_candidate(i) for
- * i < tf_os_candidate_count(): NEW path, or NULL with errno (ENOENT when
- * it cannot be formed, e.g. %SYSTEMROOT% unset). */
+ * c:\temp, c:\tmp, \temp, \tmp. tf_os_candidate(i, &path) for
+ * i < tf_os_candidate_count(): 0 and a NEW path, or -errno and NULL
+ * (-ENOENT when it cannot be formed, e.g. %SYSTEMROOT% unset; -EINVAL
+ * past the end). */
 TF_HIDDEN size_t tf_os_candidate_count(void);
-TF_HIDDEN char *tf_os_candidate(size_t i);
+TF_HIDDEN int tf_os_candidate(size_t i, char **out);
 
 /* Path syntax. The separator used to join ('/'; Windows '\\'), whether c
  * separates components ('/'; Windows '/' or '\\'), whether a name part
@@ -231,11 +254,11 @@ TF_HIDDEN bool tf_os_is_absolute(const char *path);
  * and repeated or trailing '/' are dropped; ".." is kept, since collapsing
  * it would be wrong across symbolic links. Windows: GetFullPathNameW, the
  * OS's own rule (drive-relative and rooted paths, '/' becomes '\\', ".."
- * collapsed as Windows itself does). NEW, or NULL with errno (EINVAL for
- * "", ENOMEM, getcwd's errors). A trailing separator or "." component may
- * be dropped: a caller to whom it matters (tempfile_persist) checks the
- * path first. */
-TF_HIDDEN char *tf_absolute(const char *path);
+ * collapsed as Windows itself does). 0 and *out NEW, or -errno and NULL
+ * (-EINVAL for "", -ENOMEM, getcwd's errors). A trailing separator or "."
+ * component may be dropped: a caller to whom it matters (tempfile_persist)
+ * checks the path first. */
+TF_HIDDEN int tf_absolute(const char *path, char **out);
 
 #ifdef TEMPFILE_TEST_SEAMS
 /* Tests only (POSIX): make the getrandom call fail with err (0: call it
@@ -353,7 +376,7 @@ TF_HIDDEN int tf_create(struct tf_target *t, enum tf_create_kind kind, int open_
 void tf_test_creation_hook(void (*hook)(void *arg), void *arg);
 #endif
 
-/* ---- rmtree.c: safe recursive removal -------------------------------------- */
+/* ---- rmtree.c, platform/{posix,win32}_rmtree.c: safe recursive removal ---- */
 
 /* Remove everything inside the directory open at dirfd (any descriptor,
  * O_PATH too; it stays open, its position undefined). Never follows a
@@ -368,23 +391,23 @@ void tf_test_creation_hook(void (*hook)(void *arg), void *arg);
  * 1.9 KiB through tempfile_cleanup_now): the walk's state and buffers
  * (~70 KiB) are one anonymous mapping per call (ENOMEM if it cannot be
  * made, nothing touched), and beyond 16 levels a second one. It always goes
- * on past errors; returns the first errno value met (positive), or 0, and
- * always 0 with TEMPFILE_IGNORE_CLEANUP_ERRORS. */
+ * on past errors; returns the first error met (-errno), or 0, and always 0
+ * with TEMPFILE_IGNORE_CLEANUP_ERRORS. POSIX only (platform/posix_rmtree.c). */
 TF_HIDDEN int tf_rmtree_contents(int dirfd, unsigned flags);
 
-/* Remove the tree at path (a directory; a symbolic link is ENOTDIR). Tries
- * one rmdir first, so an empty directory costs one syscall. Returns as
- * tf_rmtree_contents; ENOENT if path does not exist. If expect is not
+/* Remove the tree at path (a directory; a symbolic link is -ENOTDIR).
+ * Tries one rmdir first, so an empty directory costs one syscall. Returns
+ * as tf_rmtree_contents; -ENOENT if path does not exist. If expect is not
  * NULL, no rmdir shortcut: the directory is opened first and emptied and
  * removed only while it is the object expect identifies (tf_same_file;
- * else ESTALE).
- * ASYNC-SIGNAL-SAFE, errno preserved. */
+ * else -ESTALE). ASYNC-SIGNAL-SAFE, errno preserved (a signal handler's
+ * caller must find its own). src/rmtree.c. */
 TF_HIDDEN int tf_rmtree_path(const char *path, unsigned flags, const struct tf_file_id *expect);
 
-/* The platform's removal under tf_rmtree_path (which adds errno handling
- * and TEMPFILE_IGNORE_CLEANUP_ERRORS, in rmtree_api.c): src/rmtree.c on
- * POSIX, src/platform/win32_rmtree.c on Windows. The first errno value met,
- * or 0. ASYNC-SIGNAL-SAFE on POSIX. */
+/* The platform's removal under tf_rmtree_path (which adds errno
+ * preservation and TEMPFILE_IGNORE_CLEANUP_ERRORS): platform/posix_rmtree.c,
+ * platform/win32_rmtree.c. The first error met (-errno), or 0.
+ * ASYNC-SIGNAL-SAFE on POSIX. */
 TF_HIDDEN int tf_remove_tree(const char *path, const struct tf_file_id *expect);
 
 #ifdef TEMPFILE_TEST_SEAMS
@@ -437,36 +460,49 @@ void tf_test_disable_o_tmpfile(bool disable);
 void tf_test_spooled_force_fd_stream(bool on);
 #endif
 
-/* ---- cleanup.c: the exit and signal registry ------------------------------- */
+/* ---- cleanup.c, platform/{posix,win32}_cleanup.c: the exit registry ------
+ *
+ * cleanup.c holds the public calls; the registry is the platform's: on
+ * POSIX lock-free slots safe in signal handlers (posix_registry.c) and the
+ * handlers, owner token and exit hook (posix_cleanup.c); on Windows a list
+ * under a lock and a console handler (win32_cleanup.c). */
 
 /* What a registered path is. */
 enum tf_registered_kind { TF_REGISTERED_FILE, TF_REGISTERED_DIR };
 
+/* Bracket the creation of an object that will be registered (create, then
+ * tf_register): blocks the fatal signals in this thread, takes this
+ * process's owner token, and counts the creation as in flight, so that a
+ * fatal signal delivered to any thread in between waits for the
+ * registration and still removes the object. Cannot fail (tf_register
+ * reports what went wrong); neither touches errno. struct
+ * tf_creation_guard is the platform's (platform/os.h). */
+TF_HIDDEN void tf_creation_begin(struct tf_creation_guard *g);
+TF_HIDDEN void tf_creation_end(struct tf_creation_guard *g);
+
 /* Record path (absolute) for removal at exit and on fatal signals, by this
- * process only, and only while it still is the object identified by id. Installs the exit and signal handlers on first use.
- * Returns the registration (to pass to tf_unregister), or NULL with errno
- * (ENOMEM). Thread-safe and safe against signals arriving mid-update. */
-TF_HIDDEN struct tf_registration *tf_register(const char *path, enum tf_registered_kind kind,
-	const struct tf_file_id *id);
+ * process only, and only while it still is the object identified by id.
+ * g: the guard of the creation it belongs to (its owner token is used), or
+ * NULL outside one. Installs the exit and signal handlers on first use.
+ * 0 and *out (to pass to tf_unregister), or -errno (-EINVAL: path not
+ * absolute; -ENOMEM; -EOVERFLOW: no owner token left) and *out NULL.
+ * Thread-safe and safe against signals arriving mid-update. */
+TF_HIDDEN int tf_register(const char *path, enum tf_registered_kind kind,
+	const struct tf_file_id *id, const struct tf_creation_guard *g,
+	struct tf_registration **out);
 
 /* Take a registration out (the object was closed, removed or persisted).
  * Never touches the disk. NULL is ignored. */
 TF_HIDDEN void tf_unregister(struct tf_registration *r);
 
-/* Bracket the creation of an object that will be registered (create, then
- * tf_register): blocks the fatal signals in this thread and counts the
- * creation as in flight, so that a fatal signal delivered to any thread in
- * between waits for the registration and still removes the object.
- * Cannot fail; tf_creation_end preserves errno. */
-struct tf_creation_guard {
-#ifdef _WIN32
-	int unused; /* no signals to block: the console handler is a thread */
-#else
-	sigset_t saved_mask;
-#endif
-};
-TF_HIDDEN void tf_creation_begin(struct tf_creation_guard *g);
-TF_HIDDEN void tf_creation_end(struct tf_creation_guard *g);
+/* Under tempfile_cleanup_now: remove every object this process registered
+ * and has not removed yet. 0 or the first error (-errno); goes on past
+ * errors. ASYNC-SIGNAL-SAFE on POSIX. */
+TF_HIDDEN int tf_registry_clean_now(void);
+
+/* Under tempfile_forget: take the registration of path out, leaving the
+ * object. 0, or -ENOENT if path is not registered. */
+TF_HIDDEN int tf_registry_forget(const char *path);
 
 #ifdef TEMPFILE_TEST_SEAMS
 /* Tests only: chunks of slots the registry has (never shrinks), and slots
