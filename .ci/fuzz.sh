@@ -20,7 +20,7 @@ mkdir -p "$build"
 cflags=(-std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 	-fno-omit-frame-pointer -D_GNU_SOURCE -DTEMPFILE_BUILDING -DTEMPFILE_STATIC
 	-Iinclude -Isrc -Icli -Ifuzz)
-library=(src/*.c src/platform/posix.c)
+library=(src/*.c src/platform/posix*.c)
 
 # A target may need a part of the project that is not there yet.
 needs() { # needs <target> -> the file it needs, or nothing

@@ -21,7 +21,7 @@ need clang clang
 need cmake cmake
 
 status=0
-sources=(src/*.c src/platform/posix.c)
+sources=(src/*.c src/platform/posix*.c)
 for f in cli/*.c; do
 	case $f in *_win32.c) continue ;; esac # Windows only: not built here
 	[ -f "$f" ] && sources+=("$f")

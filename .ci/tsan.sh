@@ -19,7 +19,7 @@ rm -rf "$build"
 mkdir -p "$build"
 cflags=(-std=c11 -g -O1 -fsanitize=thread -fno-omit-frame-pointer -D_GNU_SOURCE
 	-DTEMPFILE_TEST_SEAMS -DTEMPFILE_STATIC -Iinclude -Isrc)
-library=(src/*.c src/platform/posix.c)
+library=(src/*.c src/platform/posix*.c)
 
 # The library once, as objects (TEMPFILE_BUILDING: as the real build).
 objects=()

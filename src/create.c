@@ -174,9 +174,12 @@ int tf_create(struct tf_target *t, enum tf_create_kind kind, int open_flags)
 {
 	t->registration = NULL;
 	for (unsigned attempt = 0; attempt < t->attempts; attempt++) {
-		if (tf_random_chars(t->path + t->random_at, t->random_len, t->alphabet,
-			    t->alphabet_len) != 0)
+		int rc = tf_random_chars(t->path + t->random_at, t->random_len, t->alphabet,
+			t->alphabet_len);
+		if (rc < 0) {
+			errno = -rc;
 			return -1;
+		}
 		int result = try_and_register(t, kind, open_flags);
 		if (result < 0 && errno == EEXIST)
 			continue;

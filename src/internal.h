@@ -61,14 +61,16 @@
 #  define TF_FILE_OPEN_FLAGS (O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC)
 #endif
 
-/* Fill buf with n bytes from the OS CSPRNG (Linux: getrandom, falling back
- * to /dev/urandom where getrandom is missing or filtered; Windows:
- * BCryptGenRandom). 0, or -1 with errno. */
+/* Fill buf with n bytes from the OS CSPRNG (platform/posix_random.c:
+ * getrandom, falling back to /dev/urandom where getrandom is missing or
+ * filtered, or arc4random_buf on the BSDs and macOS; Windows:
+ * BCryptGenRandom). 0, or -errno. */
 TF_HIDDEN int tf_os_random(void *buf, size_t n);
 
 /* A word that reads 0 in any child forked after this call (a page with
  * MADV_WIPEONFORK, else a word cleared by pthread_atfork): names.c's fork
- * epoch. Where there is no fork (Windows), a plain word. */
+ * epoch, which tags its buffered random bytes. Where there is no fork
+ * (Windows), a plain word. Cannot fail; the same pointer on every call. */
 TF_HIDDEN _Atomic unsigned long *tf_os_fork_epoch_word(void);
 
 #ifndef _WIN32
@@ -265,19 +267,20 @@ int tf_test_win32_console_event(unsigned long event);
 /* The alphabet of templates (mktemp, mkstemp): [A-Za-z0-9]. */
 #define TF_TEMPLATE_ALPHABET "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
-/* Write n characters drawn uniformly from alphabet (length alphabet_len,
- * 2..256) into out (no NUL). Thread-safe without a global lock, no syscall
- * on the common path, and a forked child never repeats its parent's
- * sequence. 0, or -1 with errno if the kernel CSPRNG cannot be read. */
+/* Write n characters drawn uniformly (rejection sampling) from alphabet
+ * (length alphabet_len, 2..256) into out (no NUL), from the OS CSPRNG
+ * through a per-thread buffer (one tf_os_random per 2 KiB). Thread-safe
+ * without a lock, and a forked child never reuses its parent's buffered
+ * bytes. 0, -EINVAL (alphabet_len), or tf_os_random's -errno. */
 TF_HIDDEN int tf_random_chars(char *out, size_t n, const char *alphabet, size_t alphabet_len);
 
 /* TF_NAME_LEN characters of TF_NAME_ALPHABET into out (no NUL). */
 TF_HIDDEN int tf_random_name(char *out);
 
 /* The same, drawn straight from the kernel CSPRNG (one syscall), for the
- * once-per-process gettempdir probe: it leaves the per-thread generator and
- * its fork-detection page unset until a real name is needed. Not scripted
- * by the test seams. */
+ * once-per-process gettempdir probe: it leaves the per-thread buffer and
+ * the fork-detection page unset until a real name is needed. Not scripted
+ * by the test seams. 0 or -errno. */
 TF_HIDDEN int tf_random_name_from_kernel(char *out);
 
 #ifdef TEMPFILE_TEST_SEAMS

@@ -156,8 +156,9 @@ static int probe_directory(const char *dir)
 	path[dir_len + 1 + TF_NAME_LEN] = '\0';
 	int error = EEXIST;
 	for (unsigned attempt = 0; attempt < TEMPFILE_TMP_MAX && error == EEXIST; attempt++) {
-		if (tf_random_name_from_kernel(path + dir_len + 1) != 0) {
-			error = errno;
+		int rc = tf_random_name_from_kernel(path + dir_len + 1);
+		if (rc < 0) {
+			error = -rc;
 			break;
 		}
 		int fd = tf_os_create_file(path, TF_FILE_OPEN_FLAGS, 0, 0600);
