@@ -15,12 +15,31 @@
 #define TF_TEMPLATE_ATTEMPTS (62u * 62u * 62u)
 #define TF_TEMPLATE_MIN_X 3
 
-static int check_flags_and_mode(unsigned flags, unsigned allowed_flags, unsigned mode)
+static bool flags_and_mode_ok(unsigned flags, unsigned allowed_flags, unsigned mode)
 {
-	if ((flags & ~allowed_flags) != 0 || mode > 07777) {
-		errno = EINVAL;
-		return -1;
-	}
+	return (flags & ~allowed_flags) == 0 && mode <= 07777;
+}
+
+/* Reserved fields are refused unless zero, so that when a later version
+ * gives one a meaning no program already passes garbage there. */
+static bool reserved_zero(const struct tempfile_opts *o)
+{
+	for (size_t i = 0; i < sizeof o->reserved / sizeof *o->reserved; i++)
+		if (o->reserved[i] != 0)
+			return false;
+	for (size_t i = 0; i < sizeof o->reserved_ptr / sizeof *o->reserved_ptr; i++)
+		if (o->reserved_ptr[i] != NULL)
+			return false;
+	return true;
+}
+
+int tf_check_opts(const struct tempfile_opts *o, unsigned allowed_flags)
+{
+	if (!o)
+		return 0;
+	if (!flags_and_mode_ok(o->flags, allowed_flags, o->mode) || tf_os_bad_in_name(o->prefix) ||
+		tf_os_bad_in_name(o->suffix) || (o->dir && !*o->dir) || !reserved_zero(o))
+		return -EINVAL;
 	return 0;
 }
 
@@ -31,10 +50,9 @@ int tf_target_init(struct tf_target *t, const struct tempfile_opts *o, mode_t de
 	if (!o)
 		o = &defaults;
 	memset(t, 0, sizeof *t);
-	if (check_flags_and_mode(o->flags, allowed_flags, o->mode) != 0)
-		return -1;
-	if (tf_os_bad_in_name(o->prefix) || tf_os_bad_in_name(o->suffix) || (o->dir && !*o->dir)) {
-		errno = EINVAL;
+	int rc = tf_check_opts(o, allowed_flags);
+	if (rc < 0) {
+		errno = -rc;
 		return -1;
 	}
 	/* The defaults are copies: another thread's tempfile_settempdir() or
@@ -227,12 +245,17 @@ char *tempfile_mktemp(const struct tempfile_opts *o)
 	return t.path;
 }
 
+/* TEMPFILE_KIND_NAME is deprecated for callers, not here. */
+#if defined(__GNUC__) || defined(__clang__)
+#  pragma GCC diagnostic push
+#  pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#endif
 int tempfile_mktemplate(char *tmpl, size_t suffix_len, enum tempfile_kind kind, unsigned flags,
 	unsigned mode)
 {
 	if (!tmpl || (kind != TEMPFILE_KIND_FILE && kind != TEMPFILE_KIND_DIR &&
 			     kind != TEMPFILE_KIND_NAME) ||
-		check_flags_and_mode(flags, TEMPFILE_TEXT | TEMPFILE_AT_EXIT, mode) != 0) {
+		!flags_and_mode_ok(flags, TEMPFILE_TEXT | TEMPFILE_AT_EXIT, mode)) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -274,3 +297,6 @@ int tempfile_mktemplate(char *tmpl, size_t suffix_len, enum tempfile_kind kind, 
 	}
 	return result;
 }
+#if defined(__GNUC__) || defined(__clang__)
+#  pragma GCC diagnostic pop
+#endif

@@ -48,10 +48,8 @@ const char *tempfile_dir_path(const struct tempfile_dir *d)
 
 int tempfile_dir_cleanup(struct tempfile_dir *d)
 {
-	if (!d) {
-		errno = EINVAL;
-		return -1;
-	}
+	if (!d)
+		return 0; /* like free(NULL) */
 	int err = 0;
 	if (!(d->flags & TEMPFILE_KEEP)) {
 		err = tf_rmtree_path(d->path, d->flags & TEMPFILE_IGNORE_CLEANUP_ERRORS, NULL);

@@ -110,22 +110,6 @@ static FILE *stream_on(int fd, const char *mode)
 
 /* ---- TemporaryFile ----------------------------------------------------------- */
 
-/* What tf_target_init would reject, checked without allocating, so the
- * O_TMPFILE path costs exactly one syscall and still fails on the same
- * input as the fallback would. */
-static int check_temporary_opts(const struct tempfile_opts *o)
-{
-	if (!o)
-		return 0;
-	if ((o->flags & ~(unsigned)TF_TEMPORARY_FLAGS) != 0 || o->mode > 07777 ||
-		(o->prefix && strchr(o->prefix, '/')) || (o->suffix && strchr(o->suffix, '/')) ||
-		(o->dir && !*o->dir)) {
-		errno = EINVAL;
-		return -1;
-	}
-	return 0;
-}
-
 /* Errors that may mean "this file system (or kernel) has no O_TMPFILE":
  * EOPNOTSUPP (overlayfs, FUSE, NFS), EISDIR (kernels before 3.11 read it as
  * O_DIRECTORY), EINVAL, ENOSYS, and ENOENT, which some emulators and old
@@ -194,8 +178,13 @@ static int create_and_unlink(const struct tempfile_opts *o, int open_flags)
  * always takes the fallback: O_TMPFILE needs write access. */
 int tf_temporary_fd(const struct tempfile_opts *o, int open_flags)
 {
-	if (check_temporary_opts(o) != 0)
+	/* What the fallback's tf_target_init would reject, checked first, so
+	 * the O_TMPFILE path fails on the same input. */
+	int rc = tf_check_opts(o, TF_TEMPORARY_FLAGS);
+	if (rc < 0) {
+		errno = -rc;
 		return -1;
+	}
 	struct tempfile_opts resolved = o ? *o : (struct tempfile_opts){ 0 };
 	/* The default directory as a copy (another thread's
 	 * tempfile_settempdir() may free the borrowed string), and the same
@@ -281,7 +270,7 @@ fail_target:
 FILE *tempfile_stream(struct tempfile *t)
 {
 	if (!t || t->fd < 0) {
-		errno = EBADF;
+		errno = t ? EBADF : EINVAL;
 		return NULL;
 	}
 	if (!t->stream)
@@ -292,7 +281,7 @@ FILE *tempfile_stream(struct tempfile *t)
 int tempfile_fileno(const struct tempfile *t)
 {
 	if (!t || t->fd < 0) {
-		errno = EBADF;
+		errno = t ? EBADF : EINVAL;
 		return -1;
 	}
 	return t->fd;
@@ -300,7 +289,11 @@ int tempfile_fileno(const struct tempfile *t)
 
 const char *tempfile_path(const struct tempfile *t)
 {
-	return t ? t->path : NULL;
+	if (!t) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return t->path;
 }
 
 int tempfile_close_stream(struct tempfile *t)

@@ -325,9 +325,17 @@ struct tf_target {
 	struct tf_registration *registration; /* set by tf_create with TEMPFILE_AT_EXIT */
 };
 
-/* Check o (unknown flags, mode beyond 07777, '/' in prefix or suffix, empty
- * dir: EINVAL), resolve the defaults (dir, prefix, mode: default_mode when
- * o->mode is 0), and lay out t->path with room for the random part.
+/* The one check of a struct tempfile_opts, for every creator: 0, or
+ * -EINVAL for a flag outside allowed_flags (the TEMPFILE_* flags that
+ * caller accepts), a mode beyond 07777, a prefix or suffix that
+ * tf_os_bad_in_name() refuses ('/'; Windows also '\\' and ':'), an empty
+ * dir, or a reserved field not zero. NULL o: all defaults, 0. No system
+ * call, no allocation. */
+TF_HIDDEN int tf_check_opts(const struct tempfile_opts *o, unsigned allowed_flags);
+
+/* Check o (tf_check_opts), resolve the defaults (dir, prefix, mode:
+ * default_mode when o->mode is 0), and lay out t->path with room for the
+ * random part.
  * allowed_flags: the TEMPFILE_* flags this caller accepts. 0 or -1/errno;
  * on success free t->path with tf_target_release (or take it). */
 TF_HIDDEN int tf_target_init(struct tf_target *t, const struct tempfile_opts *o,

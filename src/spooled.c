@@ -85,24 +85,6 @@ void tf_test_spooled_force_fd_stream(bool on)
 
 /* ---- creation ---------------------------------------------------------------- */
 
-static bool has_separator(const char *s)
-{
-	return s && strchr(s, '/') != NULL;
-}
-
-/* The same checks tempfile_temporary_fd() will make, done now so that a bad
- * option fails at creation and not at some write much later; no system
- * call (the default directory is looked up only at rollover). */
-static int check_opts(const struct tempfile_opts *o)
-{
-	if ((o->flags & ~TF_SPOOLED_FLAGS) != 0 || o->mode > 07777 || has_separator(o->prefix) ||
-		has_separator(o->suffix) || (o->dir && !*o->dir)) {
-		errno = EINVAL;
-		return -1;
-	}
-	return 0;
-}
-
 static size_t name_size(const char *s)
 {
 	return s ? strlen(s) + 1 : 0;
@@ -138,8 +120,16 @@ struct tempfile_spooled *tempfile_spooled(size_t max_size, const struct tempfile
 	if (!mode)
 		mode = "w+b";
 	bool append = false;
-	if (tf_check_fopen_mode(mode, &append) != 0 || check_opts(o) != 0)
+	if (tf_check_fopen_mode(mode, &append) != 0)
 		return NULL;
+	/* The check the rollover's tempfile_temporary_fd() will make, done
+	 * now so that a bad option fails here and not at some write much
+	 * later (the default directory is looked up only at rollover). */
+	int rc = tf_check_opts(o, TF_SPOOLED_FLAGS);
+	if (rc < 0) {
+		errno = -rc;
+		return NULL;
+	}
 	size_t names = name_size(o->dir) + name_size(o->prefix) + name_size(o->suffix);
 	/* One allocation for the handle and the option strings it keeps. */
 	struct tempfile_spooled *s = malloc(sizeof *s + names);
@@ -553,8 +543,10 @@ int tempfile_spooled_rollover(struct tempfile_spooled *s)
 
 int tempfile_spooled_rolled(const struct tempfile_spooled *s)
 {
-	if (!s)
-		return 0;
+	if (!s) {
+		errno = EINVAL;
+		return -1;
+	}
 	/* Data still in the stream's buffer may be what rolls it over; a
 	 * failure is remembered by cookie_write for flush/close to report. */
 	int saved = errno;

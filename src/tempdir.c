@@ -358,8 +358,3 @@ size_t tf_test_settings_strings(void)
 	return n;
 }
 #endif
-
-const char *tempfile_version(void)
-{
-	return TEMPFILE_VERSION_STRING;
-}

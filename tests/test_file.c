@@ -1474,3 +1474,31 @@ Test(persist, temp_removed_by_someone_else_fails_with_enoent)
 	tft_remove_tree(dir);
 	free(dir);
 }
+
+/* ---- NULL handles: the destructor like free(), accessors EINVAL ------------------ */
+
+Test(named, close_of_null_does_nothing_and_returns_zero_like_free)
+{
+	errno = 0;
+	cr_assert_eq(tempfile_close(NULL), 0);
+	cr_assert_eq(errno, 0);
+}
+
+Test(named, every_accessor_given_null_fails_with_einval)
+{
+	errno = 0;
+	cr_assert_null(tempfile_stream(NULL));
+	cr_assert_eq(errno, EINVAL);
+	errno = 0;
+	cr_assert_eq(tempfile_fileno(NULL), -1);
+	cr_assert_eq(errno, EINVAL);
+	errno = 0;
+	cr_assert_null(tempfile_path(NULL));
+	cr_assert_eq(errno, EINVAL);
+	errno = 0;
+	cr_assert_eq(tempfile_close_stream(NULL), -1);
+	cr_assert_eq(errno, EINVAL);
+	errno = 0;
+	cr_assert_eq(tempfile_persist(NULL, "x", 0), -1);
+	cr_assert_eq(errno, EINVAL);
+}

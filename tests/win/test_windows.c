@@ -491,7 +491,14 @@ TFW_TEST(mktemplate_fills_the_xs_for_files_dirs_and_names)
 	char *file = join(dir, "fXXXXXX.log"), *sub = join(dir, "dXXXXXX"), *name = join(dir, "nXXX");
 	int fd = tempfile_mktemplate(file, 4, TEMPFILE_KIND_FILE, 0, 0);
 	int drc = tempfile_mktemplate(sub, 0, TEMPFILE_KIND_DIR, 0, 0);
+#if defined(__GNUC__)
+#  pragma GCC diagnostic push
+#  pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#endif
 	int nrc = tempfile_mktemplate(name, 0, TEMPFILE_KIND_NAME, 0, 0);
+#if defined(__GNUC__)
+#  pragma GCC diagnostic pop
+#endif
 	if (fd >= 0)
 		_close(fd);
 	bool file_ok = fd >= 0 && !strstr(file, "XXXXXX") && ends_with(file, ".log") && exists(file);
