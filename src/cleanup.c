@@ -222,8 +222,9 @@ static void fatal_signal_set(sigset_t *set)
 static int remove_file(const struct tf_registration *s)
 {
 	struct tf_os_stat st;
-	if (tf_os_stat_at(AT_FDCWD, s->path, &st) != 0)
-		return errno == ENOENT || errno == ENOTDIR ? 0 : errno;
+	int r = tf_os_stat_at(AT_FDCWD, s->path, &st);
+	if (r < 0)
+		return r == -ENOENT || r == -ENOTDIR ? 0 : -r;
 	if (!tf_same_file(&st.id, &s->id))
 		return 0;
 	if (unlinkat(AT_FDCWD, s->path, 0) != 0)

@@ -64,7 +64,14 @@ int tf_target_init(struct tf_target *t, const struct tempfile_opts *o, mode_t de
 	const char *suffix = o->suffix ? o->suffix : "";
 	/* A given dir is made absolute first, so that what we create and what
 	 * we return are the same path whatever the cwd does later. */
-	const char *dir = dir_owned = o->dir ? tf_absolute(o->dir) : tf_default_dir();
+	if (o->dir) {
+		int r = tf_absolute(o->dir, &dir_owned);
+		if (r < 0)
+			errno = -r;
+	} else {
+		dir_owned = tf_default_dir();
+	}
+	const char *dir = dir_owned;
 	if (!dir)
 		goto fail;
 	size_t dir_len = strlen(dir), prefix_len = strlen(prefix), suffix_len = strlen(suffix);
@@ -113,16 +120,23 @@ void tf_target_release(struct tf_target *t)
 /* One try at the current name: the fd, 0, or -1/errno (EEXIST: taken). */
 static int try_once(const struct tf_target *t, enum tf_create_kind kind, int open_flags)
 {
+	int r = -EINVAL;
 	switch (kind) {
 	case TF_CREATE_FILE:
-		return tf_os_create_file(t->path, open_flags, t->flags, t->mode);
+		r = tf_os_create_file(t->path, open_flags, t->flags, t->mode);
+		break;
 	case TF_CREATE_DIR:
-		return tf_os_mkdir(t->path, t->mode);
+		r = tf_os_mkdir(t->path, t->mode);
+		break;
 	case TF_CREATE_NONE:
-		return tf_os_name_free(t->path);
+		r = tf_os_name_free(t->path);
+		break;
 	}
-	errno = EINVAL;
-	return -1;
+	if (r < 0) {
+		errno = -r;
+		return -1;
+	}
+	return r;
 }
 
 /* Undo a creation after a later step failed; errno is preserved. */
@@ -142,12 +156,14 @@ static void undo_create(const struct tf_target *t, enum tf_create_kind kind, int
 static int register_at_exit(struct tf_target *t, enum tf_create_kind kind, int fd)
 {
 	struct tf_file_id id;
-	if (tf_os_file_id(kind == TF_CREATE_FILE ? fd : -1, t->path, &id) != 0)
+	int r = tf_os_file_id(kind == TF_CREATE_FILE ? fd : -1, t->path, &id);
+	char *absolute = NULL;
+	if (r == 0 && !tf_os_is_absolute(t->path))
+		r = tf_absolute(t->path, &absolute);
+	if (r < 0) {
+		errno = -r;
 		return -1;
-	bool relative = !tf_os_is_absolute(t->path);
-	char *absolute = relative ? tf_absolute(t->path) : NULL;
-	if (relative && !absolute)
-		return -1;
+	}
 	t->registration = tf_register(absolute ? absolute : t->path,
 		kind == TF_CREATE_DIR ? TF_REGISTERED_DIR : TF_REGISTERED_FILE, &id);
 	free(absolute);

@@ -159,10 +159,10 @@ static int create_and_unlink(const struct tempfile_opts *o, int open_flags)
 	if (tf_target_init(&t, o, 0600, TF_TEMPORARY_FLAGS) != 0)
 		return -1;
 	int fd = tf_create(&t, TF_CREATE_FILE, (TF_FILE_OPEN_FLAGS & ~O_ACCMODE) | open_flags);
-	if (fd >= 0 && tf_os_unlink(t.path) != 0) {
-		int saved = errno;
+	int r = fd >= 0 ? tf_os_unlink(t.path) : 0;
+	if (r < 0) {
 		tf_os_close(fd);
-		errno = saved;
+		errno = -r;
 		fd = -1;
 	} else if (fd >= 0) {
 		tf_unregister(t.registration);
@@ -313,7 +313,11 @@ int tempfile_close_stream(struct tempfile *t)
 	 * not retried on EINTR: the descriptor is gone either way. */
 	if (f)
 		return fclose(f) == 0 ? 0 : -1;
-	return tf_os_close(fd) == 0 || errno == EINTR ? 0 : -1;
+	int r = tf_os_close(fd);
+	if (r == 0 || r == -EINTR)
+		return 0;
+	errno = -r;
+	return -1;
 }
 
 int tempfile_close(struct tempfile *t)
@@ -322,11 +326,11 @@ int tempfile_close(struct tempfile *t)
 		return 0;
 	int rc = tempfile_close_stream(t);
 	int err = rc != 0 ? errno : 0;
-	if (!(t->flags & TEMPFILE_KEEP) && !t->persisted && tf_os_unlink(t->path) != 0 &&
-		errno != ENOENT && !(t->flags & TEMPFILE_IGNORE_CLEANUP_ERRORS) && rc == 0) {
+	int r = !(t->flags & TEMPFILE_KEEP) && !t->persisted ? tf_os_unlink(t->path) : 0;
+	if (r < 0 && r != -ENOENT && !(t->flags & TEMPFILE_IGNORE_CLEANUP_ERRORS) && rc == 0) {
 		/* ENOENT: someone removed it already, which is what we wanted. */
 		rc = -1;
-		err = errno;
+		err = -r;
 	}
 	/* After the unlink: until then an exit must still remove the file. */
 	tf_unregister(t->registration);
@@ -350,7 +354,12 @@ static int flush_file(struct tempfile *t, unsigned flags)
 	/* A read-only descriptor ("r") goes by the path: Windows flushes
 	 * only through a handle with write access. */
 	bool read_only = t->how[0] == 'r' && t->how[1] != '+';
-	return t->fd >= 0 && !read_only ? tf_os_fsync(t->fd) : tf_os_fsync_path(t->path);
+	int r = t->fd >= 0 && !read_only ? tf_os_fsync(t->fd) : tf_os_fsync_path(t->path);
+	if (r < 0) {
+		errno = -r;
+		return -1;
+	}
+	return 0;
 }
 
 /* True when path can only name a directory: it ends in a separator or in
@@ -381,14 +390,19 @@ int tempfile_persist(struct tempfile *t, const char *path, unsigned flags)
 		errno = ENOTDIR;
 		return -1;
 	}
-	char *target = tf_absolute(path);
-	if (!target)
+	char *target;
+	int r = tf_absolute(path, &target);
+	if (r < 0) {
+		errno = -r;
 		return -1;
+	}
 	if (flush_file(t, flags) != 0)
 		goto fail;
 	/* NOREPLACE: renameat2, or link + unlink (platform layer). */
-	if (tf_os_rename(t->path, target, flags) != 0)
+	if ((r = tf_os_rename(t->path, target, flags)) < 0) {
+		errno = -r;
 		goto fail;
+	}
 	/* The file has its final name now: whatever follows, the handle
 	 * must say where it is and never delete it. */
 	free(t->path);
@@ -396,8 +410,10 @@ int tempfile_persist(struct tempfile *t, const char *path, unsigned flags)
 	t->persisted = true;
 	tf_unregister(t->registration);
 	t->registration = NULL;
-	if ((flags & TEMPFILE_SYNC) && tf_os_fsync_parent(t->path) != 0)
+	if ((flags & TEMPFILE_SYNC) && (r = tf_os_fsync_parent(t->path)) < 0) {
+		errno = -r;
 		return -1;
+	}
 	return 0;
 
 fail: {

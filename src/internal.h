@@ -50,7 +50,9 @@
  * What differs between POSIX and Windows is behind these calls, so the
  * core (create.c, names.c, tempdir.c) includes no OS header at all. Paths
  * are UTF-8 at this boundary on every platform (Windows converts to UTF-16
- * and calls the wide-character API). Each returns -1/NULL with errno. */
+ * and calls the wide-character API). Each that can fail returns 0 (or a
+ * descriptor, a count) or -errno, and leaves errno alone for its caller;
+ * tf_os_random and tf_os_fork_epoch_word excepted (names.c's, for now). */
 
 /* The flags every named file is opened with. On Windows the platform layer
  * also makes the handle non-inheritable, shareable for rename/delete, and
@@ -82,15 +84,15 @@ TF_HIDDEN _Atomic unsigned *tf_os_fork_owner_word(void);
 #endif
 
 /* pthread_atfork(3): prepare runs in the forking thread just before
- * fork(), parent and child just after it, in each process. 0, or -1 with
- * errno (ENOMEM). Windows has no fork: nothing to register, 0. */
+ * fork(), parent and child just after it, in each process. 0, or -ENOMEM.
+ * Windows has no fork: nothing to register, 0. */
 TF_HIDDEN int tf_os_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void));
 
 /* Create path exclusively and return its descriptor. open_flags are
  * TF_FILE_OPEN_FLAGS, its O_RDWR possibly replaced by O_RDONLY or
  * O_WRONLY, plus extras (O_APPEND; Windows: O_TEMPORARY);
- * flags: TEMPFILE_TEXT (Windows text mode). EINTR is retried. -1 with
- * EEXIST means the name is taken, also where the OS says EACCES for a
+ * flags: TEMPFILE_TEXT (Windows text mode). EINTR is retried. -EEXIST
+ * means the name is taken, also where the OS says EACCES for a
  * name that exists (Windows: a directory, or a file pending deletion),
  * so the caller just tries another name. */
 TF_HIDDEN int tf_os_create_file(const char *path, int open_flags, unsigned flags, mode_t mode);
@@ -99,8 +101,8 @@ TF_HIDDEN int tf_os_create_file(const char *path, int open_flags, unsigned flags
  * Python's protected DACL (owner, SYSTEM, Administrators only). */
 TF_HIDDEN int tf_os_mkdir(const char *path, mode_t mode);
 
-/* 0 if nothing exists at path (a dangling symbolic link exists), -1 with
- * EEXIST if something does, -1/errno if that cannot be told. */
+/* 0 if nothing exists at path (a dangling symbolic link exists), -EEXIST
+ * if something does, another -errno if that cannot be told. */
 TF_HIDDEN int tf_os_name_free(const char *path);
 
 /* lstat(2) / fstat(2). */
@@ -132,7 +134,7 @@ static inline bool tf_same_file(const struct tf_file_id *a, const struct tf_file
 }
 
 /* The identity of the object open at fd (fd >= 0) or, with fd -1, of the
- * object at path, a final symbolic link not followed. 0 or -1/errno. */
+ * object at path, a final symbolic link not followed. 0 or -errno. */
 TF_HIDDEN int tf_os_file_id(int fd, const char *path, struct tf_file_id *id);
 
 #ifndef _WIN32
@@ -148,12 +150,13 @@ struct tf_os_stat {
 
 /* Stat name in dirfd, never following a final symbolic link; name ""
  * means dirfd itself (which may be O_PATH). ASYNC-SIGNAL-SAFE. 0 or
- * -1/errno. */
+ * -errno. */
 TF_HIDDEN int tf_os_stat_at(int dirfd, const char *name, struct tf_os_stat *st);
 
 /* The mount ID of the object open at fd, where statx does not give it
  * (Linux < 5.8): the mnt_id line of /proc/self/fdinfo/FD (Linux >= 3.15).
- * Uses one descriptor for a moment. ASYNC-SIGNAL-SAFE. 0 or -1/errno. */
+ * Uses one descriptor for a moment. ASYNC-SIGNAL-SAFE. 0 or -errno
+ * (-ENOSYS: no mnt_id line). */
 TF_HIDDEN int tf_os_fd_mount_id(int fd, uint64_t *mnt_id);
 
 /* "/proc/self/fd/N" or "/proc/self/fdinfo/N" for fd into buf (at least
@@ -167,19 +170,19 @@ TF_HIDDEN int tf_os_unlink(const char *path);
 TF_HIDDEN int tf_os_rmdir(const char *path);
 TF_HIDDEN int tf_os_close(int fd);
 
-/* write(2) and read(2) with EINTR retried: the count, or -1/errno.
+/* write(2) and read(2) with EINTR retried: the count, or -errno.
  * (Windows: at most INT_MAX bytes per call.) */
 TF_HIDDEN ssize_t tf_os_write(int fd, const void *buf, size_t n);
 TF_HIDDEN ssize_t tf_os_read(int fd, void *buf, size_t n);
 
 /* Give the open descriptor fd append mode (fcntl F_SETFL O_APPEND;
  * Windows: the same handle behind an _O_APPEND descriptor put in fd's
- * place). 0 or -1/errno. */
+ * place). 0 or -errno. */
 TF_HIDDEN int tf_os_set_append(int fd);
 
 /* A new descriptor for the same open file, not inherited by child
  * processes (F_DUPFD_CLOEXEC; Windows: _dup, then the handle made
- * non-inheritable). The descriptor, or -1/errno. */
+ * non-inheritable). The descriptor, or -errno. */
 TF_HIDDEN int tf_os_dup(int fd);
 
 /* fsync(2), EINTR retried (Windows: FlushFileBuffers). */
@@ -196,28 +199,29 @@ TF_HIDDEN int tf_os_fsync_path(const char *path);
 TF_HIDDEN int tf_os_fsync_parent(const char *path);
 
 /* Rename from to to, replacing to unless flags has TEMPFILE_NOREPLACE
- * (then EEXIST if to exists: renameat2(RENAME_NOREPLACE), falling back to
+ * (then -EEXIST if to exists: renameat2(RENAME_NOREPLACE), falling back to
  * link(2) + unlink(2) where the kernel or file system lacks it, which is
  * as exclusive; if the unlink fails the link is undone). TEMPFILE_SYNC:
  * Windows asks MoveFileEx to write through. EXDEV across file systems.
  * Windows retries sharing violations with the bounded back-off. */
 TF_HIDDEN int tf_os_rename(const char *from, const char *to, unsigned flags);
 
-/* The current directory, NEW, or NULL with errno. */
-TF_HIDDEN char *tf_os_getcwd(void);
+/* The current directory as *out, NEW. 0 or -errno (*out NULL). */
+TF_HIDDEN int tf_os_getcwd(char **out);
 
 /* The environment variable name as *value (NEW, UTF-8; NULL when unset).
- * 0, or -1 with ENOMEM. */
+ * 0, or -ENOMEM (Windows: also -EILSEQ). */
 TF_HIDDEN int tf_os_getenv(const char *name, char **value);
 
 /* The platform's fixed candidate directories, tried after $TMPDIR, $TEMP,
  * $TMP and before the current directory. POSIX: /tmp, /var/tmp, /usr/tmp.
  * Windows (as Python): ~\AppData\Local\Temp, %SYSTEMROOT%\Temp,
- * c:\temp, c:\tmp, \temp, \tmp. tf_os_candidate(i) for
- * i < tf_os_candidate_count(): NEW path, or NULL with errno (ENOENT when
- * it cannot be formed, e.g. %SYSTEMROOT% unset). */
+ * c:\temp, c:\tmp, \temp, \tmp. tf_os_candidate(i, &path) for
+ * i < tf_os_candidate_count(): 0 and a NEW path, or -errno and NULL
+ * (-ENOENT when it cannot be formed, e.g. %SYSTEMROOT% unset; -EINVAL
+ * past the end). */
 TF_HIDDEN size_t tf_os_candidate_count(void);
-TF_HIDDEN char *tf_os_candidate(size_t i);
+TF_HIDDEN int tf_os_candidate(size_t i, char **out);
 
 /* Path syntax. The separator used to join ('/'; Windows '\\'), whether c
  * separates components ('/'; Windows '/' or '\\'), whether a name part
@@ -233,11 +237,11 @@ TF_HIDDEN bool tf_os_is_absolute(const char *path);
  * and repeated or trailing '/' are dropped; ".." is kept, since collapsing
  * it would be wrong across symbolic links. Windows: GetFullPathNameW, the
  * OS's own rule (drive-relative and rooted paths, '/' becomes '\\', ".."
- * collapsed as Windows itself does). NEW, or NULL with errno (EINVAL for
- * "", ENOMEM, getcwd's errors). A trailing separator or "." component may
- * be dropped: a caller to whom it matters (tempfile_persist) checks the
- * path first. */
-TF_HIDDEN char *tf_absolute(const char *path);
+ * collapsed as Windows itself does). 0 and *out NEW, or -errno and NULL
+ * (-EINVAL for "", -ENOMEM, getcwd's errors). A trailing separator or "."
+ * component may be dropped: a caller to whom it matters (tempfile_persist)
+ * checks the path first. */
+TF_HIDDEN int tf_absolute(const char *path, char **out);
 
 #ifdef TEMPFILE_TEST_SEAMS
 /* Tests only (POSIX): make the getrandom call fail with err (0: call it

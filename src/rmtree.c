@@ -215,11 +215,15 @@ static int mount_of(int fd, const struct tf_os_stat *st, struct tf_mount *m)
 	m->has_id = st->has_mnt_id;
 	if (m->has_id)
 		return 0;
-	if (tf_os_fd_mount_id(fd, &m->id) == 0) {
+	int r = tf_os_fd_mount_id(fd, &m->id);
+	if (r == 0) {
 		m->has_id = true;
 		return 0;
 	}
-	return errno == ENOENT || errno == ENOSYS || errno == EACCES || errno == EPERM ? 0 : -1;
+	if (r == -ENOENT || r == -ENOSYS || r == -EACCES || r == -EPERM)
+		return 0;
+	errno = -r;
+	return -1;
 }
 
 /* Same device and, where either side has a mount ID, the same one: a side
@@ -254,8 +258,11 @@ static int open_after_chmod(int at, const char *name, const struct tf_file_id *e
 	TF_RETRY_EINTR(path_fd, openat(at, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 	if (path_fd < 0)
 		return -1;
-	if (tf_os_stat_at(path_fd, "", &st) != 0)
+	int r = tf_os_stat_at(path_fd, "", &st);
+	if (r < 0) {
+		errno = -r;
 		goto done;
+	}
 	if (expect && !tf_same_file(&st.id, expect)) {
 		errno = ESTALE;
 		goto done;
@@ -292,8 +299,10 @@ static int open_dir(int at, const char *name, const struct tf_file_id *expect,
 		fd = open_after_chmod(at, name, expect, on, chmodded);
 	if (fd < 0)
 		return -1;
-	if (tf_os_stat_at(fd, "", st) != 0) {
-		close_keep_errno(fd);
+	int r = tf_os_stat_at(fd, "", st);
+	if (r < 0) {
+		close(fd);
+		errno = -r;
 		return -1;
 	}
 	if (expect && !tf_same_file(&st->id, expect)) {
@@ -331,9 +340,9 @@ static int remove_in(struct level *l, const char *name, int flag)
 static int stat_in(struct level *l, const char *name, struct tf_os_stat *st)
 {
 	for (;;) {
-		if (tf_os_stat_at(l->fd, name, st) == 0)
+		int err = -tf_os_stat_at(l->fd, name, st);
+		if (err == 0)
 			return 0;
-		int err = errno;
 		if (err != EACCES || !make_writable(l))
 			return err;
 	}
@@ -723,8 +732,11 @@ static void unmap_walk_space(struct walk_space *space)
 static int make_fd_writable(int fd)
 {
 	struct tf_os_stat st;
-	if (tf_os_stat_at(fd, "", &st) != 0)
+	int r = tf_os_stat_at(fd, "", &st);
+	if (r < 0) {
+		errno = -r;
 		return -1;
+	}
 	mode_t mode = (st.mode & 07777) | S_IRWXU;
 	if (fchmod(fd, mode) == 0)
 		return 0;
@@ -803,8 +815,10 @@ static int remove_in_parent(struct walk *w, int parent_fd, const char *base,
 	 * to change, and its rmdir could only fail. */
 	struct tf_os_stat st, now, parent_st;
 	struct tf_mount parent_mount, top_mount;
-	if (tf_os_stat_at(parent_fd, "", &parent_st) != 0 ||
-		mount_of(parent_fd, &parent_st, &parent_mount) != 0)
+	int r = tf_os_stat_at(parent_fd, "", &parent_st);
+	if (r < 0)
+		return -r;
+	if (mount_of(parent_fd, &parent_st, &parent_mount) != 0)
 		return errno;
 	bool chmodded = false;
 	int fd = open_dir(parent_fd, base, expect, &parent_mount, &st, &chmodded);
@@ -821,9 +835,9 @@ static int remove_in_parent(struct walk *w, int parent_fd, const char *base,
 	}
 	err = walk_tree(w, fd, &st, &top_mount, chmodded, parent_fd, base);
 	/* Remove the top only while it is still the directory we emptied. */
-	if (tf_os_stat_at(parent_fd, base, &now) != 0) {
-		if (errno != ENOENT && !err)
-			err = errno;
+	if ((r = tf_os_stat_at(parent_fd, base, &now)) < 0) {
+		if (r != -ENOENT && !err)
+			err = -r;
 	} else if (!tf_same_file(&now.id, &st.id)) {
 		if (!err)
 			err = ESTALE;

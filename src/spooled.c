@@ -156,8 +156,8 @@ static ssize_t fd_write_all(int fd, const unsigned char *buf, size_t n)
 	while (done < n) {
 		ssize_t w = tf_os_write(fd, buf + done, n - done);
 		if (w <= 0) {
-			if (w == 0) /* never for a regular file; do not spin */
-				errno = EIO;
+			/* 0: never for a regular file; do not spin */
+			errno = w == 0 ? EIO : (int)-w;
 			return done > 0 ? (ssize_t)done : -1;
 		}
 		done += (size_t)w;
@@ -167,12 +167,22 @@ static ssize_t fd_write_all(int fd, const unsigned char *buf, size_t n)
 
 static ssize_t fd_read(int fd, void *buf, size_t n)
 {
-	return tf_os_read(fd, buf, n);
+	ssize_t got = tf_os_read(fd, buf, n);
+	if (got < 0) {
+		errno = (int)-got;
+		return -1;
+	}
+	return got;
 }
 
 static int fd_set_append(int fd)
 {
-	return tf_os_set_append(fd);
+	int r = tf_os_set_append(fd);
+	if (r < 0) {
+		errno = -r;
+		return -1;
+	}
+	return 0;
 }
 
 /* Move the bytes to a new temporary file and keep the position. On any
@@ -453,8 +463,10 @@ static FILE *open_fd_stream(struct tempfile_spooled *s)
 	if (roll_over(s) != 0)
 		return NULL;
 	int dup_fd = tf_os_dup(s->fd);
-	if (dup_fd < 0)
+	if (dup_fd < 0) {
+		errno = -dup_fd;
 		return NULL;
+	}
 	FILE *f = fdopen(dup_fd, stream_mode(s));
 	if (!f) {
 		int saved = errno;

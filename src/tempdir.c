@@ -163,15 +163,16 @@ static int probe_directory(const char *dir)
 		}
 		int fd = tf_os_create_file(path, TF_FILE_OPEN_FLAGS, 0, 0600);
 		if (fd < 0) {
-			error = errno;
+			error = -fd;
 			continue;
 		}
 		ssize_t written = tf_os_write(fd, "blat", 4);
-		error = written == 4 ? 0 : written < 0 ? errno : EIO;
-		if (tf_os_close(fd) != 0 && error == 0 && errno != EINTR)
-			error = errno;
-		if (tf_os_unlink(path) != 0 && error == 0)
-			error = errno;
+		error = written == 4 ? 0 : written < 0 ? (int)-written : EIO;
+		int r = tf_os_close(fd);
+		if (r < 0 && error == 0 && r != -EINTR)
+			error = -r;
+		if ((r = tf_os_unlink(path)) < 0 && error == 0)
+			error = -r;
 	}
 	free(path);
 	return error;
@@ -187,9 +188,7 @@ static int offer(const char *source, const char *dir, bool *found, candidate_fn 
 	char *absolute = NULL;
 	if (!dir || !*dir) {
 		c.error = ENOENT;
-	} else if (!(absolute = tf_absolute(dir))) {
-		c.error = errno;
-	} else {
+	} else if ((c.error = -tf_absolute(dir, &absolute)) == 0) {
 		c.path = absolute;
 		c.error = probe_directory(absolute);
 	}
@@ -208,18 +207,23 @@ static int walk_candidates(candidate_fn fn, void *arg, bool *found)
 	*found = false;
 	for (size_t i = 0; !stop && i < sizeof env_candidates / sizeof *env_candidates; i++) {
 		char *value;
-		if (tf_os_getenv(env_candidates[i], &value) != 0)
+		int r = tf_os_getenv(env_candidates[i], &value);
+		if (r < 0) {
+			errno = -r;
 			return -1;
+		}
 		stop = offer(env_candidates[i], value && *value ? value : NULL, found, fn, arg);
 		free(value);
 	}
 	for (size_t i = 0; !stop && i < tf_os_candidate_count(); i++) {
-		char *dir = tf_os_candidate(i);
+		char *dir;
+		(void)tf_os_candidate(i, &dir); /* NULL: offer reports ENOENT */
 		stop = offer("default", dir, found, fn, arg);
 		free(dir);
 	}
 	if (!stop) {
-		char *cwd = tf_os_getcwd();
+		char *cwd;
+		(void)tf_os_getcwd(&cwd); /* NULL: offer reports ENOENT */
 		stop = offer("cwd", cwd, found, fn, arg);
 		free(cwd);
 	}
@@ -304,8 +308,11 @@ char *tf_default_dir(void)
 int tempfile_settempdir(const char *dir)
 {
 	char *absolute = NULL;
-	if (dir && !(absolute = tf_absolute(dir)))
+	int r = dir ? tf_absolute(dir, &absolute) : 0;
+	if (r < 0) {
+		errno = -r;
 		return -1;
+	}
 	lock_settings();
 	(void)replace_locked(&dir_setting, absolute);
 	unlock_settings();

@@ -69,10 +69,8 @@ _Atomic unsigned *tf_os_fork_owner_word(void)
 int tf_os_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void))
 {
 	int error = pthread_atfork(prepare, parent, child);
-	if (error != 0) {
-		errno = error > 0 ? error : ENOMEM; /* musl returns -1 */
-		return -1;
-	}
+	if (error != 0)
+		return error > 0 ? -error : -ENOMEM; /* musl returns -1 */
 	return 0;
 }
 
@@ -83,35 +81,33 @@ int tf_os_create_file(const char *path, int open_flags, unsigned flags, mode_t m
 	(void)flags; /* TEMPFILE_TEXT: POSIX has no text mode */
 	int fd;
 	TF_RETRY_EINTR(fd, open(path, open_flags, mode));
-	return fd;
+	return fd < 0 ? -errno : fd;
 }
 
 int tf_os_mkdir(const char *path, mode_t mode)
 {
 	int result;
 	TF_RETRY_EINTR(result, mkdir(path, mode));
-	return result;
+	return result < 0 ? -errno : 0;
 }
 
 int tf_os_name_free(const char *path)
 {
 	struct stat st;
 	/* EOVERFLOW: it exists, only too big to describe. */
-	if (lstat(path, &st) == 0 || errno == EOVERFLOW) {
-		errno = EEXIST;
-		return -1;
-	}
-	return errno == ENOENT ? 0 : -1;
+	if (lstat(path, &st) == 0 || errno == EOVERFLOW)
+		return -EEXIST;
+	return errno == ENOENT ? 0 : -errno;
 }
 
 int tf_os_lstat(const char *path, struct stat *st)
 {
-	return lstat(path, st);
+	return lstat(path, st) == 0 ? 0 : -errno;
 }
 
 int tf_os_fstat(int fd, struct stat *st)
 {
-	return fstat(fd, st);
+	return fstat(fd, st) == 0 ? 0 : -errno;
 }
 
 /* ---- identity and mounts ------------------------------------------------------- */
@@ -183,11 +179,11 @@ int tf_os_stat_at(int dirfd, const char *name, struct tf_os_stat *st)
 	}
 	/* ENOSYS: kernel before 4.11; EPERM/EINVAL: seccomp filters. */
 	if (try_statx && errno != ENOSYS && errno != EPERM && errno != EINVAL)
-		return -1;
+		return -errno;
 #endif
 	struct stat plain;
 	if (fstatat(dirfd, name, &plain, at_flags) != 0)
-		return -1;
+		return -errno;
 	from_stat(&plain, st);
 	return 0;
 }
@@ -199,17 +195,15 @@ int tf_os_fd_mount_id(int fd, uint64_t *mnt_id)
 	int info;
 	TF_RETRY_EINTR(info, open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY));
 	if (info < 0)
-		return -1;
+		return -errno;
 	/* "pos:\t0\nflags:\t...\nmnt_id:\t42\n...": a few dozen bytes. */
 	char text[256];
 	ssize_t n;
 	TF_RETRY_EINTR(n, read(info, text, sizeof text - 1));
-	int saved = errno;
+	int error = n < 0 ? errno : 0;
 	close(info);
-	if (n < 0) {
-		errno = saved;
-		return -1;
-	}
+	if (n < 0)
+		return -error;
 	text[n] = '\0';
 	static const char key[] = "\nmnt_id:";
 	for (ssize_t i = 0; i + (ssize_t)sizeof key - 1 <= n; i++) {
@@ -226,46 +220,46 @@ int tf_os_fd_mount_id(int fd, uint64_t *mnt_id)
 		*mnt_id = value;
 		return 0;
 	}
-	errno = ENOSYS; /* no mnt_id line: kernel before 3.15 */
-	return -1;
+	return -ENOSYS; /* no mnt_id line: kernel before 3.15 */
 }
 
 int tf_os_file_id(int fd, const char *path, struct tf_file_id *id)
 {
 	struct tf_os_stat st;
-	if (tf_os_stat_at(fd >= 0 ? fd : AT_FDCWD, fd >= 0 ? "" : path, &st) != 0)
-		return -1;
+	int r = tf_os_stat_at(fd >= 0 ? fd : AT_FDCWD, fd >= 0 ? "" : path, &st);
+	if (r < 0)
+		return r;
 	*id = st.id;
 	return 0;
 }
 
 int tf_os_unlink(const char *path)
 {
-	return unlink(path);
+	return unlink(path) == 0 ? 0 : -errno;
 }
 
 int tf_os_rmdir(const char *path)
 {
-	return rmdir(path);
+	return rmdir(path) == 0 ? 0 : -errno;
 }
 
 int tf_os_close(int fd)
 {
-	return close(fd);
+	return close(fd) == 0 ? 0 : -errno;
 }
 
 ssize_t tf_os_write(int fd, const void *buf, size_t n)
 {
 	ssize_t written;
 	TF_RETRY_EINTR(written, write(fd, buf, n));
-	return written;
+	return written < 0 ? -errno : written;
 }
 
 int tf_os_fsync(int fd)
 {
 	int rc;
 	TF_RETRY_EINTR(rc, fsync(fd));
-	return rc;
+	return rc < 0 ? -errno : 0;
 }
 
 /* fsync what path names, opened read-only (enough for fsync(2) on Linux
@@ -275,11 +269,9 @@ static int fsync_opened(const char *path, int extra_flags)
 	int fd;
 	TF_RETRY_EINTR(fd, open(path, O_RDONLY | O_CLOEXEC | extra_flags));
 	if (fd < 0)
-		return -1;
+		return -errno;
 	int rc = tf_os_fsync(fd);
-	int saved = errno;
 	close(fd);
-	errno = saved;
 	return rc;
 }
 
@@ -291,20 +283,16 @@ int tf_os_fsync_path(const char *path)
 int tf_os_fsync_parent(const char *path)
 {
 	const char *slash = strrchr(path, '/');
-	if (!slash) {
-		errno = EINVAL;
-		return -1;
-	}
+	if (!slash)
+		return -EINVAL;
 	size_t len = slash == path ? 1 : (size_t)(slash - path);
 	char *dir = malloc(len + 1);
 	if (!dir)
-		return -1;
+		return -ENOMEM;
 	memcpy(dir, path, len);
 	dir[len] = '\0';
 	int rc = fsync_opened(dir, O_DIRECTORY);
-	int saved = errno;
 	free(dir);
-	errno = saved;
 	return rc;
 }
 
@@ -324,19 +312,18 @@ void tf_test_disable_renameat2(bool disable)
  * lacks the wrapper (musl, old glibc); ENOSYS where the OS has neither. */
 static int renameat2_noreplace(const char *from, const char *to)
 {
-	if (TF_RENAMEAT2_DISABLED()) {
-		errno = ENOSYS;
-		return -1;
-	}
+	if (TF_RENAMEAT2_DISABLED())
+		return -ENOSYS;
 #if defined(RENAME_NOREPLACE)
-	return renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE);
+	return renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0 ? 0 : -errno;
 #elif defined(__linux__) && defined(SYS_renameat2)
-	return (int)syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, 1u /* RENAME_NOREPLACE */);
+	return syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, 1u /* RENAME_NOREPLACE */) == 0
+		? 0
+		: -errno;
 #else
 	(void)from;
 	(void)to;
-	errno = ENOSYS;
-	return -1;
+	return -ENOSYS;
 #endif
 }
 
@@ -345,63 +332,65 @@ static int renameat2_noreplace(const char *from, const char *to)
  * which is just as exclusive (link never replaces). */
 static int rename_noreplace(const char *from, const char *to)
 {
-	if (renameat2_noreplace(from, to) == 0)
-		return 0;
-	if (errno != ENOSYS && errno != EINVAL)
-		return -1;
+	int r = renameat2_noreplace(from, to);
+	if (r != -ENOSYS && r != -EINVAL)
+		return r;
 	if (link(from, to) != 0)
-		return -1;
+		return -errno;
 	if (unlink(from) != 0) {
-		int saved = errno;
+		r = -errno;
 		unlink(to);
-		errno = saved;
-		return -1;
+		return r;
 	}
 	return 0;
 }
 
 int tf_os_rename(const char *from, const char *to, unsigned flags)
 {
-	return (flags & TEMPFILE_NOREPLACE) ? rename_noreplace(from, to) : rename(from, to);
+	if (flags & TEMPFILE_NOREPLACE)
+		return rename_noreplace(from, to);
+	return rename(from, to) == 0 ? 0 : -errno;
 }
 
 ssize_t tf_os_read(int fd, void *buf, size_t n)
 {
 	ssize_t got;
 	TF_RETRY_EINTR(got, read(fd, buf, n));
-	return got;
+	return got < 0 ? -errno : got;
 }
 
 int tf_os_set_append(int fd)
 {
 	int fl = fcntl(fd, F_GETFL);
 	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_APPEND) != 0)
-		return -1;
+		return -errno;
 	return 0;
 }
 
 int tf_os_dup(int fd)
 {
-	return fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	return copy < 0 ? -errno : copy;
 }
 
 /* ---- the environment and the candidate directories ------------------------------ */
 
-char *tf_os_getcwd(void)
+int tf_os_getcwd(char **out)
 {
 	size_t size = 256;
+	*out = NULL;
 	for (;;) {
 		char *buf = malloc(size);
 		if (!buf)
-			return NULL;
-		if (getcwd(buf, size))
-			return buf;
-		int saved = errno;
-		free(buf);
-		if (saved != ERANGE || size > (1u << 20)) {
-			errno = saved;
-			return NULL;
+			return -ENOMEM;
+		if (getcwd(buf, size)) {
+			*out = buf;
+			return 0;
 		}
+		int error = errno;
+		free(buf);
+		if (error != ERANGE || size > (1u << 20))
+			return -error;
 		size *= 2;
 	}
 }
@@ -411,7 +400,7 @@ int tf_os_getenv(const char *name, char **value)
 	const char *v = getenv(name);
 	*value = NULL;
 	if (v && !(*value = strdup(v)))
-		return -1;
+		return -ENOMEM;
 	return 0;
 }
 
@@ -422,13 +411,12 @@ size_t tf_os_candidate_count(void)
 	return sizeof fixed_candidates / sizeof *fixed_candidates;
 }
 
-char *tf_os_candidate(size_t i)
+int tf_os_candidate(size_t i, char **out)
 {
-	if (i >= tf_os_candidate_count()) {
-		errno = EINVAL;
-		return NULL;
-	}
-	return strdup(fixed_candidates[i]);
+	*out = NULL;
+	if (i >= tf_os_candidate_count())
+		return -EINVAL;
+	return (*out = strdup(fixed_candidates[i])) ? 0 : -ENOMEM;
 }
 
 /* ---- path syntax ------------------------------------------------------------------ */
@@ -478,26 +466,26 @@ static void normalize_in_place(char *path)
 	*out = '\0';
 }
 
-char *tf_absolute(const char *path)
+int tf_absolute(const char *path, char **out)
 {
-	if (!path || !*path) {
-		errno = EINVAL;
-		return NULL;
-	}
+	*out = NULL;
+	if (!path || !*path)
+		return -EINVAL;
 	char *result;
 	if (path[0] == '/') {
 		result = strdup(path);
 		if (!result)
-			return NULL;
+			return -ENOMEM;
 	} else {
-		char *cwd = tf_os_getcwd();
-		if (!cwd)
-			return NULL;
+		char *cwd;
+		int r = tf_os_getcwd(&cwd);
+		if (r < 0)
+			return r;
 		size_t cwd_len = strlen(cwd), path_len = strlen(path);
 		result = malloc(cwd_len + 1 + path_len + 1);
 		if (!result) {
 			free(cwd);
-			return NULL;
+			return -ENOMEM;
 		}
 		memcpy(result, cwd, cwd_len);
 		result[cwd_len] = '/';
@@ -505,5 +493,6 @@ char *tf_absolute(const char *path)
 		free(cwd);
 	}
 	normalize_in_place(result);
-	return result;
+	*out = result;
+	return 0;
 }

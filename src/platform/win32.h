@@ -10,10 +10,10 @@
 
 #include <windows.h>
 
-/* UTF-8 to UTF-16: NEW, or NULL with EILSEQ (not UTF-8) or ENOMEM. */
-TF_HIDDEN wchar_t *tf_win_wide(const char *s);
-/* UTF-16 to UTF-8: NEW, or NULL with EILSEQ (unpaired surrogate) or ENOMEM. */
-TF_HIDDEN char *tf_win_utf8(const wchar_t *w);
+/* UTF-8 to UTF-16 in *out, NEW: 0, or -EILSEQ (not UTF-8) or -ENOMEM. */
+TF_HIDDEN int tf_win_wide(const char *s, wchar_t **out);
+/* UTF-16 to UTF-8 in *out, NEW: 0, or -EILSEQ (unpaired surrogate) or -ENOMEM. */
+TF_HIDDEN int tf_win_utf8(const wchar_t *w, char **out);
 /* The errno value closest to a Win32 error code. */
 TF_HIDDEN int tf_win_errno(DWORD error);
 

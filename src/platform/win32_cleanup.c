@@ -41,9 +41,9 @@ static volatile LONG creations_in_flight;
 /* Open path itself (never a link's target) with access. */
 static HANDLE open_registered(const char *path, DWORD access)
 {
-	wchar_t *w = tf_win_wide(path);
-	if (!w)
-		return INVALID_HANDLE_VALUE;
+	wchar_t *w;
+	if (tf_win_wide(path, &w) < 0)
+		return INVALID_HANDLE_VALUE; /* the conversion's last error stays */
 	HANDLE h = CreateFileW(w, access, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
 		NULL, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT, NULL);
 	DWORD error = GetLastError();

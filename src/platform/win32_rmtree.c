@@ -175,9 +175,10 @@ static DWORD remove_directory(const wchar_t *path, HANDLE dir)
 /* The tree at path; 0 or an errno value. */
 int tf_remove_tree(const char *path, const struct tf_file_id *expect)
 {
-	wchar_t *w = tf_win_wide(path);
-	if (!w)
-		return errno;
+	wchar_t *w;
+	int rc = tf_win_wide(path, &w);
+	if (rc < 0)
+		return -rc;
 	HANDLE h = open_no_follow(w, TF_ACCESS | FILE_LIST_DIRECTORY,
 		FILE_SHARE_READ | FILE_SHARE_WRITE);
 	if (h == INVALID_HANDLE_VALUE) {
