@@ -14,12 +14,13 @@
 
 #include "tempfile.h"
 
+#include "platform/os.h"
+
+#include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/stat.h>
-#include <sys/types.h>
 
 /* A DLL exports only what TEMPFILE_EXPORT marks, so Windows needs (and
  * has) no visibility attribute. */
@@ -44,6 +45,53 @@
 	do {                                              \
 		(result) = (expr);                        \
 	} while ((result) == -1 && errno == EINTR)
+
+/* A public function's last step: an internal result rc (>= 0, or -errno)
+ * as tempfile.h promises it, errno set once, here, on failure. */
+static inline int tf_public_result(int rc)
+{
+	if (rc < 0) {
+		errno = -rc;
+		return -1;
+	}
+	return rc;
+}
+
+/* The same for the ssize_t and off_t results of the spooled calls. */
+static inline ssize_t tf_public_ssize(ssize_t rc)
+{
+	if (rc < 0) {
+		errno = (int)-rc;
+		return -1;
+	}
+	return rc;
+}
+
+static inline off_t tf_public_off(off_t rc)
+{
+	if (rc < 0) {
+		errno = (int)-rc;
+		return -1;
+	}
+	return rc;
+}
+
+/* -errno right after a failed ISO C stdio call (fclose, fflush), which
+ * sets errno where the C library says why; -EIO where it does not. */
+static inline int tf_stdio_error(void)
+{
+	return errno > 0 ? -errno : -EIO;
+}
+
+/* The same for a function that returns a pointer: p, or NULL with errno. */
+static inline void *tf_public_pointer(int rc, void *p)
+{
+	if (rc < 0) {
+		errno = -rc;
+		return NULL;
+	}
+	return p;
+}
 
 /* ---- platform/posix.c, platform/win32.c: the OS underneath --------------
  *
@@ -87,6 +135,12 @@ TF_HIDDEN _Atomic unsigned *tf_os_fork_owner_word(void);
  * fork(), parent and child just after it, in each process. 0, or -ENOMEM.
  * Windows has no fork: nothing to register, 0. */
 TF_HIDDEN int tf_os_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void));
+
+/* The process-wide lock of tempdir.c's settings (platform/posix_lock.c,
+ * win32_lock.c). Never left held in a forked child: POSIX takes it before
+ * fork() and releases it after, in both processes. Cannot fail. */
+TF_HIDDEN void tf_os_settings_lock(void);
+TF_HIDDEN void tf_os_settings_unlock(void);
 
 /* Create path exclusively and return its descriptor. open_flags are
  * TF_FILE_OPEN_FLAGS, its O_RDWR possibly replaced by O_RDONLY or
@@ -304,9 +358,10 @@ void tf_test_narrow_alphabet(size_t letters);
 /* tempfile_gettempdir() (searched for first if need be) and
  * tempfile_gettempprefix(), as NEW copies made under the settings lock:
  * the borrowed strings may be freed by changes in other threads, these
- * never are. NULL with errno (ENOENT: no usable directory; ENOMEM). */
-TF_HIDDEN char *tf_default_dir(void);
-TF_HIDDEN char *tf_default_prefix(void);
+ * never are. 0 and *out, or -errno (-ENOENT: no usable directory;
+ * -ENOMEM) and *out NULL. */
+TF_HIDDEN int tf_default_dir(char **out);
+TF_HIDDEN int tf_default_prefix(char **out);
 
 #ifdef TEMPFILE_TEST_SEAMS
 /* Tests only: how many strings the settings hold now (for each of the
@@ -340,7 +395,7 @@ TF_HIDDEN int tf_check_opts(const struct tempfile_opts *o, unsigned allowed_flag
 /* Check o (tf_check_opts), resolve the defaults (dir, prefix, mode:
  * default_mode when o->mode is 0), and lay out t->path with room for the
  * random part.
- * allowed_flags: the TEMPFILE_* flags this caller accepts. 0 or -1/errno;
+ * allowed_flags: the TEMPFILE_* flags this caller accepts. 0 or -errno;
  * on success free t->path with tf_target_release (or take it). */
 TF_HIDDEN int tf_target_init(struct tf_target *t, const struct tempfile_opts *o,
 	mode_t default_mode, unsigned allowed_flags);
@@ -359,7 +414,8 @@ enum tf_create_kind {
  * (EINTR is retried in place), at most t->attempts times; then EEXIST.
  * open_flags is for TF_CREATE_FILE. On success t->path names what was
  * made, and with TEMPFILE_AT_EXIT in t->flags, t->registration records it
- * (tf_register). -1/errno on failure, nothing left behind. */
+ * (tf_register). The descriptor or 0, or -errno (-EEXIST: every name
+ * taken) with nothing left behind. */
 TF_HIDDEN int tf_create(struct tf_target *t, enum tf_create_kind kind, int open_flags);
 
 #ifdef TEMPFILE_TEST_SEAMS
@@ -420,11 +476,45 @@ void tf_test_rmtree_no_fchmodat2(bool on);
 void tf_test_rmtree_lose_position(bool on);
 #endif
 
+/* ---- platform/posix_file.c, win32_file.c: for file.c and spooled.c ------------ */
+
+/* open(dir, O_TMPFILE | O_EXCL | O_CLOEXEC | open_flags, mode), EINTR
+ * retried: a file with no name in dir. The descriptor, or -errno;
+ * -EOPNOTSUPP where the platform has no O_TMPFILE (Windows). */
+TF_HIDDEN int tf_os_open_tmpfile(const char *dir, mode_t mode, int open_flags);
+
+/* fdopen(3): 0 and *out, or -errno and *out NULL (fd stays open). */
+TF_HIDDEN int tf_os_fdopen(int fd, const char *how, FILE **out);
+
+/* lseek(2): the new offset, or -errno. */
+TF_HIDDEN off_t tf_os_seek(int fd, off_t off, int whence);
+
+/* ftruncate(2), EINTR retried: 0 or -errno. */
+TF_HIDDEN int tf_os_truncate(int fd, off_t size);
+
+/* A stream whose I/O is the caller's functions (fopencookie(3)): read
+ * returns a count or -errno, write a count (short: stdio sees a failure),
+ * seek the new offset or -errno; object is their first argument. */
+struct tf_stream_io {
+	ssize_t (*read)(void *object, char *buf, size_t n);
+	ssize_t (*write)(void *object, const char *buf, size_t n);
+	off_t (*seek)(void *object, off_t off, int whence);
+};
+struct tf_stream_cookie {
+	const struct tf_stream_io *io;
+	void *object;
+};
+
+/* Open such a stream in mode ("r", "w", "a", "r+", "a+") on cookie, which
+ * must outlive it (fclose does not free it). 0 and *out, or -errno;
+ * -ENOSYS where the C library has no fopencookie (Windows, non-Linux). */
+TF_HIDDEN int tf_os_cookie_stream(struct tf_stream_cookie *cookie, const char *mode, FILE **out);
+
 /* ---- file.c: fopen(3) modes ---------------------------------------------------- */
 
 /* Check an fopen(3) mode string ("r", "w", "a", optionally "+", any of
- * "b", "t", "x", "e" after the first letter; NULL: "w+b"). 0, or -1 with
- * EINVAL. *append_out (if not NULL) tells whether it opens for append. */
+ * "b", "t", "x", "e" after the first letter; NULL: "w+b"). 0, or -EINVAL.
+ * *append_out (if not NULL) tells whether it opens for append. */
 TF_HIDDEN int tf_check_fopen_mode(const char *mode, bool *append_out);
 
 /* The open(2) flags a mode tf_check_fopen_mode() accepted asks for: "r"
@@ -433,7 +523,8 @@ TF_HIDDEN int tf_fopen_mode_flags(const char *mode);
 
 /* tempfile_temporary_fd() opened with open_flags (O_RDONLY, O_WRONLY or
  * O_RDWR, and O_APPEND if asked) instead of O_RDWR. O_TMPFILE needs write
- * access: a read-only file is always created and unlinked at once. */
+ * access: a read-only file is always created and unlinked at once. The
+ * descriptor, or -errno. */
 TF_HIDDEN int tf_temporary_fd(const struct tempfile_opts *o, int open_flags);
 
 #ifdef TEMPFILE_TEST_SEAMS
