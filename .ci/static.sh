@@ -37,7 +37,7 @@ echo "== cppcheck $(cppcheck --version)"
 # __has_include is unknown to cppcheck 2.10; defined as true it takes the
 # getrandom branch, as on every glibc this project supports.
 # Suppressed, each for a reason:
-#  - unreachableCode in cleanup.c and test_cleanup.c: cppcheck takes raise()
+#  - unreachableCode in posix_cleanup.c and test_cleanup.c: cppcheck takes raise()
 #    for noreturn; with the signal blocked it returns, and the code after it
 #    unblocks the signal on purpose.
 #  - variableScope: a style suggestion (and wrong for function statics).
@@ -46,7 +46,7 @@ echo "== cppcheck $(cppcheck --version)"
 if ! cppcheck --project="$build/compile_commands.json" -D'__has_include(x)=1' \
 	--enable=warning,style,performance,portability --inline-suppr \
 	--suppress=missingIncludeSystem --error-exitcode=1 -q -j "$jobs" \
-	--suppress='*:/usr/*' --suppress='unreachableCode:*/src/cleanup.c' \
+	--suppress='*:/usr/*' --suppress='unreachableCode:*/src/platform/posix_cleanup.c' \
 	--suppress='unreachableCode:*/tests/test_cleanup.c' --suppress=variableScope \
 	--suppress='unknownMacro:*/tests/*'; then
 	echo "cppcheck: findings above" >&2

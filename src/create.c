@@ -135,18 +135,18 @@ static void undo_create(const struct tf_target *t, enum tf_create_kind kind, int
 }
 
 /* TEMPFILE_AT_EXIT: record what was just made. 0 or -errno. */
-static int register_at_exit(struct tf_target *t, enum tf_create_kind kind, int fd)
+static int register_at_exit(struct tf_target *t, enum tf_create_kind kind, int fd,
+	const struct tf_creation_guard *guard)
 {
 	struct tf_file_id id;
 	int r = tf_os_file_id(kind == TF_CREATE_FILE ? fd : -1, t->path, &id);
 	char *absolute = NULL;
 	if (r == 0 && !tf_os_is_absolute(t->path))
 		r = tf_absolute(t->path, &absolute);
-	if (r < 0)
-		return r;
-	t->registration = tf_register(absolute ? absolute : t->path,
-		kind == TF_CREATE_DIR ? TF_REGISTERED_DIR : TF_REGISTERED_FILE, &id);
-	r = t->registration ? 0 : -errno; /* cleanup.c's convention until converted */
+	if (r == 0)
+		r = tf_register(absolute ? absolute : t->path,
+			kind == TF_CREATE_DIR ? TF_REGISTERED_DIR : TF_REGISTERED_FILE, &id, guard,
+			&t->registration);
 	free(absolute);
 	return r;
 }
@@ -177,7 +177,7 @@ static int try_and_register(struct tf_target *t, enum tf_create_kind kind, int o
 		test_creation_hook(test_creation_hook_arg);
 #endif
 	if (result >= 0 && at_exit) {
-		int r = register_at_exit(t, kind, result);
+		int r = register_at_exit(t, kind, result, &guard);
 		if (r < 0) {
 			undo_create(t, kind, result);
 			result = r;

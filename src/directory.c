@@ -44,32 +44,24 @@ struct tempfile_dir *tempfile_dir(const struct tempfile_opts *o)
 
 const char *tempfile_dir_path(const struct tempfile_dir *d)
 {
-	if (!d) {
-		errno = EINVAL;
-		return NULL;
-	}
-	return d->path;
+	return tf_public_pointer(d ? 0 : -EINVAL, d ? d->path : NULL);
 }
 
 int tempfile_dir_cleanup(struct tempfile_dir *d)
 {
 	if (!d)
 		return 0; /* like free(NULL) */
-	int err = 0;
+	int rc = 0;
 	if (!(d->flags & TEMPFILE_KEEP)) {
-		err = tf_rmtree_path(d->path, d->flags & TEMPFILE_IGNORE_CLEANUP_ERRORS, NULL);
+		rc = tf_rmtree_path(d->path, d->flags & TEMPFILE_IGNORE_CLEANUP_ERRORS, NULL);
 		/* Removed by someone else already: what cleanup wanted. Python's
 		 * cleanup ignores FileNotFoundError the same way. */
-		if (err == ENOENT)
-			err = 0;
+		if (rc == -ENOENT)
+			rc = 0;
 	}
 	/* Only now: a signal during the removal still finds it registered. */
 	tf_unregister(d->registration);
 	free(d->path);
 	free(d);
-	if (err) {
-		errno = err;
-		return -1;
-	}
-	return 0;
+	return tf_public_result(rc);
 }

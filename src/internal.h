@@ -5,9 +5,12 @@
  * names/tempdir -> platform -> the OS. Each section below belongs to the
  * .c file it names.
  *
- * Internal functions return -1/NULL and set errno, like the public ones,
- * except where a comment says they return an errno value (the
- * async-signal-safe paths, which must not disturb the interrupted errno).
+ * One error convention: an internal function that can fail returns -errno
+ * (or a value >= 0: 0, a descriptor, a count), and one that makes a
+ * pointer hands it over through an out-parameter. Internals never set
+ * errno for their caller; only the public functions (tempfile.h) do, once,
+ * at the boundary. (names.c's tf_random_* and tf_os_random, and the
+ * create/tempdir helpers, still set errno: their rewrite is under way.)
  */
 #ifndef TEMPFILE_INTERNAL_H
 #define TEMPFILE_INTERNAL_H
@@ -17,7 +20,6 @@
 #include "platform/os.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -424,7 +426,7 @@ TF_HIDDEN int tf_create(struct tf_target *t, enum tf_create_kind kind, int open_
 void tf_test_creation_hook(void (*hook)(void *arg), void *arg);
 #endif
 
-/* ---- rmtree.c: safe recursive removal -------------------------------------- */
+/* ---- rmtree.c, platform/{posix,win32}_rmtree.c: safe recursive removal ---- */
 
 /* Remove everything inside the directory open at dirfd (any descriptor,
  * O_PATH too; it stays open, its position undefined). Never follows a
@@ -439,23 +441,23 @@ void tf_test_creation_hook(void (*hook)(void *arg), void *arg);
  * 1.9 KiB through tempfile_cleanup_now): the walk's state and buffers
  * (~70 KiB) are one anonymous mapping per call (ENOMEM if it cannot be
  * made, nothing touched), and beyond 16 levels a second one. It always goes
- * on past errors; returns the first errno value met (positive), or 0, and
- * always 0 with TEMPFILE_IGNORE_CLEANUP_ERRORS. */
+ * on past errors; returns the first error met (-errno), or 0, and always 0
+ * with TEMPFILE_IGNORE_CLEANUP_ERRORS. POSIX only (platform/posix_rmtree.c). */
 TF_HIDDEN int tf_rmtree_contents(int dirfd, unsigned flags);
 
-/* Remove the tree at path (a directory; a symbolic link is ENOTDIR). Tries
- * one rmdir first, so an empty directory costs one syscall. Returns as
- * tf_rmtree_contents; ENOENT if path does not exist. If expect is not
+/* Remove the tree at path (a directory; a symbolic link is -ENOTDIR).
+ * Tries one rmdir first, so an empty directory costs one syscall. Returns
+ * as tf_rmtree_contents; -ENOENT if path does not exist. If expect is not
  * NULL, no rmdir shortcut: the directory is opened first and emptied and
  * removed only while it is the object expect identifies (tf_same_file;
- * else ESTALE).
- * ASYNC-SIGNAL-SAFE, errno preserved. */
+ * else -ESTALE). ASYNC-SIGNAL-SAFE, errno preserved (a signal handler's
+ * caller must find its own). src/rmtree.c. */
 TF_HIDDEN int tf_rmtree_path(const char *path, unsigned flags, const struct tf_file_id *expect);
 
-/* The platform's removal under tf_rmtree_path (which adds errno handling
- * and TEMPFILE_IGNORE_CLEANUP_ERRORS, in rmtree_api.c): src/rmtree.c on
- * POSIX, src/platform/win32_rmtree.c on Windows. The first errno value met,
- * or 0. ASYNC-SIGNAL-SAFE on POSIX. */
+/* The platform's removal under tf_rmtree_path (which adds errno
+ * preservation and TEMPFILE_IGNORE_CLEANUP_ERRORS): platform/posix_rmtree.c,
+ * platform/win32_rmtree.c. The first error met (-errno), or 0.
+ * ASYNC-SIGNAL-SAFE on POSIX. */
 TF_HIDDEN int tf_remove_tree(const char *path, const struct tf_file_id *expect);
 
 #ifdef TEMPFILE_TEST_SEAMS
@@ -543,36 +545,49 @@ void tf_test_disable_o_tmpfile(bool disable);
 void tf_test_spooled_force_fd_stream(bool on);
 #endif
 
-/* ---- cleanup.c: the exit and signal registry ------------------------------- */
+/* ---- cleanup.c, platform/{posix,win32}_cleanup.c: the exit registry ------ *
+ *
+ * cleanup.c holds the public calls; the registry is the platform's: on
+ * POSIX lock-free slots safe in signal handlers (posix_registry.c) and the
+ * handlers, owner token and exit hook (posix_cleanup.c); on Windows a list
+ * under a lock and a console handler (win32_cleanup.c). */
 
 /* What a registered path is. */
 enum tf_registered_kind { TF_REGISTERED_FILE, TF_REGISTERED_DIR };
 
+/* Bracket the creation of an object that will be registered (create, then
+ * tf_register): blocks the fatal signals in this thread, takes this
+ * process's owner token, and counts the creation as in flight, so that a
+ * fatal signal delivered to any thread in between waits for the
+ * registration and still removes the object. Cannot fail (tf_register
+ * reports what went wrong); neither touches errno. struct
+ * tf_creation_guard is the platform's (platform/os.h). */
+TF_HIDDEN void tf_creation_begin(struct tf_creation_guard *g);
+TF_HIDDEN void tf_creation_end(struct tf_creation_guard *g);
+
 /* Record path (absolute) for removal at exit and on fatal signals, by this
- * process only, and only while it still is the object identified by id. Installs the exit and signal handlers on first use.
- * Returns the registration (to pass to tf_unregister), or NULL with errno
- * (ENOMEM). Thread-safe and safe against signals arriving mid-update. */
-TF_HIDDEN struct tf_registration *tf_register(const char *path, enum tf_registered_kind kind,
-	const struct tf_file_id *id);
+ * process only, and only while it still is the object identified by id.
+ * g: the guard of the creation it belongs to (its owner token is used), or
+ * NULL outside one. Installs the exit and signal handlers on first use.
+ * 0 and *out (to pass to tf_unregister), or -errno (-EINVAL: path not
+ * absolute; -ENOMEM; -EOVERFLOW: no owner token left) and *out NULL.
+ * Thread-safe and safe against signals arriving mid-update. */
+TF_HIDDEN int tf_register(const char *path, enum tf_registered_kind kind,
+	const struct tf_file_id *id, const struct tf_creation_guard *g,
+	struct tf_registration **out);
 
 /* Take a registration out (the object was closed, removed or persisted).
  * Never touches the disk. NULL is ignored. */
 TF_HIDDEN void tf_unregister(struct tf_registration *r);
 
-/* Bracket the creation of an object that will be registered (create, then
- * tf_register): blocks the fatal signals in this thread and counts the
- * creation as in flight, so that a fatal signal delivered to any thread in
- * between waits for the registration and still removes the object.
- * Cannot fail; tf_creation_end preserves errno. */
-struct tf_creation_guard {
-#ifdef _WIN32
-	int unused; /* no signals to block: the console handler is a thread */
-#else
-	sigset_t saved_mask;
-#endif
-};
-TF_HIDDEN void tf_creation_begin(struct tf_creation_guard *g);
-TF_HIDDEN void tf_creation_end(struct tf_creation_guard *g);
+/* Under tempfile_cleanup_now: remove every object this process registered
+ * and has not removed yet. 0 or the first error (-errno); goes on past
+ * errors. ASYNC-SIGNAL-SAFE on POSIX. */
+TF_HIDDEN int tf_registry_clean_now(void);
+
+/* Under tempfile_forget: take the registration of path out, leaving the
+ * object. 0, or -ENOENT if path is not registered. */
+TF_HIDDEN int tf_registry_forget(const char *path);
 
 #ifdef TEMPFILE_TEST_SEAMS
 /* Tests only: chunks of slots the registry has (never shrinks), and slots
