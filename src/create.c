@@ -6,10 +6,8 @@
 #include "internal.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 /* glibc's and GNU mktemp's bound for templates: 62^3. */
 #define TF_TEMPLATE_ATTEMPTS (62u * 62u * 62u)

@@ -9,8 +9,7 @@
  * (or a value >= 0: 0, a descriptor, a count), and one that makes a
  * pointer hands it over through an out-parameter. Internals never set
  * errno for their caller; only the public functions (tempfile.h) do, once,
- * at the boundary. (names.c's tf_random_* and tf_os_random, and the
- * create/tempdir helpers, still set errno: their rewrite is under way.)
+ * at the boundary (tf_public_result, tf_public_pointer).
  */
 #ifndef TEMPFILE_INTERNAL_H
 #define TEMPFILE_INTERNAL_H
@@ -59,50 +58,26 @@ static inline int tf_public_result(int rc)
 	return rc;
 }
 
-/* The same for the ssize_t and off_t results of the spooled calls. */
-static inline ssize_t tf_public_ssize(ssize_t rc)
+/* The same for a function that returns a pointer: p, or NULL with errno. */
+static inline void *tf_public_pointer(int rc, void *p)
 {
-	if (rc < 0) {
-		errno = (int)-rc;
-		return -1;
-	}
-	return rc;
+	return tf_public_result(rc) < 0 ? NULL : p;
 }
 
-static inline off_t tf_public_off(off_t rc)
-{
-	if (rc < 0) {
-		errno = (int)-rc;
-		return -1;
-	}
-	return rc;
-}
-
-/* -errno right after a failed ISO C stdio call (fclose, fflush), which
- * sets errno where the C library says why; -EIO where it does not. */
+/* -errno after a failed ISO C stdio call (fclose, fflush); -EIO where
+ * the C library did not say why. */
 static inline int tf_stdio_error(void)
 {
 	return errno > 0 ? -errno : -EIO;
 }
 
-/* The same for a function that returns a pointer: p, or NULL with errno. */
-static inline void *tf_public_pointer(int rc, void *p)
-{
-	if (rc < 0) {
-		errno = -rc;
-		return NULL;
-	}
-	return p;
-}
-
 /* ---- platform/posix.c, platform/win32.c: the OS underneath --------------
  *
  * What differs between POSIX and Windows is behind these calls, so the
- * core (create.c, names.c, tempdir.c) includes no OS header at all. Paths
+ * files of src/ outside platform/ include no OS header at all. Paths
  * are UTF-8 at this boundary on every platform (Windows converts to UTF-16
  * and calls the wide-character API). Each that can fail returns 0 (or a
- * descriptor, a count) or -errno, and leaves errno alone for its caller;
- * tf_os_random and tf_os_fork_epoch_word excepted (names.c's, for now). */
+ * descriptor, a count) or -errno, and leaves errno alone for its caller. */
 
 /* The flags every named file is opened with. On Windows the platform layer
  * also makes the handle non-inheritable, shareable for rename/delete, and

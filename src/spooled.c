@@ -439,12 +439,23 @@ static int open_stream(struct tempfile_spooled *s)
 
 /* ---- public API: sync the stream view, then the operation ----------------------- */
 
+/* tf_public_result for counts and offsets (-errno always fits an int). */
+static ssize_t public_ssize(ssize_t rc)
+{
+	return rc < 0 ? tf_public_result((int)rc) : rc;
+}
+
+static off_t public_off(off_t rc)
+{
+	return rc < 0 ? tf_public_result((int)rc) : rc;
+}
+
 ssize_t tempfile_spooled_write(struct tempfile_spooled *s, const void *buf, size_t n)
 {
 	if (TF_UNLIKELY(!s || (!buf && n)))
 		return tf_public_result(-EINVAL);
 	ssize_t rc = sync_stream(s);
-	return tf_public_ssize(rc < 0 ? rc : spooled_write(s, buf, n));
+	return public_ssize(rc < 0 ? rc : spooled_write(s, buf, n));
 }
 
 ssize_t tempfile_spooled_read(struct tempfile_spooled *s, void *buf, size_t n)
@@ -452,7 +463,7 @@ ssize_t tempfile_spooled_read(struct tempfile_spooled *s, void *buf, size_t n)
 	if (TF_UNLIKELY(!s || (!buf && n)))
 		return tf_public_result(-EINVAL);
 	ssize_t rc = sync_stream(s);
-	return tf_public_ssize(rc < 0 ? rc : spooled_read(s, buf, n));
+	return public_ssize(rc < 0 ? rc : spooled_read(s, buf, n));
 }
 
 off_t tempfile_spooled_seek(struct tempfile_spooled *s, off_t off, int whence)
@@ -460,7 +471,7 @@ off_t tempfile_spooled_seek(struct tempfile_spooled *s, off_t off, int whence)
 	if (!s)
 		return tf_public_result(-EINVAL);
 	off_t rc = sync_stream(s);
-	return tf_public_off(rc < 0 ? rc : spooled_seek(s, off, whence));
+	return public_off(rc < 0 ? rc : spooled_seek(s, off, whence));
 }
 
 off_t tempfile_spooled_tell(struct tempfile_spooled *s)
