@@ -424,14 +424,12 @@ static int open_fd_stream(struct tempfile_spooled *s, FILE **out)
  * elsewhere), else a stream on the rolled-over file. */
 static int open_stream(struct tempfile_spooled *s)
 {
-	int rc = -ENOSYS;
+	bool use_cookie = true;
 #ifdef TEMPFILE_TEST_SEAMS
-	if (!force_fd_stream)
+	use_cookie = !force_fd_stream;
 #endif
-	{
-		s->cookie = (struct tf_stream_cookie){ .io = &cookie_io, .object = s };
-		rc = tf_os_cookie_stream(&s->cookie, stream_mode(s), &s->stream);
-	}
+	s->cookie = (struct tf_stream_cookie){ .io = &cookie_io, .object = s };
+	int rc = use_cookie ? tf_os_cookie_stream(&s->cookie, stream_mode(s), &s->stream) : -ENOSYS;
 	if (rc == -ENOSYS)
 		rc = open_fd_stream(s, &s->stream);
 	return rc;
