@@ -180,9 +180,10 @@ TEMPFILE_EXPORT int tempfile_gettempdir_explain(
  * absolute path: NEW, free() it. The caller closes and unlinks.
  * flags: TEMPFILE_TEXT, TEMPFILE_AT_EXIT.
  * Errors: EINVAL (prefix/suffix with '/', empty dir, another flag, mode
- * beyond 07777, a reserved field not zero), ENOENT (dir missing, or no usable default directory),
- * ENOTDIR, EACCES, ENAMETOOLONG, ENOMEM, EEXIST (TEMPFILE_TMP_MAX names
- * taken), and whatever open(2) says. Nothing is left behind on error. */
+ * beyond 07777, a reserved field not zero), ENOENT (dir missing, or no
+ * usable default directory), ENOTDIR, EACCES, ENAMETOOLONG, ENOMEM, EEXIST
+ * (TEMPFILE_TMP_MAX names taken), and whatever open(2) says. Nothing is
+ * left behind on error. */
 TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED int tempfile_mkstemp(const struct tempfile_opts *o, char **path);
 
 /* Create a directory the same way, mode 0700 (or o->mode) before umask, and
@@ -299,10 +300,11 @@ TEMPFILE_EXPORT int tempfile_close(struct tempfile *t);
  * tempfile_temporary()'s.
  * Reads, writes, seeks (holes read as zeros) and truncate behave as on a
  * real file. flags: TEMPFILE_TEXT, TEMPFILE_AT_EXIT (for the rollover
- * file, as tempfile_temporary's); o is checked at creation, EINVAL, as the
+ * file, as tempfile_temporary's); o is checked at creation (EINVAL) as the
  * rollover would check it. Every call below given a NULL s fails with
- * EINVAL, except tempfile_spooled_close. A failed rollover (errno as tempfile_temporary_fd's) leaves
- * everything in memory, unchanged. Not thread-safe: one thread at a time. */
+ * EINVAL, except tempfile_spooled_close. A failed rollover (errno as
+ * tempfile_temporary_fd's) leaves everything in memory, unchanged. Not
+ * thread-safe: one thread at a time. */
 struct tempfile_spooled;
 TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED struct tempfile_spooled *tempfile_spooled(size_t max_size,
 	const struct tempfile_opts *o, const char *mode);
