@@ -1485,19 +1485,9 @@ Test(named, close_of_null_does_nothing_and_returns_zero_like_free)
 
 Test(named, every_accessor_given_null_fails_with_einval)
 {
-	errno = 0;
-	cr_assert_null(tempfile_stream(NULL));
-	cr_assert_eq(errno, EINVAL);
-	errno = 0;
-	cr_assert_eq(tempfile_fileno(NULL), -1);
-	cr_assert_eq(errno, EINVAL);
-	errno = 0;
-	cr_assert_null(tempfile_path(NULL));
-	cr_assert_eq(errno, EINVAL);
-	errno = 0;
-	cr_assert_eq(tempfile_close_stream(NULL), -1);
-	cr_assert_eq(errno, EINVAL);
-	errno = 0;
-	cr_assert_eq(tempfile_persist(NULL, "x", 0), -1);
-	cr_assert_eq(errno, EINVAL);
+	TFT_ASSERT_EINVAL(tempfile_stream(NULL), NULL);
+	TFT_ASSERT_EINVAL(tempfile_fileno(NULL), -1);
+	TFT_ASSERT_EINVAL(tempfile_path(NULL), NULL);
+	TFT_ASSERT_EINVAL(tempfile_close_stream(NULL), -1);
+	TFT_ASSERT_EINVAL(tempfile_persist(NULL, "x", 0), -1);
 }

@@ -1260,33 +1260,16 @@ Test(spooled, close_of_null_does_nothing_and_returns_zero_like_free)
 Test(spooled, every_accessor_given_null_fails_with_einval)
 {
 	char byte;
-	errno = 0;
-	cr_assert_eq(tempfile_spooled_rolled(NULL), -1);
-	cr_assert_eq(errno, EINVAL);
-	errno = 0;
-	cr_assert_eq(tempfile_spooled_fileno(NULL), -1);
-	cr_assert_eq(errno, EINVAL);
-	errno = 0;
-	cr_assert_null(tempfile_spooled_stream(NULL));
-	cr_assert_eq(errno, EINVAL);
-	errno = 0;
-	cr_assert_eq(tempfile_spooled_tell(NULL), -1);
-	cr_assert_eq(errno, EINVAL);
-	errno = 0;
-	cr_assert_eq(tempfile_spooled_seek(NULL, 0, SEEK_SET), -1);
-	cr_assert_eq(errno, EINVAL);
-	errno = 0;
-	cr_assert_eq(tempfile_spooled_read(NULL, &byte, 1), -1);
-	cr_assert_eq(errno, EINVAL);
-	errno = 0;
-	cr_assert_eq(tempfile_spooled_truncate(NULL, 0), -1);
-	cr_assert_eq(errno, EINVAL);
-	errno = 0;
-	cr_assert_eq(tempfile_spooled_flush(NULL), -1);
-	cr_assert_eq(errno, EINVAL);
-	errno = 0;
-	cr_assert_eq(tempfile_spooled_rollover(NULL), -1);
-	cr_assert_eq(errno, EINVAL);
+	TFT_ASSERT_EINVAL(tempfile_spooled_rolled(NULL), -1);
+	TFT_ASSERT_EINVAL(tempfile_spooled_fileno(NULL), -1);
+	TFT_ASSERT_EINVAL(tempfile_spooled_stream(NULL), NULL);
+	TFT_ASSERT_EINVAL(tempfile_spooled_tell(NULL), -1);
+	TFT_ASSERT_EINVAL(tempfile_spooled_seek(NULL, 0, SEEK_SET), -1);
+	TFT_ASSERT_EINVAL(tempfile_spooled_read(NULL, &byte, 1), -1);
+	TFT_ASSERT_EINVAL(tempfile_spooled_write(NULL, &byte, 1), -1);
+	TFT_ASSERT_EINVAL(tempfile_spooled_truncate(NULL, 0), -1);
+	TFT_ASSERT_EINVAL(tempfile_spooled_flush(NULL), -1);
+	TFT_ASSERT_EINVAL(tempfile_spooled_rollover(NULL), -1);
 }
 
 /* ---- options: checked at creation with the creators' one rule --------------------- */
