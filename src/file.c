@@ -296,7 +296,7 @@ static int close_stream(struct tempfile *t)
 	t->stream = NULL;
 	t->fd = -1;
 	if (f)
-		return fclose(f) == 0 ? 0 : tf_stdio_error();
+		return fclose(f) == 0 ? 0 : tf_neg_errno();
 	int rc = tf_os_close(fd);
 	return rc == -EINTR ? 0 : rc;
 }
@@ -329,7 +329,7 @@ int tempfile_close(struct tempfile *t)
 static int flush_file(struct tempfile *t, unsigned flags)
 {
 	if (t->stream && fflush(t->stream) != 0)
-		return tf_stdio_error();
+		return tf_neg_errno();
 	if (!(flags & TEMPFILE_SYNC))
 		return 0;
 	/* A read-only descriptor ("r") goes by the path: Windows flushes

@@ -41,6 +41,22 @@
 	(TEMPFILE_TEXT | TEMPFILE_KEEP | TEMPFILE_AT_EXIT | TEMPFILE_IGNORE_CLEANUP_ERRORS | \
 	 TEMPFILE_NOREPLACE | TEMPFILE_SYNC)
 
+/* -errno for the call that just failed, in the platform files: never 0,
+ * so that a failure cannot read as success (-EIO, should a call ever fail
+ * and leave errno 0). */
+static inline int tf_neg_errno(void)
+{
+	int e = errno;
+	int r = e > 0 ? -e : -EIO;
+#ifdef __clang_analyzer__
+	/* It cannot tell -e < 0 from e > 0, and would then take a failure
+	 * for a success. */
+	if (r >= 0)
+		__builtin_unreachable();
+#endif
+	return r;
+}
+
 /* Retry a syscall-like expression while it fails with EINTR. */
 #define TF_RETRY_EINTR(result, expr)                      \
 	do {                                              \
@@ -64,17 +80,10 @@ static inline void *tf_public_pointer(int rc, void *p)
 	return tf_public_result(rc) < 0 ? NULL : p;
 }
 
-/* -errno after a failed ISO C stdio call (fclose, fflush); -EIO where
- * the C library did not say why. */
-static inline int tf_stdio_error(void)
-{
-	return errno > 0 ? -errno : -EIO;
-}
-
-/* ---- platform/posix.c, platform/win32.c: the OS underneath --------------
+/* ---- platform/posix.c, platform/win32.c + win32_paths.c: the OS ---------
  *
- * What differs between POSIX and Windows is behind these calls, so the
- * files of src/ outside platform/ include no OS header at all. Paths
+ * What differs between POSIX and Windows is behind these calls (and the
+ * types of platform/os.h), so the core includes no OS header at all. Paths
  * are UTF-8 at this boundary on every platform (Windows converts to UTF-16
  * and calls the wide-character API). Each that can fail returns 0 (or a
  * descriptor, a count) or -errno, and leaves errno alone for its caller. */
@@ -101,10 +110,10 @@ TF_HIDDEN int tf_os_random(void *buf, size_t n);
 TF_HIDDEN _Atomic unsigned long *tf_os_fork_epoch_word(void);
 
 #ifndef _WIN32
-/* Another such word, on the same page: cleanup.c's owner token. Unlike a
- * pid, it cannot be inherited: a child in a new PID namespace may have its
- * parent's pid number, but it reads 0 here. A vfork() child shares the
- * page (and the parent's memory): only the pid tells it apart. */
+/* Another such word, on the same page: posix_cleanup.c's owner token.
+ * Unlike a pid, it cannot be inherited: a child in a new PID namespace may
+ * have its parent's pid number, but it reads 0 here. A vfork() child
+ * shares the page (and the parent's memory): only the pid tells it apart. */
 TF_HIDDEN _Atomic unsigned *tf_os_fork_owner_word(void);
 #endif
 
@@ -520,7 +529,7 @@ void tf_test_disable_o_tmpfile(bool disable);
 void tf_test_spooled_force_fd_stream(bool on);
 #endif
 
-/* ---- cleanup.c, platform/{posix,win32}_cleanup.c: the exit registry ------ *
+/* ---- cleanup.c, platform/{posix,win32}_cleanup.c: the exit registry ------
  *
  * cleanup.c holds the public calls; the registry is the platform's: on
  * POSIX lock-free slots safe in signal handlers (posix_registry.c) and the

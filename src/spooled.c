@@ -348,7 +348,7 @@ static int spooled_truncate(struct tempfile_spooled *s, off_t size)
 static int sync_stream(const struct tempfile_spooled *s)
 {
 	if (s->stream && fflush(s->stream) == EOF)
-		return tf_stdio_error();
+		return tf_neg_errno();
 	return 0;
 }
 
@@ -533,7 +533,7 @@ int tempfile_spooled_close(struct tempfile_spooled *s)
 	int rc = 0;
 	/* The stream first: its last flush may still write (and roll over). */
 	if (s->stream && fclose(s->stream) == EOF)
-		rc = tf_stdio_error();
+		rc = tf_neg_errno();
 	if (rc == 0 && s->stream_error)
 		rc = -s->stream_error;
 	if (s->fd >= 0)

@@ -21,7 +21,7 @@
 
 /* ---- words a forked child reads as zero, fork handlers ---------------------------- */
 
-/* names.c's fork epoch and cleanup.c's owner token. */
+/* names.c's fork epoch and posix_cleanup.c's owner token. */
 struct fork_words {
 	_Atomic unsigned long epoch;
 	_Atomic unsigned owner;
@@ -51,7 +51,7 @@ static void fork_words_setup(void)
 			munmap(page, size);
 	}
 #endif
-	(void)pthread_atfork(NULL, NULL, fork_words_after_fork_in_child);
+	(void)tf_os_atfork(NULL, NULL, fork_words_after_fork_in_child);
 }
 
 _Atomic unsigned long *tf_os_fork_epoch_word(void)
@@ -81,14 +81,14 @@ int tf_os_create_file(const char *path, int open_flags, unsigned flags, mode_t m
 	(void)flags; /* TEMPFILE_TEXT: POSIX has no text mode */
 	int fd;
 	TF_RETRY_EINTR(fd, open(path, open_flags, mode));
-	return fd < 0 ? -errno : fd;
+	return fd < 0 ? tf_neg_errno() : fd;
 }
 
 int tf_os_mkdir(const char *path, mode_t mode)
 {
 	int result;
 	TF_RETRY_EINTR(result, mkdir(path, mode));
-	return result < 0 ? -errno : 0;
+	return result < 0 ? tf_neg_errno() : 0;
 }
 
 int tf_os_name_free(const char *path)
@@ -97,17 +97,17 @@ int tf_os_name_free(const char *path)
 	/* EOVERFLOW: it exists, only too big to describe. */
 	if (lstat(path, &st) == 0 || errno == EOVERFLOW)
 		return -EEXIST;
-	return errno == ENOENT ? 0 : -errno;
+	return errno == ENOENT ? 0 : tf_neg_errno();
 }
 
 int tf_os_lstat(const char *path, struct stat *st)
 {
-	return lstat(path, st) == 0 ? 0 : -errno;
+	return lstat(path, st) == 0 ? 0 : tf_neg_errno();
 }
 
 int tf_os_fstat(int fd, struct stat *st)
 {
-	return fstat(fd, st) == 0 ? 0 : -errno;
+	return fstat(fd, st) == 0 ? 0 : tf_neg_errno();
 }
 
 /* ---- identity and mounts ------------------------------------------------------- */
@@ -179,11 +179,11 @@ int tf_os_stat_at(int dirfd, const char *name, struct tf_os_stat *st)
 	}
 	/* ENOSYS: kernel before 4.11; EPERM/EINVAL: seccomp filters. */
 	if (try_statx && errno != ENOSYS && errno != EPERM && errno != EINVAL)
-		return -errno;
+		return tf_neg_errno();
 #endif
 	struct stat plain;
 	if (fstatat(dirfd, name, &plain, at_flags) != 0)
-		return -errno;
+		return tf_neg_errno();
 	from_stat(&plain, st);
 	return 0;
 }
@@ -195,15 +195,15 @@ int tf_os_fd_mount_id(int fd, uint64_t *mnt_id)
 	int info;
 	TF_RETRY_EINTR(info, open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY));
 	if (info < 0)
-		return -errno;
+		return tf_neg_errno();
 	/* "pos:\t0\nflags:\t...\nmnt_id:\t42\n...": a few dozen bytes. */
 	char text[256];
 	ssize_t n;
 	TF_RETRY_EINTR(n, read(info, text, sizeof text - 1));
-	int error = n < 0 ? errno : 0;
+	int error = n < 0 ? tf_neg_errno() : 0;
 	close(info);
 	if (n < 0)
-		return -error;
+		return error;
 	text[n] = '\0';
 	static const char key[] = "\nmnt_id:";
 	for (ssize_t i = 0; i + (ssize_t)sizeof key - 1 <= n; i++) {
@@ -235,31 +235,31 @@ int tf_os_file_id(int fd, const char *path, struct tf_file_id *id)
 
 int tf_os_unlink(const char *path)
 {
-	return unlink(path) == 0 ? 0 : -errno;
+	return unlink(path) == 0 ? 0 : tf_neg_errno();
 }
 
 int tf_os_rmdir(const char *path)
 {
-	return rmdir(path) == 0 ? 0 : -errno;
+	return rmdir(path) == 0 ? 0 : tf_neg_errno();
 }
 
 int tf_os_close(int fd)
 {
-	return close(fd) == 0 ? 0 : -errno;
+	return close(fd) == 0 ? 0 : tf_neg_errno();
 }
 
 ssize_t tf_os_write(int fd, const void *buf, size_t n)
 {
 	ssize_t written;
 	TF_RETRY_EINTR(written, write(fd, buf, n));
-	return written < 0 ? -errno : written;
+	return written < 0 ? tf_neg_errno() : written;
 }
 
 int tf_os_fsync(int fd)
 {
 	int rc;
 	TF_RETRY_EINTR(rc, fsync(fd));
-	return rc < 0 ? -errno : 0;
+	return rc < 0 ? tf_neg_errno() : 0;
 }
 
 /* fsync what path names, opened read-only (enough for fsync(2) on Linux
@@ -269,7 +269,7 @@ static int fsync_opened(const char *path, int extra_flags)
 	int fd;
 	TF_RETRY_EINTR(fd, open(path, O_RDONLY | O_CLOEXEC | extra_flags));
 	if (fd < 0)
-		return -errno;
+		return tf_neg_errno();
 	int rc = tf_os_fsync(fd);
 	close(fd);
 	return rc;
@@ -315,11 +315,13 @@ static int renameat2_noreplace(const char *from, const char *to)
 	if (TF_RENAMEAT2_DISABLED())
 		return -ENOSYS;
 #if defined(RENAME_NOREPLACE)
-	return renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0 ? 0 : -errno;
+	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) != 0)
+		return tf_neg_errno();
+	return 0;
 #elif defined(__linux__) && defined(SYS_renameat2)
 	return syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, 1u /* RENAME_NOREPLACE */) == 0
 		? 0
-		: -errno;
+		: tf_neg_errno();
 #else
 	(void)from;
 	(void)to;
@@ -336,9 +338,9 @@ static int rename_noreplace(const char *from, const char *to)
 	if (r != -ENOSYS && r != -EINVAL)
 		return r;
 	if (link(from, to) != 0)
-		return -errno;
+		return tf_neg_errno();
 	if (unlink(from) != 0) {
-		r = -errno;
+		r = tf_neg_errno();
 		unlink(to);
 		return r;
 	}
@@ -349,28 +351,28 @@ int tf_os_rename(const char *from, const char *to, unsigned flags)
 {
 	if (flags & TEMPFILE_NOREPLACE)
 		return rename_noreplace(from, to);
-	return rename(from, to) == 0 ? 0 : -errno;
+	return rename(from, to) == 0 ? 0 : tf_neg_errno();
 }
 
 ssize_t tf_os_read(int fd, void *buf, size_t n)
 {
 	ssize_t got;
 	TF_RETRY_EINTR(got, read(fd, buf, n));
-	return got < 0 ? -errno : got;
+	return got < 0 ? tf_neg_errno() : got;
 }
 
 int tf_os_set_append(int fd)
 {
 	int fl = fcntl(fd, F_GETFL);
 	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_APPEND) != 0)
-		return -errno;
+		return tf_neg_errno();
 	return 0;
 }
 
 int tf_os_dup(int fd)
 {
 	int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	return copy < 0 ? -errno : copy;
+	return copy < 0 ? tf_neg_errno() : copy;
 }
 
 /* ---- the environment and the candidate directories ------------------------------ */
@@ -387,10 +389,10 @@ int tf_os_getcwd(char **out)
 			*out = buf;
 			return 0;
 		}
-		int error = errno;
+		int error = tf_neg_errno();
 		free(buf);
-		if (error != ERANGE || size > (1u << 20))
-			return -error;
+		if (error != -ERANGE || size > (1u << 20))
+			return error;
 		size *= 2;
 	}
 }

@@ -141,7 +141,7 @@ static int remove_file(const char *path, const struct tf_file_id *id)
 	if (!tf_same_file(&st.id, id))
 		return 0;
 	if (unlinkat(AT_FDCWD, path, 0) != 0)
-		return errno == ENOENT ? 0 : -errno;
+		return errno == ENOENT ? 0 : tf_neg_errno();
 	return 0;
 }
 

@@ -16,7 +16,7 @@ int tf_os_open_tmpfile(const char *dir, mode_t mode, int open_flags)
 #ifdef O_TMPFILE
 	int fd;
 	TF_RETRY_EINTR(fd, open(dir, O_TMPFILE | O_EXCL | O_CLOEXEC | open_flags, mode));
-	return fd < 0 ? -errno : fd;
+	return fd < 0 ? tf_neg_errno() : fd;
 #else
 	(void)dir;
 	(void)mode;
@@ -28,20 +28,20 @@ int tf_os_open_tmpfile(const char *dir, mode_t mode, int open_flags)
 int tf_os_fdopen(int fd, const char *how, FILE **out)
 {
 	*out = fdopen(fd, how);
-	return *out ? 0 : -errno;
+	return *out ? 0 : tf_neg_errno();
 }
 
 off_t tf_os_seek(int fd, off_t off, int whence)
 {
 	off_t at = lseek(fd, off, whence);
-	return at < 0 ? -errno : at;
+	return at < 0 ? tf_neg_errno() : at;
 }
 
 int tf_os_truncate(int fd, off_t size)
 {
 	int rc;
 	TF_RETRY_EINTR(rc, ftruncate(fd, size));
-	return rc < 0 ? -errno : 0;
+	return rc < 0 ? tf_neg_errno() : 0;
 }
 
 /* fopencookie(3) is a GNU extension that glibc and musl (Linux) have.
@@ -103,7 +103,7 @@ int tf_os_cookie_stream(struct tf_stream_cookie *cookie, const char *mode, FILE 
 		.read = cookie_read, .write = cookie_write, .seek = cookie_seek, .close = NULL
 	};
 	*out = fopencookie(cookie, mode, functions);
-	return *out ? 0 : -errno;
+	return *out ? 0 : tf_neg_errno();
 }
 #else
 int tf_os_cookie_stream(struct tf_stream_cookie *cookie, const char *mode, FILE **out)

@@ -55,13 +55,13 @@ static int read_urandom(unsigned char *buf, size_t n)
 	int fd;
 	TF_RETRY_EINTR(fd, open(TF_URANDOM_PATH, O_RDONLY | O_CLOEXEC | O_NOCTTY));
 	if (fd < 0)
-		return -errno;
+		return tf_neg_errno();
 	int rc = 0;
 	while (n > 0 && rc == 0) {
 		ssize_t got;
 		TF_RETRY_EINTR(got, read(fd, buf, n));
 		if (got <= 0) {
-			rc = got < 0 ? -errno : -EIO;
+			rc = got < 0 ? tf_neg_errno() : -EIO;
 			break;
 		}
 		buf += got;
@@ -82,7 +82,7 @@ static ssize_t call_getrandom(void *buf, size_t n)
 	/* GRND_NONBLOCK: early in boot the pool may not be ready and a
 	 * blocking call can stall for minutes; /dev/urandom never blocks. */
 	ssize_t got = getrandom(buf, n, GRND_NONBLOCK);
-	return got < 0 ? -errno : got;
+	return got < 0 ? tf_neg_errno() : got;
 }
 #  endif
 

@@ -1,6 +1,9 @@
 /*
- * platform/win32.c - the OS underneath, for Windows (mingw-w64, MSVC).
- * internal.h documents each call; this file says how Windows does it.
+ * platform/win32.c - the OS underneath, for Windows (mingw-w64, MSVC):
+ * errors and strings, random bytes, creating, testing and removing names.
+ * win32_paths.c has the environment, the candidate directories and path
+ * syntax. internal.h documents each call; this file says how Windows
+ * does it.
  *
  * Paths are UTF-8 at the boundary and UTF-16 underneath: every call goes
  * through the wide-character API, so a temporary directory whose name is
@@ -74,12 +77,6 @@ int tf_win_errno(DWORD error)
 	default:
 		return EIO;
 	}
-}
-
-/* -errno from GetLastError(), for `return fail_win32();`. */
-static int fail_win32(void)
-{
-	return -tf_win_errno(GetLastError());
 }
 
 int tf_win_wide(const char *s, wchar_t **out)
@@ -257,7 +254,7 @@ int tf_os_mkdir(const char *path, mode_t mode)
 	SECURITY_ATTRIBUTES sa = { sizeof sa, NULL, FALSE };
 	if (mode == 0700 && !ConvertStringSecurityDescriptorToSecurityDescriptorW(
 				    private_dir_sddl, SDDL_REVISION_1, &sa.lpSecurityDescriptor, NULL)) {
-		rc = fail_win32();
+		rc = tf_win_fail();
 		free(w);
 		return rc;
 	}
@@ -294,7 +291,7 @@ static int stat_handle(HANDLE h, struct stat *st)
 {
 	BY_HANDLE_FILE_INFORMATION info;
 	if (!GetFileInformationByHandle(h, &info))
-		return fail_win32();
+		return tf_win_fail();
 	memset(st, 0, sizeof *st);
 	st->st_dev = (_dev_t)info.dwVolumeSerialNumber;
 	st->st_ino = (_ino_t)info.nFileIndexLow;
@@ -320,7 +317,7 @@ int tf_os_lstat(const char *path, struct stat *st)
 		FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT, NULL);
 	free(w);
 	if (h == INVALID_HANDLE_VALUE)
-		return fail_win32();
+		return tf_win_fail();
 	rc = stat_handle(h, st);
 	CloseHandle(h);
 	return rc;
@@ -352,7 +349,7 @@ int tf_os_unlink(const char *path)
 	int rc = tf_win_wide(path, &w);
 	if (rc < 0)
 		return rc;
-	rc = DeleteFileW(w) ? 0 : fail_win32();
+	rc = DeleteFileW(w) ? 0 : tf_win_fail();
 	free(w);
 	return rc;
 }
@@ -363,7 +360,7 @@ int tf_os_rmdir(const char *path)
 	int rc = tf_win_wide(path, &w);
 	if (rc < 0)
 		return rc;
-	rc = RemoveDirectoryW(w) ? 0 : fail_win32();
+	rc = RemoveDirectoryW(w) ? 0 : tf_win_fail();
 	free(w);
 	return rc;
 }
@@ -385,7 +382,7 @@ int tf_os_fsync(int fd)
 	intptr_t h = _get_osfhandle(fd);
 	if (h == -1)
 		return -EBADF;
-	return FlushFileBuffers((HANDLE)h) ? 0 : fail_win32();
+	return FlushFileBuffers((HANDLE)h) ? 0 : tf_win_fail();
 }
 
 int tf_os_fsync_path(const char *path)
@@ -399,8 +396,8 @@ int tf_os_fsync_path(const char *path)
 		NULL, OPEN_EXISTING, FILE_FLAG_OPEN_REPARSE_POINT, NULL);
 	free(w);
 	if (h == INVALID_HANDLE_VALUE)
-		return fail_win32();
-	rc = FlushFileBuffers(h) ? 0 : fail_win32();
+		return tf_win_fail();
+	rc = FlushFileBuffers(h) ? 0 : tf_win_fail();
 	CloseHandle(h);
 	return rc;
 }
@@ -428,7 +425,7 @@ int tf_os_rename(const char *from, const char *to, unsigned flags)
 			if (GetLastError() != ERROR_SHARING_VIOLATION || attempt + 1 >= TF_WIN_RETRIES) {
 				/* Without MOVEFILE_COPY_ALLOWED another volume is
 				 * ERROR_NOT_SAME_DEVICE: EXDEV, as rename(2). */
-				rc = fail_win32();
+				rc = tf_win_fail();
 				break;
 			}
 			tf_win_backoff(attempt);
@@ -453,7 +450,7 @@ static int not_inherited(int fd)
 	intptr_t h = _get_osfhandle(fd);
 	if (h == -1)
 		return -EBADF;
-	return SetHandleInformation((HANDLE)h, HANDLE_FLAG_INHERIT, 0) ? 0 : fail_win32();
+	return SetHandleInformation((HANDLE)h, HANDLE_FLAG_INHERIT, 0) ? 0 : tf_win_fail();
 }
 
 int tf_os_set_append(int fd)
@@ -467,7 +464,7 @@ int tf_os_set_append(int fd)
 		return -EBADF;
 	if (!DuplicateHandle(GetCurrentProcess(), (HANDLE)h, GetCurrentProcess(), &copy, 0, FALSE,
 		    DUPLICATE_SAME_ACCESS))
-		return fail_win32();
+		return tf_win_fail();
 	int with_append = _open_osfhandle((intptr_t)copy, _O_APPEND | _O_BINARY | _O_NOINHERIT);
 	if (with_append < 0) {
 		int rc = -errno;
@@ -490,192 +487,4 @@ int tf_os_dup(int fd)
 		return rc;
 	}
 	return copy;
-}
-
-/* ---- the environment and the candidate directories ---------------------------- */
-
-int tf_os_getcwd(char **out)
-{
-	*out = NULL;
-	DWORD size = GetCurrentDirectoryW(0, NULL);
-	if (size == 0)
-		return fail_win32();
-	wchar_t *w = malloc(size * sizeof *w);
-	if (!w)
-		return -ENOMEM;
-	DWORD got = GetCurrentDirectoryW(size, w);
-	int rc = got == 0 ? fail_win32() : got >= size ? -ERANGE /* changed under us */
-						       : tf_win_utf8(w, out);
-	free(w);
-	return rc;
-}
-
-/* An environment variable as UTF-16 in *out: NEW, NULL when unset (0), or
- * -errno. GetEnvironmentVariableW sees what both the C runtime's
- * _wputenv and SetEnvironmentVariableW set. */
-static int getenv_wide(const wchar_t *name, wchar_t **out)
-{
-	*out = NULL;
-	DWORD size = GetEnvironmentVariableW(name, NULL, 0);
-	if (size == 0)
-		return GetLastError() == ERROR_ENVVAR_NOT_FOUND ? 0 : fail_win32();
-	wchar_t *value = malloc(size * sizeof *value);
-	if (!value)
-		return -ENOMEM;
-	DWORD got = GetEnvironmentVariableW(name, value, size);
-	if (got == 0 || got >= size) { /* unset or grown meanwhile: treat as unset */
-		free(value);
-		return 0;
-	}
-	*out = value;
-	return 0;
-}
-
-int tf_os_getenv(const char *name, char **value)
-{
-	*value = NULL;
-	wchar_t *wname, *w;
-	int rc = tf_win_wide(name, &wname);
-	if (rc < 0)
-		return rc;
-	rc = getenv_wide(wname, &w);
-	free(wname);
-	if (rc < 0 || !w)
-		return rc;
-	rc = tf_win_utf8(w, value);
-	free(w);
-	return rc;
-}
-
-/* Concatenate UTF-16 a and b into a NEW UTF-8 string (a may be NULL: ENOENT). */
-static int join_utf8(const wchar_t *a, const wchar_t *b, char **out)
-{
-	*out = NULL;
-	if (!a)
-		return -ENOENT;
-	size_t la = wcslen(a), lb = wcslen(b);
-	wchar_t *w = malloc((la + lb + 1) * sizeof *w);
-	if (!w)
-		return -ENOMEM;
-	memcpy(w, a, la * sizeof *w);
-	memcpy(w + la, b, (lb + 1) * sizeof *w);
-	int rc = tf_win_utf8(w, out);
-	free(w);
-	return rc;
-}
-
-/* Python's expanduser("~"): %USERPROFILE%, else %HOMEDRIVE%%HOMEPATH%.
- * NEW UTF-16 in *out, or -errno (ENOENT when neither is set). */
-static int home_directory(wchar_t **out)
-{
-	int rc = getenv_wide(L"USERPROFILE", out);
-	if (rc < 0 || *out)
-		return rc;
-	wchar_t *drive, *rest = NULL;
-	rc = getenv_wide(L"HOMEDRIVE", &drive);
-	if (rc == 0 && drive)
-		rc = getenv_wide(L"HOMEPATH", &rest);
-	if (rc == 0 && drive && rest) {
-		size_t ld = wcslen(drive), lr = wcslen(rest);
-		wchar_t *home = malloc((ld + lr + 1) * sizeof *home);
-		if (home) {
-			memcpy(home, drive, ld * sizeof *home);
-			memcpy(home + ld, rest, (lr + 1) * sizeof *home);
-			*out = home;
-		} else {
-			rc = -ENOMEM;
-		}
-	} else if (rc == 0) {
-		rc = -ENOENT;
-	}
-	free(drive);
-	free(rest);
-	return rc;
-}
-
-/* Python's list after the environment variables, in its order. */
-static const wchar_t *const fixed_candidates[] = { L"c:\\temp", L"c:\\tmp", L"\\temp", L"\\tmp" };
-
-size_t tf_os_candidate_count(void)
-{
-	return 2 + sizeof fixed_candidates / sizeof *fixed_candidates;
-}
-
-int tf_os_candidate(size_t i, char **out)
-{
-	wchar_t *base;
-	int rc;
-	*out = NULL;
-	switch (i) {
-	case 0: /* the user's local temporary folder */
-		/* Whatever stops base being found reads as ENOENT, in join_utf8. */
-		(void)home_directory(&base);
-		rc = join_utf8(base, L"\\AppData\\Local\\Temp", out);
-		break;
-	case 1:
-		(void)getenv_wide(L"SYSTEMROOT", &base);
-		rc = join_utf8(base, L"\\Temp", out);
-		break;
-	default:
-		if (i >= tf_os_candidate_count())
-			return -EINVAL;
-		return tf_win_utf8(fixed_candidates[i - 2], out);
-	}
-	free(base);
-	return rc;
-}
-
-/* ---- path syntax ------------------------------------------------------------------ */
-
-char tf_os_separator(void)
-{
-	return '\\';
-}
-
-bool tf_os_is_separator(char c)
-{
-	return c == '\\' || c == '/';
-}
-
-bool tf_os_bad_in_name(const char *s)
-{
-	/* ':' too: "name:stream" would open an NTFS alternate data stream. */
-	return s && strpbrk(s, "/\\:") != NULL;
-}
-
-bool tf_os_is_absolute(const char *path)
-{
-	bool drive = ((path[0] >= 'a' && path[0] <= 'z') || (path[0] >= 'A' && path[0] <= 'Z')) &&
-		path[1] == ':' && tf_os_is_separator(path[2]);
-	bool unc = tf_os_is_separator(path[0]) && tf_os_is_separator(path[1]);
-	return drive || unc;
-}
-
-int tf_absolute(const char *path, char **out)
-{
-	*out = NULL;
-	if (!path || !*path)
-		return -EINVAL;
-	wchar_t *w;
-	int rc = tf_win_wide(path, &w);
-	if (rc < 0)
-		return rc;
-	DWORD size = GetFullPathNameW(w, 0, NULL, NULL);
-	wchar_t *full = size ? malloc(size * sizeof *full) : NULL;
-	if (size == 0) {
-		rc = fail_win32();
-	} else if (!full) {
-		rc = -ENOMEM;
-	} else {
-		DWORD got = GetFullPathNameW(w, size, full, NULL);
-		if (got == 0)
-			rc = fail_win32();
-		else if (got >= size)
-			rc = -ERANGE; /* the current directory changed meanwhile */
-		else
-			rc = tf_win_utf8(full, out);
-	}
-	free(full);
-	free(w);
-	return rc;
 }

@@ -1,7 +1,6 @@
 /*
  * platform/win32.h - what the Windows platform files share (win32.c and the
- * win32_<component>.c files that replace a component on Windows). Never
- * included outside src/platform/.
+ * win32_<concern>.c files). Never included outside src/platform/.
  */
 #ifndef TEMPFILE_PLATFORM_WIN32_H
 #define TEMPFILE_PLATFORM_WIN32_H
@@ -16,6 +15,12 @@ TF_HIDDEN int tf_win_wide(const char *s, wchar_t **out);
 TF_HIDDEN int tf_win_utf8(const wchar_t *w, char **out);
 /* The errno value closest to a Win32 error code. */
 TF_HIDDEN int tf_win_errno(DWORD error);
+
+/* -errno from GetLastError(), for `return tf_win_fail();`. */
+static inline int tf_win_fail(void)
+{
+	return -tf_win_errno(GetLastError());
+}
 
 /* Sharing violations are transient on Windows (a virus scanner, an indexer,
  * another process closing its handle): operations that meet one retry

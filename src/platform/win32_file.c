@@ -21,13 +21,13 @@ int tf_os_open_tmpfile(const char *dir, mode_t mode, int open_flags)
 int tf_os_fdopen(int fd, const char *how, FILE **out)
 {
 	*out = _fdopen(fd, how);
-	return *out ? 0 : -errno;
+	return *out ? 0 : tf_neg_errno();
 }
 
 off_t tf_os_seek(int fd, off_t off, int whence)
 {
 	off_t at = (off_t)_lseek(fd, (long)off, whence);
-	return at < 0 ? -errno : at;
+	return at < 0 ? tf_neg_errno() : at;
 }
 
 int tf_os_truncate(int fd, off_t size)
