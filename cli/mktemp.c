@@ -235,9 +235,13 @@ static void undo_creation(const char *path, bool directory)
  * room for a newline in place of its NUL. */
 static int mktemp_create(const struct mktemp_request *r, char *path, size_t suffix_len)
 {
+	/* mktemp -u is racy by definition: the deprecation is for others. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 	enum tempfile_kind kind = r->dry_run ? TEMPFILE_KIND_NAME
 		: r->directory                 ? TEMPFILE_KIND_DIR
 					       : TEMPFILE_KIND_FILE;
+#pragma GCC diagnostic pop
 	int result = tempfile_mktemplate(path, suffix_len, kind, 0, 0);
 	if (result >= 0 && kind == TEMPFILE_KIND_FILE && tmpf_os_close(result) != 0 &&
 		errno != EINTR) {

@@ -9,8 +9,7 @@
  * (or a value >= 0: 0, a descriptor, a count), and one that makes a
  * pointer hands it over through an out-parameter. Internals never set
  * errno for their caller; only the public functions (tempfile.h) do, once,
- * at the boundary. (names.c's tf_random_* and tf_os_random, and the
- * create/tempdir helpers, still set errno: their rewrite is under way.)
+ * at the boundary (tf_public_result, tf_public_pointer).
  */
 #ifndef TEMPFILE_INTERNAL_H
 #define TEMPFILE_INTERNAL_H
@@ -64,14 +63,30 @@ static inline int tf_neg_errno(void)
 		(result) = (expr);                        \
 	} while ((result) == -1 && errno == EINTR)
 
+/* A public function's last step: an internal result rc (>= 0, or -errno)
+ * as tempfile.h promises it, errno set once, here, on failure. */
+static inline int tf_public_result(int rc)
+{
+	if (rc < 0) {
+		errno = -rc;
+		return -1;
+	}
+	return rc;
+}
+
+/* The same for a function that returns a pointer: p, or NULL with errno. */
+static inline void *tf_public_pointer(int rc, void *p)
+{
+	return tf_public_result(rc) < 0 ? NULL : p;
+}
+
 /* ---- platform/posix.c, platform/win32.c + win32_paths.c: the OS ---------
  *
  * What differs between POSIX and Windows is behind these calls (and the
  * types of platform/os.h), so the core includes no OS header at all. Paths
  * are UTF-8 at this boundary on every platform (Windows converts to UTF-16
  * and calls the wide-character API). Each that can fail returns 0 (or a
- * descriptor, a count) or -errno, and leaves errno alone for its caller;
- * tf_os_random and tf_os_fork_epoch_word excepted (names.c's, for now). */
+ * descriptor, a count) or -errno, and leaves errno alone for its caller. */
 
 /* The flags every named file is opened with. On Windows the platform layer
  * also makes the handle non-inheritable, shareable for rename/delete, and
@@ -82,14 +97,16 @@ static inline int tf_neg_errno(void)
 #  define TF_FILE_OPEN_FLAGS (O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC)
 #endif
 
-/* Fill buf with n bytes from the OS CSPRNG (Linux: getrandom, falling back
- * to /dev/urandom where getrandom is missing or filtered; Windows:
- * BCryptGenRandom). 0, or -1 with errno. */
+/* Fill buf with n bytes from the OS CSPRNG (platform/posix_random.c:
+ * getrandom, falling back to /dev/urandom where getrandom is missing or
+ * filtered, or arc4random_buf on the BSDs and macOS; Windows:
+ * BCryptGenRandom). 0, or -errno. */
 TF_HIDDEN int tf_os_random(void *buf, size_t n);
 
 /* A word that reads 0 in any child forked after this call (a page with
  * MADV_WIPEONFORK, else a word cleared by pthread_atfork): names.c's fork
- * epoch. Where there is no fork (Windows), a plain word. */
+ * epoch, which tags its buffered random bytes. Where there is no fork
+ * (Windows), a plain word. Cannot fail; the same pointer on every call. */
 TF_HIDDEN _Atomic unsigned long *tf_os_fork_epoch_word(void);
 
 #ifndef _WIN32
@@ -104,6 +121,12 @@ TF_HIDDEN _Atomic unsigned *tf_os_fork_owner_word(void);
  * fork(), parent and child just after it, in each process. 0, or -ENOMEM.
  * Windows has no fork: nothing to register, 0. */
 TF_HIDDEN int tf_os_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void));
+
+/* The process-wide lock of tempdir.c's settings (platform/posix_lock.c,
+ * win32_lock.c). Never left held in a forked child: POSIX takes it before
+ * fork() and releases it after, in both processes. Cannot fail. */
+TF_HIDDEN void tf_os_settings_lock(void);
+TF_HIDDEN void tf_os_settings_unlock(void);
 
 /* Create path exclusively and return its descriptor. open_flags are
  * TF_FILE_OPEN_FLAGS, its O_RDWR possibly replaced by O_RDONLY or
@@ -288,19 +311,20 @@ int tf_test_win32_console_event(unsigned long event);
 /* The alphabet of templates (mktemp, mkstemp): [A-Za-z0-9]. */
 #define TF_TEMPLATE_ALPHABET "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
-/* Write n characters drawn uniformly from alphabet (length alphabet_len,
- * 2..256) into out (no NUL). Thread-safe without a global lock, no syscall
- * on the common path, and a forked child never repeats its parent's
- * sequence. 0, or -1 with errno if the kernel CSPRNG cannot be read. */
+/* Write n characters drawn uniformly (rejection sampling) from alphabet
+ * (length alphabet_len, 2..256) into out (no NUL), from the OS CSPRNG
+ * through a per-thread buffer (one tf_os_random per 2 KiB). Thread-safe
+ * without a lock, and a forked child never reuses its parent's buffered
+ * bytes. 0, -EINVAL (alphabet_len), or tf_os_random's -errno. */
 TF_HIDDEN int tf_random_chars(char *out, size_t n, const char *alphabet, size_t alphabet_len);
 
 /* TF_NAME_LEN characters of TF_NAME_ALPHABET into out (no NUL). */
 TF_HIDDEN int tf_random_name(char *out);
 
 /* The same, drawn straight from the kernel CSPRNG (one syscall), for the
- * once-per-process gettempdir probe: it leaves the per-thread generator and
- * its fork-detection page unset until a real name is needed. Not scripted
- * by the test seams. */
+ * once-per-process gettempdir probe: it leaves the per-thread buffer and
+ * the fork-detection page unset until a real name is needed. Not scripted
+ * by the test seams. 0 or -errno. */
 TF_HIDDEN int tf_random_name_from_kernel(char *out);
 
 #ifdef TEMPFILE_TEST_SEAMS
@@ -320,9 +344,10 @@ void tf_test_narrow_alphabet(size_t letters);
 /* tempfile_gettempdir() (searched for first if need be) and
  * tempfile_gettempprefix(), as NEW copies made under the settings lock:
  * the borrowed strings may be freed by changes in other threads, these
- * never are. NULL with errno (ENOENT: no usable directory; ENOMEM). */
-TF_HIDDEN char *tf_default_dir(void);
-TF_HIDDEN char *tf_default_prefix(void);
+ * never are. 0 and *out, or -errno (-ENOENT: no usable directory;
+ * -ENOMEM) and *out NULL. */
+TF_HIDDEN int tf_default_dir(char **out);
+TF_HIDDEN int tf_default_prefix(char **out);
 
 #ifdef TEMPFILE_TEST_SEAMS
 /* Tests only: how many strings the settings hold now (for each of the
@@ -345,10 +370,18 @@ struct tf_target {
 	struct tf_registration *registration; /* set by tf_create with TEMPFILE_AT_EXIT */
 };
 
-/* Check o (unknown flags, mode beyond 07777, '/' in prefix or suffix, empty
- * dir: EINVAL), resolve the defaults (dir, prefix, mode: default_mode when
- * o->mode is 0), and lay out t->path with room for the random part.
- * allowed_flags: the TEMPFILE_* flags this caller accepts. 0 or -1/errno;
+/* The one check of a struct tempfile_opts, for every creator: 0, or
+ * -EINVAL for a flag outside allowed_flags (the TEMPFILE_* flags that
+ * caller accepts), a mode beyond 07777, a prefix or suffix that
+ * tf_os_bad_in_name() refuses ('/'; Windows also '\\' and ':'), an empty
+ * dir, or a reserved field not zero. NULL o: all defaults, 0. No system
+ * call, no allocation. */
+TF_HIDDEN int tf_check_opts(const struct tempfile_opts *o, unsigned allowed_flags);
+
+/* Check o (tf_check_opts), resolve the defaults (dir, prefix, mode:
+ * default_mode when o->mode is 0), and lay out t->path with room for the
+ * random part.
+ * allowed_flags: the TEMPFILE_* flags this caller accepts. 0 or -errno;
  * on success free t->path with tf_target_release (or take it). */
 TF_HIDDEN int tf_target_init(struct tf_target *t, const struct tempfile_opts *o,
 	mode_t default_mode, unsigned allowed_flags);
@@ -367,7 +400,8 @@ enum tf_create_kind {
  * (EINTR is retried in place), at most t->attempts times; then EEXIST.
  * open_flags is for TF_CREATE_FILE. On success t->path names what was
  * made, and with TEMPFILE_AT_EXIT in t->flags, t->registration records it
- * (tf_register). -1/errno on failure, nothing left behind. */
+ * (tf_register). The descriptor or 0, or -errno (-EEXIST: every name
+ * taken) with nothing left behind. */
 TF_HIDDEN int tf_create(struct tf_target *t, enum tf_create_kind kind, int open_flags);
 
 #ifdef TEMPFILE_TEST_SEAMS
@@ -428,11 +462,45 @@ void tf_test_rmtree_no_fchmodat2(bool on);
 void tf_test_rmtree_lose_position(bool on);
 #endif
 
+/* ---- platform/posix_file.c, win32_file.c: for file.c and spooled.c ------------ */
+
+/* open(dir, O_TMPFILE | O_EXCL | O_CLOEXEC | open_flags, mode), EINTR
+ * retried: a file with no name in dir. The descriptor, or -errno;
+ * -EOPNOTSUPP where the platform has no O_TMPFILE (Windows). */
+TF_HIDDEN int tf_os_open_tmpfile(const char *dir, mode_t mode, int open_flags);
+
+/* fdopen(3): 0 and *out, or -errno and *out NULL (fd stays open). */
+TF_HIDDEN int tf_os_fdopen(int fd, const char *how, FILE **out);
+
+/* lseek(2): the new offset, or -errno. */
+TF_HIDDEN off_t tf_os_seek(int fd, off_t off, int whence);
+
+/* ftruncate(2), EINTR retried: 0 or -errno. */
+TF_HIDDEN int tf_os_truncate(int fd, off_t size);
+
+/* A stream whose I/O is the caller's functions (fopencookie(3)): read
+ * returns a count or -errno, write a count (short: stdio sees a failure),
+ * seek the new offset or -errno; object is their first argument. */
+struct tf_stream_io {
+	ssize_t (*read)(void *object, char *buf, size_t n);
+	ssize_t (*write)(void *object, const char *buf, size_t n);
+	off_t (*seek)(void *object, off_t off, int whence);
+};
+struct tf_stream_cookie {
+	const struct tf_stream_io *io;
+	void *object;
+};
+
+/* Open such a stream in mode ("r", "w", "a", "r+", "a+") on cookie, which
+ * must outlive it (fclose does not free it). 0 and *out, or -errno;
+ * -ENOSYS where the C library has no fopencookie (Windows, non-Linux). */
+TF_HIDDEN int tf_os_cookie_stream(struct tf_stream_cookie *cookie, const char *mode, FILE **out);
+
 /* ---- file.c: fopen(3) modes ---------------------------------------------------- */
 
 /* Check an fopen(3) mode string ("r", "w", "a", optionally "+", any of
- * "b", "t", "x", "e" after the first letter; NULL: "w+b"). 0, or -1 with
- * EINVAL. *append_out (if not NULL) tells whether it opens for append. */
+ * "b", "t", "x", "e" after the first letter; NULL: "w+b"). 0, or -EINVAL.
+ * *append_out (if not NULL) tells whether it opens for append. */
 TF_HIDDEN int tf_check_fopen_mode(const char *mode, bool *append_out);
 
 /* The open(2) flags a mode tf_check_fopen_mode() accepted asks for: "r"
@@ -441,7 +509,8 @@ TF_HIDDEN int tf_fopen_mode_flags(const char *mode);
 
 /* tempfile_temporary_fd() opened with open_flags (O_RDONLY, O_WRONLY or
  * O_RDWR, and O_APPEND if asked) instead of O_RDWR. O_TMPFILE needs write
- * access: a read-only file is always created and unlinked at once. */
+ * access: a read-only file is always created and unlinked at once. The
+ * descriptor, or -errno. */
 TF_HIDDEN int tf_temporary_fd(const struct tempfile_opts *o, int open_flags);
 
 #ifdef TEMPFILE_TEST_SEAMS

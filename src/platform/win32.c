@@ -126,10 +126,8 @@ int tf_os_random(void *buf, size_t n)
 	while (n > 0) {
 		ULONG chunk = n > 0x10000000u ? 0x10000000u : (ULONG)n;
 		NTSTATUS status = BCryptGenRandom(NULL, p, chunk, BCRYPT_USE_SYSTEM_PREFERRED_RNG);
-		if (!BCRYPT_SUCCESS(status)) {
-			errno = EIO;
-			return -1;
-		}
+		if (!BCRYPT_SUCCESS(status))
+			return -EIO;
 		p += chunk;
 		n -= chunk;
 	}

@@ -491,7 +491,14 @@ TFW_TEST(mktemplate_fills_the_xs_for_files_dirs_and_names)
 	char *file = join(dir, "fXXXXXX.log"), *sub = join(dir, "dXXXXXX"), *name = join(dir, "nXXX");
 	int fd = tempfile_mktemplate(file, 4, TEMPFILE_KIND_FILE, 0, 0);
 	int drc = tempfile_mktemplate(sub, 0, TEMPFILE_KIND_DIR, 0, 0);
+#if defined(__GNUC__)
+#  pragma GCC diagnostic push
+#  pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#endif
 	int nrc = tempfile_mktemplate(name, 0, TEMPFILE_KIND_NAME, 0, 0);
+#if defined(__GNUC__)
+#  pragma GCC diagnostic pop
+#endif
 	if (fd >= 0)
 		_close(fd);
 	bool file_ok = fd >= 0 && !strstr(file, "XXXXXX") && ends_with(file, ".log") && exists(file);
@@ -948,6 +955,29 @@ TFW_TEST(spooled_append_mode_appends_after_rollover)
 	TFW_CHECK(rc == 0, "close");
 }
 
+/* ---- one option check: '\\' and ':' refused by every creator, spooled too ---------- */
+
+TFW_TEST(every_creator_refuses_a_backslash_or_colon_in_prefix_or_suffix_at_once)
+{
+	static const struct tempfile_opts bad[] = {
+		{ .prefix = "a\\b" }, { .suffix = "a\\b" }, { .prefix = "a:b" }, { .suffix = ":s" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		errno = 0;
+		struct tempfile_spooled *s = tempfile_spooled(16, &bad[i], NULL);
+		TFW_CHECK(!s && errno == EINVAL, "spooled, case %zu: errno %d", i, errno);
+		errno = 0;
+		int fd = tempfile_temporary_fd(&bad[i]);
+		TFW_CHECK(fd == -1 && errno == EINVAL, "temporary_fd, case %zu: errno %d", i, errno);
+		errno = 0;
+		struct tempfile *t = tempfile_named(&bad[i], NULL);
+		TFW_CHECK(!t && errno == EINVAL, "named, case %zu: errno %d", i, errno);
+		errno = 0;
+		struct tempfile_dir *d = tempfile_dir(&bad[i]);
+		TFW_CHECK(!d && errno == EINVAL, "dir, case %zu: errno %d", i, errno);
+	}
+}
+
 /* ---- cleanup at exit and on console events ---------------------------------------- */
 
 /* The child half of at_exit_objects_are_removed_when_the_process_exits:
@@ -1318,6 +1348,7 @@ static const struct tfw_test tests[] = {
 	TFW_ENTRY(spooled_rolls_over_past_max_size_and_keeps_content_and_position),
 	TFW_ENTRY(spooled_stream_rolls_over_first_and_shares_the_position),
 	TFW_ENTRY(spooled_append_mode_appends_after_rollover),
+	TFW_ENTRY(every_creator_refuses_a_backslash_or_colon_in_prefix_or_suffix_at_once),
 	TFW_ENTRY(at_exit_objects_are_removed_when_the_process_exits),
 	TFW_ENTRY(cleanup_now_removes_only_what_is_still_registered),
 	TFW_ENTRY(cleanup_leaves_an_object_that_replaced_a_registered_one),
