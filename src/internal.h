@@ -41,9 +41,9 @@
 	(TEMPFILE_TEXT | TEMPFILE_KEEP | TEMPFILE_AT_EXIT | TEMPFILE_IGNORE_CLEANUP_ERRORS | \
 	 TEMPFILE_NOREPLACE | TEMPFILE_SYNC)
 
-/* -errno for the call that just failed, in the platform files: never 0,
- * so that a failure cannot read as success (-EIO, should a call ever fail
- * and leave errno 0). */
+/* -errno for the C library call that just failed (the platform files;
+ * file.c and spooled.c after fclose/fflush): never 0, so that a failure
+ * cannot read as success (-EIO should a call fail and leave errno 0). */
 static inline int tf_neg_errno(void)
 {
 	int e = errno;
