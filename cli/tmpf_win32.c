@@ -19,6 +19,30 @@
  * links the static library, where they are, so it shares them. */
 #include "platform/win32.h"
 
+/* The library's conversions return -errno and hand the string out; tmpf's
+ * OS layer speaks NULL and errno. */
+static wchar_t *wide(const char *s)
+{
+	wchar_t *w;
+	int r = tf_win_wide(s, &w);
+	if (r < 0) {
+		errno = -r;
+		return NULL;
+	}
+	return w;
+}
+
+static char *narrow(const wchar_t *w)
+{
+	char *s;
+	int r = tf_win_utf8(w, &s);
+	if (r < 0) {
+		errno = -r;
+		return NULL;
+	}
+	return s;
+}
+
 /* ---- errors -------------------------------------------------------------------- */
 
 /* CreateProcessW's "not a program" is ENOEXEC, as execve(2) says it; the
@@ -44,7 +68,7 @@ void tmpf_os_init(int *argc, char ***argv)
 		return; /* keep the C runtime's ANSI argv */
 	char **utf8 = calloc((size_t)n + 1, sizeof *utf8);
 	for (int i = 0; utf8 && i < n; i++) {
-		utf8[i] = tf_win_utf8(wargv[i]);
+		utf8[i] = narrow(wargv[i]);
 		if (!utf8[i]) {
 			for (int j = 0; j < i; j++)
 				free(utf8[j]);
@@ -84,7 +108,7 @@ bool tmpf_os_is_separator(char c)
 
 int tmpf_os_kind(const char *path, enum tmpf_os_kind *kind)
 {
-	wchar_t *w = tf_win_wide(path);
+	wchar_t *w = wide(path);
 	if (!w)
 		return -1;
 	DWORD attributes = GetFileAttributesW(w);
@@ -117,7 +141,7 @@ int tmpf_os_kind(const char *path, enum tmpf_os_kind *kind)
 
 int tmpf_os_unlink(const char *path)
 {
-	wchar_t *w = tf_win_wide(path);
+	wchar_t *w = wide(path);
 	if (!w)
 		return -1;
 	/* A link to a directory, or a junction, is a directory entry:
@@ -138,7 +162,7 @@ int tmpf_os_unlink(const char *path)
 
 int tmpf_os_rmdir(const char *path)
 {
-	wchar_t *w = tf_win_wide(path);
+	wchar_t *w = wide(path);
 	if (!w)
 		return -1;
 	int rc = RemoveDirectoryW(w) ? 0 : fail();
@@ -148,7 +172,7 @@ int tmpf_os_rmdir(const char *path)
 
 int tmpf_os_setenv(const char *name, const char *value)
 {
-	wchar_t *wname = tf_win_wide(name), *wvalue = wname ? tf_win_wide(value) : NULL;
+	wchar_t *wname = wide(name), *wvalue = wname ? wide(value) : NULL;
 	/* Both the process environment (what CreateProcessW passes on) and
 	 * the C runtime's copy (what getenv reads). */
 	int rc = wvalue && SetEnvironmentVariableW(wname, wvalue) &&
@@ -217,7 +241,7 @@ int tmpf_os_run(char **command, int *status, enum tmpf_run_step *step)
 	size_t len = 0;
 	*step = TMPF_RUN_SPAWN;
 	for (char **arg = command; *arg; arg++) {
-		wchar_t *w = tf_win_wide(*arg);
+		wchar_t *w = wide(*arg);
 		bool ok = w && append_argument(&line, &len, w);
 		free(w);
 		if (!ok) {
