@@ -25,6 +25,7 @@
 #endif
 
 struct tfc_options {
+	int first; /* named in each initializer: an empty option list stays valid C */
 	void (*init)(void);
 	void (*fini)(void);
 	double timeout;
@@ -67,20 +68,21 @@ void tfc_log(const char *level, const char *fmt, ...) TFC_PRINTF(2, 3);
 #define Test(suite, name, ...)                                                        \
 	static void suite##_##name##_impl(void);                                      \
 	static struct tfc_test suite##_##name##_test = { #suite, #name,               \
-		suite##_##name##_impl, { .init = NULL, __VA_ARGS__ }, NULL };         \
+		suite##_##name##_impl, { .first = 0, __VA_ARGS__ }, NULL };          \
 	__attribute__((constructor)) static void suite##_##name##_register(void)      \
 	{                                                                             \
 		tfc_register(&suite##_##name##_test);                                 \
 	}                                                                             \
 	static void suite##_##name##_impl(void)
 
+/* Ends in a declaration, as Criterion's: the caller's ';' closes it. */
 #define TestSuite(suite, ...)                                                         \
-	static struct tfc_suite suite##_suite = { #suite, { .init = NULL, __VA_ARGS__ }, \
-		NULL };                                                               \
+	static struct tfc_suite suite##_suite;                                        \
 	__attribute__((constructor)) static void suite##_suite_register(void)         \
 	{                                                                             \
 		tfc_register_suite(&suite##_suite);                                   \
-	}
+	}                                                                             \
+	static struct tfc_suite suite##_suite = { #suite, { .first = 0, __VA_ARGS__ }, NULL }
 
 /* The message arguments are optional: "" glues to a format, or stands alone. */
 #define cr_assert(cond, ...)                                                           \
