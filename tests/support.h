@@ -22,6 +22,13 @@
 #  define TFT_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #endif
 
+/* The directory separator the library writes in the paths it returns. */
+#ifdef _WIN32
+#  define TFT_SEP '\\'
+#else
+#  define TFT_SEP '/'
+#endif
+
 /* printf into a NEW string (asprintf, which mingw lacks); fails the test
  * on error. */
 char *tft_format(const char *fmt, ...) TFT_PRINTF(1, 2);

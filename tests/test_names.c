@@ -1,12 +1,15 @@
-/* test_names.c - random names: alphabet, uniformity, threads, fork. */
+/* test_names.c - random names: alphabet, uniformity, threads, fork (POSIX),
+ * the operating system's random bytes. */
 #include "support.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#ifndef _WIN32
+#  include <sys/syscall.h>
+#  include <sys/wait.h>
+#  include <unistd.h>
+#endif
 
 #define NAME_ALPHABET TF_NAME_ALPHABET
 #define NAME_ALPHABET_LEN (sizeof TF_NAME_ALPHABET - 1)
@@ -119,6 +122,7 @@ Test(names, eight_threads_never_produce_the_same_name)
 	cr_assert_not(has_duplicates(all, THREADS * PER_THREAD));
 }
 
+#ifndef _WIN32
 /* Make n names in a child created by forker and in the parent, both
  * starting from the same inherited state, and check the sets are disjoint. */
 static void check_fork_gives_new_names(pid_t (*forker)(void))
@@ -175,6 +179,7 @@ Test(names, child_of_a_raw_clone_without_atfork_handlers_gets_new_names)
 {
 	check_fork_gives_new_names(raw_fork);
 }
+#endif
 
 Test(names, scripted_names_seam_replays_then_returns_to_random)
 {
@@ -221,4 +226,12 @@ Test(names, long_template_runs_span_several_draws)
 	for (size_t i = 0; i < sizeof a; i++)
 		same += a[i] == b[i];
 	cr_assert_lt(same, 10, "%d of 40 positions equal in two draws", same);
+}
+
+/* On Windows: BCryptGenRandom. */
+Test(names, random_bytes_from_the_operating_system_differ_between_draws)
+{
+	unsigned char a[32] = { 0 }, b[32] = { 0 };
+	cr_assert(tf_os_random(a, sizeof a) == 0 && tf_os_random(b, sizeof b) == 0, "errno %d", errno);
+	cr_assert(memcmp(a, b, sizeof a) != 0, "two draws alike");
 }

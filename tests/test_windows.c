@@ -466,39 +466,6 @@ static bool make_dir(const char *path)
 	return ok;
 }
 
-Test(windows, tempfile_dir_is_removed_with_its_tree_by_cleanup)
-{
-	struct tempfile_dir *d = tempfile_dir(&(struct tempfile_opts){ .prefix = "tfwin-dir-" });
-	cr_assert(d != NULL, "errno %d", errno);
-	char *path = _strdup(tempfile_dir_path(d));
-	char *sub = tft_join(path, "sub"), *f = tft_join(sub, "f.txt"), *g = tft_join(path, "g");
-	bool setup = make_dir(sub) && make_file(f, FILE_ATTRIBUTE_NORMAL) && make_file(g, FILE_ATTRIBUTE_READONLY);
-	int rc = tempfile_dir_cleanup(d);
-	int e = errno;
-	bool gone = !tft_exists(path);
-	if (!gone)
-		tft_remove_tree(path);
-	free(sub);
-	free(f);
-	free(g);
-	cr_assert(setup, "setup");
-	cr_assert(rc == 0, "cleanup: errno %d", e);
-	cr_assert(gone, "%s is still there", path);
-	free(path);
-}
-
-Test(windows, tempfile_dir_with_keep_stays)
-{
-	struct tempfile_dir *d = tempfile_dir(&(struct tempfile_opts){ .flags = TEMPFILE_KEEP });
-	cr_assert(d != NULL, "errno %d", errno);
-	char *path = _strdup(tempfile_dir_path(d));
-	int rc = tempfile_dir_cleanup(d);
-	bool kept = is_dir(path);
-	tft_remove_tree(path);
-	cr_assert(rc == 0 && kept, "%s", path);
-	free(path);
-}
-
 Test(windows, rmtree_removes_read_only_files_and_directories_deeply)
 {
 	char *dir = tft_scratch();
@@ -1174,13 +1141,6 @@ Test(windows, absolute_follows_windows_rules)
 			tf_os_is_absolute("\\\\server\\share") && !tf_os_is_absolute("\\tmp") &&
 			!tf_os_is_absolute("C:x") && !tf_os_is_absolute("x"),
 		"tf_os_is_absolute");
-}
-
-Test(windows, random_bytes_come_from_bcrypt)
-{
-	unsigned char a[32] = { 0 }, b[32] = { 0 };
-	cr_assert(tf_os_random(a, sizeof a) == 0 && tf_os_random(b, sizeof b) == 0, "errno %d", errno);
-	cr_assert(memcmp(a, b, sizeof a) != 0, "two draws alike");
 }
 #endif
 
