@@ -17,6 +17,7 @@
 #include "criterion/criterion.h"
 
 #include <errno.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <time.h>
 
@@ -24,6 +25,7 @@
 #  include <process.h>
 #  include <windows.h>
 #else
+#  include <pthread.h>
 #  include <signal.h>
 #  include <sys/wait.h>
 #  include <unistd.h>
@@ -39,6 +41,19 @@ static const char *filter;
 static bool list_only;
 static const char *run_one; /* --tfc-run: this process is that test's */
 static const char *program;
+
+/* A failed assertion in the test's own thread goes back to run_here, so
+ * that .fini still runs, as in Criterion; in any other thread it ends the
+ * process. */
+static jmp_buf test_aborted;
+static bool jump_ready;
+#ifdef _WIN32
+static DWORD test_thread;
+#  define on_test_thread() (GetCurrentThreadId() == test_thread)
+#else
+static pthread_t test_thread;
+#  define on_test_thread() pthread_equal(pthread_self(), test_thread)
+#endif
 
 /* Registration keeps the order of the source (constructors run in it). */
 void tfc_register(struct tfc_test *t)
@@ -67,6 +82,8 @@ void tfc_fail(const char *file, int line, const char *what, const char *fmt, ...
 	va_start(ap, fmt);
 	vreport(file, line, what, fmt, ap);
 	va_end(ap);
+	if (jump_ready && on_test_thread())
+		longjmp(test_aborted, 1);
 	fflush(NULL);
 	_exit(1);
 }
@@ -88,6 +105,8 @@ void tfc_skip(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
+	if (jump_ready && on_test_thread())
+		longjmp(test_aborted, 2);
 	fflush(NULL);
 	_exit(TFC_SKIPPED);
 }
@@ -110,21 +129,33 @@ static const struct tfc_suite *suite_of(const struct tfc_test *t)
 	return NULL;
 }
 
-/* In the test's own process: never returns. */
+/* In the test's own process: never returns. Exit status 1: failed; 77:
+ * skipped. */
 static _Noreturn void run_here(const struct tfc_test *t)
 {
-	const struct tfc_suite *s = suite_of(t);
-	if (s && s->options.init)
-		s->options.init();
-	if (t->options.init)
-		t->options.init();
-	t->fn();
+	const struct tfc_suite *const volatile s = suite_of(t);
+#ifdef _WIN32
+	test_thread = GetCurrentThreadId();
+#else
+	test_thread = pthread_self();
+#endif
+	int how = setjmp(test_aborted); /* 0; 1: failed; 2: skipped */
+	if (how == 0) {
+		jump_ready = true;
+		if (s && s->options.init)
+			s->options.init();
+		if (t->options.init)
+			t->options.init();
+		t->fn();
+	}
+	/* A failure in fini itself ends the process there. */
+	jump_ready = false;
 	if (t->options.fini)
 		t->options.fini();
 	if (s && s->options.fini)
 		s->options.fini();
 	fflush(NULL);
-	_exit(expect_failures ? 1 : t->options.exit_code);
+	_exit(how == 1 || expect_failures ? 1 : how == 2 ? TFC_SKIPPED : t->options.exit_code);
 }
 
 /* A glob with * and ?, as Criterion's --filter. */
