@@ -342,6 +342,74 @@ static ssize_t read_full(int fd, char *buf, size_t n)
 		(void)e_;                                                                        \
 	} while (0)
 
+/* The direct calls both differential tests make: each on the spooled file
+ * and on the real file's descriptor, with the same random arguments; a
+ * rollover happens one time in rollover_one_in. */
+enum direct_call { DIRECT_WRITE, DIRECT_SEEK, DIRECT_READ, DIRECT_TRUNCATE, DIRECT_ROLLOVER, DIRECT_TELL };
+
+static void same_direct_call(enum direct_call call, struct rng *r, struct tempfile_spooled *s,
+	int fd, long rollover_one_in, unsigned seed, int i)
+{
+	char wbuf[300], a[300], b[300];
+	ssize_t x, y;
+	off_t p, q;
+	int ex, ey;
+	switch (call) {
+	case DIRECT_WRITE: {
+		size_t n = (size_t)pick(r, 0, pick(r, 0, 1) ? 20 : 150);
+		for (size_t k = 0; k < n; k++)
+			wbuf[k] = (char)next(r);
+		x = tempfile_spooled_write(s, wbuf, n);
+		y = write(fd, wbuf, n);
+		EXPECT_SAME(x, y, "write");
+		break;
+	}
+	case DIRECT_SEEK: {
+		int whence = (int)pick(r, 0, 2);
+		off_t off = (off_t)pick(r, -60, 200);
+		errno = 0;
+		p = tempfile_spooled_seek(s, off, whence);
+		ex = errno;
+		errno = 0;
+		q = lseek(fd, off, whence);
+		ey = errno;
+		EXPECT_SAME(p, q, "seek");
+		if (p < 0)
+			EXPECT_SAME(ex, ey, "seek errno");
+		break;
+	}
+	case DIRECT_READ: {
+		size_t n = (size_t)pick(r, 0, 200);
+		x = tempfile_spooled_read(s, a, n);
+		y = read(fd, b, n);
+		EXPECT_SAME(x, y, "read");
+		if (x > 0)
+			cr_assert_eq(memcmp(a, b, (size_t)x), 0, "seed %u op %d read bytes", seed, i);
+		break;
+	}
+	case DIRECT_TRUNCATE: {
+		off_t size = (off_t)pick(r, -1, 200);
+		errno = 0;
+		x = tempfile_spooled_truncate(s, size);
+		ex = errno;
+		errno = 0;
+		y = ftruncate(fd, size);
+		ey = errno;
+		EXPECT_SAME(x, y, "truncate");
+		if (x < 0)
+			EXPECT_SAME(ex, ey, "truncate errno");
+		break;
+	}
+	case DIRECT_ROLLOVER:
+		if (pick(r, 0, rollover_one_in - 1) == 0)
+			cr_assert_eq(tempfile_spooled_rollover(s), 0);
+		break;
+	case DIRECT_TELL:
+		EXPECT_SAME(tempfile_spooled_tell(s), lseek(fd, 0, SEEK_CUR), "tell");
+		break;
+	}
+}
+
 /* Apply one random sequence of write/seek/read/truncate/rollover (and, with
  * use_stream, the same through the stdio view) to a spooled file and to a
  * real temporary file opened the same way; every result, errno, position
@@ -360,64 +428,17 @@ static void differential(unsigned seed, const char *mode, bool use_stream)
 	FILE *stream = use_stream ? tempfile_spooled_stream(s) : NULL;
 	if (use_stream)
 		cr_assert_not_null(stream);
+	static const enum direct_call direct[] = { DIRECT_WRITE, DIRECT_SEEK, DIRECT_READ,
+		DIRECT_TRUNCATE, DIRECT_ROLLOVER, DIRECT_TELL };
 	char wbuf[300], a[300], b[300];
 	for (int i = 0; i < 150; i++) {
 		int op = (int)pick(&r, 0, use_stream ? 8 : 5);
 		ssize_t x, y;
-		off_t p, q;
+		off_t q;
 		int ex, ey;
 		switch (op) {
-		case 0: { /* write */
-			size_t n = (size_t)pick(&r, 0, pick(&r, 0, 1) ? 20 : 150);
-			for (size_t k = 0; k < n; k++)
-				wbuf[k] = (char)next(&r);
-			x = tempfile_spooled_write(s, wbuf, n);
-			y = write(fd, wbuf, n);
-			EXPECT_SAME(x, y, "write");
-			break;
-		}
-		case 1: { /* seek */
-			int whence = (int)pick(&r, 0, 2);
-			off_t off = (off_t)pick(&r, -60, 200);
-			errno = 0;
-			p = tempfile_spooled_seek(s, off, whence);
-			ex = errno;
-			errno = 0;
-			q = lseek(fd, off, whence);
-			ey = errno;
-			EXPECT_SAME(p, q, "seek");
-			if (p < 0)
-				EXPECT_SAME(ex, ey, "seek errno");
-			break;
-		}
-		case 2: { /* read */
-			size_t n = (size_t)pick(&r, 0, 200);
-			x = tempfile_spooled_read(s, a, n);
-			y = read(fd, b, n);
-			EXPECT_SAME(x, y, "read");
-			if (x > 0)
-				cr_assert_eq(memcmp(a, b, (size_t)x), 0, "seed %u op %d read bytes", seed, i);
-			break;
-		}
-		case 3: { /* truncate */
-			off_t size = (off_t)pick(&r, -1, 200);
-			errno = 0;
-			x = tempfile_spooled_truncate(s, size);
-			ex = errno;
-			errno = 0;
-			y = ftruncate(fd, size);
-			ey = errno;
-			EXPECT_SAME(x, y, "truncate");
-			if (x < 0)
-				EXPECT_SAME(ex, ey, "truncate errno");
-			break;
-		}
-		case 4: /* rollover, now and then */
-			if (pick(&r, 0, 5) == 0)
-				cr_assert_eq(tempfile_spooled_rollover(s), 0);
-			break;
-		case 5: /* tell */
-			EXPECT_SAME(tempfile_spooled_tell(s), lseek(fd, 0, SEEK_CUR), "tell");
+		default: /* 0-5: the direct calls */
+			same_direct_call(direct[op], &r, s, fd, 6, seed, i);
 			break;
 		case 6: { /* stream write */
 			size_t n = (size_t)pick(&r, 0, 100);
@@ -573,12 +594,13 @@ static void differential_stdio(unsigned seed, const char *mode, bool fd_stream)
 	FILE *ref = reference_stream(mode[0] == 'a');
 	int fd = fileno(ref);
 	enum stream_state state = STREAM_IDLE;
+	static const enum direct_call direct[] = { DIRECT_WRITE, DIRECT_READ, DIRECT_SEEK,
+		DIRECT_TELL, DIRECT_TRUNCATE, DIRECT_ROLLOVER }; /* ops 4-9 */
 	char wbuf[300], a[300], b[300];
 	for (int i = 0; i < 200; i++) {
 		int op = (int)pick(&r, 0, 10);
 		bool flushed = false;
 		ssize_t x, y;
-		off_t p, q;
 		int ex, ey;
 		/* The usual idiom between a read and a write. */
 		if ((op == 0 && state == STREAM_READ) || (op == 1 && state == STREAM_WRITTEN)) {
@@ -637,60 +659,8 @@ static void differential_stdio(unsigned seed, const char *mode, bool fd_stream)
 			flushed = true;
 			break;
 		}
-		switch (op) {
-		case 4: { /* write */
-			size_t n = (size_t)pick(&r, 0, pick(&r, 0, 1) ? 20 : 150);
-			for (size_t k = 0; k < n; k++)
-				wbuf[k] = (char)next(&r);
-			x = tempfile_spooled_write(s, wbuf, n);
-			y = write(fd, wbuf, n);
-			EXPECT_SAME(x, y, "write");
-			break;
-		}
-		case 5: { /* read */
-			size_t n = (size_t)pick(&r, 0, 200);
-			x = tempfile_spooled_read(s, a, n);
-			y = read(fd, b, n);
-			EXPECT_SAME(x, y, "read");
-			if (x > 0)
-				cr_assert_eq(memcmp(a, b, (size_t)x), 0, "seed %u op %d read bytes", seed, i);
-			break;
-		}
-		case 6: { /* seek */
-			int whence = (int)pick(&r, 0, 2);
-			off_t off = (off_t)pick(&r, -60, 200);
-			errno = 0;
-			p = tempfile_spooled_seek(s, off, whence);
-			ex = errno;
-			errno = 0;
-			q = lseek(fd, off, whence);
-			ey = errno;
-			EXPECT_SAME(p, q, "seek");
-			if (p < 0)
-				EXPECT_SAME(ex, ey, "seek errno");
-			break;
-		}
-		case 7: /* tell */
-			EXPECT_SAME(tempfile_spooled_tell(s), lseek(fd, 0, SEEK_CUR), "tell");
-			break;
-		case 8: { /* truncate */
-			off_t size = (off_t)pick(&r, -1, 200);
-			errno = 0;
-			x = tempfile_spooled_truncate(s, size);
-			ex = errno;
-			errno = 0;
-			y = ftruncate(fd, size);
-			ey = errno;
-			EXPECT_SAME(x, y, "truncate");
-			if (x < 0)
-				EXPECT_SAME(ex, ey, "truncate errno");
-			break;
-		}
-		case 9: /* rollover, now and then */
-			if (pick(&r, 0, 3) == 0)
-				cr_assert_eq(tempfile_spooled_rollover(s), 0);
-			break;
-		}
+		if (op >= 4 && op <= 9)
+			same_direct_call(direct[op - 4], &r, s, fd, 4, seed, i);
 		EXPECT_SAME(ftello(f), ftello(ref), "ftello");
 		if (flushed)
 			assert_same_content(s, fd, seed, i);
