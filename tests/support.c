@@ -13,6 +13,7 @@
 #  include <process.h>
 #  include <windows.h>
 #else
+#  include <ftw.h>
 #  include <grp.h>
 #  include <sys/prctl.h>
 #  include <unistd.h>
@@ -145,12 +146,28 @@ char *tft_scratch(void)
 	return path;
 }
 
+static int open_up(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)ftw;
+	if (type == FTW_D)
+		(void)chmod(path, (st->st_mode & 07777) | S_IRWXU);
+	return 0;
+}
+
+static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	(void)(type == FTW_DP ? rmdir(path) : unlink(path));
+	return 0;
+}
+
+/* chmod -R u+rwx, then rm -rf, without a shell: no fork, so it works
+ * where fork cannot (a PID namespace whose init has ended, no pids left). */
 void tft_remove_tree(const char *path)
 {
-	char *cmd = tft_format("chmod -R u+rwx '%s' 2>/dev/null; rm -rf '%s'", path, path);
-	int rc = system(cmd);
-	(void)rc;
-	free(cmd);
+	(void)nftw(path, open_up, 16, FTW_PHYS);
+	(void)nftw(path, remove_one, 16, FTW_PHYS | FTW_DEPTH);
 }
 
 bool tft_exists(const char *path)
@@ -196,6 +213,20 @@ void tft_drop_privileges(void)
 		cr_skip_test("cannot become nobody: %s", strerror(errno));
 }
 #endif
+
+char *tft_dir;
+
+void tft_scratch_setup(void)
+{
+	tft_dir = tft_scratch();
+}
+
+void tft_scratch_teardown(void)
+{
+	tft_remove_tree(tft_dir);
+	free(tft_dir);
+	tft_dir = NULL;
+}
 
 long tft_count_entries(const char *dir)
 {

@@ -40,6 +40,12 @@ wchar_t *tft_wide(const char *s);
  * on Windows the user's temporary directory), made without the library,
  * removed by tft_cleanup_scratch. NEW string; fails the test on error. */
 char *tft_scratch(void);
+/* The test's own scratch directory in a suite declared with
+ *     TestSuite(name, .init = tft_scratch_setup, .fini = tft_scratch_teardown);
+ * made before each test and removed after it, whether it passed or not. */
+extern char *tft_dir;
+void tft_scratch_setup(void);
+void tft_scratch_teardown(void);
 /* rm -rf the scratch directory (restoring permissions first). */
 void tft_remove_tree(const char *path);
 /* Number of entries in dir, "." and ".." excluded; -1 if it cannot be read. */

@@ -26,26 +26,13 @@ const char *__asan_default_options(void)
 
 #define OFF_MAX ((off_t)(UINTMAX_MAX >> ((sizeof(uintmax_t) - sizeof(off_t)) * CHAR_BIT + 1)))
 
-static char *scratch;
+TestSuite(spooled, .init = tft_scratch_setup, .fini = tft_scratch_teardown);
 
-static void setup(void)
-{
-	scratch = tft_scratch();
-}
-
-static void teardown(void)
-{
-	tft_remove_tree(scratch);
-	free(scratch);
-}
-
-TestSuite(spooled, .init = setup, .fini = teardown);
-
-/* A spooled file whose rollover goes to this test's scratch directory. */
+/* A spooled file whose rollover goes to this test's tft_dir directory. */
 static struct tempfile_spooled *spool(size_t max_size, const char *mode)
 {
 	struct tempfile_spooled *s =
-		tempfile_spooled(max_size, &(struct tempfile_opts){ .dir = scratch }, mode);
+		tempfile_spooled(max_size, &(struct tempfile_opts){ .dir = tft_dir }, mode);
 	cr_assert_not_null(s, "tempfile_spooled: %s", strerror(errno));
 	return s;
 }
@@ -99,7 +86,7 @@ Test(spooled, write_up_to_exactly_max_size_stays_in_memory)
 	struct tempfile_spooled *s = spool(10, NULL);
 	put(s, "0123456789");
 	cr_assert_eq(tempfile_spooled_rolled(s), 0);
-	cr_assert_eq(tft_count_entries(scratch), 0);
+	cr_assert_eq(tft_count_entries(tft_dir), 0);
 	assert_content(s, "0123456789");
 	cr_assert_eq(tempfile_spooled_close(s), 0);
 }
@@ -112,7 +99,7 @@ Test(spooled, write_one_past_max_size_rolls_over_with_content_and_position)
 	cr_assert_eq(tempfile_spooled_rolled(s), 1);
 	cr_assert_eq(tempfile_spooled_tell(s), 11);
 	assert_content(s, "0123456789A");
-	cr_assert_eq(tft_count_entries(scratch), 0, "the rolled-over file has no name");
+	cr_assert_eq(tft_count_entries(tft_dir), 0, "the rolled-over file has no name");
 	cr_assert_eq(tempfile_spooled_close(s), 0);
 }
 
@@ -420,7 +407,7 @@ static void differential(unsigned seed, const char *mode, bool use_stream)
 	size_t max_size = (size_t)pick(&r, 0, 3) * 40; /* 0, 40, 80, 120 */
 	bool append = mode[0] == 'a';
 	struct tempfile_spooled *s = spool(max_size, mode);
-	char *path = tft_join(scratch, "real");
+	char *path = tft_join(tft_dir, "real");
 	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | (append ? O_APPEND : 0), 0600);
 	cr_assert_geq(fd, 0);
 	unlink(path);
@@ -548,7 +535,7 @@ static FILE *reference_stream(bool append)
 		cr_assert_not_null(f, "tmpfile: %s", strerror(errno));
 		return f;
 	}
-	char *path = tft_join(scratch, "reference");
+	char *path = tft_join(tft_dir, "reference");
 	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
 	cr_assert_geq(fd, 0);
 	unlink(path);
@@ -705,7 +692,7 @@ Test(spooled, stream_fprintf_stays_in_memory_and_reads_back_directly)
 	cr_assert_eq(tempfile_spooled_tell(s), 9);
 	cr_assert_eq(tempfile_spooled_rolled(s), 0);
 	assert_content(s, "x=42 y=z\n");
-	cr_assert_eq(tft_count_entries(scratch), 0);
+	cr_assert_eq(tft_count_entries(tft_dir), 0);
 	cr_assert_eq(tempfile_spooled_close(s), 0);
 }
 
@@ -873,12 +860,12 @@ Test(spooled, close_closes_the_stream_and_the_file)
 	fputs("rolls over on the flush in close", f);
 	cr_assert_eq(tempfile_spooled_close(s), 0);
 	cr_assert_eq(tft_count_fds(), fds);
-	cr_assert_eq(tft_count_entries(scratch), 0);
+	cr_assert_eq(tft_count_entries(tft_dir), 0);
 }
 
 Test(spooled, lost_stream_write_is_reported_by_flush_and_close)
 {
-	char *missing = tft_join(scratch, "missing");
+	char *missing = tft_join(tft_dir, "missing");
 	struct tempfile_spooled *s =
 		tempfile_spooled(4, &(struct tempfile_opts){ .dir = missing }, NULL);
 	cr_assert_not_null(s);
@@ -1050,7 +1037,7 @@ Test(spooled, rolled_over_descriptor_has_only_the_access_of_the_mode)
 			cases[i].mode);
 		cr_expect_eq(tempfile_spooled_close(s), 0);
 	}
-	cr_expect_eq(tft_count_entries(scratch), 0);
+	cr_expect_eq(tft_count_entries(tft_dir), 0);
 }
 
 Test(spooled, invalid_mode_or_options_fail_with_einval_creating_nothing)
@@ -1074,13 +1061,13 @@ Test(spooled, invalid_mode_or_options_fail_with_einval_creating_nothing)
 		cr_assert_null(tempfile_spooled(10, &bad_opts[i], NULL), "opts %zu", i);
 		cr_assert_eq(errno, EINVAL, "opts %zu", i);
 	}
-	cr_assert_eq(tft_count_entries(scratch), 0);
+	cr_assert_eq(tft_count_entries(tft_dir), 0);
 }
 
 Test(spooled, options_are_copied_and_used_at_rollover)
 {
 	char dir[4096], prefix[] = "pre", suffix[] = ".suf";
-	snprintf(dir, sizeof dir, "%s", scratch);
+	snprintf(dir, sizeof dir, "%s", tft_dir);
 	struct tempfile_spooled *s = tempfile_spooled(0,
 		&(struct tempfile_opts){ .dir = dir, .prefix = prefix, .suffix = suffix,
 			.flags = TEMPFILE_TEXT, .mode = 0640 },
@@ -1090,7 +1077,7 @@ Test(spooled, options_are_copied_and_used_at_rollover)
 	strcpy(prefix, "xx/");
 	umask(022);
 	cr_assert_eq(tempfile_spooled_rollover(s), 0, "%s", strerror(errno));
-	cr_assert_eq(tft_count_entries(scratch), 0);
+	cr_assert_eq(tft_count_entries(tft_dir), 0);
 	struct stat st;
 	cr_assert_eq(fstat(tempfile_spooled_fileno(s), &st), 0);
 	cr_assert_eq(st.st_mode & 07777, 0640, "the mode reached the rollover");
@@ -1101,11 +1088,11 @@ Test(spooled, rollover_on_the_create_and_unlink_fallback_leaves_nothing)
 {
 	tf_test_disable_o_tmpfile(true);
 	struct tempfile_spooled *s = tempfile_spooled(2,
-		&(struct tempfile_opts){ .dir = scratch, .flags = TEMPFILE_AT_EXIT }, "w+");
+		&(struct tempfile_opts){ .dir = tft_dir, .flags = TEMPFILE_AT_EXIT }, "w+");
 	cr_assert_not_null(s);
 	put(s, "abc");
 	cr_assert_eq(tempfile_spooled_rolled(s), 1);
-	cr_assert_eq(tft_count_entries(scratch), 0);
+	cr_assert_eq(tft_count_entries(tft_dir), 0);
 	assert_content(s, "abc");
 	cr_assert_eq(tempfile_spooled_close(s), 0);
 }
@@ -1113,20 +1100,20 @@ Test(spooled, rollover_on_the_create_and_unlink_fallback_leaves_nothing)
 Test(spooled, at_exit_flag_is_accepted_and_passed_to_the_rollover)
 {
 	struct tempfile_spooled *s = tempfile_spooled(2,
-		&(struct tempfile_opts){ .dir = scratch, .flags = TEMPFILE_AT_EXIT }, NULL);
+		&(struct tempfile_opts){ .dir = tft_dir, .flags = TEMPFILE_AT_EXIT }, NULL);
 	cr_assert_not_null(s);
 	put(s, "abc");
 	cr_assert_eq(tempfile_spooled_rolled(s), 1);
 	assert_content(s, "abc");
 	cr_assert_eq(tempfile_spooled_close(s), 0);
-	cr_assert_eq(tft_count_entries(scratch), 0);
+	cr_assert_eq(tft_count_entries(tft_dir), 0);
 }
 
 /* ---- errors ------------------------------------------------------------------------ */
 
 Test(spooled, failed_rollover_keeps_everything_in_memory)
 {
-	char *missing = tft_join(scratch, "missing");
+	char *missing = tft_join(tft_dir, "missing");
 	struct tempfile_spooled *s =
 		tempfile_spooled(5, &(struct tempfile_opts){ .dir = missing }, NULL);
 	put(s, "abcde");
@@ -1212,6 +1199,6 @@ Test(spooled, nothing_is_opened_before_rollover)
 	for (int i = 0; i < 4; i++)
 		cr_assert_eq(tempfile_spooled_write(s, block, sizeof block), 1024);
 	cr_assert_eq(tft_count_fds(), fds);
-	cr_assert_eq(tft_count_entries(scratch), 0);
+	cr_assert_eq(tft_count_entries(tft_dir), 0);
 	cr_assert_eq(tempfile_spooled_close(s), 0);
 }
