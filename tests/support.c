@@ -146,11 +146,17 @@ char *tft_scratch(void)
 	return path;
 }
 
+/* musl's nftw descends no deeper than its descriptor limit: room for the
+ * deepest trees the tests make (300 levels). */
+#define TFT_WALK_DEPTH 4096
+
 static int open_up(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
 	(void)ftw;
-	if (type == FTW_D)
+	if (type == FTW_D || type == FTW_DNR)
 		(void)chmod(path, (st->st_mode & 07777) | S_IRWXU);
+	if (type == FTW_DNR) /* readable now: its contents next */
+		(void)nftw(path, open_up, TFT_WALK_DEPTH, FTW_PHYS);
 	return 0;
 }
 
@@ -166,8 +172,8 @@ static int remove_one(const char *path, const struct stat *st, int type, struct 
  * where fork cannot (a PID namespace whose init has ended, no pids left). */
 void tft_remove_tree(const char *path)
 {
-	(void)nftw(path, open_up, 16, FTW_PHYS);
-	(void)nftw(path, remove_one, 16, FTW_PHYS | FTW_DEPTH);
+	(void)nftw(path, open_up, TFT_WALK_DEPTH, FTW_PHYS);
+	(void)nftw(path, remove_one, TFT_WALK_DEPTH, FTW_PHYS | FTW_DEPTH);
 }
 
 bool tft_exists(const char *path)
