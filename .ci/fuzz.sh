@@ -20,13 +20,13 @@ mkdir -p "$build"
 cflags=(-std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 	-fno-omit-frame-pointer -D_GNU_SOURCE -DTEMPFILE_BUILDING -DTEMPFILE_STATIC
 	-Iinclude -Isrc -Icli -Ifuzz)
-library=(src/*.c src/platform/posix.c)
+library=(src/*.c src/platform/posix*.c)
 
 # A target may need a part of the project that is not there yet.
 needs() { # needs <target> -> the file it needs, or nothing
 	case $1 in
 	fuzz_spooled) echo src/spooled.c ;;
-	fuzz_cli_args) echo cli/tmpf.c ;;
+	fuzz_cli_args) echo cli/opt.c ;;
 	esac
 }
 
@@ -40,12 +40,12 @@ for target_source in fuzz/fuzz_*.c; do
 		summary+=("$target: skipped ($need missing)")
 		continue
 	fi
-	# The CLI target includes cli/tmpf.c itself (its main renamed), and
-	# what the CLI prints is noise there.
+	# The CLI target links the CLI's parser and subcommand stages (not
+	# main.c), and what the CLI prints is noise there.
 	extra=() sources=("$target_source")
 	if [ "$target" = fuzz_cli_args ]; then
 		extra=(-close_fd_mask=3)
-		[ -f cli/tmpf_posix.c ] && sources+=(cli/tmpf_posix.c) # the CLI's OS layer
+		sources+=(cli/{opt,msg,quote,mktemp,run,tmpf_posix}.c)
 	fi
 	clang "${cflags[@]}" "${sources[@]}" "${library[@]}" -o "$build/$target" -lpthread
 	corpus=$root/fuzz/corpus/$target # absolute: the targets chdir

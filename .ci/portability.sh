@@ -91,7 +91,7 @@ stage_musl() {
 	echo "musl: ${#musl_known[@]} tests left out (known to fail on musl)"
 	(cd "$b" && TFC_TIMEOUT=120 TFC_SKIP="${musl_known[*]}" ctest --output-on-failure -j"$jobs" -L program) || return 1
 	if [ ! -x "$b/tmpf" ]; then
-		echo "musl: no tmpf yet (cli/tmpf.c missing): library only, no CLI test"
+		echo "musl: no tmpf yet (cli/main.c missing): library only, no CLI test"
 		return 0
 	fi
 	# Prove it is the musl build: its interpreter is musl's loader, or none.

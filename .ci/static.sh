@@ -47,7 +47,7 @@ echo "== cppcheck $(cppcheck --version)"
 # __has_include is unknown to cppcheck 2.10; defined as true it takes the
 # getrandom branch, as on every glibc this project supports.
 # Suppressed, each for a reason:
-#  - unreachableCode in cleanup.c and test_cleanup.c: cppcheck takes raise()
+#  - unreachableCode in posix_cleanup.c and test_cleanup.c: cppcheck takes raise()
 #    for noreturn; with the signal blocked it returns, and the code after it
 #    unblocks the signal on purpose.
 #  - variableScope: a style suggestion (and wrong for function statics).
@@ -56,7 +56,7 @@ echo "== cppcheck $(cppcheck --version)"
 if ! cppcheck --project="$build/compile_commands.json" -D'__has_include(x)=1' \
 	--enable=warning,style,performance,portability --inline-suppr \
 	--suppress=missingIncludeSystem --error-exitcode=1 -q -j "$jobs" \
-	--suppress='*:/usr/*' --suppress='unreachableCode:*/src/cleanup.c' \
+	--suppress='*:/usr/*' --suppress='unreachableCode:*/src/platform/posix_cleanup.c' \
 	--suppress='unreachableCode:*/tests/test_cleanup.c' --suppress=variableScope \
 	--suppress='unknownMacro:*/tests/*'; then
 	echo "cppcheck: findings above" >&2
@@ -71,10 +71,9 @@ tidy_status=0
 printf '%s\n' "${sources[@]}" | xargs -P "$jobs" -n 4 clang-tidy -p "$build" --quiet \
 	>"$tidy_out" 2>/dev/null || tidy_status=$?
 # The fuzz targets are built by .ci/fuzz.sh, not CMake: their flags here.
-# fuzz_cli_args.c includes cli/tmpf.c on purpose (its static parsers).
 if [ ${#fuzz_sources[@]} -gt 0 ]; then
 	echo "== clang-tidy on ${#fuzz_sources[@]} fuzz targets"
-	clang-tidy --quiet --checks=-bugprone-suspicious-include "${fuzz_sources[@]}" -- -std=c11 \
+	clang-tidy --quiet "${fuzz_sources[@]}" -- -std=c11 \
 		-D_GNU_SOURCE -DTEMPFILE_STATIC -Iinclude -Isrc -Icli -Ifuzz \
 		>>"$tidy_out" 2>/dev/null || tidy_status=$?
 fi

@@ -678,7 +678,7 @@ static void tmpf_in(const char *dir, const char *tag, bool with_counts)
 	if (!bench_cfg.mktemp)
 		t[INVOKE_MKTEMP].missing = t[INVOKE_MKTEMP_C].missing = "skipped: mktemp not found";
 	if (!bench_cfg.tmpf)
-		t[INVOKE_TMPF].missing = "not available: tmpf is not built yet (cli/tmpf.c)";
+		t[INVOKE_TMPF].missing = "not available: tmpf is not built yet (cli/main.c)";
 	for (int k = 1; k < NINVOKE; k++)
 		if (!t[k].missing && isnan(invoke_once(argv[k], envs[k])))
 			t[k].missing = "failed: did not run cleanly";

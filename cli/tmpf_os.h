@@ -8,7 +8,6 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <sys/types.h>
 
 /* Process start: on Windows, replace argv with the UTF-8 form of the wide
@@ -19,12 +18,6 @@ void tmpf_os_init(int *argc, char ***argv);
 ssize_t tmpf_os_write(int fd, const void *buf, size_t n);
 /* close(2). */
 int tmpf_os_close(int fd);
-
-/* An output stream into memory, as open_memstream(3). Finish it with
- * tmpf_os_memstream_close (not fclose): 0 with *text (NUL-terminated) and
- * *len set, or -1. Either way the caller frees *text (it may be NULL). */
-FILE *tmpf_os_memstream(char **text, size_t *len);
-int tmpf_os_memstream_close(FILE *m);
 
 /* Whether messages may use the UTF-8 quotes ‘’ (the locale's, or on
  * Windows the console's, character set is UTF-8). */

@@ -35,16 +35,6 @@ int tmpf_os_close(int fd)
 	return close(fd);
 }
 
-FILE *tmpf_os_memstream(char **text, size_t *len)
-{
-	return open_memstream(text, len);
-}
-
-int tmpf_os_memstream_close(FILE *m)
-{
-	return fclose(m) == 0 ? 0 : -1;
-}
-
 bool tmpf_os_utf8_quotes(void)
 {
 	return strcasecmp(nl_langinfo(CODESET), "UTF-8") == 0;

@@ -14,66 +14,18 @@
 #include <windows.h>
 #include <shellapi.h>
 
-#include <tempfile.h>
+/* The library's own UTF-8/UTF-16 conversions and error mapping
+ * (tf_win_wide, tf_win_utf8, tf_win_errno in src/platform/win32.c): tmpf
+ * links the static library, where they are, so it shares them. */
+#include "platform/win32.h"
 
-/* ---- strings and errors -------------------------------------------------------- */
+/* ---- errors -------------------------------------------------------------------- */
 
-static wchar_t *to_wide(const char *s)
-{
-	int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, NULL, 0);
-	if (n <= 0) {
-		errno = EILSEQ;
-		return NULL;
-	}
-	wchar_t *w = malloc((size_t)n * sizeof *w);
-	if (w && MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, w, n) != n) {
-		free(w);
-		errno = EILSEQ;
-		return NULL;
-	}
-	return w;
-}
-
-static char *to_utf8(const wchar_t *w)
-{
-	int n = WideCharToMultiByte(CP_UTF8, 0, w, -1, NULL, 0, NULL, NULL);
-	if (n <= 0) {
-		errno = EILSEQ;
-		return NULL;
-	}
-	char *s = malloc((size_t)n);
-	if (s && WideCharToMultiByte(CP_UTF8, 0, w, -1, s, n, NULL, NULL) != n) {
-		free(s);
-		errno = EILSEQ;
-		return NULL;
-	}
-	return s;
-}
-
+/* CreateProcessW's "not a program" is ENOEXEC, as execve(2) says it; the
+ * rest as the library maps them. */
 static int errno_from(DWORD error)
 {
-	switch (error) {
-	case ERROR_FILE_NOT_FOUND:
-	case ERROR_PATH_NOT_FOUND:
-	case ERROR_INVALID_DRIVE:
-		return ENOENT;
-	case ERROR_ACCESS_DENIED:
-	case ERROR_SHARING_VIOLATION:
-		return EACCES;
-	case ERROR_DIR_NOT_EMPTY:
-		return ENOTEMPTY;
-	case ERROR_DIRECTORY:
-		return ENOTDIR;
-	case ERROR_NOT_ENOUGH_MEMORY:
-	case ERROR_OUTOFMEMORY:
-		return ENOMEM;
-	case ERROR_BAD_EXE_FORMAT:
-		return ENOEXEC;
-	case ERROR_FILENAME_EXCED_RANGE:
-		return ENAMETOOLONG;
-	default:
-		return EINVAL;
-	}
+	return error == ERROR_BAD_EXE_FORMAT ? ENOEXEC : tf_win_errno(error);
 }
 
 static int fail(void)
@@ -92,7 +44,7 @@ void tmpf_os_init(int *argc, char ***argv)
 		return; /* keep the C runtime's ANSI argv */
 	char **utf8 = calloc((size_t)n + 1, sizeof *utf8);
 	for (int i = 0; utf8 && i < n; i++) {
-		utf8[i] = to_utf8(wargv[i]);
+		utf8[i] = tf_win_utf8(wargv[i]);
 		if (!utf8[i]) {
 			for (int j = 0; j < i; j++)
 				free(utf8[j]);
@@ -118,64 +70,6 @@ int tmpf_os_close(int fd)
 	return _close(fd);
 }
 
-/* No open_memstream: a TemporaryFile (libtempfile's), read back at close.
- * Only error messages take this path. */
-struct memstream {
-	FILE *f;
-	char **text;
-	size_t *len;
-	struct memstream *next;
-};
-static struct memstream *memstreams;
-
-FILE *tmpf_os_memstream(char **text, size_t *len)
-{
-	struct memstream *m = malloc(sizeof *m);
-	if (!m)
-		return NULL;
-	m->f = tempfile_temporary(NULL, "w+b");
-	if (!m->f) {
-		free(m);
-		return NULL;
-	}
-	*text = NULL;
-	*len = 0;
-	m->text = text;
-	m->len = len;
-	m->next = memstreams;
-	memstreams = m;
-	return m->f;
-}
-
-int tmpf_os_memstream_close(FILE *f)
-{
-	struct memstream **at = &memstreams;
-	while (*at && (*at)->f != f)
-		at = &(*at)->next;
-	struct memstream *m = *at;
-	if (!m)
-		return fclose(f) == 0 ? 0 : -1;
-	*at = m->next;
-	int rc = -1;
-	long size = fflush(f) == 0 ? ftell(f) : -1;
-	char *text = size >= 0 ? malloc((size_t)size + 1) : NULL;
-	if (text) {
-		rewind(f);
-		if (fread(text, 1, (size_t)size, f) == (size_t)size) {
-			text[size] = '\0';
-			*m->text = text;
-			*m->len = (size_t)size;
-			rc = 0;
-		} else {
-			free(text);
-		}
-	}
-	if (fclose(f) != 0)
-		rc = -1;
-	free(m);
-	return rc;
-}
-
 bool tmpf_os_utf8_quotes(void)
 {
 	return GetConsoleOutputCP() == CP_UTF8;
@@ -190,7 +84,7 @@ bool tmpf_os_is_separator(char c)
 
 int tmpf_os_kind(const char *path, enum tmpf_os_kind *kind)
 {
-	wchar_t *w = to_wide(path);
+	wchar_t *w = tf_win_wide(path);
 	if (!w)
 		return -1;
 	DWORD attributes = GetFileAttributesW(w);
@@ -223,7 +117,7 @@ int tmpf_os_kind(const char *path, enum tmpf_os_kind *kind)
 
 int tmpf_os_unlink(const char *path)
 {
-	wchar_t *w = to_wide(path);
+	wchar_t *w = tf_win_wide(path);
 	if (!w)
 		return -1;
 	/* A link to a directory, or a junction, is a directory entry:
@@ -244,7 +138,7 @@ int tmpf_os_unlink(const char *path)
 
 int tmpf_os_rmdir(const char *path)
 {
-	wchar_t *w = to_wide(path);
+	wchar_t *w = tf_win_wide(path);
 	if (!w)
 		return -1;
 	int rc = RemoveDirectoryW(w) ? 0 : fail();
@@ -254,7 +148,7 @@ int tmpf_os_rmdir(const char *path)
 
 int tmpf_os_setenv(const char *name, const char *value)
 {
-	wchar_t *wname = to_wide(name), *wvalue = wname ? to_wide(value) : NULL;
+	wchar_t *wname = tf_win_wide(name), *wvalue = wname ? tf_win_wide(value) : NULL;
 	/* Both the process environment (what CreateProcessW passes on) and
 	 * the C runtime's copy (what getenv reads). */
 	int rc = wvalue && SetEnvironmentVariableW(wname, wvalue) &&
@@ -323,7 +217,7 @@ int tmpf_os_run(char **command, int *status, enum tmpf_run_step *step)
 	size_t len = 0;
 	*step = TMPF_RUN_SPAWN;
 	for (char **arg = command; *arg; arg++) {
-		wchar_t *w = to_wide(*arg);
+		wchar_t *w = tf_win_wide(*arg);
 		bool ok = w && append_argument(&line, &len, w);
 		free(w);
 		if (!ok) {

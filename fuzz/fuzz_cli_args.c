@@ -1,22 +1,25 @@
 /*
  * fuzz_cli_args.c - the CLI's argument and template parsing, on any argv.
  *
- * cli/tmpf.c is compiled into this target (its main() renamed), so that
- * its static parsers can be called directly: mktemp_parse, then
- * checked_template and placed_template (the name it would create, nothing
- * created), and run_parse for "tmpf run ..." (nothing run). Input: the
- * arguments, separated by NUL bytes. Checked, beyond the sanitizers: a
+ * Linked with the CLI's option parser and the stages of its subcommands
+ * (cli/opt.c, mktemp.c, run.c and what they use; not main.c), called
+ * directly: mktemp_parse, then mktemp_checked_template and
+ * mktemp_placed_template (the name it would create, nothing created), and
+ * run_parse for "tmpf run ..." (nothing run). Input: the arguments,
+ * separated by NUL bytes. Checked, beyond the sanitizers: a
  * template that passes has at least 3 X's right before its suffix, ends in
  * the --suffix given, and with --tmpdir/-p lies under the directory.
  */
 #include "fuzz_common.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
-#define main tmpf_main
-#include "../cli/tmpf.c"
-#undef main
+#include "mktemp.h"
+#include "run.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -69,7 +72,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (char *p = copy; argc < MAX_ARGS && p < copy + size; p += strlen(p) + 1)
 		argv[argc++] = p;
 	argv[argc] = NULL;
-	arena_used = 0; /* the CLI's scratch arena: once per process there */
 
 	if (argc > 1 && strcmp(argv[1], "run") == 0) {
 		struct run_request rr = { 0 };
@@ -83,17 +85,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		int status = mktemp_parse(argc, argv, &r);
 		if (status < 0) {
 			FUZZ_CHECK(r.template != NULL, "no template after parsing");
+			struct mktemp_buffer template_buffer = { 0 }, path_buffer = { 0 };
 			size_t suffix_len = 0;
 			errno = 0;
-			char *tmpl = checked_template(&r, &suffix_len);
+			char *tmpl = mktemp_checked_template(&r, &template_buffer, &suffix_len);
 			if (tmpl) {
 				check_template(&r, tmpl, suffix_len, false);
-				char *path = placed_template(&r, tmpl);
-				if (path) {
+				char *path = mktemp_placed_template(&r, tmpl, &path_buffer);
+				if (path)
 					check_template(&r, path, suffix_len, true);
-					scratch_free(path);
-				}
 			}
+			mktemp_buffer_release(&path_buffer);
+			mktemp_buffer_release(&template_buffer);
 		}
 	}
 	free(copy);

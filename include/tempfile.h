@@ -12,6 +12,11 @@
  *     A returned `const char *` is BORROWED: it says how long it stays valid.
  *   - A handle (struct tempfile, struct tempfile_spooled, struct tempfile_dir)
  *     is freed by its own close/cleanup function, which frees it on error too.
+ *     Like free(), each of those takes NULL and then does nothing and
+ *     returns 0 (tempfile_close, tempfile_spooled_close,
+ *     tempfile_dir_cleanup). Every other function given a NULL handle
+ *     fails with EINVAL (-1 or NULL).
+ *   - Each function that takes flags says which; any other flag is EINVAL.
  *   - Options come in one struct where zero means default; a NULL options
  *     pointer means all defaults:
  *
@@ -59,13 +64,24 @@ extern "C" {
  * Options and flags
  * ------------------------------------------------------------------------ */
 
-/* Every creator takes these. Zero (or NULL) means the default shown. */
+/* Every creator takes these. Zero (or NULL) means the default shown.
+ * A creator fails with EINVAL if prefix or suffix holds a path separator
+ * ('/'; on Windows also '\\' and ':'), dir is "", flags has a flag that
+ * creator does not take, or mode is beyond 07777: the same rule for all,
+ * checked before anything is created. */
 struct tempfile_opts {
 	const char *dir;    /* NULL: tempfile_gettempdir()                  */
 	const char *prefix; /* NULL: tempfile_gettempprefix(), i.e. "tmp"  */
 	const char *suffix; /* NULL: ""                                     */
 	unsigned flags;     /* TEMPFILE_* below                             */
 	unsigned mode;      /* 0: 0600 for files, 0700 for directories      */
+	/* Room for options of later versions, so that adding one keeps the
+	 * struct's size and layout (the ABI). Leave them zero, as designated
+	 * initializers and `= { 0 }` do; a creator given one that is not zero
+	 * fails with EINVAL, so that no program comes to rely on a value
+	 * this version would ignore. */
+	unsigned reserved[2];
+	const void *reserved_ptr[3];
 };
 
 /* Text mode where the OS has one (Windows O_TEXT); accepted and ignored on
@@ -162,26 +178,30 @@ TEMPFILE_EXPORT int tempfile_gettempdir_explain(
  * O_RDWR|O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC, mode 0600 (or o->mode) before
  * umask, and return its descriptor. If path is not NULL, *path receives the
  * absolute path: NEW, free() it. The caller closes and unlinks.
- * Errors: EINVAL (prefix/suffix with '/', empty dir, unknown flag, mode
- * beyond 07777), ENOENT (dir missing, or no usable default directory),
- * ENOTDIR, EACCES, ENAMETOOLONG, ENOMEM, EEXIST (TEMPFILE_TMP_MAX names
- * taken), and whatever open(2) says. Nothing is left behind on error. */
+ * flags: TEMPFILE_TEXT, TEMPFILE_AT_EXIT.
+ * Errors: EINVAL (prefix/suffix with '/', empty dir, another flag, mode
+ * beyond 07777, a reserved field not zero), ENOENT (dir missing, or no
+ * usable default directory), ENOTDIR, EACCES, ENAMETOOLONG, ENOMEM, EEXIST
+ * (TEMPFILE_TMP_MAX names taken), and whatever open(2) says. Nothing is
+ * left behind on error. */
 TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED int tempfile_mkstemp(const struct tempfile_opts *o, char **path);
 
 /* Create a directory the same way, mode 0700 (or o->mode) before umask, and
- * return its absolute path: NEW, free() it. NULL and errno as above. */
+ * return its absolute path: NEW, free() it. flags: TEMPFILE_AT_EXIT.
+ * NULL and errno as above. */
 TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED char *tempfile_mkdtemp(const struct tempfile_opts *o);
 
 /* Return an absolute name that did not exist a moment ago, creating nothing.
  * Racy: another process can create the name first; use tempfile_mkstemp.
- * NEW, free() it. */
+ * flags: TEMPFILE_TEXT (accepted for symmetry, no effect). NEW, free() it. */
 TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED char *tempfile_mktemp(const struct tempfile_opts *o) TEMPFILE_DEPRECATED;
 
-/* What tempfile_mktemplate() makes. */
+/* What tempfile_mktemplate() makes. TEMPFILE_KIND_NAME is deprecated as
+ * tempfile_mktemp is, with the same warning: racy. */
 enum tempfile_kind {
 	TEMPFILE_KIND_FILE = 0, /* a file, as tempfile_mkstemp: returns its fd  */
 	TEMPFILE_KIND_DIR = 1,  /* a directory, as tempfile_mkdtemp: returns 0  */
-	TEMPFILE_KIND_NAME = 2  /* nothing, name only (racy, mktemp -u): 0      */
+	TEMPFILE_KIND_NAME TEMPFILE_DEPRECATED = 2 /* nothing, name only (racy, mktemp -u): 0 */
 };
 
 /* mktemp(1)/mkstemps(3)-style templates: the run of 'X' (at least 3) that
@@ -210,9 +230,12 @@ TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED int tempfile_mktemplate(char *tmpl, size_t 
  * since O_TMPFILE needs write access. "a" modes ("a", "ab", "a+", "ab+")
  * append every write, wherever the position is (O_APPEND, as fopen(3)),
  * unlike Python's, which only start at the end: there a write after a seek
- * goes to the position. The stream is yours to fclose(). */
+ * goes to the position. flags: TEMPFILE_TEXT, TEMPFILE_AT_EXIT (which
+ * matters only where the file must be created and unlinked, for the moment
+ * in between). The stream is yours to fclose(). */
 TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED FILE *tempfile_temporary(const struct tempfile_opts *o, const char *mode);
-/* The same as a read/write descriptor (O_CLOEXEC); close(2) it. */
+/* The same as a read/write descriptor (O_CLOEXEC), the same flags;
+ * close(2) it. */
 TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED int tempfile_temporary_fd(const struct tempfile_opts *o);
 
 /* NamedTemporaryFile: a file with a name others can open, deleted by
@@ -221,25 +244,30 @@ TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED int tempfile_temporary_fd(const struct temp
  * others write by name and this handle reads). With "a+" or "ab+" every
  * write appends, even after a seek back to read: Python's
  * NamedTemporaryFile(mode="ab+") writes at the position after a seek (its
- * descriptor has no O_APPEND). */
+ * descriptor has no O_APPEND). flags: TEMPFILE_TEXT, TEMPFILE_KEEP,
+ * TEMPFILE_AT_EXIT, TEMPFILE_IGNORE_CLEANUP_ERRORS (tempfile_close then
+ * ignores a failed delete). */
 struct tempfile;
 TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED struct tempfile *tempfile_named(const struct tempfile_opts *o,
 	const char *mode);
 /* BORROWED stream, valid until tempfile_close_stream()/tempfile_close();
  * made on the first call (so a file used only by name or descriptor costs no
- * stdio), NULL with ENOMEM if it cannot be, NULL with EBADF once closed. */
+ * stdio), NULL with ENOMEM if it cannot be, NULL with EBADF once closed,
+ * NULL with EINVAL for a NULL t. */
 TEMPFILE_EXPORT FILE *tempfile_stream(struct tempfile *t);
-/* The file's descriptor (the stream's), -1 (EBADF) once the stream is closed. */
+/* The file's descriptor (the stream's), -1 (EBADF) once the stream is
+ * closed, -1 (EINVAL) for a NULL t. */
 TEMPFILE_EXPORT int tempfile_fileno(const struct tempfile *t);
 /* BORROWED absolute path, valid until tempfile_close(); after a successful
- * tempfile_persist() it is the new path. */
+ * tempfile_persist() it is the new path. NULL (EINVAL) for a NULL t. */
 TEMPFILE_EXPORT const char *tempfile_path(const struct tempfile *t);
 /* Flush and close the stream but keep the file, so that another program can
  * open it by name; tempfile_close() deletes it later (unless kept).
  * Python: delete_on_close=False. -1 if the flush failed (the stream is closed
- * all the same). */
+ * all the same); again: 0; NULL t: -1 (EINVAL). */
 TEMPFILE_EXPORT int tempfile_close_stream(struct tempfile *t);
-/* Give the file its final name atomically: flush, with TEMPFILE_SYNC fsync
+/* Give the file its final name atomically. flags: TEMPFILE_NOREPLACE,
+ * TEMPFILE_SYNC. Flush, with TEMPFILE_SYNC fsync
  * the file, rename over path (TEMPFILE_NOREPLACE: fail with EEXIST if path
  * exists), with TEMPFILE_SYNC fsync path's directory. Afterwards the handle
  * keeps its stream and never deletes. On failure the temporary file is
@@ -253,7 +281,8 @@ TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED int tempfile_persist(struct tempfile *t, co
 	unsigned flags);
 /* Flush, close, delete unless kept or persisted, free. Always frees. -1 if
  * the flush or close failed (ENOSPC, EIO: data loss is never silent) or the
- * file could not be deleted; a file someone else removed already is fine. */
+ * file could not be deleted; a file someone else removed already is fine.
+ * NULL: nothing, 0. */
 TEMPFILE_EXPORT int tempfile_close(struct tempfile *t);
 
 /* ------------------------------------------------------------------------
@@ -270,8 +299,12 @@ TEMPFILE_EXPORT int tempfile_close(struct tempfile *t);
  * the rolled-over file's descriptor has the mode's access only, as
  * tempfile_temporary()'s.
  * Reads, writes, seeks (holes read as zeros) and truncate behave as on a
- * real file. A failed rollover (errno as tempfile_temporary_fd's) leaves
- * everything in memory, unchanged. Not thread-safe: one thread at a time. */
+ * real file. flags: TEMPFILE_TEXT, TEMPFILE_AT_EXIT (for the rollover
+ * file, as tempfile_temporary's); o is checked at creation (EINVAL) as the
+ * rollover would check it. Every call below given a NULL s fails with
+ * EINVAL, except tempfile_spooled_close. A failed rollover (errno as
+ * tempfile_temporary_fd's) leaves everything in memory, unchanged. Not
+ * thread-safe: one thread at a time. */
 struct tempfile_spooled;
 TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED struct tempfile_spooled *tempfile_spooled(size_t max_size,
 	const struct tempfile_opts *o, const char *mode);
@@ -290,7 +323,8 @@ TEMPFILE_EXPORT int tempfile_spooled_truncate(struct tempfile_spooled *s, off_t 
  * a write (stdio flushing on its own when its buffer was full). */
 TEMPFILE_EXPORT int tempfile_spooled_flush(struct tempfile_spooled *s);
 TEMPFILE_EXPORT int tempfile_spooled_rollover(struct tempfile_spooled *s);
-/* 1 on disk, 0 in memory (after flushing the stream view into it). */
+/* 1 on disk, 0 in memory (after flushing the stream view into it); -1
+ * (EINVAL) for a NULL s. */
 TEMPFILE_EXPORT int tempfile_spooled_rolled(const struct tempfile_spooled *s);
 /* Rolls over first, like Python; the descriptor stays owned by s. Unlike
  * Python's, it is read-only for "r" and write-only for "w" and "a". */
@@ -302,7 +336,8 @@ TEMPFILE_EXPORT int tempfile_spooled_fileno(struct tempfile_spooled *s);
  * clearerr() to read again after it). BORROWED: valid until
  * tempfile_spooled_close(); do not fclose() it. */
 TEMPFILE_EXPORT FILE *tempfile_spooled_stream(struct tempfile_spooled *s);
-/* Close and free, always; -1 if a flush failed (or a stream write was lost). */
+/* Close and free, always; -1 if a flush failed (or a stream write was
+ * lost). NULL: nothing, 0. */
 TEMPFILE_EXPORT int tempfile_spooled_close(struct tempfile_spooled *s);
 
 /* ------------------------------------------------------------------------
@@ -310,13 +345,16 @@ TEMPFILE_EXPORT int tempfile_spooled_close(struct tempfile_spooled *s);
  * ------------------------------------------------------------------------ */
 
 /* TemporaryDirectory: a directory made like tempfile_mkdtemp(), removed with
- * its whole tree by tempfile_dir_cleanup() unless TEMPFILE_KEEP. */
+ * its whole tree by tempfile_dir_cleanup() unless TEMPFILE_KEEP. flags:
+ * TEMPFILE_KEEP, TEMPFILE_AT_EXIT, TEMPFILE_IGNORE_CLEANUP_ERRORS. */
 struct tempfile_dir;
 TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED struct tempfile_dir *tempfile_dir(const struct tempfile_opts *o);
-/* BORROWED absolute path, valid until tempfile_dir_cleanup(). */
+/* BORROWED absolute path, valid until tempfile_dir_cleanup(). NULL
+ * (EINVAL) for a NULL d. */
 TEMPFILE_EXPORT const char *tempfile_dir_path(const struct tempfile_dir *d);
 /* Remove the tree (unless TEMPFILE_KEEP) and free, always. -1 with the first
- * error unless TEMPFILE_IGNORE_CLEANUP_ERRORS was given at creation. */
+ * error unless TEMPFILE_IGNORE_CLEANUP_ERRORS was given at creation.
+ * NULL: nothing, 0. */
 TEMPFILE_EXPORT int tempfile_dir_cleanup(struct tempfile_dir *d);
 
 /* Remove the directory path and everything in it. Never follows a symbolic

@@ -13,60 +13,55 @@ struct tempfile_dir {
 	struct tf_registration *registration; /* with TEMPFILE_AT_EXIT, else NULL */
 };
 
-struct tempfile_dir *tempfile_dir(const struct tempfile_opts *o)
+static int dir_new(const struct tempfile_opts *o, struct tempfile_dir **out)
 {
 	struct tf_target t;
-	if (tf_target_init(&t, o, 0700,
-		    TEMPFILE_KEEP | TEMPFILE_AT_EXIT | TEMPFILE_IGNORE_CLEANUP_ERRORS) != 0)
-		return NULL;
+	int rc = tf_target_init(&t, o, 0700,
+		TEMPFILE_KEEP | TEMPFILE_AT_EXIT | TEMPFILE_IGNORE_CLEANUP_ERRORS);
+	if (rc < 0)
+		return rc;
 	/* Allocated first, so that nothing can fail once the directory exists. */
 	struct tempfile_dir *d = malloc(sizeof *d);
-	if (!d)
-		goto fail;
-	if (tf_create(&t, TF_CREATE_DIR, 0) != 0)
-		goto fail;
+	rc = d ? tf_create(&t, TF_CREATE_DIR, 0) : -ENOMEM;
+	if (rc < 0) {
+		free(d);
+		tf_target_release(&t);
+		return rc;
+	}
 	d->path = t.path; /* handed over */
 	d->flags = t.flags;
 	d->registration = t.registration;
-	return d;
-fail:;
-	int saved = errno;
-	free(d);
-	tf_target_release(&t);
-	errno = saved;
-	return NULL;
+	*out = d;
+	return 0;
+}
+
+struct tempfile_dir *tempfile_dir(const struct tempfile_opts *o)
+{
+	struct tempfile_dir *d = NULL;
+	int rc = dir_new(o, &d);
+	return tf_public_pointer(rc, d);
 }
 
 const char *tempfile_dir_path(const struct tempfile_dir *d)
 {
-	if (!d) {
-		errno = EINVAL;
-		return NULL;
-	}
-	return d->path;
+	return tf_public_pointer(d ? 0 : -EINVAL, d ? d->path : NULL);
 }
 
 int tempfile_dir_cleanup(struct tempfile_dir *d)
 {
-	if (!d) {
-		errno = EINVAL;
-		return -1;
-	}
-	int err = 0;
+	if (!d)
+		return 0; /* like free(NULL) */
+	int rc = 0;
 	if (!(d->flags & TEMPFILE_KEEP)) {
-		err = tf_rmtree_path(d->path, d->flags & TEMPFILE_IGNORE_CLEANUP_ERRORS, NULL);
+		rc = tf_rmtree_path(d->path, d->flags & TEMPFILE_IGNORE_CLEANUP_ERRORS, NULL);
 		/* Removed by someone else already: what cleanup wanted. Python's
 		 * cleanup ignores FileNotFoundError the same way. */
-		if (err == ENOENT)
-			err = 0;
+		if (rc == -ENOENT)
+			rc = 0;
 	}
 	/* Only now: a signal during the removal still finds it registered. */
 	tf_unregister(d->registration);
 	free(d->path);
 	free(d);
-	if (err) {
-		errno = err;
-		return -1;
-	}
-	return 0;
+	return tf_public_result(rc);
 }

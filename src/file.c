@@ -11,11 +11,9 @@
 #include "internal.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 /* The flags each kind of call accepts. A file without a name vanishes at
  * exit, even on SIGKILL; TEMPFILE_AT_EXIT only matters on the fallback path,
@@ -67,8 +65,7 @@ int tf_check_fopen_mode(const char *mode, bool *append_out)
 		*append_out = mode[0] == 'a';
 	return 0;
 invalid:
-	errno = EINVAL;
-	return -1;
+	return -EINVAL;
 }
 
 int tf_fopen_mode_flags(const char *mode)
@@ -94,37 +91,18 @@ static void fdopen_mode(const char *mode, char out[3])
 	out[2] = '\0';
 }
 
-/* The stream on fd, or NULL with errno and fd closed. */
-static FILE *stream_on(int fd, const char *mode)
+/* The stream on fd as *out: 0, or -errno with fd closed. */
+static int stream_on(int fd, const char *mode, FILE **out)
 {
 	char how[3];
 	fdopen_mode(mode, how);
-	FILE *f = fdopen(fd, how);
-	if (!f) {
-		int saved = errno;
-		tf_os_close(fd);
-		errno = saved;
-	}
-	return f;
+	int rc = tf_os_fdopen(fd, how, out);
+	if (rc < 0)
+		(void)tf_os_close(fd);
+	return rc;
 }
 
 /* ---- TemporaryFile ----------------------------------------------------------- */
-
-/* What tf_target_init would reject, checked without allocating, so the
- * O_TMPFILE path costs exactly one syscall and still fails on the same
- * input as the fallback would. */
-static int check_temporary_opts(const struct tempfile_opts *o)
-{
-	if (!o)
-		return 0;
-	if ((o->flags & ~(unsigned)TF_TEMPORARY_FLAGS) != 0 || o->mode > 07777 ||
-		(o->prefix && strchr(o->prefix, '/')) || (o->suffix && strchr(o->suffix, '/')) ||
-		(o->dir && !*o->dir)) {
-		errno = EINVAL;
-		return -1;
-	}
-	return 0;
-}
 
 /* Errors that may mean "this file system (or kernel) has no O_TMPFILE":
  * EOPNOTSUPP (overlayfs, FUSE, NFS), EISDIR (kernels before 3.11 read it as
@@ -139,47 +117,35 @@ static bool o_tmpfile_unsupported(int err)
 	       err == ENOSYS || err == ENOENT;
 }
 
-/* O_TMPFILE in dir: the fd, or -1 with errno. open_flags: O_WRONLY or
- * O_RDWR (O_TMPFILE takes nothing else), optionally O_APPEND. Deliberately
- * no O_NOFOLLOW: dir may be a symbolic link to a directory (Python's
+/* O_TMPFILE in dir: the fd, or -errno. open_flags: O_WRONLY or O_RDWR
+ * (O_TMPFILE takes nothing else), optionally O_APPEND. Deliberately no
+ * O_NOFOLLOW: dir may be a symbolic link to a directory (Python's
  * O_NOFOLLOW makes that case fail and silently take the slower named
  * path). O_EXCL: the inode can never be linked into the tree, so it never
  * gets a name. */
 static int open_o_tmpfile(const char *dir, mode_t mode, int open_flags)
 {
-#ifdef O_TMPFILE
-	if (O_TMPFILE_DISABLED()) {
-		errno = EOPNOTSUPP;
-		return -1;
-	}
-	int fd;
-	TF_RETRY_EINTR(fd, open(dir, O_TMPFILE | O_EXCL | O_CLOEXEC | open_flags, mode));
-	return fd;
-#else
-	(void)dir;
-	(void)mode;
-	(void)open_flags;
-	errno = EOPNOTSUPP;
-	return -1;
-#endif
+	if (O_TMPFILE_DISABLED())
+		return -EOPNOTSUPP;
+	return tf_os_open_tmpfile(dir, mode, open_flags);
 }
 
 /* The fallback: a named file made by the core's retry loop, unlinked at
  * once. With TEMPFILE_AT_EXIT the name is registered in between, so a fatal
  * signal in that window still removes it. If the unlink fails the
- * descriptor is closed and the unlink's errno returned; the name then stays
+ * descriptor is closed and the unlink's error returned; the name then stays
  * registered, so that exit removes what could not be removed now. */
 static int create_and_unlink(const struct tempfile_opts *o, int open_flags)
 {
 	struct tf_target t;
-	if (tf_target_init(&t, o, 0600, TF_TEMPORARY_FLAGS) != 0)
-		return -1;
-	int fd = tf_create(&t, TF_CREATE_FILE, (TF_FILE_OPEN_FLAGS & ~O_ACCMODE) | open_flags);
-	if (fd >= 0 && tf_os_unlink(t.path) != 0) {
-		int saved = errno;
-		tf_os_close(fd);
-		errno = saved;
-		fd = -1;
+	int fd = tf_target_init(&t, o, 0600, TF_TEMPORARY_FLAGS);
+	if (fd < 0)
+		return fd;
+	fd = tf_create(&t, TF_CREATE_FILE, (TF_FILE_OPEN_FLAGS & ~O_ACCMODE) | open_flags);
+	int r = fd >= 0 ? tf_os_unlink(t.path) : 0;
+	if (r < 0) {
+		(void)tf_os_close(fd);
+		fd = r;
 	} else if (fd >= 0) {
 		tf_unregister(t.registration);
 	}
@@ -194,30 +160,34 @@ static int create_and_unlink(const struct tempfile_opts *o, int open_flags)
  * always takes the fallback: O_TMPFILE needs write access. */
 int tf_temporary_fd(const struct tempfile_opts *o, int open_flags)
 {
-	if (check_temporary_opts(o) != 0)
-		return -1;
+	/* What the fallback's tf_target_init would reject, checked first, so
+	 * the O_TMPFILE path fails on the same input. */
+	int fd = tf_check_opts(o, TF_TEMPORARY_FLAGS);
+	if (fd < 0)
+		return fd;
 	struct tempfile_opts resolved = o ? *o : (struct tempfile_opts){ 0 };
 	/* The default directory as a copy (another thread's
 	 * tempfile_settempdir() may free the borrowed string), and the same
 	 * one for the fallback. */
 	char *default_dir = NULL;
-	if (!resolved.dir && !(resolved.dir = default_dir = tf_default_dir()))
-		return -1;
+	if (!resolved.dir) {
+		fd = tf_default_dir(&default_dir);
+		if (fd < 0)
+			return fd;
+		resolved.dir = default_dir;
+	}
 	mode_t mode = (mode_t)(resolved.mode ? resolved.mode : 0600);
-	int fd;
-	if ((open_flags & O_ACCMODE) == O_RDONLY ||
-		((fd = open_o_tmpfile(resolved.dir, mode, open_flags)) < 0 &&
-			o_tmpfile_unsupported(errno)))
+	fd = (open_flags & O_ACCMODE) == O_RDONLY ? -EOPNOTSUPP
+						   : open_o_tmpfile(resolved.dir, mode, open_flags);
+	if (fd < 0 && o_tmpfile_unsupported(-fd))
 		fd = create_and_unlink(&resolved, open_flags);
-	int saved = errno;
 	free(default_dir);
-	errno = saved;
 	return fd;
 }
 
 int tempfile_temporary_fd(const struct tempfile_opts *o)
 {
-	return tf_temporary_fd(o, O_RDWR);
+	return tf_public_result(tf_temporary_fd(o, O_RDWR));
 }
 
 /* The descriptor gets the access the mode asks for and no more: glibc
@@ -225,12 +195,13 @@ int tempfile_temporary_fd(const struct tempfile_opts *o)
  * opened "w". */
 FILE *tempfile_temporary(const struct tempfile_opts *o, const char *mode)
 {
-	if (tf_check_fopen_mode(mode, NULL) != 0)
-		return NULL;
-	int fd = tf_temporary_fd(o, tf_fopen_mode_flags(mode));
-	if (fd < 0)
-		return NULL;
-	return stream_on(fd, mode);
+	FILE *f = NULL;
+	int rc = tf_check_fopen_mode(mode, NULL);
+	if (rc == 0)
+		rc = tf_temporary_fd(o, tf_fopen_mode_flags(mode));
+	if (rc >= 0)
+		rc = stream_on(rc, mode, &f);
+	return tf_public_pointer(rc, f);
 }
 
 /* ---- NamedTemporaryFile ------------------------------------------------------- */
@@ -247,52 +218,57 @@ struct tempfile {
 	struct tf_registration *registration; /* TEMPFILE_AT_EXIT, or NULL */
 };
 
-struct tempfile *tempfile_named(const struct tempfile_opts *o, const char *mode)
+/* The handle for a new named file as *out: 0 or -errno, nothing left. */
+static int named(const struct tempfile_opts *o, const char *mode, struct tempfile **out)
 {
-	if (tf_check_fopen_mode(mode, NULL) != 0)
-		return NULL;
 	struct tf_target target;
-	if (tf_target_init(&target, o, 0600, TF_NAMED_FLAGS) != 0)
-		return NULL;
+	int fd = tf_target_init(&target, o, 0600, TF_NAMED_FLAGS);
+	if (fd < 0)
+		return fd;
 	/* Allocated before the file exists, so a failure here leaves
 	 * nothing to undo on disk. */
 	struct tempfile *t = calloc(1, sizeof *t);
-	if (!t)
-		goto fail_target;
 	/* Opened with the mode's access only, as tempfile_temporary(). */
-	int fd = tf_create(&target, TF_CREATE_FILE,
-		(TF_FILE_OPEN_FLAGS & ~O_ACCMODE) | tf_fopen_mode_flags(mode));
-	if (fd < 0)
-		goto fail_handle;
+	fd = t ? tf_create(&target, TF_CREATE_FILE,
+			 (TF_FILE_OPEN_FLAGS & ~O_ACCMODE) | tf_fopen_mode_flags(mode))
+	       : -ENOMEM;
+	if (fd < 0) {
+		free(t);
+		tf_target_release(&target);
+		return fd;
+	}
 	t->fd = fd;
 	fdopen_mode(mode, t->how);
 	t->path = target.path; /* handed over */
 	t->flags = target.flags;
 	t->registration = target.registration;
-	return t;
+	*out = t;
+	return 0;
+}
 
-fail_handle:
-	free(t);
-fail_target:
-	tf_target_release(&target);
-	return NULL;
+struct tempfile *tempfile_named(const struct tempfile_opts *o, const char *mode)
+{
+	struct tempfile *t = NULL;
+	int rc = tf_check_fopen_mode(mode, NULL);
+	if (rc == 0)
+		rc = named(o, mode, &t);
+	return tf_public_pointer(rc, t);
 }
 
 FILE *tempfile_stream(struct tempfile *t)
 {
 	if (!t || t->fd < 0) {
-		errno = EBADF;
+		errno = t ? EBADF : EINVAL;
 		return NULL;
 	}
-	if (!t->stream)
-		t->stream = fdopen(t->fd, t->how); /* NULL/ENOMEM: fd stays ours */
-	return t->stream;
+	int rc = t->stream ? 0 : tf_os_fdopen(t->fd, t->how, &t->stream); /* fd stays ours */
+	return tf_public_pointer(rc, t->stream);
 }
 
 int tempfile_fileno(const struct tempfile *t)
 {
 	if (!t || t->fd < 0) {
-		errno = EBADF;
+		errno = t ? EBADF : EINVAL;
 		return -1;
 	}
 	return t->fd;
@@ -300,58 +276,60 @@ int tempfile_fileno(const struct tempfile *t)
 
 const char *tempfile_path(const struct tempfile *t)
 {
-	return t ? t->path : NULL;
-}
-
-int tempfile_close_stream(struct tempfile *t)
-{
 	if (!t) {
 		errno = EINVAL;
-		return -1;
+		return NULL;
 	}
+	return t->path;
+}
+
+/* Close the stream, or the descriptor if there is none: 0 or -errno.
+ * fclose flushes, closes and frees even when the flush fails, and then
+ * reports the write's errno (ENOSPC, EIO, EFBIG). close(2) is not retried
+ * on EINTR: the descriptor is gone either way. */
+static int close_stream(struct tempfile *t)
+{
 	if (t->fd < 0)
 		return 0; /* closing twice is harmless, as in Python */
 	FILE *f = t->stream;
 	int fd = t->fd;
 	t->stream = NULL;
 	t->fd = -1;
-	/* fclose flushes, closes and frees even when the flush fails, and
-	 * then reports the write's errno (ENOSPC, EIO, EFBIG). close(2) is
-	 * not retried on EINTR: the descriptor is gone either way. */
 	if (f)
-		return fclose(f) == 0 ? 0 : -1;
-	return tf_os_close(fd) == 0 || errno == EINTR ? 0 : -1;
+		return fclose(f) == 0 ? 0 : tf_neg_errno();
+	int rc = tf_os_close(fd);
+	return rc == -EINTR ? 0 : rc;
+}
+
+int tempfile_close_stream(struct tempfile *t)
+{
+	return tf_public_result(t ? close_stream(t) : -EINVAL);
 }
 
 int tempfile_close(struct tempfile *t)
 {
 	if (!t)
 		return 0;
-	int rc = tempfile_close_stream(t);
-	int err = rc != 0 ? errno : 0;
-	if (!(t->flags & TEMPFILE_KEEP) && !t->persisted && tf_os_unlink(t->path) != 0 &&
-		errno != ENOENT && !(t->flags & TEMPFILE_IGNORE_CLEANUP_ERRORS) && rc == 0) {
-		/* ENOENT: someone removed it already, which is what we wanted. */
-		rc = -1;
-		err = errno;
-	}
+	int rc = close_stream(t);
+	int r = !(t->flags & TEMPFILE_KEEP) && !t->persisted ? tf_os_unlink(t->path) : 0;
+	/* -ENOENT: someone removed it already, which is what we wanted. */
+	if (r < 0 && r != -ENOENT && !(t->flags & TEMPFILE_IGNORE_CLEANUP_ERRORS) && rc == 0)
+		rc = r;
 	/* After the unlink: until then an exit must still remove the file. */
 	tf_unregister(t->registration);
 	free(t->path);
 	free(t);
-	if (rc != 0)
-		errno = err;
-	return rc;
+	return tf_public_result(rc);
 }
 
 /* ---- persist --------------------------------------------------------------------- */
 
 /* Make the bytes written so far durable (TEMPFILE_SYNC) or at least
- * visible to other processes (always). 0 or -1/errno. */
+ * visible to other processes (always). 0 or -errno. */
 static int flush_file(struct tempfile *t, unsigned flags)
 {
 	if (t->stream && fflush(t->stream) != 0)
-		return -1;
+		return tf_neg_errno();
 	if (!(flags & TEMPFILE_SYNC))
 		return 0;
 	/* A read-only descriptor ("r") goes by the path: Windows flushes
@@ -378,24 +356,24 @@ static bool names_a_directory(const char *path)
  * the directory (EIO), returns -1 with the file already at its new name:
  * the handle then says so (tempfile_path) and no longer deletes it, since
  * deleting a file the caller has just published would be worse. */
-int tempfile_persist(struct tempfile *t, const char *path, unsigned flags)
+static int persist(struct tempfile *t, const char *path, unsigned flags)
 {
-	if (!t || !path || (flags & ~(unsigned)TF_PERSIST_FLAGS) != 0) {
-		errno = EINVAL;
-		return -1;
-	}
-	if (names_a_directory(path)) {
-		errno = ENOTDIR;
-		return -1;
-	}
-	char *target = tf_absolute(path);
-	if (!target)
-		return -1;
-	if (flush_file(t, flags) != 0)
-		goto fail;
+	if (!t || !path || (flags & ~(unsigned)TF_PERSIST_FLAGS) != 0)
+		return -EINVAL;
+	if (names_a_directory(path))
+		return -ENOTDIR;
+	char *target;
+	int rc = tf_absolute(path, &target);
+	if (rc < 0)
+		return rc;
+	rc = flush_file(t, flags);
 	/* NOREPLACE: renameat2, or link + unlink (platform layer). */
-	if (tf_os_rename(t->path, target, flags) != 0)
-		goto fail;
+	if (rc == 0)
+		rc = tf_os_rename(t->path, target, flags);
+	if (rc < 0) {
+		free(target);
+		return rc;
+	}
 	/* The file has its final name now: whatever follows, the handle
 	 * must say where it is and never delete it. */
 	free(t->path);
@@ -403,14 +381,10 @@ int tempfile_persist(struct tempfile *t, const char *path, unsigned flags)
 	t->persisted = true;
 	tf_unregister(t->registration);
 	t->registration = NULL;
-	if ((flags & TEMPFILE_SYNC) && tf_os_fsync_parent(t->path) != 0)
-		return -1;
-	return 0;
-
-fail: {
-	int saved = errno;
-	free(target);
-	errno = saved;
-	return -1;
+	return (flags & TEMPFILE_SYNC) ? tf_os_fsync_parent(t->path) : 0;
 }
+
+int tempfile_persist(struct tempfile *t, const char *path, unsigned flags)
+{
+	return tf_public_result(persist(t, path, flags));
 }

@@ -5,21 +5,23 @@
  * names/tempdir -> platform -> the OS. Each section below belongs to the
  * .c file it names.
  *
- * Internal functions return -1/NULL and set errno, like the public ones,
- * except where a comment says they return an errno value (the
- * async-signal-safe paths, which must not disturb the interrupted errno).
+ * One error convention: an internal function that can fail returns -errno
+ * (or a value >= 0: 0, a descriptor, a count), and one that makes a
+ * pointer hands it over through an out-parameter. Internals never set
+ * errno for their caller; only the public functions (tempfile.h) do, once,
+ * at the boundary (tf_public_result, tf_public_pointer).
  */
 #ifndef TEMPFILE_INTERNAL_H
 #define TEMPFILE_INTERNAL_H
 
 #include "tempfile.h"
 
-#include <signal.h>
+#include "platform/os.h"
+
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/stat.h>
-#include <sys/types.h>
 
 /* A DLL exports only what TEMPFILE_EXPORT marks, so Windows needs (and
  * has) no visibility attribute. */
@@ -39,18 +41,52 @@
 	(TEMPFILE_TEXT | TEMPFILE_KEEP | TEMPFILE_AT_EXIT | TEMPFILE_IGNORE_CLEANUP_ERRORS | \
 	 TEMPFILE_NOREPLACE | TEMPFILE_SYNC)
 
+/* -errno for the C library call that just failed (the platform files;
+ * file.c and spooled.c after fclose/fflush): never 0, so that a failure
+ * cannot read as success (-EIO should a call fail and leave errno 0). */
+static inline int tf_neg_errno(void)
+{
+	int e = errno;
+	int r = e > 0 ? -e : -EIO;
+#ifdef __clang_analyzer__
+	/* It cannot tell -e < 0 from e > 0, and would then take a failure
+	 * for a success. */
+	if (r >= 0)
+		__builtin_unreachable();
+#endif
+	return r;
+}
+
 /* Retry a syscall-like expression while it fails with EINTR. */
 #define TF_RETRY_EINTR(result, expr)                      \
 	do {                                              \
 		(result) = (expr);                        \
 	} while ((result) == -1 && errno == EINTR)
 
-/* ---- platform/posix.c, platform/win32.c: the OS underneath --------------
+/* A public function's last step: an internal result rc (>= 0, or -errno)
+ * as tempfile.h promises it, errno set once, here, on failure. */
+static inline int tf_public_result(int rc)
+{
+	if (rc < 0) {
+		errno = -rc;
+		return -1;
+	}
+	return rc;
+}
+
+/* The same for a function that returns a pointer: p, or NULL with errno. */
+static inline void *tf_public_pointer(int rc, void *p)
+{
+	return tf_public_result(rc) < 0 ? NULL : p;
+}
+
+/* ---- platform/posix.c, platform/win32.c + win32_paths.c: the OS ---------
  *
- * What differs between POSIX and Windows is behind these calls, so the
- * core (create.c, names.c, tempdir.c) includes no OS header at all. Paths
+ * What differs between POSIX and Windows is behind these calls (and the
+ * types of platform/os.h), so the core includes no OS header at all. Paths
  * are UTF-8 at this boundary on every platform (Windows converts to UTF-16
- * and calls the wide-character API). Each returns -1/NULL with errno. */
+ * and calls the wide-character API). Each that can fail returns 0 (or a
+ * descriptor, a count) or -errno, and leaves errno alone for its caller. */
 
 /* The flags every named file is opened with. On Windows the platform layer
  * also makes the handle non-inheritable, shareable for rename/delete, and
@@ -61,34 +97,42 @@
 #  define TF_FILE_OPEN_FLAGS (O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC)
 #endif
 
-/* Fill buf with n bytes from the OS CSPRNG (Linux: getrandom, falling back
- * to /dev/urandom where getrandom is missing or filtered; Windows:
- * BCryptGenRandom). 0, or -1 with errno. */
+/* Fill buf with n bytes from the OS CSPRNG (platform/posix_random.c:
+ * getrandom, falling back to /dev/urandom where getrandom is missing or
+ * filtered, or arc4random_buf on the BSDs and macOS; Windows:
+ * BCryptGenRandom). 0, or -errno. */
 TF_HIDDEN int tf_os_random(void *buf, size_t n);
 
 /* A word that reads 0 in any child forked after this call (a page with
  * MADV_WIPEONFORK, else a word cleared by pthread_atfork): names.c's fork
- * epoch. Where there is no fork (Windows), a plain word. */
+ * epoch, which tags its buffered random bytes. Where there is no fork
+ * (Windows), a plain word. Cannot fail; the same pointer on every call. */
 TF_HIDDEN _Atomic unsigned long *tf_os_fork_epoch_word(void);
 
 #ifndef _WIN32
-/* Another such word, on the same page: cleanup.c's owner token. Unlike a
- * pid, it cannot be inherited: a child in a new PID namespace may have its
- * parent's pid number, but it reads 0 here. A vfork() child shares the
- * page (and the parent's memory): only the pid tells it apart. */
+/* Another such word, on the same page: posix_cleanup.c's owner token.
+ * Unlike a pid, it cannot be inherited: a child in a new PID namespace may
+ * have its parent's pid number, but it reads 0 here. A vfork() child
+ * shares the page (and the parent's memory): only the pid tells it apart. */
 TF_HIDDEN _Atomic unsigned *tf_os_fork_owner_word(void);
 #endif
 
 /* pthread_atfork(3): prepare runs in the forking thread just before
- * fork(), parent and child just after it, in each process. 0, or -1 with
- * errno (ENOMEM). Windows has no fork: nothing to register, 0. */
+ * fork(), parent and child just after it, in each process. 0, or -ENOMEM.
+ * Windows has no fork: nothing to register, 0. */
 TF_HIDDEN int tf_os_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void));
+
+/* The process-wide lock of tempdir.c's settings (platform/posix_lock.c,
+ * win32_lock.c). Never left held in a forked child: POSIX takes it before
+ * fork() and releases it after, in both processes. Cannot fail. */
+TF_HIDDEN void tf_os_settings_lock(void);
+TF_HIDDEN void tf_os_settings_unlock(void);
 
 /* Create path exclusively and return its descriptor. open_flags are
  * TF_FILE_OPEN_FLAGS, its O_RDWR possibly replaced by O_RDONLY or
  * O_WRONLY, plus extras (O_APPEND; Windows: O_TEMPORARY);
- * flags: TEMPFILE_TEXT (Windows text mode). EINTR is retried. -1 with
- * EEXIST means the name is taken, also where the OS says EACCES for a
+ * flags: TEMPFILE_TEXT (Windows text mode). EINTR is retried. -EEXIST
+ * means the name is taken, also where the OS says EACCES for a
  * name that exists (Windows: a directory, or a file pending deletion),
  * so the caller just tries another name. */
 TF_HIDDEN int tf_os_create_file(const char *path, int open_flags, unsigned flags, mode_t mode);
@@ -97,8 +141,8 @@ TF_HIDDEN int tf_os_create_file(const char *path, int open_flags, unsigned flags
  * Python's protected DACL (owner, SYSTEM, Administrators only). */
 TF_HIDDEN int tf_os_mkdir(const char *path, mode_t mode);
 
-/* 0 if nothing exists at path (a dangling symbolic link exists), -1 with
- * EEXIST if something does, -1/errno if that cannot be told. */
+/* 0 if nothing exists at path (a dangling symbolic link exists), -EEXIST
+ * if something does, another -errno if that cannot be told. */
 TF_HIDDEN int tf_os_name_free(const char *path);
 
 /* lstat(2) / fstat(2). */
@@ -130,7 +174,7 @@ static inline bool tf_same_file(const struct tf_file_id *a, const struct tf_file
 }
 
 /* The identity of the object open at fd (fd >= 0) or, with fd -1, of the
- * object at path, a final symbolic link not followed. 0 or -1/errno. */
+ * object at path, a final symbolic link not followed. 0 or -errno. */
 TF_HIDDEN int tf_os_file_id(int fd, const char *path, struct tf_file_id *id);
 
 #ifndef _WIN32
@@ -146,12 +190,13 @@ struct tf_os_stat {
 
 /* Stat name in dirfd, never following a final symbolic link; name ""
  * means dirfd itself (which may be O_PATH). ASYNC-SIGNAL-SAFE. 0 or
- * -1/errno. */
+ * -errno. */
 TF_HIDDEN int tf_os_stat_at(int dirfd, const char *name, struct tf_os_stat *st);
 
 /* The mount ID of the object open at fd, where statx does not give it
  * (Linux < 5.8): the mnt_id line of /proc/self/fdinfo/FD (Linux >= 3.15).
- * Uses one descriptor for a moment. ASYNC-SIGNAL-SAFE. 0 or -1/errno. */
+ * Uses one descriptor for a moment. ASYNC-SIGNAL-SAFE. 0 or -errno
+ * (-ENOSYS: no mnt_id line). */
 TF_HIDDEN int tf_os_fd_mount_id(int fd, uint64_t *mnt_id);
 
 /* "/proc/self/fd/N" or "/proc/self/fdinfo/N" for fd into buf (at least
@@ -165,19 +210,19 @@ TF_HIDDEN int tf_os_unlink(const char *path);
 TF_HIDDEN int tf_os_rmdir(const char *path);
 TF_HIDDEN int tf_os_close(int fd);
 
-/* write(2) and read(2) with EINTR retried: the count, or -1/errno.
+/* write(2) and read(2) with EINTR retried: the count, or -errno.
  * (Windows: at most INT_MAX bytes per call.) */
 TF_HIDDEN ssize_t tf_os_write(int fd, const void *buf, size_t n);
 TF_HIDDEN ssize_t tf_os_read(int fd, void *buf, size_t n);
 
 /* Give the open descriptor fd append mode (fcntl F_SETFL O_APPEND;
  * Windows: the same handle behind an _O_APPEND descriptor put in fd's
- * place). 0 or -1/errno. */
+ * place). 0 or -errno. */
 TF_HIDDEN int tf_os_set_append(int fd);
 
 /* A new descriptor for the same open file, not inherited by child
  * processes (F_DUPFD_CLOEXEC; Windows: _dup, then the handle made
- * non-inheritable). The descriptor, or -1/errno. */
+ * non-inheritable). The descriptor, or -errno. */
 TF_HIDDEN int tf_os_dup(int fd);
 
 /* fsync(2), EINTR retried (Windows: FlushFileBuffers). */
@@ -194,28 +239,29 @@ TF_HIDDEN int tf_os_fsync_path(const char *path);
 TF_HIDDEN int tf_os_fsync_parent(const char *path);
 
 /* Rename from to to, replacing to unless flags has TEMPFILE_NOREPLACE
- * (then EEXIST if to exists: renameat2(RENAME_NOREPLACE), falling back to
+ * (then -EEXIST if to exists: renameat2(RENAME_NOREPLACE), falling back to
  * link(2) + unlink(2) where the kernel or file system lacks it, which is
  * as exclusive; if the unlink fails the link is undone). TEMPFILE_SYNC:
  * Windows asks MoveFileEx to write through. EXDEV across file systems.
  * Windows retries sharing violations with the bounded back-off. */
 TF_HIDDEN int tf_os_rename(const char *from, const char *to, unsigned flags);
 
-/* The current directory, NEW, or NULL with errno. */
-TF_HIDDEN char *tf_os_getcwd(void);
+/* The current directory as *out, NEW. 0 or -errno (*out NULL). */
+TF_HIDDEN int tf_os_getcwd(char **out);
 
 /* The environment variable name as *value (NEW, UTF-8; NULL when unset).
- * 0, or -1 with ENOMEM. */
+ * 0, or -ENOMEM (Windows: also -EILSEQ). */
 TF_HIDDEN int tf_os_getenv(const char *name, char **value);
 
 /* The platform's fixed candidate directories, tried after $TMPDIR, $TEMP,
  * $TMP and before the current directory. POSIX: /tmp, /var/tmp, /usr/tmp.
  * Windows (as Python): ~\AppData\Local\Temp, %SYSTEMROOT%\Temp,
- * c:\temp, c:\tmp, \temp, \tmp. tf_os_candidate(i) for
- * i < tf_os_candidate_count(): NEW path, or NULL with errno (ENOENT when
- * it cannot be formed, e.g. %SYSTEMROOT% unset). */
+ * c:\temp, c:\tmp, \temp, \tmp. tf_os_candidate(i, &path) for
+ * i < tf_os_candidate_count(): 0 and a NEW path, or -errno and NULL
+ * (-ENOENT when it cannot be formed, e.g. %SYSTEMROOT% unset; -EINVAL
+ * past the end). */
 TF_HIDDEN size_t tf_os_candidate_count(void);
-TF_HIDDEN char *tf_os_candidate(size_t i);
+TF_HIDDEN int tf_os_candidate(size_t i, char **out);
 
 /* Path syntax. The separator used to join ('/'; Windows '\\'), whether c
  * separates components ('/'; Windows '/' or '\\'), whether a name part
@@ -231,11 +277,11 @@ TF_HIDDEN bool tf_os_is_absolute(const char *path);
  * and repeated or trailing '/' are dropped; ".." is kept, since collapsing
  * it would be wrong across symbolic links. Windows: GetFullPathNameW, the
  * OS's own rule (drive-relative and rooted paths, '/' becomes '\\', ".."
- * collapsed as Windows itself does). NEW, or NULL with errno (EINVAL for
- * "", ENOMEM, getcwd's errors). A trailing separator or "." component may
- * be dropped: a caller to whom it matters (tempfile_persist) checks the
- * path first. */
-TF_HIDDEN char *tf_absolute(const char *path);
+ * collapsed as Windows itself does). 0 and *out NEW, or -errno and NULL
+ * (-EINVAL for "", -ENOMEM, getcwd's errors). A trailing separator or "."
+ * component may be dropped: a caller to whom it matters (tempfile_persist)
+ * checks the path first. */
+TF_HIDDEN int tf_absolute(const char *path, char **out);
 
 #ifdef TEMPFILE_TEST_SEAMS
 /* Tests only (POSIX): make the getrandom call fail with err (0: call it
@@ -265,19 +311,20 @@ int tf_test_win32_console_event(unsigned long event);
 /* The alphabet of templates (mktemp, mkstemp): [A-Za-z0-9]. */
 #define TF_TEMPLATE_ALPHABET "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
-/* Write n characters drawn uniformly from alphabet (length alphabet_len,
- * 2..256) into out (no NUL). Thread-safe without a global lock, no syscall
- * on the common path, and a forked child never repeats its parent's
- * sequence. 0, or -1 with errno if the kernel CSPRNG cannot be read. */
+/* Write n characters drawn uniformly (rejection sampling) from alphabet
+ * (length alphabet_len, 2..256) into out (no NUL), from the OS CSPRNG
+ * through a per-thread buffer (one tf_os_random per 2 KiB). Thread-safe
+ * without a lock, and a forked child never reuses its parent's buffered
+ * bytes. 0, -EINVAL (alphabet_len), or tf_os_random's -errno. */
 TF_HIDDEN int tf_random_chars(char *out, size_t n, const char *alphabet, size_t alphabet_len);
 
 /* TF_NAME_LEN characters of TF_NAME_ALPHABET into out (no NUL). */
 TF_HIDDEN int tf_random_name(char *out);
 
 /* The same, drawn straight from the kernel CSPRNG (one syscall), for the
- * once-per-process gettempdir probe: it leaves the per-thread generator and
- * its fork-detection page unset until a real name is needed. Not scripted
- * by the test seams. */
+ * once-per-process gettempdir probe: it leaves the per-thread buffer and
+ * the fork-detection page unset until a real name is needed. Not scripted
+ * by the test seams. 0 or -errno. */
 TF_HIDDEN int tf_random_name_from_kernel(char *out);
 
 #ifdef TEMPFILE_TEST_SEAMS
@@ -297,9 +344,10 @@ void tf_test_narrow_alphabet(size_t letters);
 /* tempfile_gettempdir() (searched for first if need be) and
  * tempfile_gettempprefix(), as NEW copies made under the settings lock:
  * the borrowed strings may be freed by changes in other threads, these
- * never are. NULL with errno (ENOENT: no usable directory; ENOMEM). */
-TF_HIDDEN char *tf_default_dir(void);
-TF_HIDDEN char *tf_default_prefix(void);
+ * never are. 0 and *out, or -errno (-ENOENT: no usable directory;
+ * -ENOMEM) and *out NULL. */
+TF_HIDDEN int tf_default_dir(char **out);
+TF_HIDDEN int tf_default_prefix(char **out);
 
 #ifdef TEMPFILE_TEST_SEAMS
 /* Tests only: how many strings the settings hold now (for each of the
@@ -322,10 +370,18 @@ struct tf_target {
 	struct tf_registration *registration; /* set by tf_create with TEMPFILE_AT_EXIT */
 };
 
-/* Check o (unknown flags, mode beyond 07777, '/' in prefix or suffix, empty
- * dir: EINVAL), resolve the defaults (dir, prefix, mode: default_mode when
- * o->mode is 0), and lay out t->path with room for the random part.
- * allowed_flags: the TEMPFILE_* flags this caller accepts. 0 or -1/errno;
+/* The one check of a struct tempfile_opts, for every creator: 0, or
+ * -EINVAL for a flag outside allowed_flags (the TEMPFILE_* flags that
+ * caller accepts), a mode beyond 07777, a prefix or suffix that
+ * tf_os_bad_in_name() refuses ('/'; Windows also '\\' and ':'), an empty
+ * dir, or a reserved field not zero. NULL o: all defaults, 0. No system
+ * call, no allocation. */
+TF_HIDDEN int tf_check_opts(const struct tempfile_opts *o, unsigned allowed_flags);
+
+/* Check o (tf_check_opts), resolve the defaults (dir, prefix, mode:
+ * default_mode when o->mode is 0), and lay out t->path with room for the
+ * random part.
+ * allowed_flags: the TEMPFILE_* flags this caller accepts. 0 or -errno;
  * on success free t->path with tf_target_release (or take it). */
 TF_HIDDEN int tf_target_init(struct tf_target *t, const struct tempfile_opts *o,
 	mode_t default_mode, unsigned allowed_flags);
@@ -344,7 +400,8 @@ enum tf_create_kind {
  * (EINTR is retried in place), at most t->attempts times; then EEXIST.
  * open_flags is for TF_CREATE_FILE. On success t->path names what was
  * made, and with TEMPFILE_AT_EXIT in t->flags, t->registration records it
- * (tf_register). -1/errno on failure, nothing left behind. */
+ * (tf_register). The descriptor or 0, or -errno (-EEXIST: every name
+ * taken) with nothing left behind. */
 TF_HIDDEN int tf_create(struct tf_target *t, enum tf_create_kind kind, int open_flags);
 
 #ifdef TEMPFILE_TEST_SEAMS
@@ -353,7 +410,7 @@ TF_HIDDEN int tf_create(struct tf_target *t, enum tf_create_kind kind, int open_
 void tf_test_creation_hook(void (*hook)(void *arg), void *arg);
 #endif
 
-/* ---- rmtree.c: safe recursive removal -------------------------------------- */
+/* ---- rmtree.c, platform/{posix,win32}_rmtree.c: safe recursive removal ---- */
 
 /* Remove everything inside the directory open at dirfd (any descriptor,
  * O_PATH too; it stays open, its position undefined). Never follows a
@@ -368,23 +425,23 @@ void tf_test_creation_hook(void (*hook)(void *arg), void *arg);
  * 1.9 KiB through tempfile_cleanup_now): the walk's state and buffers
  * (~70 KiB) are one anonymous mapping per call (ENOMEM if it cannot be
  * made, nothing touched), and beyond 16 levels a second one. It always goes
- * on past errors; returns the first errno value met (positive), or 0, and
- * always 0 with TEMPFILE_IGNORE_CLEANUP_ERRORS. */
+ * on past errors; returns the first error met (-errno), or 0, and always 0
+ * with TEMPFILE_IGNORE_CLEANUP_ERRORS. POSIX only (platform/posix_rmtree.c). */
 TF_HIDDEN int tf_rmtree_contents(int dirfd, unsigned flags);
 
-/* Remove the tree at path (a directory; a symbolic link is ENOTDIR). Tries
- * one rmdir first, so an empty directory costs one syscall. Returns as
- * tf_rmtree_contents; ENOENT if path does not exist. If expect is not
+/* Remove the tree at path (a directory; a symbolic link is -ENOTDIR).
+ * Tries one rmdir first, so an empty directory costs one syscall. Returns
+ * as tf_rmtree_contents; -ENOENT if path does not exist. If expect is not
  * NULL, no rmdir shortcut: the directory is opened first and emptied and
  * removed only while it is the object expect identifies (tf_same_file;
- * else ESTALE).
- * ASYNC-SIGNAL-SAFE, errno preserved. */
+ * else -ESTALE). ASYNC-SIGNAL-SAFE, errno preserved (a signal handler's
+ * caller must find its own). src/rmtree.c. */
 TF_HIDDEN int tf_rmtree_path(const char *path, unsigned flags, const struct tf_file_id *expect);
 
-/* The platform's removal under tf_rmtree_path (which adds errno handling
- * and TEMPFILE_IGNORE_CLEANUP_ERRORS, in rmtree_api.c): src/rmtree.c on
- * POSIX, src/platform/win32_rmtree.c on Windows. The first errno value met,
- * or 0. ASYNC-SIGNAL-SAFE on POSIX. */
+/* The platform's removal under tf_rmtree_path (which adds errno
+ * preservation and TEMPFILE_IGNORE_CLEANUP_ERRORS): platform/posix_rmtree.c,
+ * platform/win32_rmtree.c. The first error met (-errno), or 0.
+ * ASYNC-SIGNAL-SAFE on POSIX. */
 TF_HIDDEN int tf_remove_tree(const char *path, const struct tf_file_id *expect);
 
 #ifdef TEMPFILE_TEST_SEAMS
@@ -405,11 +462,45 @@ void tf_test_rmtree_no_fchmodat2(bool on);
 void tf_test_rmtree_lose_position(bool on);
 #endif
 
+/* ---- platform/posix_file.c, win32_file.c: for file.c and spooled.c ------------ */
+
+/* open(dir, O_TMPFILE | O_EXCL | O_CLOEXEC | open_flags, mode), EINTR
+ * retried: a file with no name in dir. The descriptor, or -errno;
+ * -EOPNOTSUPP where the platform has no O_TMPFILE (Windows). */
+TF_HIDDEN int tf_os_open_tmpfile(const char *dir, mode_t mode, int open_flags);
+
+/* fdopen(3): 0 and *out, or -errno and *out NULL (fd stays open). */
+TF_HIDDEN int tf_os_fdopen(int fd, const char *how, FILE **out);
+
+/* lseek(2): the new offset, or -errno. */
+TF_HIDDEN off_t tf_os_seek(int fd, off_t off, int whence);
+
+/* ftruncate(2), EINTR retried: 0 or -errno. */
+TF_HIDDEN int tf_os_truncate(int fd, off_t size);
+
+/* A stream whose I/O is the caller's functions (fopencookie(3)): read
+ * returns a count or -errno, write a count (short: stdio sees a failure),
+ * seek the new offset or -errno; object is their first argument. */
+struct tf_stream_io {
+	ssize_t (*read)(void *object, char *buf, size_t n);
+	ssize_t (*write)(void *object, const char *buf, size_t n);
+	off_t (*seek)(void *object, off_t off, int whence);
+};
+struct tf_stream_cookie {
+	const struct tf_stream_io *io;
+	void *object;
+};
+
+/* Open such a stream in mode ("r", "w", "a", "r+", "a+") on cookie, which
+ * must outlive it (fclose does not free it). 0 and *out, or -errno;
+ * -ENOSYS where the C library has no fopencookie (Windows, non-Linux). */
+TF_HIDDEN int tf_os_cookie_stream(struct tf_stream_cookie *cookie, const char *mode, FILE **out);
+
 /* ---- file.c: fopen(3) modes ---------------------------------------------------- */
 
 /* Check an fopen(3) mode string ("r", "w", "a", optionally "+", any of
- * "b", "t", "x", "e" after the first letter; NULL: "w+b"). 0, or -1 with
- * EINVAL. *append_out (if not NULL) tells whether it opens for append. */
+ * "b", "t", "x", "e" after the first letter; NULL: "w+b"). 0, or -EINVAL.
+ * *append_out (if not NULL) tells whether it opens for append. */
 TF_HIDDEN int tf_check_fopen_mode(const char *mode, bool *append_out);
 
 /* The open(2) flags a mode tf_check_fopen_mode() accepted asks for: "r"
@@ -418,7 +509,8 @@ TF_HIDDEN int tf_fopen_mode_flags(const char *mode);
 
 /* tempfile_temporary_fd() opened with open_flags (O_RDONLY, O_WRONLY or
  * O_RDWR, and O_APPEND if asked) instead of O_RDWR. O_TMPFILE needs write
- * access: a read-only file is always created and unlinked at once. */
+ * access: a read-only file is always created and unlinked at once. The
+ * descriptor, or -errno. */
 TF_HIDDEN int tf_temporary_fd(const struct tempfile_opts *o, int open_flags);
 
 #ifdef TEMPFILE_TEST_SEAMS
@@ -437,36 +529,49 @@ void tf_test_disable_o_tmpfile(bool disable);
 void tf_test_spooled_force_fd_stream(bool on);
 #endif
 
-/* ---- cleanup.c: the exit and signal registry ------------------------------- */
+/* ---- cleanup.c, platform/{posix,win32}_cleanup.c: the exit registry ------
+ *
+ * cleanup.c holds the public calls; the registry is the platform's: on
+ * POSIX lock-free slots safe in signal handlers (posix_registry.c) and the
+ * handlers, owner token and exit hook (posix_cleanup.c); on Windows a list
+ * under a lock and a console handler (win32_cleanup.c). */
 
 /* What a registered path is. */
 enum tf_registered_kind { TF_REGISTERED_FILE, TF_REGISTERED_DIR };
 
+/* Bracket the creation of an object that will be registered (create, then
+ * tf_register): blocks the fatal signals in this thread, takes this
+ * process's owner token, and counts the creation as in flight, so that a
+ * fatal signal delivered to any thread in between waits for the
+ * registration and still removes the object. Cannot fail (tf_register
+ * reports what went wrong); neither touches errno. struct
+ * tf_creation_guard is the platform's (platform/os.h). */
+TF_HIDDEN void tf_creation_begin(struct tf_creation_guard *g);
+TF_HIDDEN void tf_creation_end(struct tf_creation_guard *g);
+
 /* Record path (absolute) for removal at exit and on fatal signals, by this
- * process only, and only while it still is the object identified by id. Installs the exit and signal handlers on first use.
- * Returns the registration (to pass to tf_unregister), or NULL with errno
- * (ENOMEM). Thread-safe and safe against signals arriving mid-update. */
-TF_HIDDEN struct tf_registration *tf_register(const char *path, enum tf_registered_kind kind,
-	const struct tf_file_id *id);
+ * process only, and only while it still is the object identified by id.
+ * g: the guard of the creation it belongs to (its owner token is used), or
+ * NULL outside one. Installs the exit and signal handlers on first use.
+ * 0 and *out (to pass to tf_unregister), or -errno (-EINVAL: path not
+ * absolute; -ENOMEM; -EOVERFLOW: no owner token left) and *out NULL.
+ * Thread-safe and safe against signals arriving mid-update. */
+TF_HIDDEN int tf_register(const char *path, enum tf_registered_kind kind,
+	const struct tf_file_id *id, const struct tf_creation_guard *g,
+	struct tf_registration **out);
 
 /* Take a registration out (the object was closed, removed or persisted).
  * Never touches the disk. NULL is ignored. */
 TF_HIDDEN void tf_unregister(struct tf_registration *r);
 
-/* Bracket the creation of an object that will be registered (create, then
- * tf_register): blocks the fatal signals in this thread and counts the
- * creation as in flight, so that a fatal signal delivered to any thread in
- * between waits for the registration and still removes the object.
- * Cannot fail; tf_creation_end preserves errno. */
-struct tf_creation_guard {
-#ifdef _WIN32
-	int unused; /* no signals to block: the console handler is a thread */
-#else
-	sigset_t saved_mask;
-#endif
-};
-TF_HIDDEN void tf_creation_begin(struct tf_creation_guard *g);
-TF_HIDDEN void tf_creation_end(struct tf_creation_guard *g);
+/* Under tempfile_cleanup_now: remove every object this process registered
+ * and has not removed yet. 0 or the first error (-errno); goes on past
+ * errors. ASYNC-SIGNAL-SAFE on POSIX. */
+TF_HIDDEN int tf_registry_clean_now(void);
+
+/* Under tempfile_forget: take the registration of path out, leaving the
+ * object. 0, or -ENOENT if path is not registered. */
+TF_HIDDEN int tf_registry_forget(const char *path);
 
 #ifdef TEMPFILE_TEST_SEAMS
 /* Tests only: chunks of slots the registry has (never shrinks), and slots

@@ -13,8 +13,9 @@
  * (so a 1 MiB write goes straight to the file instead of through memory),
  * and a failed rollover leaves the object valid and in memory.
  *
- * The stdio view (tempfile_spooled_stream) is an fopencookie() stream whose
- * callbacks are the same internal read/write/seek as the direct calls, so
+ * The stdio view (tempfile_spooled_stream) is an fopencookie() stream
+ * (tf_os_cookie_stream) whose callbacks are the same internal
+ * read/write/seek as the direct calls, so
  * fprintf works in memory and rolls over through the same write path. It
  * keeps its normal stdio buffer; every direct call first fflush()es it,
  * which (POSIX 2008, glibc, musl) writes out pending data, gives back
@@ -27,24 +28,11 @@
 #include "internal.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-/* fopencookie(3) is a GNU extension that glibc and musl (Linux) have.
- * Elsewhere the stream view rolls over and wraps a dup of the descriptor.
- * Override with -DTF_HAVE_FOPENCOOKIE=0 or 1. */
-#ifndef TF_HAVE_FOPENCOOKIE
-#  if defined(__GLIBC__) || (defined(__linux__) && !defined(__ANDROID__))
-#    define TF_HAVE_FOPENCOOKIE 1
-#  else
-#    define TF_HAVE_FOPENCOOKIE 0
-#  endif
-#endif
 
 /* The largest off_t (off_t is a signed integer type of unknown width). */
 #define TF_OFF_MAX \
@@ -69,6 +57,7 @@ struct tempfile_spooled {
 	FILE *stream;     /* the stdio view, NULL until asked for */
 	int stream_error; /* errno of a write the stream view lost; sticky */
 	bool stream_seek_set; /* its last callback was a SEEK_SET seek */
+	struct tf_stream_cookie cookie; /* the stream view's, on this object */
 	/* For the rollover; its strings point into names. */
 	struct tempfile_opts opts;
 	char names[];
@@ -84,24 +73,6 @@ void tf_test_spooled_force_fd_stream(bool on)
 #endif
 
 /* ---- creation ---------------------------------------------------------------- */
-
-static bool has_separator(const char *s)
-{
-	return s && strchr(s, '/') != NULL;
-}
-
-/* The same checks tempfile_temporary_fd() will make, done now so that a bad
- * option fails at creation and not at some write much later; no system
- * call (the default directory is looked up only at rollover). */
-static int check_opts(const struct tempfile_opts *o)
-{
-	if ((o->flags & ~TF_SPOOLED_FLAGS) != 0 || o->mode > 07777 || has_separator(o->prefix) ||
-		has_separator(o->suffix) || (o->dir && !*o->dir)) {
-		errno = EINVAL;
-		return -1;
-	}
-	return 0;
-}
 
 static size_t name_size(const char *s)
 {
@@ -129,8 +100,11 @@ static void parse_mode(struct tempfile_spooled *s, const char *mode)
 	s->writable = mode[0] != 'r' || plus;
 }
 
-struct tempfile_spooled *tempfile_spooled(size_t max_size, const struct tempfile_opts *o,
-	const char *mode)
+/* The check the rollover's tempfile_temporary_fd() will make is made now,
+ * so that a bad option fails here and not at some write much later (the
+ * default directory is looked up only at rollover). */
+static int spooled_new(size_t max_size, const struct tempfile_opts *o, const char *mode,
+	struct tempfile_spooled **out)
 {
 	static const struct tempfile_opts defaults;
 	if (!o)
@@ -138,13 +112,16 @@ struct tempfile_spooled *tempfile_spooled(size_t max_size, const struct tempfile
 	if (!mode)
 		mode = "w+b";
 	bool append = false;
-	if (tf_check_fopen_mode(mode, &append) != 0 || check_opts(o) != 0)
-		return NULL;
+	int rc = tf_check_fopen_mode(mode, &append);
+	if (rc == 0)
+		rc = tf_check_opts(o, TF_SPOOLED_FLAGS);
+	if (rc < 0)
+		return rc;
 	size_t names = name_size(o->dir) + name_size(o->prefix) + name_size(o->suffix);
 	/* One allocation for the handle and the option strings it keeps. */
 	struct tempfile_spooled *s = malloc(sizeof *s + names);
 	if (!s)
-		return NULL;
+		return -ENOMEM;
 	*s = (struct tempfile_spooled){ .max_size = max_size, .fd = -1, .append = append };
 	parse_mode(s, mode);
 	char *at = s->names;
@@ -153,40 +130,55 @@ struct tempfile_spooled *tempfile_spooled(size_t max_size, const struct tempfile
 	s->opts.suffix = copy_name(&at, o->suffix);
 	s->opts.flags = o->flags;
 	s->opts.mode = o->mode;
-	return s;
+	*out = s;
+	return 0;
+}
+
+struct tempfile_spooled *tempfile_spooled(size_t max_size, const struct tempfile_opts *o,
+	const char *mode)
+{
+	struct tempfile_spooled *s = NULL;
+	int rc = spooled_new(max_size, o, mode, &s);
+	return tf_public_pointer(rc, s);
 }
 
 /* ---- the file after rollover ------------------------------------------------- */
 
 /* Write all n bytes at the descriptor's position (short writes continued,
- * EINTR retried). The count written, or -1 if nothing was. */
+ * EINTR retried). The count written if any was, else -errno. */
 static ssize_t fd_write_all(int fd, const unsigned char *buf, size_t n)
 {
 	size_t done = 0;
 	while (done < n) {
 		ssize_t w = tf_os_write(fd, buf + done, n - done);
-		if (w <= 0) {
-			if (w == 0) /* never for a regular file; do not spin */
-				errno = EIO;
-			return done > 0 ? (ssize_t)done : -1;
-		}
+		if (w <= 0) /* 0: never for a regular file; do not spin */
+			return done > 0 ? (ssize_t)done : w == 0 ? -EIO : w;
 		done += (size_t)w;
 	}
 	return (ssize_t)done;
 }
 
-static ssize_t fd_read(int fd, void *buf, size_t n)
+/* The bytes in memory into the new file fd, at the same position. */
+static int copy_to_file(const struct tempfile_spooled *s, int fd)
 {
-	return tf_os_read(fd, buf, n);
-}
-
-static int fd_set_append(int fd)
-{
-	return tf_os_set_append(fd);
+	if (s->size > 0) {
+		ssize_t w = fd_write_all(fd, s->data, s->size);
+		if (w != (ssize_t)s->size)
+			return w < 0 ? (int)w : -EIO; /* short: the disk is full */
+	}
+	/* "a" mode: the file gets O_APPEND, as a real "a" file has and as
+	 * fileno() users expect; the copy above started at 0 either way. */
+	int rc = s->append ? tf_os_set_append(fd) : 0;
+	if (rc == 0 && (off_t)s->size != s->pos) {
+		off_t at = tf_os_seek(fd, s->pos, SEEK_SET);
+		rc = at < 0 ? (int)at : 0;
+	}
+	return rc;
 }
 
 /* Move the bytes to a new temporary file and keep the position. On any
- * failure nothing changes (the new file is closed, hence gone). */
+ * failure nothing changes (the new file is closed, hence gone). 0 or
+ * -errno. */
 static int roll_over(struct tempfile_spooled *s)
 {
 	if (s->fd >= 0)
@@ -198,32 +190,24 @@ static int roll_over(struct tempfile_spooled *s)
 	int access = s->readable && s->writable ? O_RDWR : s->writable ? O_WRONLY : O_RDONLY;
 	int fd = tf_temporary_fd(&s->opts, access);
 	if (fd < 0)
-		return -1;
-	if (s->size > 0 && fd_write_all(fd, s->data, s->size) != (ssize_t)s->size)
-		goto fail; /* errno from the write that stopped it */
-	/* "a" mode: the file gets O_APPEND, as a real "a" file has and as
-	 * fileno() users expect; the copy above started at 0 either way. */
-	if (s->append && fd_set_append(fd) != 0)
-		goto fail;
-	if ((off_t)s->size != s->pos && lseek(fd, s->pos, SEEK_SET) < 0)
-		goto fail;
+		return fd;
+	int rc = copy_to_file(s, fd);
+	if (rc < 0) {
+		(void)tf_os_close(fd);
+		return rc;
+	}
 	free(s->data);
 	s->data = NULL;
 	s->size = s->capacity = 0;
 	s->pos = 0;
 	s->fd = fd;
 	return 0;
-fail:;
-	int saved = errno;
-	tf_os_close(fd);
-	errno = saved;
-	return -1;
 }
 
 /* ---- memory ------------------------------------------------------------------ */
 
 /* Make room for need bytes, geometrically, never past max_size (the
- * caller guarantees need <= max_size when max_size != 0). */
+ * caller guarantees need <= max_size when max_size != 0). 0 or -ENOMEM. */
 static int reserve(struct tempfile_spooled *s, size_t need)
 {
 	if (need <= s->capacity)
@@ -236,7 +220,7 @@ static int reserve(struct tempfile_spooled *s, size_t need)
 	/* malloc for the first buffer: realloc(NULL) costs more. */
 	unsigned char *p = s->data ? realloc(s->data, cap) : malloc(cap);
 	if (!p)
-		return -1;
+		return -ENOMEM;
 	s->data = p;
 	s->capacity = cap;
 	return 0;
@@ -245,12 +229,11 @@ static int reserve(struct tempfile_spooled *s, size_t need)
 /* Set the size to end (> size), zero-filling what is new. */
 static int grow_to(struct tempfile_spooled *s, off_t end)
 {
-	if ((uintmax_t)end > SIZE_MAX) {
-		errno = ENOMEM;
-		return -1;
-	}
-	if (reserve(s, (size_t)end) != 0)
-		return -1;
+	if ((uintmax_t)end > SIZE_MAX)
+		return -ENOMEM;
+	int rc = reserve(s, (size_t)end);
+	if (rc < 0)
+		return rc;
 	memset(s->data + s->size, 0, (size_t)end - s->size);
 	s->size = (size_t)end;
 	return 0;
@@ -261,12 +244,11 @@ static ssize_t memory_write_at(struct tempfile_spooled *s, off_t start, const vo
 {
 	off_t end = start + (off_t)n;
 	if ((uintmax_t)end > s->size) {
-		if ((uintmax_t)end > SIZE_MAX) {
-			errno = ENOMEM;
-			return -1;
-		}
-		if (reserve(s, (size_t)end) != 0)
-			return -1;
+		if ((uintmax_t)end > SIZE_MAX)
+			return -ENOMEM;
+		int rc = reserve(s, (size_t)end);
+		if (rc < 0)
+			return rc;
 		if ((uintmax_t)start > s->size)
 			memset(s->data + s->size, 0, (size_t)start - s->size);
 		s->size = (size_t)end;
@@ -276,43 +258,38 @@ static ssize_t memory_write_at(struct tempfile_spooled *s, off_t start, const vo
 	return (ssize_t)n;
 }
 
-/* ---- the operations, in memory or on the file ------------------------------------ */
+/* ---- the operations, in memory or on the file: a count or -errno ---------------- */
 
 static ssize_t spooled_write(struct tempfile_spooled *s, const void *buf, size_t n)
 {
-	if (!s->writable) {
-		errno = EBADF;
-		return -1;
-	}
+	if (!s->writable)
+		return -EBADF;
 	if (n > SSIZE_MAX)
 		n = SSIZE_MAX;
 	if (s->fd < 0) {
 		/* Where the write starts, and where the position is after it:
 		 * a 0-byte write moves nothing, even in append mode. */
 		off_t start = s->append && n > 0 ? (off_t)s->size : s->pos;
-		if ((off_t)n > TF_OFF_MAX - start) {
-			errno = EFBIG;
-			return -1;
-		}
+		if ((off_t)n > TF_OFF_MAX - start)
+			return -EFBIG;
 		off_t after = start + (off_t)n;
 		if (s->max_size == 0 || (uintmax_t)after <= s->max_size)
 			return n == 0 ? 0 : memory_write_at(s, start, buf, n);
-		if (roll_over(s) != 0)
-			return -1;
+		int rc = roll_over(s);
+		if (rc < 0)
+			return rc;
 	}
 	return fd_write_all(s->fd, buf, n);
 }
 
 static ssize_t spooled_read(struct tempfile_spooled *s, void *buf, size_t n)
 {
-	if (!s->readable) {
-		errno = EBADF;
-		return -1;
-	}
+	if (!s->readable)
+		return -EBADF;
 	if (n > SSIZE_MAX)
 		n = SSIZE_MAX;
 	if (s->fd >= 0)
-		return fd_read(s->fd, buf, n);
+		return tf_os_read(s->fd, buf, n);
 	if ((uintmax_t)s->pos >= s->size)
 		return 0;
 	size_t avail = s->size - (size_t)s->pos;
@@ -326,47 +303,38 @@ static ssize_t spooled_read(struct tempfile_spooled *s, void *buf, size_t n)
 static off_t spooled_seek(struct tempfile_spooled *s, off_t off, int whence)
 {
 	if (s->fd >= 0)
-		return lseek(s->fd, off, whence);
+		return tf_os_seek(s->fd, off, whence);
 	off_t base;
 	switch (whence) {
 	case SEEK_SET: base = 0; break;
 	case SEEK_CUR: base = s->pos; break;
 	case SEEK_END: base = (off_t)s->size; break;
-	default: errno = EINVAL; return -1;
+	default: return -EINVAL;
 	}
-	if (off > 0 && base > TF_OFF_MAX - off) {
-		errno = EOVERFLOW;
-		return -1;
-	}
-	if (base + off < 0) {
-		errno = EINVAL;
-		return -1;
-	}
+	if (off > 0 && base > TF_OFF_MAX - off)
+		return -EOVERFLOW;
+	if (base + off < 0)
+		return -EINVAL;
 	s->pos = base + off;
 	return s->pos;
 }
 
 static int spooled_truncate(struct tempfile_spooled *s, off_t size)
 {
-	if (!s->writable) {
-		errno = EBADF;
-		return -1;
-	}
-	if (size < 0) {
-		errno = EINVAL;
-		return -1;
-	}
+	if (!s->writable)
+		return -EBADF;
+	if (size < 0)
+		return -EINVAL;
 	/* Past max_size rolls over, even with max_size 0, like Python; the
 	 * current size, a truncate that changes nothing, never does (Python's
 	 * does when that size is past max_size). */
-	if (s->fd < 0 && (uintmax_t)size > s->max_size && (uintmax_t)size != s->size &&
-		roll_over(s) != 0)
-		return -1;
-	if (s->fd >= 0) {
-		int r;
-		TF_RETRY_EINTR(r, ftruncate(s->fd, size));
-		return r;
+	if (s->fd < 0 && (uintmax_t)size > s->max_size && (uintmax_t)size != s->size) {
+		int rc = roll_over(s);
+		if (rc < 0)
+			return rc;
 	}
+	if (s->fd >= 0)
+		return tf_os_truncate(s->fd, size);
 	if ((uintmax_t)size > s->size)
 		return grow_to(s, size);
 	s->size = (size_t)size;
@@ -380,7 +348,7 @@ static int spooled_truncate(struct tempfile_spooled *s, off_t size)
 static int sync_stream(const struct tempfile_spooled *s)
 {
 	if (s->stream && fflush(s->stream) == EOF)
-		return -1;
+		return tf_neg_errno();
 	return 0;
 }
 
@@ -390,13 +358,6 @@ static const char *stream_mode(const struct tempfile_spooled *s)
 		return s->append ? "a+" : "r+";
 	return s->readable ? "r" : s->append ? "a" : "w";
 }
-
-#if TF_HAVE_FOPENCOOKIE
-#  ifdef __GLIBC__
-typedef off64_t tf_cookie_off;
-#  else
-typedef off_t tf_cookie_off;
-#  endif
 
 /* glibc moves a stream to an absolute offset by seeking to the
  * buffer-aligned offset below it and reading a whole buffer: the bytes
@@ -409,104 +370,106 @@ typedef off_t tf_cookie_off;
  * returns at most one byte: glibc seeks the rest of the way (or is there)
  * and nothing is read ahead. A short read is always allowed; it costs one
  * more call after such a seek. */
-static ssize_t cookie_read(void *cookie, char *buf, size_t n)
+static ssize_t cookie_read(void *object, char *buf, size_t n)
 {
-	struct tempfile_spooled *s = cookie;
+	struct tempfile_spooled *s = object;
 	if (s->stream_seek_set && n > 1)
 		n = 1;
 	s->stream_seek_set = false;
 	return spooled_read(s, buf, n);
 }
 
-static ssize_t cookie_write(void *cookie, const char *buf, size_t n)
+static ssize_t cookie_write(void *object, const char *buf, size_t n)
 {
-	struct tempfile_spooled *s = cookie;
+	struct tempfile_spooled *s = object;
 	s->stream_seek_set = false;
 	ssize_t w = spooled_write(s, buf, n);
 	/* stdio may be flushing on its own (buffer full, fclose): remember
 	 * the loss so that flush and close report it. */
 	if (w < 0 || (size_t)w != n)
-		s->stream_error = w < 0 ? errno : EIO;
+		s->stream_error = w < 0 ? (int)-w : EIO;
 	return w < 0 ? 0 : w;
 }
 
-static int cookie_seek(void *cookie, tf_cookie_off *off, int whence)
+static off_t cookie_seek(void *object, off_t off, int whence)
 {
-	struct tempfile_spooled *s = cookie;
+	struct tempfile_spooled *s = object;
 	s->stream_seek_set = false;
-	if ((tf_cookie_off)(off_t)*off != *off) {
-		errno = EOVERFLOW;
-		return -1;
-	}
-	off_t r = spooled_seek(s, (off_t)*off, whence);
-	if (r < 0)
-		return -1;
-	s->stream_seek_set = whence == SEEK_SET;
-	*off = r;
-	return 0;
+	off_t at = spooled_seek(s, off, whence);
+	s->stream_seek_set = at >= 0 && whence == SEEK_SET;
+	return at;
 }
 
-static FILE *open_cookie_stream(struct tempfile_spooled *s)
-{
-	/* No close callback: the object outlives its stream. */
-	cookie_io_functions_t io = {
-		.read = cookie_read, .write = cookie_write, .seek = cookie_seek, .close = NULL
-	};
-	return fopencookie(s, stream_mode(s), io);
-}
-#endif
+static const struct tf_stream_io cookie_io = {
+	.read = cookie_read, .write = cookie_write, .seek = cookie_seek
+};
 
 /* Without fopencookie: roll over and wrap a duplicate of the descriptor
  * (same open file, same position), so fclose() leaves s->fd open. */
-static FILE *open_fd_stream(struct tempfile_spooled *s)
+static int open_fd_stream(struct tempfile_spooled *s, FILE **out)
 {
-	if (roll_over(s) != 0)
-		return NULL;
+	int rc = roll_over(s);
+	if (rc < 0)
+		return rc;
 	int dup_fd = tf_os_dup(s->fd);
 	if (dup_fd < 0)
-		return NULL;
-	FILE *f = fdopen(dup_fd, stream_mode(s));
-	if (!f) {
-		int saved = errno;
-		tf_os_close(dup_fd);
-		errno = saved;
-	}
-	return f;
+		return dup_fd;
+	rc = tf_os_fdopen(dup_fd, stream_mode(s), out);
+	if (rc < 0)
+		(void)tf_os_close(dup_fd);
+	return rc;
+}
+
+/* The stream view: fopencookie where the C library has it (-ENOSYS
+ * elsewhere), else a stream on the rolled-over file. */
+static int open_stream(struct tempfile_spooled *s)
+{
+	bool use_cookie = true;
+#ifdef TEMPFILE_TEST_SEAMS
+	use_cookie = !force_fd_stream;
+#endif
+	s->cookie = (struct tf_stream_cookie){ .io = &cookie_io, .object = s };
+	int rc = use_cookie ? tf_os_cookie_stream(&s->cookie, stream_mode(s), &s->stream) : -ENOSYS;
+	if (rc == -ENOSYS)
+		rc = open_fd_stream(s, &s->stream);
+	return rc;
 }
 
 /* ---- public API: sync the stream view, then the operation ----------------------- */
 
+/* tf_public_result for counts and offsets (-errno always fits an int). */
+static ssize_t public_ssize(ssize_t rc)
+{
+	return rc < 0 ? tf_public_result((int)rc) : rc;
+}
+
+static off_t public_off(off_t rc)
+{
+	return rc < 0 ? tf_public_result((int)rc) : rc;
+}
+
 ssize_t tempfile_spooled_write(struct tempfile_spooled *s, const void *buf, size_t n)
 {
-	if (TF_UNLIKELY(!s || (!buf && n))) {
-		errno = EINVAL;
-		return -1;
-	}
-	if (sync_stream(s) != 0)
-		return -1;
-	return spooled_write(s, buf, n);
+	if (TF_UNLIKELY(!s || (!buf && n)))
+		return tf_public_result(-EINVAL);
+	ssize_t rc = sync_stream(s);
+	return public_ssize(rc < 0 ? rc : spooled_write(s, buf, n));
 }
 
 ssize_t tempfile_spooled_read(struct tempfile_spooled *s, void *buf, size_t n)
 {
-	if (TF_UNLIKELY(!s || (!buf && n))) {
-		errno = EINVAL;
-		return -1;
-	}
-	if (sync_stream(s) != 0)
-		return -1;
-	return spooled_read(s, buf, n);
+	if (TF_UNLIKELY(!s || (!buf && n)))
+		return tf_public_result(-EINVAL);
+	ssize_t rc = sync_stream(s);
+	return public_ssize(rc < 0 ? rc : spooled_read(s, buf, n));
 }
 
 off_t tempfile_spooled_seek(struct tempfile_spooled *s, off_t off, int whence)
 {
-	if (!s) {
-		errno = EINVAL;
-		return -1;
-	}
-	if (sync_stream(s) != 0)
-		return -1;
-	return spooled_seek(s, off, whence);
+	if (!s)
+		return tf_public_result(-EINVAL);
+	off_t rc = sync_stream(s);
+	return public_off(rc < 0 ? rc : spooled_seek(s, off, whence));
 }
 
 off_t tempfile_spooled_tell(struct tempfile_spooled *s)
@@ -516,50 +479,37 @@ off_t tempfile_spooled_tell(struct tempfile_spooled *s)
 
 int tempfile_spooled_truncate(struct tempfile_spooled *s, off_t size)
 {
-	if (!s) {
-		errno = EINVAL;
-		return -1;
-	}
-	if (sync_stream(s) != 0)
-		return -1;
-	return spooled_truncate(s, size);
+	if (!s)
+		return tf_public_result(-EINVAL);
+	int rc = sync_stream(s);
+	return tf_public_result(rc < 0 ? rc : spooled_truncate(s, size));
 }
 
 int tempfile_spooled_flush(struct tempfile_spooled *s)
 {
-	if (!s) {
-		errno = EINVAL;
-		return -1;
-	}
-	if (sync_stream(s) != 0)
-		return -1;
-	if (s->stream_error) {
-		errno = s->stream_error;
-		return -1;
-	}
-	return 0;
+	if (!s)
+		return tf_public_result(-EINVAL);
+	int rc = sync_stream(s);
+	if (rc == 0 && s->stream_error)
+		rc = -s->stream_error;
+	return tf_public_result(rc);
 }
 
 int tempfile_spooled_rollover(struct tempfile_spooled *s)
 {
-	if (!s) {
-		errno = EINVAL;
-		return -1;
-	}
-	if (sync_stream(s) != 0)
-		return -1;
-	return roll_over(s);
+	if (!s)
+		return tf_public_result(-EINVAL);
+	int rc = sync_stream(s);
+	return tf_public_result(rc < 0 ? rc : roll_over(s));
 }
 
 int tempfile_spooled_rolled(const struct tempfile_spooled *s)
 {
 	if (!s)
-		return 0;
+		return tf_public_result(-EINVAL);
 	/* Data still in the stream's buffer may be what rolls it over; a
 	 * failure is remembered by cookie_write for flush/close to report. */
-	int saved = errno;
 	(void)sync_stream(s);
-	errno = saved;
 	return s->fd >= 0;
 }
 
@@ -572,41 +522,23 @@ int tempfile_spooled_fileno(struct tempfile_spooled *s)
 
 FILE *tempfile_spooled_stream(struct tempfile_spooled *s)
 {
-	if (!s) {
-		errno = EINVAL;
-		return NULL;
-	}
-	if (s->stream)
-		return s->stream;
-#if TF_HAVE_FOPENCOOKIE
-	bool use_cookie = true;
-#  ifdef TEMPFILE_TEST_SEAMS
-	use_cookie = !force_fd_stream;
-#  endif
-	s->stream = use_cookie ? open_cookie_stream(s) : open_fd_stream(s);
-#else
-	s->stream = open_fd_stream(s);
-#endif
-	return s->stream;
+	int rc = !s ? -EINVAL : s->stream ? 0 : open_stream(s);
+	return tf_public_pointer(rc, rc == 0 ? s->stream : NULL);
 }
 
 int tempfile_spooled_close(struct tempfile_spooled *s)
 {
 	if (!s)
 		return 0;
-	int error = 0;
+	int rc = 0;
 	/* The stream first: its last flush may still write (and roll over). */
 	if (s->stream && fclose(s->stream) == EOF)
-		error = errno ? errno : EIO;
-	if (!error)
-		error = s->stream_error;
+		rc = tf_neg_errno();
+	if (rc == 0 && s->stream_error)
+		rc = -s->stream_error;
 	if (s->fd >= 0)
-		tf_os_close(s->fd); /* an unnamed temporary file: nothing to lose */
+		(void)tf_os_close(s->fd); /* an unnamed temporary file: nothing to lose */
 	free(s->data);
 	free(s);
-	if (error) {
-		errno = error;
-		return -1;
-	}
-	return 0;
+	return tf_public_result(rc);
 }

@@ -14,8 +14,6 @@
 #include "internal.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,69 +31,31 @@ struct setting {
 	size_t replaced_count;
 };
 
-static pthread_mutex_t settings_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct setting dir_setting, prefix_setting;
 
 static const char default_prefix[] = "tmp";
 static const char *const env_candidates[] = { "TMPDIR", "TEMP", "TMP" };
 
-/* fork() copies settings_lock as it is: held, if another thread was
- * searching or setting, and then no thread of the child ever releases it.
- * So the lock is taken before fork() and released after it in both
- * processes; the child also gets the settings whole, never half set.
- * The cost: while one thread probes the candidates (under the lock, so
- * that the search runs once), fork() in any other thread waits for the
- * probe, as long as a hung network file system keeps it. */
-static void lock_before_fork(void)
-{
-	pthread_mutex_lock(&settings_lock);
-}
-
-static void unlock_after_fork(void)
-{
-	pthread_mutex_unlock(&settings_lock);
-}
-
-static pthread_once_t fork_handlers_once = PTHREAD_ONCE_INIT;
-
-static void install_fork_handlers(void)
-{
-	/* Fails only with ENOMEM. Every call still works; only a fork racing
-	 * a search or a set could leave that child stuck, as before. */
-	(void)tf_os_atfork(lock_before_fork, unlock_after_fork, unlock_after_fork);
-}
-
-#if (defined(__GNUC__) || defined(__clang__)) && !defined(_WIN32) /* Windows: no fork */
-/* At load, before any thread of ours can race it: a fork() while another
- * thread is inside the pthread_once would leave the child waiting on it
- * forever (musl; glibc restarts it). */
-__attribute__((constructor)) static void install_fork_handlers_at_load(void)
-{
-	(void)pthread_once(&fork_handlers_once, install_fork_handlers);
-}
-#endif
-
-/* Every holder of settings_lock comes through here, so the fork handlers
- * are in place before the lock is first held. */
+/* The settings lock is the platform's: it must survive fork(). */
 static void lock_settings(void)
 {
-	(void)pthread_once(&fork_handlers_once, install_fork_handlers);
-	pthread_mutex_lock(&settings_lock);
+	tf_os_settings_lock();
 }
 
 static void unlock_settings(void)
 {
-	pthread_mutex_unlock(&settings_lock);
+	tf_os_settings_unlock();
 }
 
-/* A NEW copy of s, or NULL with errno (ENOMEM). */
-static char *copy_string(const char *s)
+/* A NEW copy of s as *out. 0 or -ENOMEM. */
+static int copy_string(const char *s, char **out)
 {
 	size_t len = strlen(s);
-	char *copy = malloc(len + 1);
-	if (copy)
-		memcpy(copy, s, len + 1);
-	return copy;
+	*out = malloc(len + 1);
+	if (!*out)
+		return -ENOMEM;
+	memcpy(*out, s, len + 1);
+	return 0;
 }
 
 /* The replaced string equal to value, taken off s's list; NULL if none. */
@@ -144,33 +104,33 @@ static const char *replace_locked(struct setting *s, char *value)
 }
 
 /* Prove dir usable: create a randomly named file in it, write to it,
- * remove it. 0, or the errno that rejected it. */
+ * remove it. 0, or the -errno that rejected it. */
 static int probe_directory(const char *dir)
 {
 	size_t dir_len = strlen(dir);
 	char *path = malloc(dir_len + 1 + TF_NAME_LEN + 1);
 	if (!path)
-		return errno;
+		return -ENOMEM;
 	memcpy(path, dir, dir_len);
 	path[dir_len] = tf_os_separator();
 	path[dir_len + 1 + TF_NAME_LEN] = '\0';
-	int error = EEXIST;
-	for (unsigned attempt = 0; attempt < TEMPFILE_TMP_MAX && error == EEXIST; attempt++) {
-		if (tf_random_name_from_kernel(path + dir_len + 1) != 0) {
-			error = errno;
+	int error = -EEXIST;
+	for (unsigned attempt = 0; attempt < TEMPFILE_TMP_MAX && error == -EEXIST; attempt++) {
+		error = tf_random_name_from_kernel(path + dir_len + 1);
+		if (error < 0)
 			break;
-		}
 		int fd = tf_os_create_file(path, TF_FILE_OPEN_FLAGS, 0, 0600);
 		if (fd < 0) {
-			error = errno;
+			error = fd;
 			continue;
 		}
 		ssize_t written = tf_os_write(fd, "blat", 4);
-		error = written == 4 ? 0 : written < 0 ? errno : EIO;
-		if (tf_os_close(fd) != 0 && error == 0 && errno != EINTR)
-			error = errno;
-		if (tf_os_unlink(path) != 0 && error == 0)
-			error = errno;
+		error = written == 4 ? 0 : written < 0 ? (int)written : -EIO;
+		int r = tf_os_close(fd);
+		if (r < 0 && error == 0 && r != -EINTR)
+			error = r;
+		if ((r = tf_os_unlink(path)) < 0 && error == 0)
+			error = r;
 	}
 	free(path);
 	return error;
@@ -186,11 +146,9 @@ static int offer(const char *source, const char *dir, bool *found, candidate_fn 
 	char *absolute = NULL;
 	if (!dir || !*dir) {
 		c.error = ENOENT;
-	} else if (!(absolute = tf_absolute(dir))) {
-		c.error = errno;
-	} else {
+	} else if ((c.error = -tf_absolute(dir, &absolute)) == 0) {
 		c.path = absolute;
-		c.error = probe_directory(absolute);
+		c.error = -probe_directory(absolute);
 	}
 	if (c.error == 0 && c.path && !*found) /* no path: never usable */
 		c.chosen = *found = true;
@@ -199,52 +157,54 @@ static int offer(const char *source, const char *dir, bool *found, candidate_fn 
 	return stop;
 }
 
-/* Walk every candidate in order until fn returns non-zero; returns that
- * value (0 if fn never stopped the walk). */
-static int walk_candidates(candidate_fn fn, void *arg, bool *found)
+/* Walk every candidate in order until fn returns non-zero, leaving that
+ * value (0 if fn never stopped the walk) in *stop. 0, or -errno if the
+ * environment could not be read (-ENOMEM). */
+static int walk_candidates(candidate_fn fn, void *arg, bool *found, int *stop)
 {
-	int stop = 0;
+	*stop = 0;
 	*found = false;
-	for (size_t i = 0; !stop && i < sizeof env_candidates / sizeof *env_candidates; i++) {
+	for (size_t i = 0; !*stop && i < sizeof env_candidates / sizeof *env_candidates; i++) {
 		char *value;
-		if (tf_os_getenv(env_candidates[i], &value) != 0)
-			return -1;
-		stop = offer(env_candidates[i], value && *value ? value : NULL, found, fn, arg);
+		int r = tf_os_getenv(env_candidates[i], &value);
+		if (r < 0)
+			return r;
+		*stop = offer(env_candidates[i], value && *value ? value : NULL, found, fn, arg);
 		free(value);
 	}
-	for (size_t i = 0; !stop && i < tf_os_candidate_count(); i++) {
-		char *dir = tf_os_candidate(i);
-		stop = offer("default", dir, found, fn, arg);
+	for (size_t i = 0; !*stop && i < tf_os_candidate_count(); i++) {
+		char *dir;
+		(void)tf_os_candidate(i, &dir); /* NULL: offer reports ENOENT */
+		*stop = offer("default", dir, found, fn, arg);
 		free(dir);
 	}
-	if (!stop) {
-		char *cwd = tf_os_getcwd();
-		stop = offer("cwd", cwd, found, fn, arg);
+	if (!*stop) {
+		char *cwd;
+		(void)tf_os_getcwd(&cwd); /* NULL: offer reports ENOENT */
+		*stop = offer("cwd", cwd, found, fn, arg);
 		free(cwd);
 	}
-	return stop;
+	return 0;
 }
 
 int tempfile_gettempdir_explain(int (*fn)(const struct tempfile_candidate *, void *), void *arg)
 {
-	if (!fn) {
-		errno = EINVAL;
-		return -1;
-	}
+	if (!fn)
+		return tf_public_result(-EINVAL);
 	bool found;
-	if (walk_candidates(fn, arg, &found) < 0)
-		return -1; /* errno is fn's */
-	if (!found) {
-		errno = ENOENT;
-		return -1;
-	}
-	return 0;
+	int stop;
+	int rc = walk_candidates(fn, arg, &found, &stop);
+	if (rc < 0)
+		return tf_public_result(rc);
+	if (stop < 0)
+		return -1; /* errno is what fn left */
+	return tf_public_result(found ? 0 : -ENOENT);
 }
 
 /* gettempdir's walker: copy the first usable directory and stop. */
 struct first_usable {
 	char *path; /* NEW */
-	int error;
+	int error;  /* -errno */
 };
 
 static int take_first_usable(const struct tempfile_candidate *c, void *arg)
@@ -252,27 +212,28 @@ static int take_first_usable(const struct tempfile_candidate *c, void *arg)
 	struct first_usable *first = arg;
 	if (!c->chosen)
 		return 0;
-	first->path = copy_string(c->path);
-	first->error = first->path ? 0 : ENOMEM;
+	first->error = copy_string(c->path, &first->path);
 	return 1;
 }
 
-/* The directory in force, searched for first if there is none. NULL with
- * errno (ENOENT: no usable directory; ENOMEM). Call under settings_lock. */
-static const char *current_dir_locked(void)
+/* The directory in force, searched for first if there is none, as *dir
+ * (BORROWED). 0 or -errno (-ENOENT: no usable directory; -ENOMEM). Call
+ * under the settings lock. */
+static int current_dir_locked(const char **dir)
 {
-	const char *dir = atomic_load_explicit(&dir_setting.current, memory_order_relaxed);
-	if (dir)
-		return dir;
-	struct first_usable first = { NULL, ENOENT };
+	*dir = atomic_load_explicit(&dir_setting.current, memory_order_relaxed);
+	if (*dir)
+		return 0;
+	struct first_usable first = { NULL, -ENOENT };
 	bool found;
-	if (walk_candidates(take_first_usable, &first, &found) < 0)
-		first.error = errno; /* ENOMEM reading the environment */
-	if (!first.path) {
-		errno = first.error;
-		return NULL;
-	}
-	return replace_locked(&dir_setting, first.path);
+	int stop;
+	int rc = walk_candidates(take_first_usable, &first, &found, &stop);
+	if (rc < 0)
+		return rc;
+	if (!first.path)
+		return first.error;
+	*dir = replace_locked(&dir_setting, first.path);
+	return 0;
 }
 
 const char *tempfile_gettempdir(void)
@@ -280,31 +241,30 @@ const char *tempfile_gettempdir(void)
 	const char *dir = atomic_load_explicit(&dir_setting.current, memory_order_acquire);
 	if (dir)
 		return dir;
-	int saved_errno = errno;
 	lock_settings();
-	dir = current_dir_locked();
-	int error = errno;
+	int rc = current_dir_locked(&dir);
 	unlock_settings();
-	errno = dir ? saved_errno : error;
-	return dir;
+	return tf_public_pointer(rc, (void *)dir);
 }
 
-char *tf_default_dir(void)
+int tf_default_dir(char **out)
 {
+	*out = NULL;
+	const char *dir;
 	lock_settings();
-	const char *dir = current_dir_locked();
-	char *copy = dir ? copy_string(dir) : NULL;
-	int error = errno;
+	int rc = current_dir_locked(&dir);
+	if (rc == 0)
+		rc = copy_string(dir, out);
 	unlock_settings();
-	errno = error;
-	return copy;
+	return rc;
 }
 
 int tempfile_settempdir(const char *dir)
 {
 	char *absolute = NULL;
-	if (dir && !(absolute = tf_absolute(dir)))
-		return -1;
+	int rc = dir ? tf_absolute(dir, &absolute) : 0;
+	if (rc < 0)
+		return tf_public_result(rc);
 	lock_settings();
 	(void)replace_locked(&dir_setting, absolute);
 	unlock_settings();
@@ -317,26 +277,23 @@ const char *tempfile_gettempprefix(void)
 	return prefix ? prefix : default_prefix;
 }
 
-char *tf_default_prefix(void)
+int tf_default_prefix(char **out)
 {
 	lock_settings();
 	const char *prefix = atomic_load_explicit(&prefix_setting.current, memory_order_relaxed);
-	char *copy = copy_string(prefix ? prefix : default_prefix);
-	int error = errno;
+	int rc = copy_string(prefix ? prefix : default_prefix, out);
 	unlock_settings();
-	errno = error;
-	return copy;
+	return rc;
 }
 
 int tempfile_settempprefix(const char *prefix)
 {
-	if (tf_os_bad_in_name(prefix)) {
-		errno = EINVAL;
-		return -1;
-	}
+	if (tf_os_bad_in_name(prefix))
+		return tf_public_result(-EINVAL);
 	char *copy = NULL;
-	if (prefix && !(copy = copy_string(prefix)))
-		return -1;
+	int rc = prefix ? copy_string(prefix, &copy) : 0;
+	if (rc < 0)
+		return tf_public_result(rc);
 	lock_settings();
 	(void)replace_locked(&prefix_setting, copy);
 	unlock_settings();
@@ -357,8 +314,3 @@ size_t tf_test_settings_strings(void)
 	return n;
 }
 #endif
-
-const char *tempfile_version(void)
-{
-	return TEMPFILE_VERSION_STRING;
-}

@@ -72,5 +72,12 @@ bool tft_become_nobody(void);
 #endif
 /* True when built with AddressSanitizer/ThreadSanitizer. */
 bool tft_under_sanitizer(void);
+/* expr fails with EINVAL: it gives failed (-1 or NULL) and sets errno. */
+#define TFT_ASSERT_EINVAL(expr, failed)                                    \
+	do {                                                               \
+		errno = 0;                                                 \
+		cr_assert((expr) == (failed), "%s did not fail", #expr);   \
+		cr_assert_eq(errno, EINVAL, "%s: errno %d", #expr, errno); \
+	} while (0)
 
 #endif

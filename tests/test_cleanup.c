@@ -412,8 +412,8 @@ static int scenario_forget_then_recreate(struct scenario_env *env)
 	struct tf_file_id id;
 	if (tf_os_file_id(-1, named, &id) != 0)
 		return 65;
-	struct tf_registration *r = tf_register(named, TF_REGISTERED_FILE, &id);
-	if (!r)
+	struct tf_registration *r;
+	if (tf_register(named, TF_REGISTERED_FILE, &id, NULL, &r) != 0)
 		return 66;
 	tf_unregister(r);
 	free(named);
@@ -1526,9 +1526,9 @@ Test(cleanup, forgotten_object_stays_on_disk_after_cleanup_now)
 Test(cleanup, register_rejects_relative_path_with_einval)
 {
 	struct tf_file_id id = { 0 };
-	errno = 0;
-	cr_assert_null(tf_register("relative/path", TF_REGISTERED_FILE, &id));
-	cr_assert_eq(errno, EINVAL);
+	struct tf_registration *r;
+	cr_assert_eq(tf_register("relative/path", TF_REGISTERED_FILE, &id, NULL, &r), -EINVAL);
+	cr_assert_null(r);
 	tf_unregister(NULL); /* ignored */
 }
 

@@ -538,3 +538,242 @@ Test(create, template_failure_restores_the_xs)
 	tft_remove_tree(dir);
 	free(dir);
 }
+
+/* ---- one option check for every creator (tf_check_opts) --------------------------- */
+
+/* Each creator that takes struct tempfile_opts, and the flags its comment
+ * in tempfile.h lists. */
+enum creator {
+	C_MKSTEMP, C_MKDTEMP, C_MKTEMP, C_TEMPORARY_FD, C_TEMPORARY, C_NAMED, C_SPOOLED, C_DIR,
+	C_COUNT
+};
+static const char *const creator_names[C_COUNT] = { "mkstemp", "mkdtemp", "mktemp",
+	"temporary_fd", "temporary", "named", "spooled", "dir" };
+static const unsigned creator_flags[C_COUNT] = {
+	[C_MKSTEMP] = TEMPFILE_TEXT | TEMPFILE_AT_EXIT,
+	[C_MKDTEMP] = TEMPFILE_AT_EXIT,
+	[C_MKTEMP] = TEMPFILE_TEXT,
+	[C_TEMPORARY_FD] = TEMPFILE_TEXT | TEMPFILE_AT_EXIT,
+	[C_TEMPORARY] = TEMPFILE_TEXT | TEMPFILE_AT_EXIT,
+	[C_NAMED] = TEMPFILE_TEXT | TEMPFILE_KEEP | TEMPFILE_AT_EXIT | TEMPFILE_IGNORE_CLEANUP_ERRORS,
+	[C_SPOOLED] = TEMPFILE_TEXT | TEMPFILE_AT_EXIT,
+	[C_DIR] = TEMPFILE_KEEP | TEMPFILE_AT_EXIT | TEMPFILE_IGNORE_CLEANUP_ERRORS,
+};
+
+/* Create with o through creator c and remove what was made at once: 0, or
+ * -1 with the creator's errno. */
+static int create_and_remove(enum creator c, const struct tempfile_opts *o)
+{
+	char *path = NULL;
+	int fd, rc = 0;
+	switch (c) {
+	case C_MKSTEMP:
+		fd = tempfile_mkstemp(o, &path);
+		if (fd < 0)
+			return -1;
+		close(fd);
+		unlink(path);
+		(void)tempfile_forget(path);
+		break;
+	case C_MKDTEMP:
+	case C_MKTEMP:
+		path = c == C_MKDTEMP ? tempfile_mkdtemp(o) : tempfile_mktemp(o);
+		if (!path)
+			return -1;
+		rmdir(path);
+		(void)tempfile_forget(path);
+		break;
+	case C_TEMPORARY_FD:
+		fd = tempfile_temporary_fd(o);
+		if (fd < 0)
+			return -1;
+		close(fd);
+		break;
+	case C_TEMPORARY: {
+		FILE *f = tempfile_temporary(o, NULL);
+		if (!f)
+			return -1;
+		fclose(f);
+		break;
+	}
+	case C_NAMED: {
+		struct tempfile *t = tempfile_named(o, NULL);
+		if (!t)
+			return -1;
+		if (o->flags & TEMPFILE_KEEP)
+			unlink(tempfile_path(t));
+		(void)tempfile_close(t);
+		break;
+	}
+	case C_SPOOLED: {
+		struct tempfile_spooled *s = tempfile_spooled(0, o, NULL);
+		if (!s)
+			return -1;
+		rc = tempfile_spooled_rollover(s); /* the rollover sees o too */
+		(void)tempfile_spooled_close(s);
+		break;
+	}
+	case C_DIR: {
+		struct tempfile_dir *d = tempfile_dir(o);
+		if (!d)
+			return -1;
+		if (o->flags & TEMPFILE_KEEP)
+			rmdir(tempfile_dir_path(d));
+		(void)tempfile_dir_cleanup(d);
+		break;
+	}
+	case C_COUNT:
+		break;
+	}
+	free(path);
+	return rc;
+}
+
+Test(create, every_creator_accepts_exactly_the_flags_its_comment_lists)
+{
+	char *dir = tft_scratch();
+	for (int c = 0; c < C_COUNT; c++) {
+		for (unsigned bit = 1; bit != 0; bit <<= 1) {
+			struct tempfile_opts o = { .dir = dir, .flags = bit };
+			errno = 0;
+			int rc = create_and_remove((enum creator)c, &o);
+			if (creator_flags[c] & bit) {
+				cr_expect_eq(rc, 0, "%s refused flag %#x: %s", creator_names[c], bit,
+					strerror(errno));
+			} else {
+				cr_expect_eq(rc, -1, "%s took flag %#x", creator_names[c], bit);
+				cr_expect_eq(errno, EINVAL, "%s, flag %#x", creator_names[c], bit);
+			}
+		}
+	}
+	cr_assert_eq(tft_count_entries(dir), 0);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(create, template_persist_and_rmtree_accept_exactly_the_flags_their_comments_list)
+{
+	char *dir = tft_scratch();
+	for (unsigned bit = 1; bit != 0; bit <<= 1) {
+		char *tmpl = tft_join(dir, "tXXXXXX");
+		errno = 0;
+		int fd = tempfile_mktemplate(tmpl, 0, TEMPFILE_KIND_FILE, bit, 0);
+		if (bit & (TEMPFILE_TEXT | TEMPFILE_AT_EXIT)) {
+			cr_expect_geq(fd, 0, "mktemplate refused %#x", bit);
+			close(fd);
+			unlink(tmpl);
+			(void)tempfile_forget(tmpl);
+		} else {
+			cr_expect(fd == -1 && errno == EINVAL, "mktemplate took %#x", bit);
+		}
+		free(tmpl);
+
+		struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, NULL);
+		cr_assert_not_null(t);
+		char *target = tft_join(dir, "final");
+		errno = 0;
+		int rc = tempfile_persist(t, target, bit);
+		if (bit & (TEMPFILE_NOREPLACE | TEMPFILE_SYNC))
+			cr_expect_eq(rc, 0, "persist refused %#x: %s", bit, strerror(errno));
+		else
+			cr_expect(rc == -1 && errno == EINVAL, "persist took %#x", bit);
+		cr_expect_eq(tempfile_close(t), 0);
+		unlink(target);
+		free(target);
+
+		char *tree = tft_join(dir, "tree");
+		cr_assert_eq(mkdir(tree, 0700), 0);
+		errno = 0;
+		rc = tempfile_rmtree(tree, bit);
+		if (bit == TEMPFILE_IGNORE_CLEANUP_ERRORS)
+			cr_expect_eq(rc, 0, "rmtree refused %#x", bit);
+		else
+			cr_expect(rc == -1 && errno == EINVAL, "rmtree took %#x", bit);
+		rmdir(tree);
+		free(tree);
+	}
+	cr_assert_eq(tft_count_entries(dir), 0);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(create, every_creator_refuses_a_reserved_field_that_is_not_zero)
+{
+	char *dir = tft_scratch();
+	static const int some;
+	size_t nreserved = sizeof((struct tempfile_opts){ 0 }.reserved) / sizeof(unsigned);
+	size_t nptr = sizeof((struct tempfile_opts){ 0 }.reserved_ptr) / sizeof(void *);
+	for (int c = 0; c < C_COUNT; c++) {
+		for (size_t i = 0; i < nreserved + nptr; i++) {
+			struct tempfile_opts o = { .dir = dir };
+			if (i < nreserved)
+				o.reserved[i] = 1;
+			else
+				o.reserved_ptr[i - nreserved] = &some;
+			errno = 0;
+			cr_expect_eq(create_and_remove((enum creator)c, &o), -1, "%s, field %zu",
+				creator_names[c], i);
+			cr_expect_eq(errno, EINVAL, "%s, field %zu", creator_names[c], i);
+		}
+		/* and zero reserved fields are what designated initializers give */
+		cr_expect_eq(create_and_remove((enum creator)c, &(struct tempfile_opts){ .dir = dir }),
+			0, "%s: %s", creator_names[c], strerror(errno));
+	}
+	cr_assert_eq(tft_count_entries(dir), 0);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(create, every_creator_applies_the_same_rule_to_prefix_suffix_dir_and_mode)
+{
+	char *dir = tft_scratch();
+	struct tempfile_opts bad[] = {
+		{ .dir = dir, .prefix = "a/b" },
+		{ .dir = dir, .suffix = "x/y" },
+		{ .dir = "" },
+		{ .dir = dir, .mode = 010000 },
+#ifdef _WIN32
+		/* a separator or a stream name on Windows only */
+		{ .dir = dir, .prefix = "a\\b" },
+		{ .dir = dir, .suffix = "x\\y" },
+		{ .dir = dir, .prefix = "a:b" },
+		{ .dir = dir, .suffix = ":stream" },
+#endif
+	};
+	for (int c = 0; c < C_COUNT; c++) {
+		for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+			errno = 0;
+			cr_expect_eq(create_and_remove((enum creator)c, &bad[i]), -1, "%s, case %zu",
+				creator_names[c], i);
+			cr_expect_eq(errno, EINVAL, "%s, case %zu: %s", creator_names[c], i,
+				strerror(errno));
+		}
+	}
+	cr_assert_eq(tft_count_entries(dir), 0);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+Test(create, check_opts_is_zero_for_null_and_minus_einval_for_each_rule)
+{
+	cr_assert_eq(tf_check_opts(NULL, 0), 0);
+	cr_assert_eq(tf_check_opts(&(struct tempfile_opts){ .prefix = "p", .suffix = ".s",
+				       .dir = "d", .mode = 07777, .flags = TEMPFILE_KEEP },
+			     TEMPFILE_KEEP),
+		0);
+	cr_assert_eq(tf_check_opts(&(struct tempfile_opts){ .flags = TEMPFILE_KEEP }, 0), -EINVAL);
+	cr_assert_eq(tf_check_opts(&(struct tempfile_opts){ .mode = 010000 }, 0), -EINVAL);
+	cr_assert_eq(tf_check_opts(&(struct tempfile_opts){ .prefix = "/" }, 0), -EINVAL);
+	cr_assert_eq(tf_check_opts(&(struct tempfile_opts){ .suffix = "a/" }, 0), -EINVAL);
+	cr_assert_eq(tf_check_opts(&(struct tempfile_opts){ .dir = "" }, 0), -EINVAL);
+	cr_assert_eq(tf_check_opts(&(struct tempfile_opts){ .reserved = { 0, 7 } }, 0), -EINVAL);
+	cr_assert_eq(tf_check_opts(&(struct tempfile_opts){ .reserved_ptr = { NULL, NULL, "x" } }, 0),
+		-EINVAL);
+#ifdef _WIN32
+	cr_assert_eq(tf_check_opts(&(struct tempfile_opts){ .prefix = "a\\b" }, 0), -EINVAL);
+	cr_assert_eq(tf_check_opts(&(struct tempfile_opts){ .suffix = "a:b" }, 0), -EINVAL);
+#else
+	/* POSIX: only '/' separates; a backslash or colon is a name character */
+	cr_assert_eq(tf_check_opts(&(struct tempfile_opts){ .prefix = "a\\b:c" }, 0), 0);
+#endif
+}

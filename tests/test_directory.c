@@ -249,9 +249,12 @@ Test(directory, missing_parent_directory_is_enoent)
 Test(directory, null_handle_is_einval)
 {
 	errno = 0;
-	cr_assert_eq(tempfile_dir_cleanup(NULL), -1);
-	cr_assert_eq(errno, EINVAL);
 	cr_assert_null(tempfile_dir_path(NULL));
+	cr_assert_eq(errno, EINVAL);
+	/* A destructor takes NULL like free(): nothing to do, 0. */
+	errno = 0;
+	cr_assert_eq(tempfile_dir_cleanup(NULL), 0);
+	cr_assert_eq(errno, 0);
 }
 
 Test(directory, at_exit_registers_and_cleanup_takes_it_out_again)
@@ -296,4 +299,15 @@ Test(directory, default_directory_is_gettempdir)
 	cr_assert_eq(tft_count_entries(scratch), 1);
 	cr_assert_eq(tempfile_dir_cleanup(d), 0);
 	cr_assert_eq(tft_count_entries(scratch), 0);
+}
+
+/* ---- NULL: the destructor like free() ---------------------------------------------- */
+
+Test(directory, cleanup_of_null_does_nothing_and_returns_zero_like_free)
+{
+	errno = 0;
+	cr_assert_eq(tempfile_dir_cleanup(NULL), 0);
+	cr_assert_eq(errno, 0);
+	cr_assert_null(tempfile_dir_path(NULL));
+	cr_assert_eq(errno, EINVAL);
 }

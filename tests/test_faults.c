@@ -250,10 +250,13 @@ static int run_template_dir(struct tfd_ctx *c)
 	return run_template(c, TEMPFILE_KIND_DIR);
 }
 
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 static int run_template_name(struct tfd_ctx *c)
 {
 	return run_template(c, TEMPFILE_KIND_NAME);
 }
+#pragma GCC diagnostic pop
 
 static bool check_template(struct tfd_ctx *c, bool ok)
 {

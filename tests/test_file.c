@@ -183,9 +183,8 @@ Test(fopen_mode, rejects_malformed_modes_with_einval)
 	static const char *const bad[] = { "", "z", "wr", "+w", "rw", "w++", "wbb", "wbt", "b",
 		"w+z", "x", "a+ ", " w" };
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-		errno = 0;
-		cr_expect_eq(tf_check_fopen_mode(bad[i], NULL), -1, "mode \"%s\" accepted", bad[i]);
-		cr_expect_eq(errno, EINVAL);
+		cr_expect_eq(tf_check_fopen_mode(bad[i], NULL), -EINVAL, "mode \"%s\" accepted",
+			bad[i]);
 	}
 }
 
@@ -1392,4 +1391,22 @@ Test(persist, temp_removed_by_someone_else_fails_with_enoent)
 	cr_expect_eq(tempfile_close(t), 0);
 	cr_expect_eq(tft_count_entries(tft_dir), 0);
 	free(a);
+}
+
+/* ---- NULL handles: the destructor like free(), accessors EINVAL ------------------ */
+
+Test(named, close_of_null_does_nothing_and_returns_zero_like_free)
+{
+	errno = 0;
+	cr_assert_eq(tempfile_close(NULL), 0);
+	cr_assert_eq(errno, 0);
+}
+
+Test(named, every_accessor_given_null_fails_with_einval)
+{
+	TFT_ASSERT_EINVAL(tempfile_stream(NULL), NULL);
+	TFT_ASSERT_EINVAL(tempfile_fileno(NULL), -1);
+	TFT_ASSERT_EINVAL(tempfile_path(NULL), NULL);
+	TFT_ASSERT_EINVAL(tempfile_close_stream(NULL), -1);
+	TFT_ASSERT_EINVAL(tempfile_persist(NULL, "x", 0), -1);
 }

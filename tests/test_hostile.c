@@ -359,8 +359,12 @@ Test(hostile, mktemp_does_not_offer_a_name_taken_by_a_dangling_link)
 
 Test(hostile, mktemplate_does_not_follow_a_link_planted_at_its_name)
 {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 	static const enum tempfile_kind kinds[] = { TEMPFILE_KIND_FILE, TEMPFILE_KIND_DIR,
 		TEMPFILE_KIND_NAME };
+#pragma GCC diagnostic pop
+
 	for (size_t k = 0; k < 3; k++) {
 		umask(022);
 		/* Six X's take the first six scripted characters: "plante". */

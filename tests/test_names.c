@@ -84,9 +84,7 @@ Test(names, first_alphabet_letters_are_not_favoured_by_modulo_bias)
 Test(names, tiny_alphabets_are_rejected_with_einval)
 {
 	char c;
-	errno = 0;
-	cr_assert_eq(tf_random_chars(&c, 1, "a", 1), -1);
-	cr_assert_eq(errno, EINVAL);
+	cr_assert_eq(tf_random_chars(&c, 1, "a", 1), -EINVAL);
 }
 
 #define THREADS 8
@@ -226,6 +224,112 @@ Test(names, long_template_runs_span_several_draws)
 	for (size_t i = 0; i < sizeof a; i++)
 		same += a[i] == b[i];
 	cr_assert_lt(same, 10, "%d of 40 positions equal in two draws", same);
+}
+
+/* ---- bytes from the OS: known answers through the urandom seam ---------- */
+
+/* Run fn in a new thread, whose per-thread buffer starts empty. */
+static void in_new_thread(void *(*fn)(void *), void *arg)
+{
+	pthread_t thread;
+	cr_assert_eq(pthread_create(&thread, NULL, fn, arg), 0);
+	cr_assert_eq(pthread_join(thread, NULL), 0);
+}
+
+#ifndef _WIN32 /* the urandom seam is POSIX's */
+/* A 2 KiB "urandom" (one whole refill) starting with these bytes, the
+ * rest zero; getrandom made to fail with ENOSYS so that it is read. */
+static char *serve_bytes(const char *dir, const unsigned char *head, size_t n)
+{
+	char *path = tft_join(dir, "urandom");
+	unsigned char bytes[2048] = { 0 };
+	memcpy(bytes, head, n);
+	FILE *f = fopen(path, "wb");
+	cr_assert_not_null(f);
+	cr_assert_eq(fwrite(bytes, 1, sizeof bytes, f), sizeof bytes);
+	cr_assert_eq(fclose(f), 0);
+	tf_test_os_random(ENOSYS, path);
+	return path;
+}
+
+struct drawn {
+	char names[3][TF_NAME_LEN];
+	int rc[3];
+};
+
+static void *draw_three_names(void *arg)
+{
+	struct drawn *d = arg;
+	for (int i = 0; i < 3; i++)
+		d->rc[i] = tf_random_name(d->names[i]);
+	return NULL;
+}
+
+Test(names, a_default_name_is_six_os_bytes_read_as_base_37_digits_with_rejection)
+{
+	char *dir = tft_scratch();
+	/* 39 = 2 + 1 * 37 little-endian: "cb" then zeros; then a draw of
+	 * 2^48 - 1, past the largest multiple of 37^8, rejected; then 0. */
+	static const unsigned char head[] = { 39, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0, 0, 0, 0, 0, 0, 36, 0, 0, 0, 0, 0 };
+	char *file = serve_bytes(dir, head, sizeof head);
+	struct drawn d;
+	in_new_thread(draw_three_names, &d);
+	tf_test_os_random(0, NULL);
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(d.rc[i], 0);
+	cr_assert_eq(memcmp(d.names[0], "cbaaaaaa", TF_NAME_LEN), 0, "%.8s", d.names[0]);
+	cr_assert_eq(memcmp(d.names[1], "aaaaaaaa", TF_NAME_LEN), 0, "%.8s", d.names[1]);
+	cr_assert_eq(memcmp(d.names[2], "_aaaaaaa", TF_NAME_LEN), 0, "%.8s", d.names[2]);
+	free(file);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+static void *draw_one_name(void *arg)
+{
+	int *rc = arg;
+	char name[TF_NAME_LEN];
+	*rc = tf_random_name(name);
+	return NULL;
+}
+
+Test(names, an_os_random_failure_on_refill_is_returned_as_minus_errno)
+{
+	char *dir = tft_scratch();
+	char *missing = tft_join(dir, "no-such-device");
+	tf_test_os_random(ENOSYS, missing);
+	int rc = 0;
+	in_new_thread(draw_one_name, &rc);
+	tf_test_os_random(0, NULL);
+	cr_assert_eq(rc, -ENOENT);
+	free(missing);
+	tft_remove_tree(dir);
+	free(dir);
+}
+
+#endif
+
+struct many_names {
+	char names[400 * TF_NAME_LEN];
+	int failed;
+};
+
+static void *draw_many_names(void *arg)
+{
+	struct many_names *m = arg;
+	for (int i = 0; i < 400; i++)
+		m->failed |= tf_random_name(m->names + i * TF_NAME_LEN) != 0;
+	return NULL;
+}
+
+Test(names, names_past_one_buffer_refill_and_stay_distinct)
+{
+	/* 400 names take 2400 bytes: more than one 2 KiB refill. */
+	static struct many_names m;
+	in_new_thread(draw_many_names, &m);
+	cr_assert_eq(m.failed, 0);
+	cr_assert_not(has_duplicates(m.names, 400));
 }
 
 /* On Windows: BCryptGenRandom. */

@@ -1186,7 +1186,9 @@ Test(spooled, null_handle_is_einval_and_close_null_is_fine)
 	cr_assert_eq(tempfile_spooled_seek(NULL, 0, SEEK_SET), -1);
 	cr_assert_eq(tempfile_spooled_fileno(NULL), -1);
 	cr_assert_null(tempfile_spooled_stream(NULL));
-	cr_assert_eq(tempfile_spooled_rolled(NULL), 0);
+	errno = 0;
+	cr_assert_eq(tempfile_spooled_rolled(NULL), -1);
+	cr_assert_eq(errno, EINVAL);
 	cr_assert_eq(tempfile_spooled_close(NULL), 0);
 }
 
@@ -1201,4 +1203,51 @@ Test(spooled, nothing_is_opened_before_rollover)
 	cr_assert_eq(tft_count_fds(), fds);
 	cr_assert_eq(tft_count_entries(tft_dir), 0);
 	cr_assert_eq(tempfile_spooled_close(s), 0);
+}
+
+/* ---- NULL handles: the destructor like free(), the rest EINVAL ------------------- */
+
+Test(spooled, close_of_null_does_nothing_and_returns_zero_like_free)
+{
+	errno = 0;
+	cr_assert_eq(tempfile_spooled_close(NULL), 0);
+	cr_assert_eq(errno, 0);
+}
+
+Test(spooled, every_accessor_given_null_fails_with_einval)
+{
+	char byte;
+	TFT_ASSERT_EINVAL(tempfile_spooled_rolled(NULL), -1);
+	TFT_ASSERT_EINVAL(tempfile_spooled_fileno(NULL), -1);
+	TFT_ASSERT_EINVAL(tempfile_spooled_stream(NULL), NULL);
+	TFT_ASSERT_EINVAL(tempfile_spooled_tell(NULL), -1);
+	TFT_ASSERT_EINVAL(tempfile_spooled_seek(NULL, 0, SEEK_SET), -1);
+	TFT_ASSERT_EINVAL(tempfile_spooled_read(NULL, &byte, 1), -1);
+	TFT_ASSERT_EINVAL(tempfile_spooled_write(NULL, &byte, 1), -1);
+	TFT_ASSERT_EINVAL(tempfile_spooled_truncate(NULL, 0), -1);
+	TFT_ASSERT_EINVAL(tempfile_spooled_flush(NULL), -1);
+	TFT_ASSERT_EINVAL(tempfile_spooled_rollover(NULL), -1);
+}
+
+/* ---- options: checked at creation with the creators' one rule --------------------- */
+
+Test(spooled, options_the_rollover_would_refuse_fail_at_creation_on_every_platform)
+{
+	struct tempfile_opts bad[] = {
+		{ .dir = tft_dir, .prefix = "a/b" },
+		{ .dir = tft_dir, .suffix = "/" },
+		{ .dir = "" },
+		{ .dir = tft_dir, .flags = TEMPFILE_KEEP },
+		{ .dir = tft_dir, .reserved = { 1, 0 } },
+#ifdef _WIN32
+		/* before the one rule, these failed only at rollover */
+		{ .dir = tft_dir, .prefix = "a\\b" },
+		{ .dir = tft_dir, .suffix = "a:b" },
+#endif
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		errno = 0;
+		cr_expect_null(tempfile_spooled(16, &bad[i], NULL), "case %zu", i);
+		cr_expect_eq(errno, EINVAL, "case %zu", i);
+	}
 }

@@ -19,94 +19,9 @@
 #  include <sys/syscall.h>
 #endif
 
-#if defined(__has_include)
-#  if __has_include(<sys/random.h>)
-#    include <sys/random.h>
-#    define TF_HAVE_GETRANDOM 1
-#  endif
-#endif
-
-/* ---- random bytes ---------------------------------------------------------- */
-
-#ifdef TEMPFILE_TEST_SEAMS
-static int test_getrandom_errno;
-static const char *test_urandom_path;
-
-void tf_test_os_random(int err, const char *urandom_path)
-{
-	test_getrandom_errno = err;
-	test_urandom_path = urandom_path;
-}
-#  define TF_URANDOM_PATH (test_urandom_path ? test_urandom_path : "/dev/urandom")
-#else
-#  define TF_URANDOM_PATH "/dev/urandom"
-#endif
-
-/* Read all of n bytes from /dev/urandom: for kernels before 3.17, C
- * libraries without getrandom, and seccomp filters that refuse it. */
-static int read_urandom(unsigned char *buf, size_t n)
-{
-	int fd;
-	TF_RETRY_EINTR(fd, open(TF_URANDOM_PATH, O_RDONLY | O_CLOEXEC | O_NOCTTY));
-	if (fd < 0)
-		return -1;
-	while (n > 0) {
-		ssize_t got = read(fd, buf, n);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0) {
-			int saved = got < 0 ? errno : EIO;
-			close(fd);
-			errno = saved;
-			return -1;
-		}
-		buf += got;
-		n -= (size_t)got;
-	}
-	close(fd);
-	return 0;
-}
-
-#ifdef TF_HAVE_GETRANDOM
-/* getrandom(2), or the failure a test asked for. */
-static ssize_t call_getrandom(void *buf, size_t n)
-{
-#  ifdef TEMPFILE_TEST_SEAMS
-	if (test_getrandom_errno != 0) {
-		errno = test_getrandom_errno;
-		return -1;
-	}
-#  endif
-	/* GRND_NONBLOCK: early in boot the pool may not be ready and a
-	 * blocking call can stall for minutes; /dev/urandom never blocks. */
-	return getrandom(buf, n, GRND_NONBLOCK);
-}
-#endif
-
-int tf_os_random(void *buf, size_t n)
-{
-	unsigned char *p = buf;
-#ifdef TF_HAVE_GETRANDOM
-	while (n > 0) {
-		ssize_t got = call_getrandom(p, n);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0 && (errno == ENOSYS || errno == EAGAIN || errno == EPERM))
-			return read_urandom(p, n); /* EPERM: seccomp filters */
-		if (got < 0)
-			return -1;
-		p += got;
-		n -= (size_t)got;
-	}
-	return 0;
-#else
-	return read_urandom(p, n);
-#endif
-}
-
 /* ---- words a forked child reads as zero, fork handlers ---------------------------- */
 
-/* names.c's fork epoch and cleanup.c's owner token. */
+/* names.c's fork epoch and posix_cleanup.c's owner token. */
 struct fork_words {
 	_Atomic unsigned long epoch;
 	_Atomic unsigned owner;
@@ -136,7 +51,7 @@ static void fork_words_setup(void)
 			munmap(page, size);
 	}
 #endif
-	(void)pthread_atfork(NULL, NULL, fork_words_after_fork_in_child);
+	(void)tf_os_atfork(NULL, NULL, fork_words_after_fork_in_child);
 }
 
 _Atomic unsigned long *tf_os_fork_epoch_word(void)
@@ -154,10 +69,8 @@ _Atomic unsigned *tf_os_fork_owner_word(void)
 int tf_os_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void))
 {
 	int error = pthread_atfork(prepare, parent, child);
-	if (error != 0) {
-		errno = error > 0 ? error : ENOMEM; /* musl returns -1 */
-		return -1;
-	}
+	if (error != 0)
+		return error > 0 ? -error : -ENOMEM; /* musl returns -1 */
 	return 0;
 }
 
@@ -168,35 +81,33 @@ int tf_os_create_file(const char *path, int open_flags, unsigned flags, mode_t m
 	(void)flags; /* TEMPFILE_TEXT: POSIX has no text mode */
 	int fd;
 	TF_RETRY_EINTR(fd, open(path, open_flags, mode));
-	return fd;
+	return fd < 0 ? tf_neg_errno() : fd;
 }
 
 int tf_os_mkdir(const char *path, mode_t mode)
 {
 	int result;
 	TF_RETRY_EINTR(result, mkdir(path, mode));
-	return result;
+	return result < 0 ? tf_neg_errno() : 0;
 }
 
 int tf_os_name_free(const char *path)
 {
 	struct stat st;
 	/* EOVERFLOW: it exists, only too big to describe. */
-	if (lstat(path, &st) == 0 || errno == EOVERFLOW) {
-		errno = EEXIST;
-		return -1;
-	}
-	return errno == ENOENT ? 0 : -1;
+	if (lstat(path, &st) == 0 || errno == EOVERFLOW)
+		return -EEXIST;
+	return errno == ENOENT ? 0 : tf_neg_errno();
 }
 
 int tf_os_lstat(const char *path, struct stat *st)
 {
-	return lstat(path, st);
+	return lstat(path, st) == 0 ? 0 : tf_neg_errno();
 }
 
 int tf_os_fstat(int fd, struct stat *st)
 {
-	return fstat(fd, st);
+	return fstat(fd, st) == 0 ? 0 : tf_neg_errno();
 }
 
 /* ---- identity and mounts ------------------------------------------------------- */
@@ -268,11 +179,11 @@ int tf_os_stat_at(int dirfd, const char *name, struct tf_os_stat *st)
 	}
 	/* ENOSYS: kernel before 4.11; EPERM/EINVAL: seccomp filters. */
 	if (try_statx && errno != ENOSYS && errno != EPERM && errno != EINVAL)
-		return -1;
+		return tf_neg_errno();
 #endif
 	struct stat plain;
 	if (fstatat(dirfd, name, &plain, at_flags) != 0)
-		return -1;
+		return tf_neg_errno();
 	from_stat(&plain, st);
 	return 0;
 }
@@ -284,17 +195,15 @@ int tf_os_fd_mount_id(int fd, uint64_t *mnt_id)
 	int info;
 	TF_RETRY_EINTR(info, open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY));
 	if (info < 0)
-		return -1;
+		return tf_neg_errno();
 	/* "pos:\t0\nflags:\t...\nmnt_id:\t42\n...": a few dozen bytes. */
 	char text[256];
 	ssize_t n;
 	TF_RETRY_EINTR(n, read(info, text, sizeof text - 1));
-	int saved = errno;
+	int error = n < 0 ? tf_neg_errno() : 0;
 	close(info);
-	if (n < 0) {
-		errno = saved;
-		return -1;
-	}
+	if (n < 0)
+		return error;
 	text[n] = '\0';
 	static const char key[] = "\nmnt_id:";
 	for (ssize_t i = 0; i + (ssize_t)sizeof key - 1 <= n; i++) {
@@ -311,46 +220,46 @@ int tf_os_fd_mount_id(int fd, uint64_t *mnt_id)
 		*mnt_id = value;
 		return 0;
 	}
-	errno = ENOSYS; /* no mnt_id line: kernel before 3.15 */
-	return -1;
+	return -ENOSYS; /* no mnt_id line: kernel before 3.15 */
 }
 
 int tf_os_file_id(int fd, const char *path, struct tf_file_id *id)
 {
 	struct tf_os_stat st;
-	if (tf_os_stat_at(fd >= 0 ? fd : AT_FDCWD, fd >= 0 ? "" : path, &st) != 0)
-		return -1;
+	int r = tf_os_stat_at(fd >= 0 ? fd : AT_FDCWD, fd >= 0 ? "" : path, &st);
+	if (r < 0)
+		return r;
 	*id = st.id;
 	return 0;
 }
 
 int tf_os_unlink(const char *path)
 {
-	return unlink(path);
+	return unlink(path) == 0 ? 0 : tf_neg_errno();
 }
 
 int tf_os_rmdir(const char *path)
 {
-	return rmdir(path);
+	return rmdir(path) == 0 ? 0 : tf_neg_errno();
 }
 
 int tf_os_close(int fd)
 {
-	return close(fd);
+	return close(fd) == 0 ? 0 : tf_neg_errno();
 }
 
 ssize_t tf_os_write(int fd, const void *buf, size_t n)
 {
 	ssize_t written;
 	TF_RETRY_EINTR(written, write(fd, buf, n));
-	return written;
+	return written < 0 ? tf_neg_errno() : written;
 }
 
 int tf_os_fsync(int fd)
 {
 	int rc;
 	TF_RETRY_EINTR(rc, fsync(fd));
-	return rc;
+	return rc < 0 ? tf_neg_errno() : 0;
 }
 
 /* fsync what path names, opened read-only (enough for fsync(2) on Linux
@@ -360,11 +269,9 @@ static int fsync_opened(const char *path, int extra_flags)
 	int fd;
 	TF_RETRY_EINTR(fd, open(path, O_RDONLY | O_CLOEXEC | extra_flags));
 	if (fd < 0)
-		return -1;
+		return tf_neg_errno();
 	int rc = tf_os_fsync(fd);
-	int saved = errno;
 	close(fd);
-	errno = saved;
 	return rc;
 }
 
@@ -376,20 +283,16 @@ int tf_os_fsync_path(const char *path)
 int tf_os_fsync_parent(const char *path)
 {
 	const char *slash = strrchr(path, '/');
-	if (!slash) {
-		errno = EINVAL;
-		return -1;
-	}
+	if (!slash)
+		return -EINVAL;
 	size_t len = slash == path ? 1 : (size_t)(slash - path);
 	char *dir = malloc(len + 1);
 	if (!dir)
-		return -1;
+		return -ENOMEM;
 	memcpy(dir, path, len);
 	dir[len] = '\0';
 	int rc = fsync_opened(dir, O_DIRECTORY);
-	int saved = errno;
 	free(dir);
-	errno = saved;
 	return rc;
 }
 
@@ -409,19 +312,20 @@ void tf_test_disable_renameat2(bool disable)
  * lacks the wrapper (musl, old glibc); ENOSYS where the OS has neither. */
 static int renameat2_noreplace(const char *from, const char *to)
 {
-	if (TF_RENAMEAT2_DISABLED()) {
-		errno = ENOSYS;
-		return -1;
-	}
+	if (TF_RENAMEAT2_DISABLED())
+		return -ENOSYS;
 #if defined(RENAME_NOREPLACE)
-	return renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE);
+	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) != 0)
+		return tf_neg_errno();
+	return 0;
 #elif defined(__linux__) && defined(SYS_renameat2)
-	return (int)syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, 1u /* RENAME_NOREPLACE */);
+	return syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, 1u /* RENAME_NOREPLACE */) == 0
+		? 0
+		: tf_neg_errno();
 #else
 	(void)from;
 	(void)to;
-	errno = ENOSYS;
-	return -1;
+	return -ENOSYS;
 #endif
 }
 
@@ -430,63 +334,65 @@ static int renameat2_noreplace(const char *from, const char *to)
  * which is just as exclusive (link never replaces). */
 static int rename_noreplace(const char *from, const char *to)
 {
-	if (renameat2_noreplace(from, to) == 0)
-		return 0;
-	if (errno != ENOSYS && errno != EINVAL)
-		return -1;
+	int r = renameat2_noreplace(from, to);
+	if (r != -ENOSYS && r != -EINVAL)
+		return r;
 	if (link(from, to) != 0)
-		return -1;
+		return tf_neg_errno();
 	if (unlink(from) != 0) {
-		int saved = errno;
+		r = tf_neg_errno();
 		unlink(to);
-		errno = saved;
-		return -1;
+		return r;
 	}
 	return 0;
 }
 
 int tf_os_rename(const char *from, const char *to, unsigned flags)
 {
-	return (flags & TEMPFILE_NOREPLACE) ? rename_noreplace(from, to) : rename(from, to);
+	if (flags & TEMPFILE_NOREPLACE)
+		return rename_noreplace(from, to);
+	return rename(from, to) == 0 ? 0 : tf_neg_errno();
 }
 
 ssize_t tf_os_read(int fd, void *buf, size_t n)
 {
 	ssize_t got;
 	TF_RETRY_EINTR(got, read(fd, buf, n));
-	return got;
+	return got < 0 ? tf_neg_errno() : got;
 }
 
 int tf_os_set_append(int fd)
 {
 	int fl = fcntl(fd, F_GETFL);
 	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_APPEND) != 0)
-		return -1;
+		return tf_neg_errno();
 	return 0;
 }
 
 int tf_os_dup(int fd)
 {
-	return fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	return copy < 0 ? tf_neg_errno() : copy;
 }
 
 /* ---- the environment and the candidate directories ------------------------------ */
 
-char *tf_os_getcwd(void)
+int tf_os_getcwd(char **out)
 {
 	size_t size = 256;
+	*out = NULL;
 	for (;;) {
 		char *buf = malloc(size);
 		if (!buf)
-			return NULL;
-		if (getcwd(buf, size))
-			return buf;
-		int saved = errno;
-		free(buf);
-		if (saved != ERANGE || size > (1u << 20)) {
-			errno = saved;
-			return NULL;
+			return -ENOMEM;
+		if (getcwd(buf, size)) {
+			*out = buf;
+			return 0;
 		}
+		int error = tf_neg_errno();
+		free(buf);
+		if (error != -ERANGE || size > (1u << 20))
+			return error;
 		size *= 2;
 	}
 }
@@ -496,7 +402,7 @@ int tf_os_getenv(const char *name, char **value)
 	const char *v = getenv(name);
 	*value = NULL;
 	if (v && !(*value = strdup(v)))
-		return -1;
+		return -ENOMEM;
 	return 0;
 }
 
@@ -507,13 +413,12 @@ size_t tf_os_candidate_count(void)
 	return sizeof fixed_candidates / sizeof *fixed_candidates;
 }
 
-char *tf_os_candidate(size_t i)
+int tf_os_candidate(size_t i, char **out)
 {
-	if (i >= tf_os_candidate_count()) {
-		errno = EINVAL;
-		return NULL;
-	}
-	return strdup(fixed_candidates[i]);
+	*out = NULL;
+	if (i >= tf_os_candidate_count())
+		return -EINVAL;
+	return (*out = strdup(fixed_candidates[i])) ? 0 : -ENOMEM;
 }
 
 /* ---- path syntax ------------------------------------------------------------------ */
@@ -563,26 +468,26 @@ static void normalize_in_place(char *path)
 	*out = '\0';
 }
 
-char *tf_absolute(const char *path)
+int tf_absolute(const char *path, char **out)
 {
-	if (!path || !*path) {
-		errno = EINVAL;
-		return NULL;
-	}
+	*out = NULL;
+	if (!path || !*path)
+		return -EINVAL;
 	char *result;
 	if (path[0] == '/') {
 		result = strdup(path);
 		if (!result)
-			return NULL;
+			return -ENOMEM;
 	} else {
-		char *cwd = tf_os_getcwd();
-		if (!cwd)
-			return NULL;
+		char *cwd;
+		int r = tf_os_getcwd(&cwd);
+		if (r < 0)
+			return r;
 		size_t cwd_len = strlen(cwd), path_len = strlen(path);
 		result = malloc(cwd_len + 1 + path_len + 1);
 		if (!result) {
 			free(cwd);
-			return NULL;
+			return -ENOMEM;
 		}
 		memcpy(result, cwd, cwd_len);
 		result[cwd_len] = '/';
@@ -590,5 +495,6 @@ char *tf_absolute(const char *path)
 		free(cwd);
 	}
 	normalize_in_place(result);
-	return result;
+	*out = result;
+	return 0;
 }

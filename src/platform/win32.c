@@ -1,6 +1,9 @@
 /*
- * platform/win32.c - the OS underneath, for Windows (mingw-w64, MSVC).
- * internal.h documents each call; this file says how Windows does it.
+ * platform/win32.c - the OS underneath, for Windows (mingw-w64, MSVC):
+ * errors and strings, random bytes, creating, testing and removing names.
+ * win32_paths.c has the environment, the candidate directories and path
+ * syntax. internal.h documents each call; this file says how Windows
+ * does it.
  *
  * Paths are UTF-8 at the boundary and UTF-16 underneath: every call goes
  * through the wide-character API, so a temporary directory whose name is
@@ -76,47 +79,38 @@ int tf_win_errno(DWORD error)
 	}
 }
 
-/* errno from GetLastError(); returns -1 for `return fail_win32();`. */
-static int fail_win32(void)
+int tf_win_wide(const char *s, wchar_t **out)
 {
-	errno = tf_win_errno(GetLastError());
-	return -1;
-}
-
-wchar_t *tf_win_wide(const char *s)
-{
+	*out = NULL;
 	int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, NULL, 0);
-	if (n <= 0) {
-		errno = EILSEQ;
-		return NULL;
-	}
+	if (n <= 0)
+		return -EILSEQ;
 	wchar_t *w = malloc((size_t)n * sizeof *w);
 	if (!w)
-		return NULL;
+		return -ENOMEM;
 	if (MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, w, n) != n) {
 		free(w);
-		errno = EILSEQ;
-		return NULL;
+		return -EILSEQ;
 	}
-	return w;
+	*out = w;
+	return 0;
 }
 
-char *tf_win_utf8(const wchar_t *w)
+int tf_win_utf8(const wchar_t *w, char **out)
 {
+	*out = NULL;
 	int n = WideCharToMultiByte(CP_UTF8, WC_ERR_INVALID_CHARS, w, -1, NULL, 0, NULL, NULL);
-	if (n <= 0) {
-		errno = EILSEQ;
-		return NULL;
-	}
+	if (n <= 0)
+		return -EILSEQ;
 	char *s = malloc((size_t)n);
 	if (!s)
-		return NULL;
+		return -ENOMEM;
 	if (WideCharToMultiByte(CP_UTF8, WC_ERR_INVALID_CHARS, w, -1, s, n, NULL, NULL) != n) {
 		free(s);
-		errno = EILSEQ;
-		return NULL;
+		return -EILSEQ;
 	}
-	return s;
+	*out = s;
+	return 0;
 }
 
 void tf_win_backoff(unsigned attempt)
@@ -132,10 +126,8 @@ int tf_os_random(void *buf, size_t n)
 	while (n > 0) {
 		ULONG chunk = n > 0x10000000u ? 0x10000000u : (ULONG)n;
 		NTSTATUS status = BCryptGenRandom(NULL, p, chunk, BCRYPT_USE_SYSTEM_PREFERRED_RNG);
-		if (!BCRYPT_SUCCESS(status)) {
-			errno = EIO;
-			return -1;
-		}
+		if (!BCRYPT_SUCCESS(status))
+			return -EIO;
 		p += chunk;
 		n -= chunk;
 	}
@@ -197,22 +189,21 @@ static DWORD seam_error(DWORD error)
 #  define TF_SEAM_DENY_ALL() false
 #endif
 
-/* errno for a failed exclusive create of w, with the collision rule. */
+/* -errno for a failed exclusive create of w, with the collision rule. */
 static int fail_create(const wchar_t *w)
 {
 	DWORD error = seam_error(GetLastError());
 	if (error == ERROR_ACCESS_DENIED && denied_because_taken(w))
-		errno = EEXIST;
-	else
-		errno = tf_win_errno(error);
-	return -1;
+		return -EEXIST;
+	return -tf_win_errno(error);
 }
 
 int tf_os_create_file(const char *path, int open_flags, unsigned flags, mode_t mode)
 {
-	wchar_t *w = tf_win_wide(path);
-	if (!w)
-		return -1;
+	wchar_t *w;
+	int rc = tf_win_wide(path, &w);
+	if (rc < 0)
+		return rc;
 	bool temporary = (open_flags & O_TEMPORARY) != 0;
 	/* The access open_flags asks for, as open(2) would give it. */
 	DWORD access = (open_flags & O_ACCMODE) == O_RDONLY   ? GENERIC_READ
@@ -231,7 +222,7 @@ int tf_os_create_file(const char *path, int open_flags, unsigned flags, mode_t m
 	HANDLE h = TF_SEAM_DENY_ALL() ? INVALID_HANDLE_VALUE
 				      : CreateFileW(w, access, share, &sa, CREATE_NEW, attributes, NULL);
 	if (h == INVALID_HANDLE_VALUE) {
-		int rc = fail_create(w);
+		rc = fail_create(w);
 		free(w);
 		return rc;
 	}
@@ -240,11 +231,10 @@ int tf_os_create_file(const char *path, int open_flags, unsigned flags, mode_t m
 		crt_flags |= _O_APPEND;
 	int fd = _open_osfhandle((intptr_t)h, crt_flags);
 	if (fd < 0) {
-		int saved = errno;
+		fd = -errno;
 		CloseHandle(h);
 		if (!temporary)
 			DeleteFileW(w);
-		errno = saved;
 	}
 	free(w);
 	return fd;
@@ -257,44 +247,40 @@ static const wchar_t private_dir_sddl[] = L"D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(
 
 int tf_os_mkdir(const char *path, mode_t mode)
 {
-	wchar_t *w = tf_win_wide(path);
-	if (!w)
-		return -1;
+	wchar_t *w;
+	int rc = tf_win_wide(path, &w);
+	if (rc < 0)
+		return rc;
 	SECURITY_ATTRIBUTES sa = { sizeof sa, NULL, FALSE };
 	if (mode == 0700 && !ConvertStringSecurityDescriptorToSecurityDescriptorW(
 				    private_dir_sddl, SDDL_REVISION_1, &sa.lpSecurityDescriptor, NULL)) {
-		int rc = fail_win32();
+		rc = tf_win_fail();
 		free(w);
 		return rc;
 	}
-	int rc = !TF_SEAM_DENY_ALL() && CreateDirectoryW(w, &sa) ? 0 : fail_create(w);
-	if (sa.lpSecurityDescriptor) {
-		int saved = errno;
+	rc = !TF_SEAM_DENY_ALL() && CreateDirectoryW(w, &sa) ? 0 : fail_create(w);
+	if (sa.lpSecurityDescriptor)
 		LocalFree(sa.lpSecurityDescriptor);
-		errno = saved;
-	}
 	free(w);
 	return rc;
 }
 
 int tf_os_name_free(const char *path)
 {
-	wchar_t *w = tf_win_wide(path);
-	if (!w)
-		return -1;
+	wchar_t *w;
+	int rc = tf_win_wide(path, &w);
+	if (rc < 0)
+		return rc;
 	/* GetFileAttributesW does not follow a symbolic link or junction, so
 	 * a dangling one counts as existing, as with lstat. */
 	DWORD attributes = GetFileAttributesW(w);
 	DWORD error = GetLastError();
 	free(w);
-	if (attributes != INVALID_FILE_ATTRIBUTES || error == ERROR_ACCESS_DENIED) {
-		errno = EEXIST;
-		return -1;
-	}
+	if (attributes != INVALID_FILE_ATTRIBUTES || error == ERROR_ACCESS_DENIED)
+		return -EEXIST;
 	if (error == ERROR_FILE_NOT_FOUND || error == ERROR_PATH_NOT_FOUND)
 		return 0;
-	errno = tf_win_errno(error);
-	return -1;
+	return -tf_win_errno(error);
 }
 
 /* struct stat from an open handle. Identity is the volume serial number
@@ -305,7 +291,7 @@ static int stat_handle(HANDLE h, struct stat *st)
 {
 	BY_HANDLE_FILE_INFORMATION info;
 	if (!GetFileInformationByHandle(h, &info))
-		return fail_win32();
+		return tf_win_fail();
 	memset(st, 0, sizeof *st);
 	st->st_dev = (_dev_t)info.dwVolumeSerialNumber;
 	st->st_ino = (_ino_t)info.nFileIndexLow;
@@ -320,9 +306,10 @@ static int stat_handle(HANDLE h, struct stat *st)
 
 int tf_os_lstat(const char *path, struct stat *st)
 {
-	wchar_t *w = tf_win_wide(path);
-	if (!w)
-		return -1;
+	wchar_t *w;
+	int rc = tf_win_wide(path, &w);
+	if (rc < 0)
+		return rc;
 	/* BACKUP_SEMANTICS opens directories; OPEN_REPARSE_POINT: the link
 	 * itself, not its target. */
 	HANDLE h = CreateFileW(w, FILE_READ_ATTRIBUTES,
@@ -330,29 +317,26 @@ int tf_os_lstat(const char *path, struct stat *st)
 		FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT, NULL);
 	free(w);
 	if (h == INVALID_HANDLE_VALUE)
-		return fail_win32();
-	int rc = stat_handle(h, st);
-	int saved = errno;
+		return tf_win_fail();
+	rc = stat_handle(h, st);
 	CloseHandle(h);
-	errno = saved;
 	return rc;
 }
 
 int tf_os_fstat(int fd, struct stat *st)
 {
 	intptr_t h = _get_osfhandle(fd);
-	if (h == -1) {
-		errno = EBADF;
-		return -1;
-	}
+	if (h == -1)
+		return -EBADF;
 	return stat_handle((HANDLE)h, st);
 }
 
 int tf_os_file_id(int fd, const char *path, struct tf_file_id *id)
 {
 	struct stat st;
-	if ((fd >= 0 ? tf_os_fstat(fd, &st) : tf_os_lstat(path, &st)) != 0)
-		return -1;
+	int rc = fd >= 0 ? tf_os_fstat(fd, &st) : tf_os_lstat(path, &st);
+	if (rc < 0)
+		return rc;
 	memset(id, 0, sizeof *id);
 	id->dev = st.st_dev;
 	id->ino = st.st_ino;
@@ -361,57 +345,59 @@ int tf_os_file_id(int fd, const char *path, struct tf_file_id *id)
 
 int tf_os_unlink(const char *path)
 {
-	wchar_t *w = tf_win_wide(path);
-	if (!w)
-		return -1;
-	int rc = DeleteFileW(w) ? 0 : fail_win32();
+	wchar_t *w;
+	int rc = tf_win_wide(path, &w);
+	if (rc < 0)
+		return rc;
+	rc = DeleteFileW(w) ? 0 : tf_win_fail();
 	free(w);
 	return rc;
 }
 
 int tf_os_rmdir(const char *path)
 {
-	wchar_t *w = tf_win_wide(path);
-	if (!w)
-		return -1;
-	int rc = RemoveDirectoryW(w) ? 0 : fail_win32();
+	wchar_t *w;
+	int rc = tf_win_wide(path, &w);
+	if (rc < 0)
+		return rc;
+	rc = RemoveDirectoryW(w) ? 0 : tf_win_fail();
 	free(w);
 	return rc;
 }
 
 int tf_os_close(int fd)
 {
-	return _close(fd);
+	return _close(fd) == 0 ? 0 : -errno;
 }
 
 ssize_t tf_os_write(int fd, const void *buf, size_t n)
 {
 	unsigned chunk = n > INT_MAX ? INT_MAX : (unsigned)n;
-	return _write(fd, buf, chunk);
+	int written = _write(fd, buf, chunk);
+	return written < 0 ? -errno : written;
 }
 
 int tf_os_fsync(int fd)
 {
 	intptr_t h = _get_osfhandle(fd);
-	if (h == -1) {
-		errno = EBADF;
-		return -1;
-	}
-	return FlushFileBuffers((HANDLE)h) ? 0 : fail_win32();
+	if (h == -1)
+		return -EBADF;
+	return FlushFileBuffers((HANDLE)h) ? 0 : tf_win_fail();
 }
 
 int tf_os_fsync_path(const char *path)
 {
-	wchar_t *w = tf_win_wide(path);
-	if (!w)
-		return -1;
+	wchar_t *w;
+	int rc = tf_win_wide(path, &w);
+	if (rc < 0)
+		return rc;
 	/* FlushFileBuffers needs write access. */
 	HANDLE h = CreateFileW(w, GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
 		NULL, OPEN_EXISTING, FILE_FLAG_OPEN_REPARSE_POINT, NULL);
 	free(w);
 	if (h == INVALID_HANDLE_VALUE)
-		return fail_win32();
-	int rc = FlushFileBuffers(h) ? 0 : fail_win32();
+		return tf_win_fail();
+	rc = FlushFileBuffers(h) ? 0 : tf_win_fail();
 	CloseHandle(h);
 	return rc;
 }
@@ -424,9 +410,11 @@ int tf_os_fsync_parent(const char *path)
 
 int tf_os_rename(const char *from, const char *to, unsigned flags)
 {
-	wchar_t *wfrom = tf_win_wide(from), *wto = wfrom ? tf_win_wide(to) : NULL;
-	int rc = -1;
-	if (wto) {
+	wchar_t *wfrom, *wto = NULL;
+	int rc = tf_win_wide(from, &wfrom);
+	if (rc == 0)
+		rc = tf_win_wide(to, &wto);
+	if (rc == 0) {
 		DWORD how = ((flags & TEMPFILE_NOREPLACE) ? 0 : MOVEFILE_REPLACE_EXISTING) |
 			((flags & TEMPFILE_SYNC) ? MOVEFILE_WRITE_THROUGH : 0);
 		for (unsigned attempt = 0;; attempt++) {
@@ -437,23 +425,22 @@ int tf_os_rename(const char *from, const char *to, unsigned flags)
 			if (GetLastError() != ERROR_SHARING_VIOLATION || attempt + 1 >= TF_WIN_RETRIES) {
 				/* Without MOVEFILE_COPY_ALLOWED another volume is
 				 * ERROR_NOT_SAME_DEVICE: EXDEV, as rename(2). */
-				fail_win32();
+				rc = tf_win_fail();
 				break;
 			}
 			tf_win_backoff(attempt);
 		}
 	}
-	int saved = errno;
 	free(wfrom);
 	free(wto);
-	errno = saved;
 	return rc;
 }
 
 ssize_t tf_os_read(int fd, void *buf, size_t n)
 {
 	unsigned chunk = n > INT_MAX ? INT_MAX : (unsigned)n;
-	return _read(fd, buf, chunk);
+	int got = _read(fd, buf, chunk);
+	return got < 0 ? -errno : got;
 }
 
 /* Make the handle behind fd non-inheritable (the CRT's _dup and _dup2
@@ -461,11 +448,9 @@ ssize_t tf_os_read(int fd, void *buf, size_t n)
 static int not_inherited(int fd)
 {
 	intptr_t h = _get_osfhandle(fd);
-	if (h == -1) {
-		errno = EBADF;
-		return -1;
-	}
-	return SetHandleInformation((HANDLE)h, HANDLE_FLAG_INHERIT, 0) ? 0 : fail_win32();
+	if (h == -1)
+		return -EBADF;
+	return SetHandleInformation((HANDLE)h, HANDLE_FLAG_INHERIT, 0) ? 0 : tf_win_fail();
 }
 
 int tf_os_set_append(int fd)
@@ -475,230 +460,31 @@ int tf_os_set_append(int fd)
 	 * place (_dup2 copies its flags). */
 	intptr_t h = _get_osfhandle(fd);
 	HANDLE copy;
-	if (h == -1) {
-		errno = EBADF;
-		return -1;
-	}
+	if (h == -1)
+		return -EBADF;
 	if (!DuplicateHandle(GetCurrentProcess(), (HANDLE)h, GetCurrentProcess(), &copy, 0, FALSE,
 		    DUPLICATE_SAME_ACCESS))
-		return fail_win32();
+		return tf_win_fail();
 	int with_append = _open_osfhandle((intptr_t)copy, _O_APPEND | _O_BINARY | _O_NOINHERIT);
 	if (with_append < 0) {
-		int saved = errno;
+		int rc = -errno;
 		CloseHandle(copy);
-		errno = saved;
-		return -1;
+		return rc;
 	}
-	int rc = _dup2(with_append, fd) == 0 ? not_inherited(fd) : -1;
-	int saved = errno;
+	int rc = _dup2(with_append, fd) == 0 ? not_inherited(fd) : -errno;
 	_close(with_append);
-	errno = saved;
 	return rc;
 }
 
 int tf_os_dup(int fd)
 {
 	int copy = _dup(fd);
-	if (copy >= 0 && not_inherited(copy) != 0) {
-		int saved = errno;
+	if (copy < 0)
+		return -errno;
+	int rc = not_inherited(copy);
+	if (rc < 0) {
 		_close(copy);
-		errno = saved;
-		return -1;
+		return rc;
 	}
 	return copy;
-}
-
-/* ---- the environment and the candidate directories ---------------------------- */
-
-char *tf_os_getcwd(void)
-{
-	DWORD size = GetCurrentDirectoryW(0, NULL);
-	if (size == 0) {
-		fail_win32();
-		return NULL;
-	}
-	wchar_t *w = malloc(size * sizeof *w);
-	if (!w)
-		return NULL;
-	DWORD got = GetCurrentDirectoryW(size, w);
-	if (got == 0 || got >= size) {
-		if (got == 0)
-			fail_win32();
-		else
-			errno = ERANGE; /* changed under us */
-		free(w);
-		return NULL;
-	}
-	char *s = tf_win_utf8(w);
-	free(w);
-	return s;
-}
-
-/* An environment variable as UTF-16: NEW, NULL when unset (errno 0), or
- * NULL with errno. GetEnvironmentVariableW sees what both the C runtime's
- * _wputenv and SetEnvironmentVariableW set. */
-static wchar_t *getenv_wide(const wchar_t *name)
-{
-	DWORD size = GetEnvironmentVariableW(name, NULL, 0);
-	if (size == 0) {
-		errno = GetLastError() == ERROR_ENVVAR_NOT_FOUND ? 0 : tf_win_errno(GetLastError());
-		return NULL;
-	}
-	wchar_t *value = malloc(size * sizeof *value);
-	if (!value)
-		return NULL;
-	DWORD got = GetEnvironmentVariableW(name, value, size);
-	if (got == 0 || got >= size) { /* unset or grown meanwhile: treat as unset */
-		free(value);
-		errno = 0;
-		return NULL;
-	}
-	return value;
-}
-
-int tf_os_getenv(const char *name, char **value)
-{
-	*value = NULL;
-	wchar_t *wname = tf_win_wide(name);
-	if (!wname)
-		return -1;
-	wchar_t *w = getenv_wide(wname);
-	free(wname);
-	if (!w)
-		return errno == 0 ? 0 : -1;
-	*value = tf_win_utf8(w);
-	free(w);
-	return *value ? 0 : -1;
-}
-
-/* Concatenate UTF-16 a and b into a NEW UTF-8 string (a may be NULL: ENOENT). */
-static char *join_utf8(const wchar_t *a, const wchar_t *b)
-{
-	if (!a) {
-		errno = ENOENT;
-		return NULL;
-	}
-	size_t la = wcslen(a), lb = wcslen(b);
-	wchar_t *w = malloc((la + lb + 1) * sizeof *w);
-	if (!w)
-		return NULL;
-	memcpy(w, a, la * sizeof *w);
-	memcpy(w + la, b, (lb + 1) * sizeof *w);
-	char *s = tf_win_utf8(w);
-	free(w);
-	return s;
-}
-
-/* Python's expanduser("~"): %USERPROFILE%, else %HOMEDRIVE%%HOMEPATH%.
- * NEW UTF-16, or NULL (ENOENT when neither is set). */
-static wchar_t *home_directory(void)
-{
-	wchar_t *home = getenv_wide(L"USERPROFILE");
-	if (home || errno != 0)
-		return home;
-	wchar_t *drive = getenv_wide(L"HOMEDRIVE");
-	wchar_t *rest = drive ? getenv_wide(L"HOMEPATH") : NULL;
-	if (drive && rest) {
-		size_t ld = wcslen(drive), lr = wcslen(rest);
-		home = malloc((ld + lr + 1) * sizeof *home);
-		if (home) {
-			memcpy(home, drive, ld * sizeof *home);
-			memcpy(home + ld, rest, (lr + 1) * sizeof *home);
-		}
-	} else {
-		errno = ENOENT;
-	}
-	free(drive);
-	free(rest);
-	return home;
-}
-
-/* Python's list after the environment variables, in its order. */
-static const wchar_t *const fixed_candidates[] = { L"c:\\temp", L"c:\\tmp", L"\\temp", L"\\tmp" };
-
-size_t tf_os_candidate_count(void)
-{
-	return 2 + sizeof fixed_candidates / sizeof *fixed_candidates;
-}
-
-char *tf_os_candidate(size_t i)
-{
-	wchar_t *base;
-	char *result;
-	switch (i) {
-	case 0: /* the user's local temporary folder */
-		base = home_directory();
-		result = join_utf8(base, L"\\AppData\\Local\\Temp");
-		break;
-	case 1:
-		base = getenv_wide(L"SYSTEMROOT");
-		result = join_utf8(base, L"\\Temp");
-		break;
-	default:
-		if (i >= tf_os_candidate_count()) {
-			errno = EINVAL;
-			return NULL;
-		}
-		return tf_win_utf8(fixed_candidates[i - 2]);
-	}
-	int saved = errno;
-	free(base);
-	errno = saved;
-	return result;
-}
-
-/* ---- path syntax ------------------------------------------------------------------ */
-
-char tf_os_separator(void)
-{
-	return '\\';
-}
-
-bool tf_os_is_separator(char c)
-{
-	return c == '\\' || c == '/';
-}
-
-bool tf_os_bad_in_name(const char *s)
-{
-	/* ':' too: "name:stream" would open an NTFS alternate data stream. */
-	return s && strpbrk(s, "/\\:") != NULL;
-}
-
-bool tf_os_is_absolute(const char *path)
-{
-	bool drive = ((path[0] >= 'a' && path[0] <= 'z') || (path[0] >= 'A' && path[0] <= 'Z')) &&
-		path[1] == ':' && tf_os_is_separator(path[2]);
-	bool unc = tf_os_is_separator(path[0]) && tf_os_is_separator(path[1]);
-	return drive || unc;
-}
-
-char *tf_absolute(const char *path)
-{
-	if (!path || !*path) {
-		errno = EINVAL;
-		return NULL;
-	}
-	wchar_t *w = tf_win_wide(path);
-	if (!w)
-		return NULL;
-	char *result = NULL;
-	DWORD size = GetFullPathNameW(w, 0, NULL, NULL);
-	wchar_t *full = size ? malloc(size * sizeof *full) : NULL;
-	if (size == 0) {
-		fail_win32();
-	} else if (full) {
-		DWORD got = GetFullPathNameW(w, size, full, NULL);
-		if (got == 0)
-			fail_win32();
-		else if (got >= size)
-			errno = ERANGE; /* the current directory changed meanwhile */
-		else
-			result = tf_win_utf8(full);
-	}
-	int saved = errno;
-	free(full);
-	free(w);
-	errno = saved;
-	return result;
 }

@@ -1,7 +1,6 @@
 /*
  * platform/win32.h - what the Windows platform files share (win32.c and the
- * win32_<component>.c files that replace a component on Windows). Never
- * included outside src/platform/.
+ * win32_<concern>.c files). Never included outside src/platform/.
  */
 #ifndef TEMPFILE_PLATFORM_WIN32_H
 #define TEMPFILE_PLATFORM_WIN32_H
@@ -10,12 +9,18 @@
 
 #include <windows.h>
 
-/* UTF-8 to UTF-16: NEW, or NULL with EILSEQ (not UTF-8) or ENOMEM. */
-TF_HIDDEN wchar_t *tf_win_wide(const char *s);
-/* UTF-16 to UTF-8: NEW, or NULL with EILSEQ (unpaired surrogate) or ENOMEM. */
-TF_HIDDEN char *tf_win_utf8(const wchar_t *w);
+/* UTF-8 to UTF-16 in *out, NEW: 0, or -EILSEQ (not UTF-8) or -ENOMEM. */
+TF_HIDDEN int tf_win_wide(const char *s, wchar_t **out);
+/* UTF-16 to UTF-8 in *out, NEW: 0, or -EILSEQ (unpaired surrogate) or -ENOMEM. */
+TF_HIDDEN int tf_win_utf8(const wchar_t *w, char **out);
 /* The errno value closest to a Win32 error code. */
 TF_HIDDEN int tf_win_errno(DWORD error);
+
+/* -errno from GetLastError(), for `return tf_win_fail();`. */
+static inline int tf_win_fail(void)
+{
+	return -tf_win_errno(GetLastError());
+}
 
 /* Sharing violations are transient on Windows (a virus scanner, an indexer,
  * another process closing its handle): operations that meet one retry

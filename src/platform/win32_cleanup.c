@@ -1,7 +1,6 @@
 /*
  * platform/win32_cleanup.c - the exit and console-event registry
- * (TEMPFILE_AT_EXIT) on Windows; replaces src/cleanup.c there (CMake
- * selects it).
+ * (TEMPFILE_AT_EXIT) on Windows, under src/cleanup.c's public calls.
  *
  * Windows has no signals to interrupt a thread in the middle of an update:
  * Ctrl-C, Ctrl-Break and closing the console run a handler on a new thread
@@ -41,9 +40,9 @@ static volatile LONG creations_in_flight;
 /* Open path itself (never a link's target) with access. */
 static HANDLE open_registered(const char *path, DWORD access)
 {
-	wchar_t *w = tf_win_wide(path);
-	if (!w)
-		return INVALID_HANDLE_VALUE;
+	wchar_t *w;
+	if (tf_win_wide(path, &w) < 0)
+		return INVALID_HANDLE_VALUE; /* the conversion's last error stays */
 	HANDLE h = CreateFileW(w, access, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
 		NULL, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT, NULL);
 	DWORD error = GetLastError();
@@ -70,8 +69,8 @@ static bool still_ours(const struct tf_registration *r)
 	return ours;
 }
 
-/* Remove one object if the path still names it. 0, or an errno value;
- * already gone or replaced is not an error. */
+/* Remove one object if the path still names it. 0, or -errno; already
+ * gone or replaced is not an error. */
 static int remove_registered(const struct tf_registration *r)
 {
 	if (r->kind == TF_REGISTERED_DIR) {
@@ -83,30 +82,30 @@ static int remove_registered(const struct tf_registration *r)
 		expect.dev = (_dev_t)r->volume;
 		expect.ino = (_ino_t)r->index;
 		int err = tf_rmtree_path(r->path, 0, &expect);
-		return err == ENOENT || err == TF_WIN_ESTALE || err == ENOTDIR ? 0 : err;
+		return err == -ENOENT || err == -TF_WIN_ESTALE || err == -ENOTDIR ? 0 : err;
 	}
 	HANDLE h = open_registered(r->path, DELETE | FILE_READ_ATTRIBUTES);
 	if (h == INVALID_HANDLE_VALUE) {
 		DWORD error = GetLastError();
 		return error == ERROR_FILE_NOT_FOUND || error == ERROR_PATH_NOT_FOUND
 			? 0
-			: tf_win_errno(error);
+			: -tf_win_errno(error);
 	}
 	int err = 0;
 	BY_HANDLE_FILE_INFORMATION info;
 	FILE_DISPOSITION_INFO disposition = { TRUE };
 	if (!GetFileInformationByHandle(h, &info))
-		err = tf_win_errno(GetLastError());
+		err = -tf_win_errno(GetLastError());
 	else if (info.dwVolumeSerialNumber != r->volume || file_index(&info) != r->index)
 		err = 0; /* someone else's object now: not ours to remove */
 	else if (!SetFileInformationByHandle(h, FileDispositionInfo, &disposition, sizeof disposition))
-		err = tf_win_errno(GetLastError());
+		err = -tf_win_errno(GetLastError());
 	CloseHandle(h);
 	return err;
 }
 
 /* Remove everything registered and not removed yet. Returns the first
- * error (0 if none); goes on past errors. */
+ * error (-errno; 0 if none); goes on past errors. */
 static int clean_all(void)
 {
 	int first = 0;
@@ -126,9 +125,7 @@ static int clean_all(void)
 
 static void clean_at_exit(void)
 {
-	int saved = errno;
 	(void)clean_all();
-	errno = saved;
 }
 
 /* A creation between tf_creation_begin and tf_register would be missed:
@@ -173,17 +170,21 @@ static BOOL CALLBACK install_handlers(PINIT_ONCE once, PVOID param, PVOID *conte
 	return TRUE;
 }
 
-struct tf_registration *tf_register(const char *path, enum tf_registered_kind kind,
-	const struct tf_file_id *id)
+int tf_register(const char *path, enum tf_registered_kind kind, const struct tf_file_id *id,
+	const struct tf_creation_guard *g, struct tf_registration **out)
 {
+	(void)g; /* no owner token: a process never shares its memory */
+	*out = NULL;
+	if (!path || !tf_os_is_absolute(path) || !id)
+		return -EINVAL;
 	(void)InitOnceExecuteOnce(&handlers_once, install_handlers, NULL, NULL);
 	struct tf_registration *r = calloc(1, sizeof *r);
 	if (!r)
-		return NULL;
+		return -ENOMEM;
 	r->path = strdup(path);
 	if (!r->path) {
 		free(r);
-		return NULL;
+		return -ENOMEM;
 	}
 	r->kind = kind;
 	/* id has only 16 bits of the file index: read the whole of it. The
@@ -201,8 +202,7 @@ struct tf_registration *tf_register(const char *path, enum tf_registered_kind ki
 	if (error) {
 		free(r->path);
 		free(r);
-		errno = error;
-		return NULL;
+		return -error;
 	}
 	r->volume = info.dwVolumeSerialNumber;
 	r->index = file_index(&info);
@@ -213,7 +213,8 @@ struct tf_registration *tf_register(const char *path, enum tf_registered_kind ki
 	r->prev_next = &registry;
 	registry = r;
 	ReleaseSRWLockExclusive(&registry_lock);
-	return r;
+	*out = r;
+	return 0;
 }
 
 /* Unlink r from the list. Call under registry_lock. */
@@ -252,20 +253,13 @@ void tf_creation_end(struct tf_creation_guard *g)
 	InterlockedDecrement(&creations_in_flight);
 }
 
-int tempfile_cleanup_now(void)
+int tf_registry_clean_now(void)
 {
-	int saved = errno;
-	int first = clean_all();
-	errno = first ? first : saved;
-	return first ? -1 : 0;
+	return clean_all();
 }
 
-int tempfile_forget(const char *path)
+int tf_registry_forget(const char *path)
 {
-	if (!path) {
-		errno = EINVAL;
-		return -1;
-	}
 	struct tf_registration *found = NULL;
 	AcquireSRWLockExclusive(&registry_lock);
 	for (struct tf_registration *r = registry; r && !found; r = r->next)
@@ -274,10 +268,8 @@ int tempfile_forget(const char *path)
 	if (found)
 		unlink_locked(found);
 	ReleaseSRWLockExclusive(&registry_lock);
-	if (!found) {
-		errno = ENOENT;
-		return -1;
-	}
+	if (!found)
+		return -ENOENT;
 	free_registration(found);
 	return 0;
 }

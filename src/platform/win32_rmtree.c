@@ -1,6 +1,6 @@
 /*
- * platform/win32_rmtree.c - safe recursive removal on Windows; replaces
- * src/rmtree.c there (CMake selects it).
+ * platform/win32_rmtree.c - safe recursive removal on Windows: the
+ * tf_remove_tree under src/rmtree.c.
  *
  * Every object is opened with FILE_FLAG_OPEN_REPARSE_POINT, so a symbolic
  * link or a directory junction is removed itself, never followed. A
@@ -172,12 +172,13 @@ static DWORD remove_directory(const wchar_t *path, HANDLE dir)
 	}
 }
 
-/* The tree at path; 0 or an errno value. */
+/* The tree at path; 0 or -errno. */
 int tf_remove_tree(const char *path, const struct tf_file_id *expect)
 {
-	wchar_t *w = tf_win_wide(path);
-	if (!w)
-		return errno;
+	wchar_t *w;
+	int rc = tf_win_wide(path, &w);
+	if (rc < 0)
+		return rc;
 	HANDLE h = open_no_follow(w, TF_ACCESS | FILE_LIST_DIRECTORY,
 		FILE_SHARE_READ | FILE_SHARE_WRITE);
 	if (h == INVALID_HANDLE_VALUE) {
@@ -190,7 +191,7 @@ int tf_remove_tree(const char *path, const struct tf_file_id *expect)
 				(attributes & FILE_ATTRIBUTE_REPARSE_POINT)))
 			err = ENOTDIR;
 		free(w);
-		return err;
+		return -err;
 	}
 	int err = 0;
 	BY_HANDLE_FILE_INFORMATION info;
@@ -208,5 +209,5 @@ int tf_remove_tree(const char *path, const struct tf_file_id *expect)
 	}
 	CloseHandle(h);
 	free(w);
-	return err;
+	return -err;
 }

@@ -1,0 +1,33 @@
+/*
+ * platform/os.h - the operating system's types the core needs, so that
+ * the files of src/ outside platform/ include no OS header of their own:
+ * mode_t, ssize_t, off_t, dev_t, ino_t, struct stat, the O_* open flags,
+ * and the state of a creation guard (a signal mask on POSIX). Included by
+ * internal.h only.
+ */
+#ifndef TEMPFILE_PLATFORM_OS_H
+#define TEMPFILE_PLATFORM_OS_H
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#ifdef _WIN32
+/* No signals to block: the console handler is a thread of its own. */
+struct tf_creation_guard {
+	int unused;
+};
+#else
+#  include <signal.h>
+
+/* What tf_creation_begin leaves for tf_register and tf_creation_end:
+ * this thread's signal mask before, and the owner token it took (0 and
+ * error -errno if it could not). */
+struct tf_creation_guard {
+	sigset_t saved_mask;
+	unsigned owner;
+	int error;
+};
+#endif
+
+#endif
