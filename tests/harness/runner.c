@@ -15,6 +15,7 @@
 #  define _GNU_SOURCE
 #endif
 #include "criterion/criterion.h"
+#include "criterion/redirect.h"
 
 #include <errno.h>
 #include <setjmp.h>
@@ -22,6 +23,7 @@
 #include <time.h>
 
 #ifdef _WIN32
+#  include <io.h>
 #  include <process.h>
 #  include <windows.h>
 #else
@@ -69,11 +71,16 @@ void tfc_register_suite(struct tfc_suite *s)
 	suites = s;
 }
 
+/* Where the runner reports: stderr, or its copy once the test's stderr
+ * is redirected. */
+static FILE *report_stream;
+#define report (report_stream ? report_stream : stderr)
+
 static void vreport(const char *file, int line, const char *what, const char *fmt, va_list ap)
 {
-	fprintf(stderr, "[----] %s:%d: Assertion failed: %s\n[----]   ", file, line, what);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	fprintf(report, "[----] %s:%d: Assertion failed: %s\n[----]   ", file, line, what);
+	vfprintf(report, fmt, ap);
+	fputc('\n', report);
 }
 
 void tfc_fail(const char *file, int line, const char *what, const char *fmt, ...)
@@ -101,9 +108,9 @@ void tfc_skip(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "[----] skipped: ");
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	fprintf(report, "[----] skipped: ");
+	vfprintf(report, fmt, ap);
+	fputc('\n', report);
 	va_end(ap);
 	if (jump_ready && on_test_thread())
 		longjmp(test_aborted, 2);
@@ -115,10 +122,44 @@ void tfc_log(const char *level, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "[%s] ", level);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	fprintf(report, "[%s] ", level);
+	vfprintf(report, fmt, ap);
+	fputc('\n', report);
 	va_end(ap);
+}
+
+static FILE *captured; /* the test's stderr, redirected */
+static long compared; /* how much of it tfc_stderr_is has looked at */
+
+void cr_redirect_stderr(void)
+{
+	fflush(stderr);
+	captured = tmpfile();
+	int copy = dup(2);
+	if (!captured || copy < 0 || !(report_stream = fdopen(copy, "w")) ||
+		dup2(fileno(captured), 2) < 0)
+		tfc_fail(__FILE__, __LINE__, "cr_redirect_stderr", "cannot redirect stderr");
+}
+
+bool tfc_stderr_is(const char *expected)
+{
+	if (!captured)
+		tfc_fail(__FILE__, __LINE__, "cr_assert_stderr_eq_str", "stderr is not redirected");
+	fflush(stderr);
+	fseek(captured, 0, SEEK_END);
+	long end = ftell(captured);
+	size_t n = (size_t)(end - compared);
+	char *got = malloc(n + 1);
+	if (!got)
+		tfc_fail(__FILE__, __LINE__, "cr_assert_stderr_eq_str", "out of memory");
+	fseek(captured, compared, SEEK_SET);
+	got[fread(got, 1, n, captured)] = '\0';
+	compared = end;
+	bool same = strcmp(got, expected) == 0;
+	if (!same)
+		fprintf(report, "[----] stderr was:\n%s\n[----] expected:\n%s\n", got, expected);
+	free(got);
+	return same;
 }
 
 static const struct tfc_suite *suite_of(const struct tfc_test *t)
