@@ -77,6 +77,8 @@ static FILE *report_stream;
 #define report (report_stream ? report_stream : stderr)
 
 static void vreport(const char *file, int line, const char *what, const char *fmt, va_list ap)
+	TFC_PRINTF(4, 0);
+static void vreport(const char *file, int line, const char *what, const char *fmt, va_list ap)
 {
 	fprintf(report, "[----] %s:%d: Assertion failed: %s\n[----]   ", file, line, what);
 	vfprintf(report, fmt, ap);
