@@ -19,19 +19,29 @@ need clang-tidy clang-tidy
 need scan-build clang-tools
 need clang clang
 need cmake cmake
+need python3 python3
 
 status=0
-sources=(src/*.c src/platform/posix*.c)
-for f in cli/*.c; do
-	case $f in *_win32.c) continue ;; esac # Windows only: not built here
-	[ -f "$f" ] && sources+=("$f")
-done
 fuzz_sources=()
 for f in fuzz/*.c; do [ -f "$f" ] && fuzz_sources+=("$f"); done
 
 echo "== configure (compile_commands.json in $build)"
 rm -rf "$build"
 CC=clang cmake -S . -B "$build" -DCMAKE_EXPORT_COMPILE_COMMANDS=ON -DTEMPFILE_WERROR=ON >/dev/null
+# The product's sources (library and CLI) as CMake builds them here: its
+# source list is the only one.
+mapfile -t sources < <(python3 -c '
+import json, os, sys
+root = os.path.realpath(sys.argv[1])
+seen = set()
+for entry in json.load(open(sys.argv[2])):
+    path = os.path.realpath(os.path.join(entry["directory"], entry["file"]))
+    rel = os.path.relpath(path, root)
+    if rel.split(os.sep)[0] in ("src", "cli") and rel not in seen:
+        seen.add(rel)
+        print(rel)
+' "$root" "$build/compile_commands.json")
+[ ${#sources[@]} -gt 0 ] || { echo "static.sh: no sources in compile_commands.json" >&2; exit 1; }
 
 echo "== cppcheck $(cppcheck --version)"
 # __has_include is unknown to cppcheck 2.10; defined as true it takes the

@@ -1,60 +1,52 @@
 #!/usr/bin/env bash
 # .ci/tsan.sh - the thread tests under ThreadSanitizer: every tests/test_*.c
-# that starts threads (pthread_create), built with -fsanitize=thread
-# together with the library (test seams on). Criterion cannot start under
-# TSan (Snaipe/Criterion#274), so they are built against a small stand-in
-# with the same Test()/cr_assert() subset (.ci/tsan/criterion/criterion.h),
-# each test in its own process. Fails on any data race, lock-order
-# inversion or failing test. Runs alone: installs what it lacks. ~1 minute.
+# that starts threads (pthread_create), built by CMake with
+# -DTEMPFILE_SANITIZE=thread together with the library (test seams on), on
+# the builtin runner (tests/harness: Criterion cannot start under TSan,
+# Snaipe/Criterion#274), each test in its own process. Fails on any data
+# race, lock-order inversion or failing test. Runs alone: installs what it
+# lacks. ~2 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-build=${TSAN_BUILD_DIR:-$root/build-tsan-standalone}
-cc=${CC:-gcc}
-command -v "$cc" >/dev/null 2>&1 || {
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q gcc >/dev/null
-}
+build=${TSAN_BUILD_DIR:-$root/build-tsan}
+jobs=${JOBS:-2}
+for tool in "${CC:-gcc}:gcc" cmake:cmake; do
+	command -v "${tool%%:*}" >/dev/null 2>&1 ||
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${tool##*:}" >/dev/null
+done
+
+# The thread tests; test_faults.c defines malloc itself and has no threads.
+names=()
+for test in tests/test_*.c; do
+	grep -q 'pthread_create' "$test" || continue
+	case $test in tests/test_faults.c) continue ;; esac
+	names+=("$(basename "$test" .c)")
+done
 
 rm -rf "$build"
-mkdir -p "$build"
-cflags=(-std=c11 -g -O1 -fsanitize=thread -fno-omit-frame-pointer -D_GNU_SOURCE
-	-DTEMPFILE_TEST_SEAMS -DTEMPFILE_STATIC -Iinclude -Isrc)
-library=(src/*.c src/platform/posix*.c)
-
-# The library once, as objects (TEMPFILE_BUILDING: as the real build).
-objects=()
-for source in "${library[@]}"; do
-	object=$build/$(echo "$source" | tr / _).o
-	"$cc" "${cflags[@]}" -DTEMPFILE_BUILDING -c "$source" -o "$object"
-	objects+=("$object")
-done
-"$cc" "${cflags[@]}" -I.ci/tsan -Itests -c .ci/tsan/runner.c -o "$build/runner.o"
-"$cc" "${cflags[@]}" -I.ci/tsan -Itests -c tests/support.c -o "$build/support.o"
+CC=${CC:-gcc} cmake -S . -B "$build" -DTEMPFILE_SANITIZE=thread -DTEMPFILE_TEST_RUNNER=builtin \
+	-DTEMPFILE_BUILD_BENCH=OFF -DTEMPFILE_WERROR=ON >/dev/null
+cmake --build "$build" -j "$jobs" --target "${names[@]}" >"$build/build.log" 2>&1 || {
+	cat "$build/build.log" >&2
+	echo "tsan: the thread tests do not build" >&2
+	exit 1
+}
 
 # A test that hangs fails after TFC_TIMEOUT seconds instead of stalling CI.
 export TFC_TIMEOUT=${TFC_TIMEOUT:-120}
 export TSAN_OPTIONS=${TSAN_OPTIONS:-"halt_on_error=1 second_deadlock_stack=1 exitcode=66"}
 status=0
-ran=0
-for test in tests/test_*.c; do
-	grep -q 'pthread_create' "$test" || continue
-	case $test in tests/test_faults.c) continue ;; esac # defines malloc; no threads
-	name=$(basename "$test" .c)
-	if ! "$cc" "${cflags[@]}" -I.ci/tsan -Itests "$test" "$build/support.o" \
-		"$build/runner.o" "${objects[@]}" -o "$build/$name" -lpthread; then
-		echo "tsan: $name does not build against the Criterion stand-in" >&2
-		status=1
-		continue
-	fi
-	ran=$((ran + 1))
+for name in "${names[@]}"; do
 	start=$SECONDS
-	if TF_BINARY_DIR=$build TF_SOURCE_DIR=$root "$build/$name" >"$build/$name.log" 2>&1; then
-		echo "tsan: $name ok ($((SECONDS - start)) s): $(grep -c '^\[PASS\]' "$build/$name.log") passed, $(grep -c '^\[SKIP\]' "$build/$name.log") skipped"
+	log=$build/$name.log
+	if TF_BINARY_DIR=$build TF_SOURCE_DIR=$root "$build/tests/$name" >"$log" 2>&1; then
+		echo "tsan: $name ok ($((SECONDS - start)) s): $(grep -c '^\[PASS\]' "$log") passed, $(grep -c '^\[SKIP\]' "$log") skipped"
 	else
 		echo "tsan: $name FAILED ($((SECONDS - start)) s)" >&2
-		grep -E -A30 'WARNING: ThreadSanitizer|\[FAIL\]|Assertion' "$build/$name.log" | head -80 >&2
+		grep -E -A30 'WARNING: ThreadSanitizer|\[FAIL\]|Assertion' "$log" | head -80 >&2
 		status=1
 	fi
 done
-echo "tsan.sh: $ran programs, status $status"
+echo "tsan.sh: ${#names[@]} programs, status $status"
 exit "$status"

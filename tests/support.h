@@ -1,7 +1,8 @@
 /*
- * support.h - helpers shared by the Criterion tests. Each test runs in its
- * own process, so process-wide settings (umask, TMPDIR, rlimits, uid) may be
- * changed freely inside a test.
+ * support.h - helpers shared by the tests (Criterion's API: Criterion or
+ * tests/harness). Each test runs in its own process, so process-wide
+ * settings (umask, TMPDIR, rlimits, uid) may be changed freely inside a
+ * test. Everything here builds on POSIX and on Windows, unless marked.
  */
 #ifndef TF_TEST_SUPPORT_H
 #define TF_TEST_SUPPORT_H
@@ -15,29 +16,60 @@
 #include "internal.h"
 #include "tempfile.h"
 
-/* A fresh empty directory for this test (under $TF_TEST_ROOT, else /tmp),
+#if defined(__MINGW32__)
+#  define TFT_PRINTF(f, a) __attribute__((format(gnu_printf, f, a)))
+#else
+#  define TFT_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#endif
+
+/* The directory separator the library writes in the paths it returns. */
+#ifdef _WIN32
+#  define TFT_SEP '\\'
+#else
+#  define TFT_SEP '/'
+#endif
+
+/* printf into a NEW string (asprintf, which mingw lacks); fails the test
+ * on error. */
+char *tft_format(const char *fmt, ...) TFT_PRINTF(1, 2);
+#ifdef _WIN32
+/* A UTF-8 string as a NEW UTF-16 one; NULL if it is not UTF-8. */
+wchar_t *tft_wide(const char *s);
+#endif
+/* A fresh empty directory for this test (under $TF_TEST_ROOT, else /tmp;
+ * on Windows the user's temporary directory), made without the library,
  * removed by tft_cleanup_scratch. NEW string; fails the test on error. */
 char *tft_scratch(void);
+/* The test's own scratch directory in a suite declared with
+ *     TestSuite(name, .init = tft_scratch_setup, .fini = tft_scratch_teardown);
+ * made before each test and removed after it, whether it passed or not. */
+extern char *tft_dir;
+void tft_scratch_setup(void);
+void tft_scratch_teardown(void);
 /* rm -rf the scratch directory (restoring permissions first). */
 void tft_remove_tree(const char *path);
 /* Number of entries in dir, "." and ".." excluded; -1 if it cannot be read. */
 long tft_count_entries(const char *dir);
 /* True if something (a link included, not followed) is at path. */
 bool tft_exists(const char *path);
-/* Number of open descriptors of this process. */
+#ifndef _WIN32
+/* Number of open descriptors of this process (POSIX: /proc). */
 int tft_count_fds(void);
+#endif
 /* True if every one of the n characters of s is in alphabet. */
 bool tft_all_in(const char *s, size_t n, const char *alphabet);
-/* Path joined: NEW "a/b". */
+/* Path joined: NEW "a/b" ("a\\b" on Windows). */
 char *tft_join(const char *a, const char *b);
 /* Write a small file with the given contents (fails the test on error). */
 void tft_write_file(const char *path, const char *contents);
 /* Become an unprivileged user (nobody) so that permissions bite; the
  * scratch directories made before stay owned by root. Skips the test if
- * that is impossible. */
+ * that is impossible (always on Windows). */
 void tft_drop_privileges(void);
+#ifndef _WIN32
 /* The same without Criterion, for forked children: true on success. */
 bool tft_become_nobody(void);
+#endif
 /* True when built with AddressSanitizer/ThreadSanitizer. */
 bool tft_under_sanitizer(void);
 /* expr fails with EINVAL: it gives failed (-1 or NULL) and sets errno. */

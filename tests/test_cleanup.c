@@ -14,7 +14,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <malloc.h>
+#ifdef __GLIBC__
+#  include <malloc.h>
+#endif
 #include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -1165,26 +1167,22 @@ static void expect_signal_removes_objects(int sig)
 	free(dir);
 }
 
+TestSuite(cleanup, .init = tft_scratch_setup, .fini = tft_scratch_teardown);
+
 Test(cleanup, objects_removed_after_exit_zero)
 {
-	char *dir = tft_scratch();
-	struct child c = start("exit", dir);
+	struct child c = start("exit", tft_dir);
 	expect_byte(&c, 'R');
 	expect_exit(finish(&c), 0);
-	expect_empty(dir);
-	tft_remove_tree(dir);
-	free(dir);
+	expect_empty(tft_dir);
 }
 
 Test(cleanup, objects_removed_after_return_from_main)
 {
-	char *dir = tft_scratch();
-	struct child c = start("return", dir);
+	struct child c = start("return", tft_dir);
 	expect_byte(&c, 'R');
 	expect_exit(finish(&c), 0);
-	expect_empty(dir);
-	tft_remove_tree(dir);
-	free(dir);
+	expect_empty(tft_dir);
 }
 
 Test(cleanup, sigint_removes_objects_and_child_dies_by_sigint)
@@ -1205,114 +1203,92 @@ Test(cleanup, every_fatal_signal_removes_objects_and_kills_by_that_signal)
 
 Test(cleanup, program_handler_installed_before_still_runs_and_child_dies_by_signal)
 {
-	char *dir = tft_scratch();
-	struct child c = start("handler-before", dir);
+	struct child c = start("handler-before", tft_dir);
 	expect_byte(&c, 'R');
 	cr_assert_eq(kill(c.pid, SIGINT), 0);
 	expect_byte(&c, 'H');
 	expect_killed_by(finish(&c), SIGINT);
-	expect_empty(dir);
-	tft_remove_tree(dir);
-	free(dir);
+	expect_empty(tft_dir);
 }
 
 /* A daemon's SIGHUP reload, a REPL's Ctrl-C: the process survives its
  * signal, so its objects must not vanish under it. They go at exit. */
 Test(cleanup, program_handler_that_returns_keeps_child_alive_with_its_objects)
 {
-	char *dir = tft_scratch();
-	struct child c = start("handler-returns", dir);
+	struct child c = start("handler-returns", tft_dir);
 	expect_byte(&c, 'R');
 	cr_assert_eq(kill(c.pid, SIGTERM), 0);
 	expect_byte(&c, 'H');
 	expect_byte(&c, 'A');
-	cr_assert_eq(tft_count_entries(dir), OBJECTS, "the process lives on: objects stay");
+	cr_assert_eq(tft_count_entries(tft_dir), OBJECTS, "the process lives on: objects stay");
 	say(c.go, 'G');
 	expect_byte(&c, 'B');
-	cr_assert_eq(tft_count_entries(dir), 2 * OBJECTS);
+	cr_assert_eq(tft_count_entries(tft_dir), 2 * OBJECTS);
 	cr_assert_eq(kill(c.pid, SIGTERM), 0);
 	expect_byte(&c, 'H'); /* the program's handler runs again: ours stayed */
 	expect_byte(&c, 'C');
 	expect_exit(finish(&c), 12);
-	expect_empty(dir); /* return from main: all removed */
-	tft_remove_tree(dir);
-	free(dir);
+	expect_empty(tft_dir); /* return from main: all removed */
 }
 
 Test(cleanup, program_handler_installed_after_can_call_cleanup_now)
 {
-	char *dir = tft_scratch();
-	struct child c = start("handler-after", dir);
+	struct child c = start("handler-after", tft_dir);
 	expect_byte(&c, 'R');
 	cr_assert_eq(kill(c.pid, SIGINT), 0);
 	expect_byte(&c, '0');
 	expect_exit(finish(&c), 3);
-	expect_empty(dir);
-	tft_remove_tree(dir);
-	free(dir);
+	expect_empty(tft_dir);
 }
 
 Test(cleanup, ignored_sigint_stays_ignored_and_objects_stay_until_exit)
 {
-	char *dir = tft_scratch();
-	struct child c = start("ignore-sigint", dir);
+	struct child c = start("ignore-sigint", tft_dir);
 	expect_byte(&c, 'R');
 	/* An ignored signal is discarded when sent: no wait is needed. */
 	cr_assert_eq(kill(c.pid, SIGINT), 0);
-	cr_assert_eq(tft_count_entries(dir), OBJECTS);
+	cr_assert_eq(tft_count_entries(tft_dir), OBJECTS);
 	say(c.go, 'G');
 	expect_exit(finish(&c), 0);
-	expect_empty(dir);
-	tft_remove_tree(dir);
-	free(dir);
+	expect_empty(tft_dir);
 }
 
 Test(cleanup, forked_grandchild_never_removes_the_childs_objects)
 {
-	char *dir = tft_scratch();
-	struct child c = start("grandchild", dir);
+	struct child c = start("grandchild", tft_dir);
 	char got = next_byte(&c);
 	int status = finish(&c);
 	cr_assert_eq(got, 'R', "grandchild scenario failed with status %d",
 		WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status));
 	expect_exit(status, 0);
-	char *mine = tft_join(dir, "mine"), *theirs = tft_join(dir, "theirs");
+	char *mine = tft_join(tft_dir, "mine"), *theirs = tft_join(tft_dir, "theirs");
 	expect_empty(mine);
 	expect_empty(theirs);
 	free(mine);
 	free(theirs);
-	tft_remove_tree(dir);
-	free(dir);
 }
 
 Test(cleanup, exec_drops_nothing_on_disk)
 {
-	char *dir = tft_scratch();
-	struct child c = start("exec", dir);
+	struct child c = start("exec", tft_dir);
 	expect_exit(finish(&c), 0);
-	cr_assert_eq(tft_count_entries(dir), OBJECTS);
-	tft_remove_tree(dir);
-	free(dir);
+	cr_assert_eq(tft_count_entries(tft_dir), OBJECTS);
 }
 
 Test(cleanup, object_closed_normally_is_not_touched_at_exit)
 {
-	char *dir = tft_scratch();
-	run_to_clean_exit("forget-then-recreate", dir);
+	run_to_clean_exit("forget-then-recreate", tft_dir);
 	/* mkstemp's file, mkdtemp's and tempfile_dir's directories and the
 	 * handle's file, all made again at the same paths. */
-	cr_assert_eq(tft_count_entries(dir), 4);
-	tft_remove_tree(dir);
-	free(dir);
+	cr_assert_eq(tft_count_entries(tft_dir), 4);
 }
 
 Test(cleanup, persisted_and_closed_handles_are_not_touched_at_exit)
 {
-	char *dir = tft_scratch();
-	run_to_clean_exit("handles-done", dir);
+	run_to_clean_exit("handles-done", tft_dir);
 	/* The published file and the file made again; nothing of the spool. */
-	cr_assert_eq(tft_count_entries(dir), 2);
-	char *published = tft_join(dir, "published");
+	cr_assert_eq(tft_count_entries(tft_dir), 2);
+	char *published = tft_join(tft_dir, "published");
 	FILE *f = fopen(published, "r");
 	cr_assert_not_null(f, "the persisted file was removed at exit");
 	char buf[16] = "";
@@ -1320,25 +1296,19 @@ Test(cleanup, persisted_and_closed_handles_are_not_touched_at_exit)
 	cr_assert_str_eq(buf, "final");
 	fclose(f);
 	free(published);
-	tft_remove_tree(dir);
-	free(dir);
 }
 
 Test(cleanup, path_replaced_by_another_object_is_not_removed)
 {
-	char *dir = tft_scratch();
-	run_to_clean_exit("replaced", dir);
+	run_to_clean_exit("replaced", tft_dir);
 	/* The replacement file and directory (with its file), and the two
 	 * objects renamed away. */
-	cr_assert_eq(tft_count_entries(dir), 4);
-	tft_remove_tree(dir);
-	free(dir);
+	cr_assert_eq(tft_count_entries(tft_dir), 4);
 }
 
 Test(cleanup, tree_with_readonly_dirs_and_outside_links_removed_from_signal_handler)
 {
-	char *dir = tft_scratch();
-	char *work = tft_join(dir, "work"), *outside = tft_join(dir, "outside");
+	char *work = tft_join(tft_dir, "work"), *outside = tft_join(tft_dir, "outside");
 	char *precious = tft_join(outside, "precious");
 	cr_assert_eq(mkdir(work, 0700), 0);
 	cr_assert_eq(mkdir(outside, 0700), 0);
@@ -1348,7 +1318,7 @@ Test(cleanup, tree_with_readonly_dirs_and_outside_links_removed_from_signal_hand
 	cr_assert_eq(chown(work, 65534, 65534), 0);
 	cr_assert_eq(chown(outside, 65534, 65534), 0);
 	cr_assert_eq(chown(precious, 65534, 65534), 0);
-	struct child c = start("tree", dir);
+	struct child c = start("tree", tft_dir);
 	char got = next_byte(&c);
 	if (got != 'R') {
 		int status = finish(&c);
@@ -1364,17 +1334,14 @@ Test(cleanup, tree_with_readonly_dirs_and_outside_links_removed_from_signal_hand
 	free(work);
 	free(outside);
 	free(precious);
-	tft_remove_tree(dir);
-	free(dir);
 }
 
 Test(cleanup, failed_removal_is_reported_and_retried_later)
 {
-	char *dir = tft_scratch();
-	char *work = tft_join(dir, "work");
+	char *work = tft_join(tft_dir, "work");
 	cr_assert_eq(mkdir(work, 0700), 0);
 	cr_assert_eq(chown(work, 65534, 65534), 0);
-	struct child c = start("cleanup-error", dir);
+	struct child c = start("cleanup-error", tft_dir);
 	char got = next_byte(&c);
 	int status = finish(&c);
 	if (got != 'R' && WIFEXITED(status) && WEXITSTATUS(status) == 40)
@@ -1384,8 +1351,6 @@ Test(cleanup, failed_removal_is_reported_and_retried_later)
 	expect_exit(status, 0);
 	expect_empty(work);
 	free(work);
-	tft_remove_tree(dir);
-	free(dir);
 }
 
 Test(cleanup, eight_threads_registering_while_signals_arrive_lose_nothing)
@@ -1407,19 +1372,16 @@ Test(cleanup, eight_threads_registering_while_signals_arrive_lose_nothing)
 
 Test(cleanup, sigterm_while_eight_threads_create_leaves_nothing)
 {
-	char *dir = tft_scratch();
-	struct child c = start("threads-die", dir);
+	struct child c = start("threads-die", tft_dir);
 	expect_byte(&c, 'R');
 	/* Let them get going; how far they get does not matter. On a slow
 	 * file system (not tmpfs) creations take long, so the signal is
 	 * likely to find some of them between creation and registration. */
-	while (tft_count_entries(dir) < 200)
+	while (tft_count_entries(tft_dir) < 200)
 		sched_yield();
 	cr_assert_eq(kill(c.pid, SIGTERM), 0);
 	expect_killed_by(finish(&c), SIGTERM);
-	expect_empty(dir);
-	tft_remove_tree(dir);
-	free(dir);
+	expect_empty(tft_dir);
 }
 
 /* ---- in this process ------------------------------------------------------------ */
@@ -1442,16 +1404,22 @@ Test(cleanup, ten_thousand_register_close_cycles_keep_registry_memory_flat)
 	size_t chunks_before = tf_test_registry_chunks();
 	for (int i = 0; i < 1000; i++)
 		mkstemp_close_forget(dir);
+#ifdef __GLIBC__ /* mallinfo2: the heap in use (musl has no such call) */
 	struct mallinfo2 warm = mallinfo2();
+#endif
 	for (int i = 0; i < 9000; i++)
 		mkstemp_close_forget(dir);
+#ifdef __GLIBC__
 	struct mallinfo2 after = mallinfo2();
+#endif
 	cr_assert_eq(tf_test_registry_entries(), 0);
 	cr_assert_eq(tf_test_registry_chunks(), chunks_before);
 	cr_assert_eq(tf_test_registry_chunks(), 1);
+#ifdef __GLIBC__
 	if (!tft_under_sanitizer())
 		cr_assert_leq(after.uordblks, warm.uordblks + 1024,
 			"heap in use grew from %zu to %zu bytes", warm.uordblks, after.uordblks);
+#endif
 	expect_empty(dir);
 	tft_remove_tree(dir);
 	free(dir);
@@ -1488,8 +1456,7 @@ Test(cleanup, released_slots_are_reused_so_chunks_track_peak_not_total)
 
 Test(cleanup, cleanup_now_removes_everything_and_entries_stay_forgettable)
 {
-	char *dir = tft_scratch();
-	struct tempfile_opts o = { .dir = dir, .flags = TEMPFILE_AT_EXIT };
+	struct tempfile_opts o = { .dir = tft_dir, .flags = TEMPFILE_AT_EXIT };
 	char *path = NULL;
 	int fd = tempfile_mkstemp(&o, &path);
 	cr_assert_geq(fd, 0);
@@ -1501,7 +1468,7 @@ Test(cleanup, cleanup_now_removes_everything_and_entries_stay_forgettable)
 	errno = 4321;
 	cr_assert_eq(tempfile_cleanup_now(), 0);
 	cr_assert_eq(errno, 4321, "errno is kept on success");
-	expect_empty(dir);
+	expect_empty(tft_dir);
 	cr_assert_eq(tempfile_cleanup_now(), 0, "a second call has nothing to do");
 	cr_assert_eq(tf_test_registry_entries(), 2);
 	cr_assert_eq(tempfile_forget(path), 0);
@@ -1510,14 +1477,11 @@ Test(cleanup, cleanup_now_removes_everything_and_entries_stay_forgettable)
 	free(inside);
 	free(path);
 	free(tree);
-	tft_remove_tree(dir);
-	free(dir);
 }
 
 Test(cleanup, cleanup_now_in_forked_child_leaves_parent_objects)
 {
-	char *dir = tft_scratch();
-	struct tempfile_opts o = { .dir = dir, .flags = TEMPFILE_AT_EXIT };
+	struct tempfile_opts o = { .dir = tft_dir, .flags = TEMPFILE_AT_EXIT };
 	char *path = NULL;
 	int fd = tempfile_mkstemp(&o, &path);
 	cr_assert_geq(fd, 0);
@@ -1534,8 +1498,6 @@ Test(cleanup, cleanup_now_in_forked_child_leaves_parent_objects)
 	cr_assert_neq(access(path, F_OK), 0);
 	cr_assert_eq(tempfile_forget(path), 0);
 	free(path);
-	tft_remove_tree(dir);
-	free(dir);
 }
 
 Test(cleanup, forget_of_unknown_path_fails_with_enoent_and_null_with_einval)
@@ -1550,8 +1512,7 @@ Test(cleanup, forget_of_unknown_path_fails_with_enoent_and_null_with_einval)
 
 Test(cleanup, forgotten_object_stays_on_disk_after_cleanup_now)
 {
-	char *dir = tft_scratch();
-	struct tempfile_opts o = { .dir = dir, .flags = TEMPFILE_AT_EXIT };
+	struct tempfile_opts o = { .dir = tft_dir, .flags = TEMPFILE_AT_EXIT };
 	char *path = NULL;
 	int fd = tempfile_mkstemp(&o, &path);
 	cr_assert_geq(fd, 0);
@@ -1560,8 +1521,6 @@ Test(cleanup, forgotten_object_stays_on_disk_after_cleanup_now)
 	cr_assert_eq(tempfile_cleanup_now(), 0);
 	cr_assert_eq(access(path, F_OK), 0);
 	free(path);
-	tft_remove_tree(dir);
-	free(dir);
 }
 
 Test(cleanup, register_rejects_relative_path_with_einval)
@@ -1652,101 +1611,80 @@ Test(cleanup, a_descendant_with_the_same_pid_in_a_new_pid_namespace_removes_noth
 
 Test(cleanup, a_handler_that_leaves_by_siglongjmp_hangs_nothing_and_keeps_the_objects)
 {
-	char *dir = tft_scratch();
-	struct child c = start("longjmp-handler", dir);
+	struct child c = start("longjmp-handler", tft_dir);
 	expect_byte(&c, 'R');
 	cr_assert_eq(kill(c.pid, SIGINT), 0);
 	expect_byte_soon(&c, 'J');
 	expect_byte_soon(&c, '1');
 	expect_byte_soon(&c, 'R');
-	cr_assert_eq(tft_count_entries(dir), 2 * OBJECTS, "Ctrl-C in a REPL removes nothing");
+	cr_assert_eq(tft_count_entries(tft_dir), 2 * OBJECTS, "Ctrl-C in a REPL removes nothing");
 	cr_assert_eq(kill(c.pid, SIGINT), 0);
 	expect_byte_soon(&c, 'J');
 	expect_byte_soon(&c, '2');
 	expect_byte_soon(&c, 'T');
-	cr_assert_eq(tft_count_entries(dir), 3 * OBJECTS);
+	cr_assert_eq(tft_count_entries(tft_dir), 3 * OBJECTS);
 	cr_assert_eq(kill(c.pid, SIGTERM), 0);
 	expect_killed_by(finish(&c), SIGTERM);
-	expect_empty(dir);
-	tft_remove_tree(dir);
-	free(dir);
+	expect_empty(tft_dir);
 }
 
 Test(cleanup, a_vfork_child_killed_by_sigpipe_neither_removes_nor_blocks_the_parent)
 {
-	char *dir = tft_scratch();
-	struct child c = start("vfork-sigpipe", dir);
+	struct child c = start("vfork-sigpipe", tft_dir);
 	expect_byte_soon(&c, 'R');
 	expect_exit(finish(&c), 0);
-	expect_empty(dir);
-	tft_remove_tree(dir);
-	free(dir);
+	expect_empty(tft_dir);
 }
 
 Test(cleanup, sigterm_in_another_thread_during_the_first_registration_removes_the_object)
 {
-	char *dir = tft_scratch();
-	struct child c = start("first-registration-sigterm", dir);
+	struct child c = start("first-registration-sigterm", tft_dir);
 	expect_byte(&c, 'R');
 	expect_end_soon(&c);
 	expect_killed_by(finish(&c), SIGTERM);
-	expect_empty(dir);
-	tft_remove_tree(dir);
-	free(dir);
+	expect_empty(tft_dir);
 }
 
 Test(cleanup, exit_with_no_descriptor_free_still_removes_directories)
 {
-	char *dir = tft_scratch();
-	run_to_clean_exit("no-free-descriptors", dir);
-	expect_empty(dir);
-	tft_remove_tree(dir);
-	free(dir);
+	run_to_clean_exit("no-free-descriptors", tft_dir);
+	expect_empty(tft_dir);
 }
 
 
 Test(cleanup, program_handler_before_ours_gets_its_flags_mask_and_siginfo)
 {
-	char *dir = tft_scratch();
-	struct child c = start("handler-flags", dir);
+	struct child c = start("handler-flags", tft_dir);
 	expect_byte(&c, 'R');
 	cr_assert_eq(kill(c.pid, SIGTERM), 0);
 	expect_byte(&c, 'I');
 	expect_byte(&c, 'M');
-	cr_assert_eq(tft_count_entries(dir), OBJECTS, "the handler returned: objects stay");
+	cr_assert_eq(tft_count_entries(tft_dir), OBJECTS, "the handler returned: objects stay");
 	/* SA_RESETHAND: the next one takes the default action. */
 	cr_assert_eq(kill(c.pid, SIGTERM), 0);
 	expect_end_soon(&c);
 	expect_killed_by(finish(&c), SIGTERM);
-	expect_empty(dir);
-	tft_remove_tree(dir);
-	free(dir);
+	expect_empty(tft_dir);
 }
 
 Test(cleanup, handler_installed_after_that_chains_to_ours_gets_the_objects_removed)
 {
-	char *dir = tft_scratch();
-	struct child c = start("chain-to-ours", dir);
+	struct child c = start("chain-to-ours", tft_dir);
 	expect_byte(&c, 'R');
 	cr_assert_eq(kill(c.pid, SIGTERM), 0);
 	expect_byte_soon(&c, 'C');
 	expect_exit(finish(&c), 5);
-	expect_empty(dir);
-	tft_remove_tree(dir);
-	free(dir);
+	expect_empty(tft_dir);
 }
 
 
 Test(cleanup, removal_runs_on_a_32_kib_alternate_signal_stack)
 {
-	char *dir = tft_scratch();
-	struct child c = start("altstack", dir);
+	struct child c = start("altstack", tft_dir);
 	expect_byte(&c, 'R');
 	cr_assert_eq(kill(c.pid, SIGTERM), 0);
 	expect_killed_by(finish(&c), SIGTERM);
-	expect_empty(dir);
-	tft_remove_tree(dir);
-	free(dir);
+	expect_empty(tft_dir);
 }
 
 Test(cleanup, sigterm_to_pid_1_of_a_pid_namespace_removes_nothing_and_it_goes_on)

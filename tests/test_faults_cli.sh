@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # test_faults_cli.sh - the CLI under every injectable fault, through the
 # LD_PRELOAD fault shim: see tests/faults/cli_faults.sh for what is run and
-# checked. The shim comes from the build (tests/faults/CMakeLists.txt) or,
-# when the build has not made it, is compiled here.
+# checked. The shim comes from the build (tests/faults/CMakeLists.txt, passed
+# by CTest as TF_FAULT_SHIM) or, run by hand without it, is compiled here.
 set -euo pipefail
 : "${TMPF:?TMPF: the CLI}" "${TF_SOURCE_DIR:?}" "${TF_BINARY_DIR:?}"
 work=$(mktemp -d "${TMPDIR:-/tmp}/tfshim.XXXXXX")
@@ -17,7 +17,7 @@ if ! ldd "$TMPF" >/dev/null 2>&1; then
 	TMPF=$work/tmpf
 	export TMPF
 fi
-shim=$TF_BINARY_DIR/tests/faults/libtf_fault_shim.so
+shim=${TF_FAULT_SHIM:-$TF_BINARY_DIR/tests/faults/libtf_fault_shim.so}
 if [ ! -f "$shim" ]; then
 	# A sanitized CLI brings its own malloc: the shim must leave it alone.
 	no_allocation=

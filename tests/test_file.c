@@ -227,6 +227,8 @@ static void check_no_directory_entry(bool fallback)
 	free(dir);
 }
 
+TestSuite(temporary, .init = tft_scratch_setup, .fini = tft_scratch_teardown);
+
 Test(temporary, o_tmpfile_path_leaves_no_directory_entry)
 {
 	check_no_directory_entry(false);
@@ -340,39 +342,33 @@ Test(temporary, works_in_a_dir_that_is_a_symlink_on_the_fallback_path)
 
 Test(temporary, uses_the_default_directory_when_no_dir_is_given)
 {
-	char *dir = tft_scratch();
-	cr_assert_eq(tempfile_settempdir(dir), 0);
+	cr_assert_eq(tempfile_settempdir(tft_dir), 0);
 	for (int fallback = 0; fallback <= 1; fallback++) {
 		tf_test_disable_o_tmpfile(fallback);
 		int fd = tempfile_temporary_fd(NULL);
 		cr_assert_geq(fd, 0, "%s", strerror(errno));
 		char *link = fd_link(fd);
-		cr_expect_eq(strncmp(link, dir, strlen(dir)), 0, "%s not in %s", link, dir);
+		cr_expect_eq(strncmp(link, tft_dir, strlen(tft_dir)), 0, "%s not in %s", link, tft_dir);
 		close(fd);
 		free(link);
 	}
-	cr_expect_eq(tft_count_entries(dir), 0);
-	tft_remove_tree(dir);
-	free(dir);
+	cr_expect_eq(tft_count_entries(tft_dir), 0);
 }
 
 Test(temporary, invalid_mode_fails_with_einval_and_creates_nothing)
 {
-	char *dir = tft_scratch();
 	int fds = tft_count_fds();
 	static const char *const bad[] = { "wr", "", "z", "+w", "w+bt" };
 	for (int fallback = 0; fallback <= 1; fallback++) {
 		tf_test_disable_o_tmpfile(fallback);
 		for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 			errno = 0;
-			cr_expect_null(tempfile_temporary(&(struct tempfile_opts){ .dir = dir }, bad[i]));
+			cr_expect_null(tempfile_temporary(&(struct tempfile_opts){ .dir = tft_dir }, bad[i]));
 			cr_expect_eq(errno, EINVAL, "mode \"%s\": %s", bad[i], strerror(errno));
 		}
 	}
-	cr_expect_eq(tft_count_entries(dir), 0);
+	cr_expect_eq(tft_count_entries(tft_dir), 0);
 	cr_expect_eq(tft_count_fds(), fds);
-	tft_remove_tree(dir);
-	free(dir);
 }
 
 static void check_stream_modes(bool fallback)
@@ -597,26 +593,22 @@ Test(temporary, fallback_path_rejects_bad_options_and_leaks_nothing)
 
 Test(temporary, at_exit_on_either_path_leaves_no_registration_behind)
 {
-	char *dir = tft_scratch();
 	for (int fallback = 0; fallback <= 1; fallback++) {
 		tf_test_disable_o_tmpfile(fallback);
 		int fd = tempfile_temporary_fd(
-			&(struct tempfile_opts){ .dir = dir, .flags = TEMPFILE_AT_EXIT | TEMPFILE_TEXT });
+			&(struct tempfile_opts){ .dir = tft_dir, .flags = TEMPFILE_AT_EXIT | TEMPFILE_TEXT });
 		cr_assert_geq(fd, 0, "%s", strerror(errno));
 		/* The fallback's name was registered between create and unlink,
 		 * then taken out: nothing stays registered for a nameless file. */
 		cr_assert_eq(tf_test_registry_entries(), 0, "fallback %d", fallback);
 		close(fd);
 	}
-	cr_expect_eq(tft_count_entries(dir), 0);
-	tft_remove_tree(dir);
-	free(dir);
+	cr_expect_eq(tft_count_entries(tft_dir), 0);
 }
 
 Test(temporary, unwritable_dir_fails_with_eacces_on_both_paths)
 {
-	char *dir = tft_scratch();
-	cr_assert_eq(chmod(dir, 0555), 0);
+	cr_assert_eq(chmod(tft_dir, 0555), 0);
 	/* Unprivileged in a child, so that root can remove the scratch after. */
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -629,7 +621,7 @@ Test(temporary, unwritable_dir_fails_with_eacces_on_both_paths)
 		for (int fallback = 0; fallback <= 1; fallback++) {
 			tf_test_disable_o_tmpfile(fallback);
 			errno = 0;
-			if (tempfile_temporary_fd(&(struct tempfile_opts){ .dir = dir }) != -1 ||
+			if (tempfile_temporary_fd(&(struct tempfile_opts){ .dir = tft_dir }) != -1 ||
 				errno != EACCES)
 				_exit(10 + fallback);
 		}
@@ -642,25 +634,24 @@ Test(temporary, unwritable_dir_fails_with_eacces_on_both_paths)
 	if (WEXITSTATUS(status) == 77)
 		cr_skip_test("cannot become nobody");
 	cr_expect_eq(WEXITSTATUS(status), 0, "child failed at step %d", WEXITSTATUS(status));
-	cr_expect_eq(tft_count_entries(dir), 0);
-	tft_remove_tree(dir);
-	free(dir);
+	cr_expect_eq(tft_count_entries(tft_dir), 0);
 }
 
 /* ---- NamedTemporaryFile --------------------------------------------------------------- */
 
+TestSuite(named, .init = tft_scratch_setup, .fini = tft_scratch_teardown);
+
 Test(named, creates_an_absolute_name_in_dir_with_mode_0600)
 {
-	char *dir = tft_scratch();
 	umask(022);
 	struct tempfile *t =
-		tempfile_named(&(struct tempfile_opts){ .dir = dir, .prefix = "pre", .suffix = ".txt" }, NULL);
+		tempfile_named(&(struct tempfile_opts){ .dir = tft_dir, .prefix = "pre", .suffix = ".txt" }, NULL);
 	cr_assert_not_null(t, "%s", strerror(errno));
 	const char *path = tempfile_path(t);
 	cr_assert_not_null(path);
 	cr_expect_eq(path[0], '/');
-	size_t dlen = strlen(dir);
-	cr_expect_eq(strncmp(path, dir, dlen), 0);
+	size_t dlen = strlen(tft_dir);
+	cr_expect_eq(strncmp(path, tft_dir, dlen), 0);
 	cr_expect_eq(strncmp(path + dlen, "/pre", 4), 0, "%s", path);
 	cr_expect_str_eq(path + strlen(path) - 4, ".txt");
 	cr_expect(tft_all_in(path + dlen + 4, TF_NAME_LEN, TF_NAME_ALPHABET));
@@ -673,49 +664,40 @@ Test(named, creates_an_absolute_name_in_dir_with_mode_0600)
 	cr_expect_not_null(tempfile_stream(t));
 	cr_expect_eq(fileno(tempfile_stream(t)), fd);
 	cr_expect_eq(tempfile_close(t), 0);
-	cr_expect_eq(tft_count_entries(dir), 0);
-	tft_remove_tree(dir);
-	free(dir);
+	cr_expect_eq(tft_count_entries(tft_dir), 0);
 }
 
 Test(named, close_deletes_the_file_and_the_data_was_readable_by_name)
 {
-	char *dir = tft_scratch();
-	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, "w");
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = tft_dir }, "w");
 	cr_assert_not_null(t);
 	cr_expect_geq(fputs("hello", tempfile_stream(t)), 0);
 	cr_expect_eq(fflush(tempfile_stream(t)), 0);
 	char *content = read_file(tempfile_path(t));
 	cr_expect_str_eq(content, "hello");
 	cr_expect_eq(tempfile_close(t), 0);
-	cr_expect_eq(tft_count_entries(dir), 0);
+	cr_expect_eq(tft_count_entries(tft_dir), 0);
 	free(content);
-	tft_remove_tree(dir);
-	free(dir);
 }
 
 Test(named, keep_survives_close_with_its_data)
 {
-	char *dir = tft_scratch();
-	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir, .flags = TEMPFILE_KEEP }, NULL);
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = tft_dir, .flags = TEMPFILE_KEEP }, NULL);
 	cr_assert_not_null(t);
 	char *path = strdup(tempfile_path(t));
 	cr_expect_geq(fputs("kept", tempfile_stream(t)), 0);
 	cr_expect_eq(tempfile_close(t), 0);
 	char *content = read_file(path);
 	cr_expect_str_eq(content, "kept");
-	cr_expect_eq(tft_count_entries(dir), 1);
+	cr_expect_eq(tft_count_entries(tft_dir), 1);
 	free(content);
 	free(path);
-	tft_remove_tree(dir);
-	free(dir);
 }
 
 Test(named, close_stream_keeps_the_file_for_others_then_close_deletes_it)
 {
-	char *dir = tft_scratch();
 	int fds = tft_count_fds();
-	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, "w+");
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = tft_dir }, "w+");
 	cr_assert_not_null(t);
 	cr_expect_geq(fputs("shared", tempfile_stream(t)), 0); /* left in the buffer */
 	cr_expect_eq(tempfile_close_stream(t), 0);
@@ -733,17 +715,14 @@ Test(named, close_stream_keeps_the_file_for_others_then_close_deletes_it)
 	char *content = read_file(tempfile_path(t));
 	cr_expect_str_eq(content, "shared+more");
 	cr_expect_eq(tempfile_close(t), 0);
-	cr_expect_eq(tft_count_entries(dir), 0);
+	cr_expect_eq(tft_count_entries(tft_dir), 0);
 	cr_expect_eq(tft_count_fds(), fds);
 	free(content);
-	tft_remove_tree(dir);
-	free(dir);
 }
 
 Test(named, close_stream_with_keep_keeps_the_file_after_close)
 {
-	char *dir = tft_scratch();
-	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir, .flags = TEMPFILE_KEEP }, NULL);
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = tft_dir, .flags = TEMPFILE_KEEP }, NULL);
 	cr_assert_not_null(t);
 	char *path = strdup(tempfile_path(t));
 	cr_expect_eq(tempfile_close_stream(t), 0);
@@ -751,31 +730,25 @@ Test(named, close_stream_with_keep_keeps_the_file_after_close)
 	cr_expect_eq(tempfile_close(t), 0);
 	cr_expect(exists(path));
 	free(path);
-	tft_remove_tree(dir);
-	free(dir);
 }
 
 Test(named, close_after_someone_else_deleted_the_file_returns_zero)
 {
-	char *dir = tft_scratch();
-	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, NULL);
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = tft_dir }, NULL);
 	cr_assert_not_null(t);
 	cr_assert_eq(unlink(tempfile_path(t)), 0);
 	cr_expect_eq(tempfile_close(t), 0);
-	t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, NULL);
+	t = tempfile_named(&(struct tempfile_opts){ .dir = tft_dir }, NULL);
 	cr_assert_not_null(t);
 	cr_expect_eq(tempfile_close_stream(t), 0);
 	cr_assert_eq(unlink(tempfile_path(t)), 0);
 	cr_expect_eq(tempfile_close(t), 0);
-	tft_remove_tree(dir);
-	free(dir);
 }
 
 Test(named, close_reports_a_failed_unlink_unless_told_to_ignore_it)
 {
-	char *dir = tft_scratch();
 	/* Someone swaps the file for a directory: unlink says EISDIR. */
-	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, NULL);
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = tft_dir }, NULL);
 	cr_assert_not_null(t);
 	char *path = strdup(tempfile_path(t));
 	cr_assert_eq(unlink(path), 0);
@@ -786,15 +759,13 @@ Test(named, close_reports_a_failed_unlink_unless_told_to_ignore_it)
 	cr_assert_eq(rmdir(path), 0);
 	free(path);
 
-	t = tempfile_named(&(struct tempfile_opts){ .dir = dir, .flags = TEMPFILE_IGNORE_CLEANUP_ERRORS }, NULL);
+	t = tempfile_named(&(struct tempfile_opts){ .dir = tft_dir, .flags = TEMPFILE_IGNORE_CLEANUP_ERRORS }, NULL);
 	cr_assert_not_null(t);
 	path = strdup(tempfile_path(t));
 	cr_assert_eq(unlink(path), 0);
 	cr_assert_eq(mkdir(path, 0700), 0);
 	cr_expect_eq(tempfile_close(t), 0);
 	free(path);
-	tft_remove_tree(dir);
-	free(dir);
 }
 
 Test(named, close_reports_a_failed_flush_and_still_deletes)
@@ -842,8 +813,7 @@ Test(named, close_stream_reports_a_failed_flush_and_closes_anyway)
 
 Test(named, append_mode_appends)
 {
-	char *dir = tft_scratch();
-	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, "a+");
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = tft_dir }, "a+");
 	cr_assert_not_null(t);
 	FILE *f = tempfile_stream(t);
 	cr_expect_geq(fputs("abc", f), 0);
@@ -854,8 +824,6 @@ Test(named, append_mode_appends)
 	cr_expect_str_eq(content, "abcd");
 	cr_expect_eq(tempfile_close(t), 0);
 	free(content);
-	tft_remove_tree(dir);
-	free(dir);
 }
 
 /* Unlike Python's NamedTemporaryFile(mode="ab+"), whose writes after a seek
@@ -863,10 +831,9 @@ Test(named, append_mode_appends)
  * the position. */
 Test(named, append_plus_modes_append_every_write_and_read_at_the_position)
 {
-	char *dir = tft_scratch();
 	static const char *const modes[] = { "a+", "ab+" };
 	for (size_t i = 0; i < sizeof modes / sizeof *modes; i++) {
-		struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, modes[i]);
+		struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = tft_dir }, modes[i]);
 		cr_assert_not_null(t);
 		FILE *f = tempfile_stream(t);
 		cr_assert_not_null(f);
@@ -889,27 +856,21 @@ Test(named, append_plus_modes_append_every_write_and_read_at_the_position)
 		free(content);
 		cr_expect_eq(tempfile_close(t), 0);
 	}
-	cr_expect_eq(tft_count_entries(dir), 0);
-	tft_remove_tree(dir);
-	free(dir);
+	cr_expect_eq(tft_count_entries(tft_dir), 0);
 }
 
 Test(named, read_only_mode_cannot_write_through_the_stream)
 {
-	char *dir = tft_scratch();
-	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, "r");
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = tft_dir }, "r");
 	cr_assert_not_null(t);
 	cr_expect_eq(fputc('x', tempfile_stream(t)), EOF);
 	cr_expect_eq(tempfile_close(t), 0);
-	cr_expect_eq(tft_count_entries(dir), 0);
-	tft_remove_tree(dir);
-	free(dir);
+	cr_expect_eq(tft_count_entries(tft_dir), 0);
 }
 
 Test(named, descriptor_has_only_the_access_of_the_mode)
 {
-	char *dir = tft_scratch();
-	const struct tempfile_opts o = { .dir = dir };
+	const struct tempfile_opts o = { .dir = tft_dir };
 	for (size_t i = 0; i < sizeof write_only_modes / sizeof *write_only_modes; i++) {
 		struct tempfile *t = tempfile_named(&o, write_only_modes[i]);
 		cr_assert_not_null(t, "%s: %s", write_only_modes[i], strerror(errno));
@@ -943,21 +904,20 @@ Test(named, descriptor_has_only_the_access_of_the_mode)
 	cr_expect_eq(fread(buf, 1, sizeof buf, tempfile_stream(t)), 7, "others write, we read");
 	cr_expect_str_eq(buf, "by name");
 	cr_expect_eq(tempfile_close(t), 0);
-	cr_expect_eq(tft_count_entries(dir), 0);
-	tft_remove_tree(dir);
-	free(dir);
+	cr_expect_eq(tft_count_entries(tft_dir), 0);
 }
+
+TestSuite(persist, .init = tft_scratch_setup, .fini = tft_scratch_teardown);
 
 Test(persist, works_for_a_write_only_and_a_read_only_file)
 {
-	char *dir = tft_scratch();
 	static const char *const modes[] = { "w", "r" };
 	for (size_t i = 0; i < 2; i++) {
-		struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, modes[i]);
+		struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = tft_dir }, modes[i]);
 		cr_assert_not_null(t);
 		if (i == 0)
 			cr_assert_geq(fputs("data", tempfile_stream(t)), 0);
-		char *target = tft_join(dir, modes[i]);
+		char *target = tft_join(tft_dir, modes[i]);
 		cr_expect_eq(tempfile_persist(t, target, TEMPFILE_SYNC), 0, "%s: %s", modes[i],
 			strerror(errno));
 		cr_expect_eq(tempfile_close(t), 0);
@@ -966,15 +926,12 @@ Test(persist, works_for_a_write_only_and_a_read_only_file)
 		free(content);
 		free(target);
 	}
-	cr_expect_eq(tft_count_entries(dir), 2);
-	tft_remove_tree(dir);
-	free(dir);
+	cr_expect_eq(tft_count_entries(tft_dir), 2);
 }
 
 Test(named, bad_arguments_fail_cleanly_and_leak_nothing)
 {
-	char *dir = tft_scratch();
-	char *missing = tft_join(dir, "missing");
+	char *missing = tft_join(tft_dir, "missing");
 	int fds = tft_count_fds();
 	static const struct {
 		struct tempfile_opts o;
@@ -993,7 +950,7 @@ Test(named, bad_arguments_fail_cleanly_and_leak_nothing)
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		struct tempfile_opts o = cases[i].o;
-		o.dir = dir;
+		o.dir = tft_dir;
 		errno = 0;
 		cr_expect_null(tempfile_named(&o, cases[i].mode), "case %zu", i);
 		cr_expect_eq(errno, cases[i].expect, "case %zu: %s", i, strerror(errno));
@@ -1002,20 +959,17 @@ Test(named, bad_arguments_fail_cleanly_and_leak_nothing)
 	cr_expect_null(tempfile_named(&(struct tempfile_opts){ .dir = missing }, NULL));
 	cr_expect_eq(errno, ENOENT);
 	cr_expect_eq(tft_count_fds(), fds);
-	cr_expect_eq(tft_count_entries(dir), 0);
+	cr_expect_eq(tft_count_entries(tft_dir), 0);
 	cr_expect_eq(tempfile_close(NULL), 0);
 	cr_expect_null(tempfile_stream(NULL));
 	cr_expect_null(tempfile_path(NULL));
 	free(missing);
-	tft_remove_tree(dir);
-	free(dir);
 }
 
 Test(named, stream_is_made_on_first_use_and_shares_the_descriptor)
 {
-	char *dir = tft_scratch();
 	int fds = tft_count_fds();
-	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, NULL);
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = tft_dir }, NULL);
 	cr_assert_not_null(t);
 	cr_assert_eq(tft_count_fds(), fds + 1);
 	int fd = tempfile_fileno(t);
@@ -1036,15 +990,12 @@ Test(named, stream_is_made_on_first_use_and_shares_the_descriptor)
 	cr_assert_str_eq(buf, "by fd, by stream");
 	cr_assert_eq(tempfile_close(t), 0);
 	cr_assert_eq(tft_count_fds(), fds);
-	tft_remove_tree(dir);
-	free(dir);
 }
 
 Test(named, close_stream_without_a_stream_closes_the_descriptor)
 {
-	char *dir = tft_scratch();
 	int fds = tft_count_fds();
-	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, NULL);
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = tft_dir }, NULL);
 	cr_assert_not_null(t);
 	cr_assert_eq(tempfile_close_stream(t), 0);
 	cr_assert_eq(tft_count_fds(), fds);
@@ -1052,52 +1003,43 @@ Test(named, close_stream_without_a_stream_closes_the_descriptor)
 	cr_assert_null(tempfile_stream(t));
 	cr_assert_eq(errno, EBADF);
 	cr_assert_eq(tempfile_fileno(t), -1);
-	cr_assert_eq(tft_count_entries(dir), 1, "the file stays until tempfile_close");
+	cr_assert_eq(tft_count_entries(tft_dir), 1, "the file stays until tempfile_close");
 	cr_assert_eq(tempfile_close(t), 0);
-	cr_assert_eq(tft_count_entries(dir), 0);
-	tft_remove_tree(dir);
-	free(dir);
+	cr_assert_eq(tft_count_entries(tft_dir), 0);
 }
 
 Test(named, at_exit_registers_and_close_takes_it_out_again)
 {
-	char *dir = tft_scratch();
-	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir, .flags = TEMPFILE_AT_EXIT }, NULL);
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = tft_dir, .flags = TEMPFILE_AT_EXIT }, NULL);
 	cr_assert_not_null(t, "%s", strerror(errno));
-	cr_assert_eq(tft_count_entries(dir), 1);
+	cr_assert_eq(tft_count_entries(tft_dir), 1);
 	cr_assert_eq(tempfile_close(t), 0);
-	cr_assert_eq(tft_count_entries(dir), 0);
+	cr_assert_eq(tft_count_entries(tft_dir), 0);
 	/* Closed, so no longer registered: a file made at a fresh name now
 	 * is not touched by a cleanup. */
-	char *other = tft_join(dir, "other");
+	char *other = tft_join(tft_dir, "other");
 	tft_write_file(other, "x");
 	cr_assert_eq(tempfile_cleanup_now(), 0);
-	cr_assert_eq(tft_count_entries(dir), 1);
+	cr_assert_eq(tft_count_entries(tft_dir), 1);
 	free(other);
-	tft_remove_tree(dir);
-	free(dir);
 }
 
 Test(named, at_exit_object_is_removed_by_cleanup_now_while_open)
 {
-	char *dir = tft_scratch();
-	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir, .flags = TEMPFILE_AT_EXIT }, NULL);
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = tft_dir, .flags = TEMPFILE_AT_EXIT }, NULL);
 	cr_assert_not_null(t, "%s", strerror(errno));
 	cr_assert_eq(tempfile_cleanup_now(), 0);
-	cr_assert_eq(tft_count_entries(dir), 0);
+	cr_assert_eq(tft_count_entries(tft_dir), 0);
 	cr_assert_eq(tempfile_close(t), 0, "a file already removed is not an error");
-	tft_remove_tree(dir);
-	free(dir);
 }
 
 /* ---- persist ------------------------------------------------------------------------ */
 
 Test(persist, replaces_the_target_and_the_handle_keeps_writing_there)
 {
-	char *dir = tft_scratch();
-	char *dest = tft_join(dir, "final");
+	char *dest = tft_join(tft_dir, "final");
 	tft_write_file(dest, "old contents");
-	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, "w+");
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = tft_dir }, "w+");
 	cr_assert_not_null(t);
 	char *old = strdup(tempfile_path(t));
 	cr_expect_geq(fputs("new", tempfile_stream(t)), 0); /* still buffered */
@@ -1111,29 +1053,24 @@ Test(persist, replaces_the_target_and_the_handle_keeps_writing_there)
 	cr_expect_eq(tempfile_close(t), 0);
 	content = read_file(dest);
 	cr_expect_str_eq(content, "new and more");
-	cr_expect_eq(tft_count_entries(dir), 1, "persisted: never deleted");
+	cr_expect_eq(tft_count_entries(tft_dir), 1, "persisted: never deleted");
 	free(content);
 	free(old);
 	free(dest);
-	tft_remove_tree(dir);
-	free(dir);
 }
 
 Test(persist, relative_target_becomes_an_absolute_path)
 {
-	char *dir = tft_scratch();
-	cr_assert_eq(chdir(dir), 0);
+	cr_assert_eq(chdir(tft_dir), 0);
 	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = "." }, NULL);
 	cr_assert_not_null(t);
 	cr_expect_eq(tempfile_path(t)[0], '/');
 	cr_assert_eq(tempfile_persist(t, "out.bin", 0), 0, "%s", strerror(errno));
-	char *expect = tft_join(dir, "out.bin");
+	char *expect = tft_join(tft_dir, "out.bin");
 	cr_expect_str_eq(tempfile_path(t), expect);
 	cr_expect_eq(tempfile_close(t), 0);
 	cr_expect(exists(expect));
 	free(expect);
-	tft_remove_tree(dir);
-	free(dir);
 }
 
 static void check_noreplace(bool fallback)
@@ -1231,9 +1168,8 @@ Test(persist, across_file_systems_fails_with_exdev_and_keeps_temp)
 
 Test(persist, sync_persists_with_the_stream_open_or_closed)
 {
-	char *dir = tft_scratch();
-	char *a = tft_join(dir, "a"), *b = tft_join(dir, "b");
-	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, NULL);
+	char *a = tft_join(tft_dir, "a"), *b = tft_join(tft_dir, "b");
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = tft_dir }, NULL);
 	cr_assert_not_null(t);
 	cr_expect_geq(fputs("synced", tempfile_stream(t)), 0);
 	cr_assert_eq(tempfile_persist(t, a, TEMPFILE_SYNC), 0, "%s", strerror(errno));
@@ -1242,7 +1178,7 @@ Test(persist, sync_persists_with_the_stream_open_or_closed)
 	cr_expect_str_eq(content, "synced");
 	free(content);
 
-	t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, NULL);
+	t = tempfile_named(&(struct tempfile_opts){ .dir = tft_dir }, NULL);
 	cr_assert_not_null(t);
 	cr_expect_geq(fputs("closed first", tempfile_stream(t)), 0);
 	cr_expect_eq(tempfile_close_stream(t), 0);
@@ -1252,18 +1188,15 @@ Test(persist, sync_persists_with_the_stream_open_or_closed)
 	content = read_file(b);
 	cr_expect_str_eq(content, "closed first");
 	free(content);
-	cr_expect_eq(tft_count_entries(dir), 2);
+	cr_expect_eq(tft_count_entries(tft_dir), 2);
 	free(a);
 	free(b);
-	tft_remove_tree(dir);
-	free(dir);
 }
 
 Test(persist, persisting_again_moves_the_file_again)
 {
-	char *dir = tft_scratch();
-	char *a = tft_join(dir, "a"), *b = tft_join(dir, "b");
-	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, NULL);
+	char *a = tft_join(tft_dir, "a"), *b = tft_join(tft_dir, "b");
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = tft_dir }, NULL);
 	cr_assert_not_null(t);
 	cr_assert_eq(tempfile_persist(t, a, 0), 0);
 	cr_assert_eq(tempfile_persist(t, b, TEMPFILE_NOREPLACE), 0, "%s", strerror(errno));
@@ -1273,31 +1206,25 @@ Test(persist, persisting_again_moves_the_file_again)
 	cr_expect(exists(b));
 	free(a);
 	free(b);
-	tft_remove_tree(dir);
-	free(dir);
 }
 
 Test(persist, keep_and_persist_together_keep_the_final_file)
 {
-	char *dir = tft_scratch();
-	char *a = tft_join(dir, "a");
-	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir, .flags = TEMPFILE_KEEP }, NULL);
+	char *a = tft_join(tft_dir, "a");
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = tft_dir, .flags = TEMPFILE_KEEP }, NULL);
 	cr_assert_not_null(t);
 	cr_assert_eq(tempfile_persist(t, a, 0), 0);
 	cr_expect_eq(tempfile_close(t), 0);
 	cr_expect(exists(a));
-	cr_expect_eq(tft_count_entries(dir), 1);
+	cr_expect_eq(tft_count_entries(tft_dir), 1);
 	free(a);
-	tft_remove_tree(dir);
-	free(dir);
 }
 
 Test(persist, bad_arguments_fail_with_einval_and_touch_nothing)
 {
-	char *dir = tft_scratch();
-	char *a = tft_join(dir, "a");
+	char *a = tft_join(tft_dir, "a");
 	int fds = tft_count_fds();
-	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, NULL);
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = tft_dir }, NULL);
 	cr_assert_not_null(t);
 	char *temp = strdup(tempfile_path(t));
 	static const unsigned bad_flags[] = { TEMPFILE_KEEP, TEMPFILE_AT_EXIT, TEMPFILE_TEXT, 0x100,
@@ -1316,20 +1243,18 @@ Test(persist, bad_arguments_fail_with_einval_and_touch_nothing)
 	errno = 0;
 	cr_expect_eq(tempfile_persist(t, "", 0), -1);
 	cr_expect_eq(errno, EINVAL);
-	char *missing = tft_join(dir, "missing/a");
+	char *missing = tft_join(tft_dir, "missing/a");
 	errno = 0;
 	cr_expect_eq(tempfile_persist(t, missing, TEMPFILE_SYNC), -1);
 	cr_expect_eq(errno, ENOENT);
 	cr_expect_str_eq(tempfile_path(t), temp);
 	cr_expect_not(exists(a));
 	cr_expect_eq(tempfile_close(t), 0);
-	cr_expect_eq(tft_count_entries(dir), 0);
+	cr_expect_eq(tft_count_entries(tft_dir), 0);
 	cr_expect_eq(tft_count_fds(), fds);
 	free(missing);
 	free(temp);
 	free(a);
-	tft_remove_tree(dir);
-	free(dir);
 }
 
 Test(persist, failed_flush_renames_nothing)
@@ -1361,10 +1286,9 @@ Test(persist, failed_flush_renames_nothing)
 
 Test(persist, target_directory_fails_and_keeps_temp)
 {
-	char *dir = tft_scratch();
-	char *sub = tft_join(dir, "sub");
+	char *sub = tft_join(tft_dir, "sub");
 	cr_assert_eq(mkdir(sub, 0700), 0);
-	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, NULL);
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = tft_dir }, NULL);
 	cr_assert_not_null(t);
 	char *temp = strdup(tempfile_path(t));
 	errno = 0;
@@ -1373,11 +1297,9 @@ Test(persist, target_directory_fails_and_keeps_temp)
 	cr_expect(exists(temp));
 	cr_expect_eq(tempfile_close(t), 0);
 	cr_expect_not(exists(temp));
-	cr_expect_eq(tft_count_entries(dir), 1);
+	cr_expect_eq(tft_count_entries(tft_dir), 1);
 	free(temp);
 	free(sub);
-	tft_remove_tree(dir);
-	free(dir);
 }
 
 /* persist to dir/final + suffix, a path that can only name a directory
@@ -1455,9 +1377,8 @@ Test(persist, trailing_slashes_or_dot_component_fail_with_enotdir)
 
 Test(persist, temp_removed_by_someone_else_fails_with_enoent)
 {
-	char *dir = tft_scratch();
-	char *a = tft_join(dir, "a");
-	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, NULL);
+	char *a = tft_join(tft_dir, "a");
+	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = tft_dir }, NULL);
 	cr_assert_not_null(t);
 	cr_expect_eq(tempfile_close_stream(t), 0);
 	cr_assert_eq(unlink(tempfile_path(t)), 0);
@@ -1468,10 +1389,8 @@ Test(persist, temp_removed_by_someone_else_fails_with_enoent)
 	}
 	cr_expect_not(exists(a));
 	cr_expect_eq(tempfile_close(t), 0);
-	cr_expect_eq(tft_count_entries(dir), 0);
+	cr_expect_eq(tft_count_entries(tft_dir), 0);
 	free(a);
-	tft_remove_tree(dir);
-	free(dir);
 }
 
 /* ---- NULL handles: the destructor like free(), accessors EINVAL ------------------ */

@@ -815,11 +815,19 @@ static bool swap_for_link(int at, const char *from, int to_at, const char *to,
 	return renameat(at, from, to_at, to) == 0 && symlinkat(target, at, from) == 0;
 }
 
+#ifdef __GLIBC__
+#  define exchange_names(at, a, b) renameat2(at, a, at, b, RENAME_EXCHANGE)
+#else /* musl has no renameat2(), musl-gcc no <linux/fs.h> */
+#  include <sys/syscall.h>
+#  define RENAME_EXCHANGE (1 << 1)
+#  define exchange_names(at, a, b) (int)syscall(SYS_renameat2, at, a, at, b, RENAME_EXCHANGE)
+#endif
+
 /* A link to target made at link, then exchanged with name in one step. */
 static bool exchange_with_link(int at, const char *name, const char *link, const char *target)
 {
 	(void)symlinkat(target, at, link);
-	return renameat2(at, name, at, link, RENAME_EXCHANGE) == 0;
+	return exchange_names(at, name, link) == 0;
 }
 
 /* One attack on sticky/tree, chosen by k; each is a swap that a naive

@@ -1,12 +1,15 @@
-/* test_names.c - random names: alphabet, uniformity, threads, fork. */
+/* test_names.c - random names: alphabet, uniformity, threads, fork (POSIX),
+ * the operating system's random bytes. */
 #include "support.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#ifndef _WIN32
+#  include <sys/syscall.h>
+#  include <sys/wait.h>
+#  include <unistd.h>
+#endif
 
 #define NAME_ALPHABET TF_NAME_ALPHABET
 #define NAME_ALPHABET_LEN (sizeof TF_NAME_ALPHABET - 1)
@@ -117,6 +120,7 @@ Test(names, eight_threads_never_produce_the_same_name)
 	cr_assert_not(has_duplicates(all, THREADS * PER_THREAD));
 }
 
+#ifndef _WIN32
 /* Make n names in a child created by forker and in the parent, both
  * starting from the same inherited state, and check the sets are disjoint. */
 static void check_fork_gives_new_names(pid_t (*forker)(void))
@@ -173,6 +177,7 @@ Test(names, child_of_a_raw_clone_without_atfork_handlers_gets_new_names)
 {
 	check_fork_gives_new_names(raw_fork);
 }
+#endif
 
 Test(names, scripted_names_seam_replays_then_returns_to_random)
 {
@@ -231,6 +236,7 @@ static void in_new_thread(void *(*fn)(void *), void *arg)
 	cr_assert_eq(pthread_join(thread, NULL), 0);
 }
 
+#ifndef _WIN32 /* the urandom seam is POSIX's */
 /* A 2 KiB "urandom" (one whole refill) starting with these bytes, the
  * rest zero; getrandom made to fail with ENOSYS so that it is read. */
 static char *serve_bytes(const char *dir, const unsigned char *head, size_t n)
@@ -302,6 +308,8 @@ Test(names, an_os_random_failure_on_refill_is_returned_as_minus_errno)
 	free(dir);
 }
 
+#endif
+
 struct many_names {
 	char names[400 * TF_NAME_LEN];
 	int failed;
@@ -322,4 +330,12 @@ Test(names, names_past_one_buffer_refill_and_stay_distinct)
 	in_new_thread(draw_many_names, &m);
 	cr_assert_eq(m.failed, 0);
 	cr_assert_not(has_duplicates(m.names, 400));
+}
+
+/* On Windows: BCryptGenRandom. */
+Test(names, random_bytes_from_the_operating_system_differ_between_draws)
+{
+	unsigned char a[32] = { 0 }, b[32] = { 0 };
+	cr_assert(tf_os_random(a, sizeof a) == 0 && tf_os_random(b, sizeof b) == 0, "errno %d", errno);
+	cr_assert(memcmp(a, b, sizeof a) != 0, "two draws alike");
 }

@@ -26,26 +26,13 @@ const char *__asan_default_options(void)
 
 #define OFF_MAX ((off_t)(UINTMAX_MAX >> ((sizeof(uintmax_t) - sizeof(off_t)) * CHAR_BIT + 1)))
 
-static char *scratch;
+TestSuite(spooled, .init = tft_scratch_setup, .fini = tft_scratch_teardown);
 
-static void setup(void)
-{
-	scratch = tft_scratch();
-}
-
-static void teardown(void)
-{
-	tft_remove_tree(scratch);
-	free(scratch);
-}
-
-TestSuite(spooled, .init = setup, .fini = teardown);
-
-/* A spooled file whose rollover goes to this test's scratch directory. */
+/* A spooled file whose rollover goes to this test's tft_dir directory. */
 static struct tempfile_spooled *spool(size_t max_size, const char *mode)
 {
 	struct tempfile_spooled *s =
-		tempfile_spooled(max_size, &(struct tempfile_opts){ .dir = scratch }, mode);
+		tempfile_spooled(max_size, &(struct tempfile_opts){ .dir = tft_dir }, mode);
 	cr_assert_not_null(s, "tempfile_spooled: %s", strerror(errno));
 	return s;
 }
@@ -99,7 +86,7 @@ Test(spooled, write_up_to_exactly_max_size_stays_in_memory)
 	struct tempfile_spooled *s = spool(10, NULL);
 	put(s, "0123456789");
 	cr_assert_eq(tempfile_spooled_rolled(s), 0);
-	cr_assert_eq(tft_count_entries(scratch), 0);
+	cr_assert_eq(tft_count_entries(tft_dir), 0);
 	assert_content(s, "0123456789");
 	cr_assert_eq(tempfile_spooled_close(s), 0);
 }
@@ -112,7 +99,7 @@ Test(spooled, write_one_past_max_size_rolls_over_with_content_and_position)
 	cr_assert_eq(tempfile_spooled_rolled(s), 1);
 	cr_assert_eq(tempfile_spooled_tell(s), 11);
 	assert_content(s, "0123456789A");
-	cr_assert_eq(tft_count_entries(scratch), 0, "the rolled-over file has no name");
+	cr_assert_eq(tft_count_entries(tft_dir), 0, "the rolled-over file has no name");
 	cr_assert_eq(tempfile_spooled_close(s), 0);
 }
 
@@ -342,6 +329,74 @@ static ssize_t read_full(int fd, char *buf, size_t n)
 		(void)e_;                                                                        \
 	} while (0)
 
+/* The direct calls both differential tests make: each on the spooled file
+ * and on the real file's descriptor, with the same random arguments; a
+ * rollover happens one time in rollover_one_in. */
+enum direct_call { DIRECT_WRITE, DIRECT_SEEK, DIRECT_READ, DIRECT_TRUNCATE, DIRECT_ROLLOVER, DIRECT_TELL };
+
+static void same_direct_call(enum direct_call call, struct rng *r, struct tempfile_spooled *s,
+	int fd, long rollover_one_in, unsigned seed, int i)
+{
+	char wbuf[300], a[300], b[300];
+	ssize_t x, y;
+	off_t p, q;
+	int ex, ey;
+	switch (call) {
+	case DIRECT_WRITE: {
+		size_t n = (size_t)pick(r, 0, pick(r, 0, 1) ? 20 : 150);
+		for (size_t k = 0; k < n; k++)
+			wbuf[k] = (char)next(r);
+		x = tempfile_spooled_write(s, wbuf, n);
+		y = write(fd, wbuf, n);
+		EXPECT_SAME(x, y, "write");
+		break;
+	}
+	case DIRECT_SEEK: {
+		int whence = (int)pick(r, 0, 2);
+		off_t off = (off_t)pick(r, -60, 200);
+		errno = 0;
+		p = tempfile_spooled_seek(s, off, whence);
+		ex = errno;
+		errno = 0;
+		q = lseek(fd, off, whence);
+		ey = errno;
+		EXPECT_SAME(p, q, "seek");
+		if (p < 0)
+			EXPECT_SAME(ex, ey, "seek errno");
+		break;
+	}
+	case DIRECT_READ: {
+		size_t n = (size_t)pick(r, 0, 200);
+		x = tempfile_spooled_read(s, a, n);
+		y = read(fd, b, n);
+		EXPECT_SAME(x, y, "read");
+		if (x > 0)
+			cr_assert_eq(memcmp(a, b, (size_t)x), 0, "seed %u op %d read bytes", seed, i);
+		break;
+	}
+	case DIRECT_TRUNCATE: {
+		off_t size = (off_t)pick(r, -1, 200);
+		errno = 0;
+		x = tempfile_spooled_truncate(s, size);
+		ex = errno;
+		errno = 0;
+		y = ftruncate(fd, size);
+		ey = errno;
+		EXPECT_SAME(x, y, "truncate");
+		if (x < 0)
+			EXPECT_SAME(ex, ey, "truncate errno");
+		break;
+	}
+	case DIRECT_ROLLOVER:
+		if (pick(r, 0, rollover_one_in - 1) == 0)
+			cr_assert_eq(tempfile_spooled_rollover(s), 0);
+		break;
+	case DIRECT_TELL:
+		EXPECT_SAME(tempfile_spooled_tell(s), lseek(fd, 0, SEEK_CUR), "tell");
+		break;
+	}
+}
+
 /* Apply one random sequence of write/seek/read/truncate/rollover (and, with
  * use_stream, the same through the stdio view) to a spooled file and to a
  * real temporary file opened the same way; every result, errno, position
@@ -352,7 +407,7 @@ static void differential(unsigned seed, const char *mode, bool use_stream)
 	size_t max_size = (size_t)pick(&r, 0, 3) * 40; /* 0, 40, 80, 120 */
 	bool append = mode[0] == 'a';
 	struct tempfile_spooled *s = spool(max_size, mode);
-	char *path = tft_join(scratch, "real");
+	char *path = tft_join(tft_dir, "real");
 	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | (append ? O_APPEND : 0), 0600);
 	cr_assert_geq(fd, 0);
 	unlink(path);
@@ -360,64 +415,17 @@ static void differential(unsigned seed, const char *mode, bool use_stream)
 	FILE *stream = use_stream ? tempfile_spooled_stream(s) : NULL;
 	if (use_stream)
 		cr_assert_not_null(stream);
+	static const enum direct_call direct[] = { DIRECT_WRITE, DIRECT_SEEK, DIRECT_READ,
+		DIRECT_TRUNCATE, DIRECT_ROLLOVER, DIRECT_TELL };
 	char wbuf[300], a[300], b[300];
 	for (int i = 0; i < 150; i++) {
 		int op = (int)pick(&r, 0, use_stream ? 8 : 5);
 		ssize_t x, y;
-		off_t p, q;
+		off_t q;
 		int ex, ey;
 		switch (op) {
-		case 0: { /* write */
-			size_t n = (size_t)pick(&r, 0, pick(&r, 0, 1) ? 20 : 150);
-			for (size_t k = 0; k < n; k++)
-				wbuf[k] = (char)next(&r);
-			x = tempfile_spooled_write(s, wbuf, n);
-			y = write(fd, wbuf, n);
-			EXPECT_SAME(x, y, "write");
-			break;
-		}
-		case 1: { /* seek */
-			int whence = (int)pick(&r, 0, 2);
-			off_t off = (off_t)pick(&r, -60, 200);
-			errno = 0;
-			p = tempfile_spooled_seek(s, off, whence);
-			ex = errno;
-			errno = 0;
-			q = lseek(fd, off, whence);
-			ey = errno;
-			EXPECT_SAME(p, q, "seek");
-			if (p < 0)
-				EXPECT_SAME(ex, ey, "seek errno");
-			break;
-		}
-		case 2: { /* read */
-			size_t n = (size_t)pick(&r, 0, 200);
-			x = tempfile_spooled_read(s, a, n);
-			y = read(fd, b, n);
-			EXPECT_SAME(x, y, "read");
-			if (x > 0)
-				cr_assert_eq(memcmp(a, b, (size_t)x), 0, "seed %u op %d read bytes", seed, i);
-			break;
-		}
-		case 3: { /* truncate */
-			off_t size = (off_t)pick(&r, -1, 200);
-			errno = 0;
-			x = tempfile_spooled_truncate(s, size);
-			ex = errno;
-			errno = 0;
-			y = ftruncate(fd, size);
-			ey = errno;
-			EXPECT_SAME(x, y, "truncate");
-			if (x < 0)
-				EXPECT_SAME(ex, ey, "truncate errno");
-			break;
-		}
-		case 4: /* rollover, now and then */
-			if (pick(&r, 0, 5) == 0)
-				cr_assert_eq(tempfile_spooled_rollover(s), 0);
-			break;
-		case 5: /* tell */
-			EXPECT_SAME(tempfile_spooled_tell(s), lseek(fd, 0, SEEK_CUR), "tell");
+		default: /* 0-5: the direct calls */
+			same_direct_call(direct[op], &r, s, fd, 6, seed, i);
 			break;
 		case 6: { /* stream write */
 			size_t n = (size_t)pick(&r, 0, 100);
@@ -527,7 +535,7 @@ static FILE *reference_stream(bool append)
 		cr_assert_not_null(f, "tmpfile: %s", strerror(errno));
 		return f;
 	}
-	char *path = tft_join(scratch, "reference");
+	char *path = tft_join(tft_dir, "reference");
 	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
 	cr_assert_geq(fd, 0);
 	unlink(path);
@@ -573,12 +581,13 @@ static void differential_stdio(unsigned seed, const char *mode, bool fd_stream)
 	FILE *ref = reference_stream(mode[0] == 'a');
 	int fd = fileno(ref);
 	enum stream_state state = STREAM_IDLE;
+	static const enum direct_call direct[] = { DIRECT_WRITE, DIRECT_READ, DIRECT_SEEK,
+		DIRECT_TELL, DIRECT_TRUNCATE, DIRECT_ROLLOVER }; /* ops 4-9 */
 	char wbuf[300], a[300], b[300];
 	for (int i = 0; i < 200; i++) {
 		int op = (int)pick(&r, 0, 10);
 		bool flushed = false;
 		ssize_t x, y;
-		off_t p, q;
 		int ex, ey;
 		/* The usual idiom between a read and a write. */
 		if ((op == 0 && state == STREAM_READ) || (op == 1 && state == STREAM_WRITTEN)) {
@@ -637,60 +646,8 @@ static void differential_stdio(unsigned seed, const char *mode, bool fd_stream)
 			flushed = true;
 			break;
 		}
-		switch (op) {
-		case 4: { /* write */
-			size_t n = (size_t)pick(&r, 0, pick(&r, 0, 1) ? 20 : 150);
-			for (size_t k = 0; k < n; k++)
-				wbuf[k] = (char)next(&r);
-			x = tempfile_spooled_write(s, wbuf, n);
-			y = write(fd, wbuf, n);
-			EXPECT_SAME(x, y, "write");
-			break;
-		}
-		case 5: { /* read */
-			size_t n = (size_t)pick(&r, 0, 200);
-			x = tempfile_spooled_read(s, a, n);
-			y = read(fd, b, n);
-			EXPECT_SAME(x, y, "read");
-			if (x > 0)
-				cr_assert_eq(memcmp(a, b, (size_t)x), 0, "seed %u op %d read bytes", seed, i);
-			break;
-		}
-		case 6: { /* seek */
-			int whence = (int)pick(&r, 0, 2);
-			off_t off = (off_t)pick(&r, -60, 200);
-			errno = 0;
-			p = tempfile_spooled_seek(s, off, whence);
-			ex = errno;
-			errno = 0;
-			q = lseek(fd, off, whence);
-			ey = errno;
-			EXPECT_SAME(p, q, "seek");
-			if (p < 0)
-				EXPECT_SAME(ex, ey, "seek errno");
-			break;
-		}
-		case 7: /* tell */
-			EXPECT_SAME(tempfile_spooled_tell(s), lseek(fd, 0, SEEK_CUR), "tell");
-			break;
-		case 8: { /* truncate */
-			off_t size = (off_t)pick(&r, -1, 200);
-			errno = 0;
-			x = tempfile_spooled_truncate(s, size);
-			ex = errno;
-			errno = 0;
-			y = ftruncate(fd, size);
-			ey = errno;
-			EXPECT_SAME(x, y, "truncate");
-			if (x < 0)
-				EXPECT_SAME(ex, ey, "truncate errno");
-			break;
-		}
-		case 9: /* rollover, now and then */
-			if (pick(&r, 0, 3) == 0)
-				cr_assert_eq(tempfile_spooled_rollover(s), 0);
-			break;
-		}
+		if (op >= 4 && op <= 9)
+			same_direct_call(direct[op - 4], &r, s, fd, 4, seed, i);
 		EXPECT_SAME(ftello(f), ftello(ref), "ftello");
 		if (flushed)
 			assert_same_content(s, fd, seed, i);
@@ -735,7 +692,7 @@ Test(spooled, stream_fprintf_stays_in_memory_and_reads_back_directly)
 	cr_assert_eq(tempfile_spooled_tell(s), 9);
 	cr_assert_eq(tempfile_spooled_rolled(s), 0);
 	assert_content(s, "x=42 y=z\n");
-	cr_assert_eq(tft_count_entries(scratch), 0);
+	cr_assert_eq(tft_count_entries(tft_dir), 0);
 	cr_assert_eq(tempfile_spooled_close(s), 0);
 }
 
@@ -903,12 +860,12 @@ Test(spooled, close_closes_the_stream_and_the_file)
 	fputs("rolls over on the flush in close", f);
 	cr_assert_eq(tempfile_spooled_close(s), 0);
 	cr_assert_eq(tft_count_fds(), fds);
-	cr_assert_eq(tft_count_entries(scratch), 0);
+	cr_assert_eq(tft_count_entries(tft_dir), 0);
 }
 
 Test(spooled, lost_stream_write_is_reported_by_flush_and_close)
 {
-	char *missing = tft_join(scratch, "missing");
+	char *missing = tft_join(tft_dir, "missing");
 	struct tempfile_spooled *s =
 		tempfile_spooled(4, &(struct tempfile_opts){ .dir = missing }, NULL);
 	cr_assert_not_null(s);
@@ -1080,7 +1037,7 @@ Test(spooled, rolled_over_descriptor_has_only_the_access_of_the_mode)
 			cases[i].mode);
 		cr_expect_eq(tempfile_spooled_close(s), 0);
 	}
-	cr_expect_eq(tft_count_entries(scratch), 0);
+	cr_expect_eq(tft_count_entries(tft_dir), 0);
 }
 
 Test(spooled, invalid_mode_or_options_fail_with_einval_creating_nothing)
@@ -1104,13 +1061,13 @@ Test(spooled, invalid_mode_or_options_fail_with_einval_creating_nothing)
 		cr_assert_null(tempfile_spooled(10, &bad_opts[i], NULL), "opts %zu", i);
 		cr_assert_eq(errno, EINVAL, "opts %zu", i);
 	}
-	cr_assert_eq(tft_count_entries(scratch), 0);
+	cr_assert_eq(tft_count_entries(tft_dir), 0);
 }
 
 Test(spooled, options_are_copied_and_used_at_rollover)
 {
 	char dir[4096], prefix[] = "pre", suffix[] = ".suf";
-	snprintf(dir, sizeof dir, "%s", scratch);
+	snprintf(dir, sizeof dir, "%s", tft_dir);
 	struct tempfile_spooled *s = tempfile_spooled(0,
 		&(struct tempfile_opts){ .dir = dir, .prefix = prefix, .suffix = suffix,
 			.flags = TEMPFILE_TEXT, .mode = 0640 },
@@ -1120,7 +1077,7 @@ Test(spooled, options_are_copied_and_used_at_rollover)
 	strcpy(prefix, "xx/");
 	umask(022);
 	cr_assert_eq(tempfile_spooled_rollover(s), 0, "%s", strerror(errno));
-	cr_assert_eq(tft_count_entries(scratch), 0);
+	cr_assert_eq(tft_count_entries(tft_dir), 0);
 	struct stat st;
 	cr_assert_eq(fstat(tempfile_spooled_fileno(s), &st), 0);
 	cr_assert_eq(st.st_mode & 07777, 0640, "the mode reached the rollover");
@@ -1131,11 +1088,11 @@ Test(spooled, rollover_on_the_create_and_unlink_fallback_leaves_nothing)
 {
 	tf_test_disable_o_tmpfile(true);
 	struct tempfile_spooled *s = tempfile_spooled(2,
-		&(struct tempfile_opts){ .dir = scratch, .flags = TEMPFILE_AT_EXIT }, "w+");
+		&(struct tempfile_opts){ .dir = tft_dir, .flags = TEMPFILE_AT_EXIT }, "w+");
 	cr_assert_not_null(s);
 	put(s, "abc");
 	cr_assert_eq(tempfile_spooled_rolled(s), 1);
-	cr_assert_eq(tft_count_entries(scratch), 0);
+	cr_assert_eq(tft_count_entries(tft_dir), 0);
 	assert_content(s, "abc");
 	cr_assert_eq(tempfile_spooled_close(s), 0);
 }
@@ -1143,20 +1100,20 @@ Test(spooled, rollover_on_the_create_and_unlink_fallback_leaves_nothing)
 Test(spooled, at_exit_flag_is_accepted_and_passed_to_the_rollover)
 {
 	struct tempfile_spooled *s = tempfile_spooled(2,
-		&(struct tempfile_opts){ .dir = scratch, .flags = TEMPFILE_AT_EXIT }, NULL);
+		&(struct tempfile_opts){ .dir = tft_dir, .flags = TEMPFILE_AT_EXIT }, NULL);
 	cr_assert_not_null(s);
 	put(s, "abc");
 	cr_assert_eq(tempfile_spooled_rolled(s), 1);
 	assert_content(s, "abc");
 	cr_assert_eq(tempfile_spooled_close(s), 0);
-	cr_assert_eq(tft_count_entries(scratch), 0);
+	cr_assert_eq(tft_count_entries(tft_dir), 0);
 }
 
 /* ---- errors ------------------------------------------------------------------------ */
 
 Test(spooled, failed_rollover_keeps_everything_in_memory)
 {
-	char *missing = tft_join(scratch, "missing");
+	char *missing = tft_join(tft_dir, "missing");
 	struct tempfile_spooled *s =
 		tempfile_spooled(5, &(struct tempfile_opts){ .dir = missing }, NULL);
 	put(s, "abcde");
@@ -1244,7 +1201,7 @@ Test(spooled, nothing_is_opened_before_rollover)
 	for (int i = 0; i < 4; i++)
 		cr_assert_eq(tempfile_spooled_write(s, block, sizeof block), 1024);
 	cr_assert_eq(tft_count_fds(), fds);
-	cr_assert_eq(tft_count_entries(scratch), 0);
+	cr_assert_eq(tft_count_entries(tft_dir), 0);
 	cr_assert_eq(tempfile_spooled_close(s), 0);
 }
 
@@ -1277,15 +1234,15 @@ Test(spooled, every_accessor_given_null_fails_with_einval)
 Test(spooled, options_the_rollover_would_refuse_fail_at_creation_on_every_platform)
 {
 	struct tempfile_opts bad[] = {
-		{ .dir = scratch, .prefix = "a/b" },
-		{ .dir = scratch, .suffix = "/" },
+		{ .dir = tft_dir, .prefix = "a/b" },
+		{ .dir = tft_dir, .suffix = "/" },
 		{ .dir = "" },
-		{ .dir = scratch, .flags = TEMPFILE_KEEP },
-		{ .dir = scratch, .reserved = { 1, 0 } },
+		{ .dir = tft_dir, .flags = TEMPFILE_KEEP },
+		{ .dir = tft_dir, .reserved = { 1, 0 } },
 #ifdef _WIN32
 		/* before the one rule, these failed only at rollover */
-		{ .dir = scratch, .prefix = "a\\b" },
-		{ .dir = scratch, .suffix = "a:b" },
+		{ .dir = tft_dir, .prefix = "a\\b" },
+		{ .dir = tft_dir, .suffix = "a:b" },
 #endif
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {

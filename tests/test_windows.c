@@ -1,15 +1,14 @@
 /*
- * test_windows.c - the public API on Windows, run under wine by CTest.
+ * test_windows.c - what only Windows has (DACLs, drive-letter paths, text
+ * mode, pending deletes, console events, BCrypt), run under wine by CTest
+ * on the builtin runner.
  *
- * Built twice (tests/win/CMakeLists.txt): with TEMPFILE_TEST_SEAMS against
- * the library's sources, where scripted names force collisions, and against
+ * Built twice (tests/CMakeLists.txt): with TEMPFILE_TEST_SEAMS against the
+ * library's sources, where scripted names force collisions, and against
  * libtempfile.dll, where only the exported API is used. Everything a test
  * creates lives in a scratch directory made and removed with Win32 calls.
  */
-#include "tempfile.h"
-#ifdef TEMPFILE_TEST_SEAMS
-#  include "internal.h"
-#endif
+#include "support.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,35 +20,15 @@
 #include <aclapi.h>
 #include <sddl.h>
 
-#include "runner.h"
-
 /* ---- helpers ------------------------------------------------------------------- */
-
-static wchar_t *wide(const char *s)
-{
-	int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, NULL, 0);
-	if (n <= 0)
-		return NULL;
-	wchar_t *w = malloc((size_t)n * sizeof *w);
-	if (w && MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, w, n) != n) {
-		free(w);
-		return NULL;
-	}
-	return w;
-}
 
 /* GetFileAttributesW of a UTF-8 path. */
 static DWORD attributes(const char *path)
 {
-	wchar_t *w = wide(path);
+	wchar_t *w = tft_wide(path);
 	DWORD a = w ? GetFileAttributesW(w) : INVALID_FILE_ATTRIBUTES;
 	free(w);
 	return a;
-}
-
-static bool exists(const char *path)
-{
-	return attributes(path) != INVALID_FILE_ATTRIBUTES;
 }
 
 static bool is_dir(const char *path)
@@ -58,74 +37,9 @@ static bool is_dir(const char *path)
 	return a != INVALID_FILE_ATTRIBUTES && (a & FILE_ATTRIBUTE_DIRECTORY);
 }
 
-static char *join(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	char *p = malloc(la + 1 + lb + 1);
-	if (!p)
-		abort();
-	memcpy(p, a, la);
-	p[la] = '\\';
-	memcpy(p + la + 1, b, lb + 1);
-	return p;
-}
-
-/* Remove a tree with Win32 calls (not the library's rmtree, which is under
- * test elsewhere). */
-static void remove_tree_w(const wchar_t *dir)
-{
-	size_t len = wcslen(dir);
-	wchar_t *pattern = malloc((len + 3) * sizeof *pattern);
-	if (!pattern)
-		return;
-	memcpy(pattern, dir, len * sizeof *pattern);
-	memcpy(pattern + len, L"\\*", 3 * sizeof *pattern);
-	WIN32_FIND_DATAW fd;
-	HANDLE h = FindFirstFileW(pattern, &fd);
-	free(pattern);
-	if (h != INVALID_HANDLE_VALUE) {
-		do {
-			if (!wcscmp(fd.cFileName, L".") || !wcscmp(fd.cFileName, L".."))
-				continue;
-			size_t n = wcslen(fd.cFileName);
-			wchar_t *child = malloc((len + 1 + n + 1) * sizeof *child);
-			if (!child)
-				break;
-			memcpy(child, dir, len * sizeof *child);
-			child[len] = L'\\';
-			memcpy(child + len + 1, fd.cFileName, (n + 1) * sizeof *child);
-			SetFileAttributesW(child, FILE_ATTRIBUTE_NORMAL);
-			if ((fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) &&
-				!(fd.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT))
-				remove_tree_w(child);
-			else if (fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY)
-				RemoveDirectoryW(child);
-			else
-				DeleteFileW(child);
-			free(child);
-		} while (FindNextFileW(h, &fd));
-		FindClose(h);
-	}
-	RemoveDirectoryW(dir);
-}
-
-static void remove_tree(const char *dir)
-{
-	wchar_t *w = wide(dir);
-	if (w)
-		remove_tree_w(w);
-	free(w);
-}
-
-/* A fresh scratch directory in the default temporary directory. NEW. */
-static char *scratch(void)
-{
-	return tempfile_mkdtemp(&(struct tempfile_opts){ .prefix = "tfwin-" });
-}
-
 static long file_size(const char *path)
 {
-	wchar_t *w = wide(path);
+	wchar_t *w = tft_wide(path);
 	WIN32_FILE_ATTRIBUTE_DATA data;
 	BOOL ok = w && GetFileAttributesExW(w, GetFileExInfoStandard, &data);
 	free(w);
@@ -151,21 +65,21 @@ static void set_env(const wchar_t *name, const wchar_t *value)
 
 /* ---- where temporary files go -------------------------------------------------- */
 
-TFW_TEST(gettempdir_is_an_absolute_windows_path_where_files_can_be_made)
+Test(windows, gettempdir_is_an_absolute_windows_path_where_files_can_be_made)
 {
 	const char *dir = tempfile_gettempdir();
-	TFW_CHECK(dir != NULL, "errno %d", errno);
-	TFW_CHECK(is_absolute_windows_path(dir), "%s", dir);
-	TFW_CHECK(is_dir(dir), "%s", dir);
+	cr_assert(dir != NULL, "errno %d", errno);
+	cr_assert(is_absolute_windows_path(dir), "%s", dir);
+	cr_assert(is_dir(dir), "%s", dir);
 }
 
-TFW_TEST(gettempdir_takes_TMPDIR_first_and_caches_until_reset)
+Test(windows, gettempdir_takes_TMPDIR_first_and_caches_until_reset)
 {
-	char *dir = scratch();
-	TFW_CHECK(dir != NULL, "errno %d", errno);
-	wchar_t *w = wide(dir);
+	char *dir = tft_scratch();
+	cr_assert(dir != NULL, "errno %d", errno);
+	wchar_t *w = tft_wide(dir);
 	set_env(L"TMPDIR", w);
-	TFW_CHECK(tempfile_settempdir(NULL) == 0, "errno %d", errno);
+	cr_assert(tempfile_settempdir(NULL) == 0, "errno %d", errno);
 	const char *got = tempfile_gettempdir();
 	set_env(L"TMPDIR", NULL);
 	const char *cached = tempfile_gettempdir();
@@ -173,12 +87,12 @@ TFW_TEST(gettempdir_takes_TMPDIR_first_and_caches_until_reset)
 	const char *after = tempfile_gettempdir();
 	bool same = got && strcmp(got, dir) == 0, kept = cached == got;
 	bool moved = after && strcmp(after, dir) != 0;
-	remove_tree(dir);
+	tft_remove_tree(dir);
 	free(w);
 	free(dir);
-	TFW_CHECK(same, "gettempdir %s", got ? got : "(null)");
-	TFW_CHECK(kept, "not cached");
-	TFW_CHECK(reset == 0 && moved, "reset did not search again: %s", after ? after : "(null)");
+	cr_assert(same, "gettempdir %s", got ? got : "(null)");
+	cr_assert(kept, "not cached");
+	cr_assert(reset == 0 && moved, "reset did not search again: %s", after ? after : "(null)");
 }
 
 struct seen {
@@ -200,12 +114,12 @@ static int record(const struct tempfile_candidate *c, void *arg)
 	return 0;
 }
 
-TFW_TEST(explain_walks_the_variables_then_pythons_windows_list_then_cwd)
+Test(windows, explain_walks_the_variables_then_pythons_windows_list_then_cwd)
 {
 	set_env(L"TMPDIR", NULL);
 	set_env(L"SYSTEMROOT", L"C:\\windows");
 	struct seen s = { .n = 0 };
-	TFW_CHECK(tempfile_gettempdir_explain(record, &s) == 0, "errno %d", errno);
+	cr_assert(tempfile_gettempdir_explain(record, &s) == 0, "errno %d", errno);
 	static const char *const sources[] = { "TMPDIR", "TEMP", "TMP", "default", "default",
 		"default", "default", "default", "default", "cwd" };
 	static const char *const tails[] = { NULL, NULL, NULL, "\\AppData\\Local\\Temp",
@@ -224,54 +138,54 @@ TFW_TEST(explain_walks_the_variables_then_pythons_windows_list_then_cwd)
 			printf("    %s: %s (%d)\n", s.source[i], s.path[i] ? s.path[i] : "-", s.error[i]);
 		free(s.path[i]);
 	}
-	TFW_CHECK(order, "%zu candidates, or out of order", n);
-	TFW_CHECK(paths, "candidate paths (printed above)");
-	TFW_CHECK(s.error[0] == ENOENT, "unset TMPDIR reported as %d", s.error[0]);
+	cr_assert(order, "%zu candidates, or out of order", n);
+	cr_assert(paths, "candidate paths (printed above)");
+	cr_assert(s.error[0] == ENOENT, "unset TMPDIR reported as %d", s.error[0]);
 }
 
-TFW_TEST(prefix_and_suffix_may_not_hold_backslash_slash_or_colon)
+Test(windows, prefix_and_suffix_may_not_hold_backslash_slash_or_colon)
 {
 	static const char *const bad[] = { "a\\b", "a/b", "c:x" };
 	for (size_t i = 0; i < 3; i++) {
 		errno = 0;
 		int fd = tempfile_mkstemp(&(struct tempfile_opts){ .prefix = bad[i] }, NULL);
-		TFW_CHECK(fd == -1 && errno == EINVAL, "prefix %s: fd %d errno %d", bad[i], fd, errno);
+		cr_assert(fd == -1 && errno == EINVAL, "prefix %s: fd %d errno %d", bad[i], fd, errno);
 		errno = 0;
 		char *d = tempfile_mkdtemp(&(struct tempfile_opts){ .suffix = bad[i] });
-		TFW_CHECK(!d && errno == EINVAL, "suffix %s: errno %d", bad[i], errno);
+		cr_assert(!d && errno == EINVAL, "suffix %s: errno %d", bad[i], errno);
 		errno = 0;
-		TFW_CHECK(tempfile_settempprefix(bad[i]) == -1 && errno == EINVAL, "settempprefix %s",
+		cr_assert(tempfile_settempprefix(bad[i]) == -1 && errno == EINVAL, "settempprefix %s",
 			bad[i]);
 	}
-	TFW_CHECK(strcmp(tempfile_gettempprefix(), "tmp") == 0, "%s", tempfile_gettempprefix());
+	cr_assert(strcmp(tempfile_gettempprefix(), "tmp") == 0, "%s", tempfile_gettempprefix());
 }
 
-TFW_TEST(settempprefix_changes_the_default_prefix)
+Test(windows, settempprefix_changes_the_default_prefix)
 {
-	char *dir = scratch();
-	TFW_CHECK(dir != NULL, "errno %d", errno);
-	TFW_CHECK(tempfile_settempprefix("pre") == 0, "errno %d", errno);
+	char *dir = tft_scratch();
+	cr_assert(dir != NULL, "errno %d", errno);
+	cr_assert(tempfile_settempprefix("pre") == 0, "errno %d", errno);
 	char *path = NULL;
 	int fd = tempfile_mkstemp(&(struct tempfile_opts){ .dir = dir }, &path);
 	(void)tempfile_settempprefix(NULL);
 	bool ok = fd >= 0 && strncmp(strrchr(path, '\\') + 1, "pre", 3) == 0;
 	if (fd >= 0)
 		_close(fd);
-	remove_tree(dir);
+	tft_remove_tree(dir);
 	free(dir);
-	TFW_CHECK(ok, "%s", path ? path : "(null)");
+	cr_assert(ok, "%s", path ? path : "(null)");
 	free(path);
 }
 
 /* ---- mkstemp, mkdtemp, mktemp, mktemplate ---------------------------------------- */
 
-TFW_TEST(mkstemp_makes_a_binary_non_inheritable_file_at_an_absolute_path)
+Test(windows, mkstemp_makes_a_binary_non_inheritable_file_at_an_absolute_path)
 {
-	char *dir = scratch();
-	TFW_CHECK(dir != NULL, "errno %d", errno);
+	char *dir = tft_scratch();
+	cr_assert(dir != NULL, "errno %d", errno);
 	char *path = NULL;
 	int fd = tempfile_mkstemp(&(struct tempfile_opts){ .dir = dir, .suffix = ".txt" }, &path);
-	TFW_CHECK(fd >= 0, "errno %d", errno);
+	cr_assert(fd >= 0, "errno %d", errno);
 	DWORD handle_flags = 1;
 	BOOL got = GetHandleInformation((HANDLE)_get_osfhandle(fd), &handle_flags);
 	int written = _write(fd, "a\nb\n", 4);
@@ -279,53 +193,53 @@ TFW_TEST(mkstemp_makes_a_binary_non_inheritable_file_at_an_absolute_path)
 	long size = file_size(path);
 	bool name_ok = strncmp(path, dir, strlen(dir)) == 0 && path[strlen(dir)] == '\\' &&
 		ends_with(path, ".txt") && strlen(path) == strlen(dir) + 1 + 3 + 8 + 4;
-	remove_tree(dir);
-	TFW_CHECK(got && !(handle_flags & HANDLE_FLAG_INHERIT), "inheritable: %lu",
+	tft_remove_tree(dir);
+	cr_assert(got && !(handle_flags & HANDLE_FLAG_INHERIT), "inheritable: %lu",
 		(unsigned long)handle_flags);
-	TFW_CHECK(written == 4 && size == 4, "binary: wrote %d, size %ld", written, size);
-	TFW_CHECK(name_ok, "%s in %s", path, dir);
+	cr_assert(written == 4 && size == 4, "binary: wrote %d, size %ld", written, size);
+	cr_assert(name_ok, "%s in %s", path, dir);
 	free(path);
 	free(dir);
 }
 
-TFW_TEST(mkstemp_with_text_flag_writes_crlf)
+Test(windows, mkstemp_with_text_flag_writes_crlf)
 {
-	char *dir = scratch();
-	TFW_CHECK(dir != NULL, "errno %d", errno);
+	char *dir = tft_scratch();
+	cr_assert(dir != NULL, "errno %d", errno);
 	char *path = NULL;
 	int fd = tempfile_mkstemp(&(struct tempfile_opts){ .dir = dir, .flags = TEMPFILE_TEXT }, &path);
-	TFW_CHECK(fd >= 0, "errno %d", errno);
+	cr_assert(fd >= 0, "errno %d", errno);
 	int written = _write(fd, "a\nb\n", 4);
 	_close(fd);
 	long size = file_size(path);
-	remove_tree(dir);
+	tft_remove_tree(dir);
 	free(path);
 	free(dir);
-	TFW_CHECK(written == 4 && size == 6, "text mode: wrote %d, size %ld", written, size);
+	cr_assert(written == 4 && size == 6, "text mode: wrote %d, size %ld", written, size);
 }
 
-TFW_TEST(mkstemp_file_can_be_renamed_and_deleted_while_open)
+Test(windows, mkstemp_file_can_be_renamed_and_deleted_while_open)
 {
-	char *dir = scratch();
-	TFW_CHECK(dir != NULL, "errno %d", errno);
+	char *dir = tft_scratch();
+	cr_assert(dir != NULL, "errno %d", errno);
 	char *path = NULL;
 	int fd = tempfile_mkstemp(&(struct tempfile_opts){ .dir = dir }, &path);
-	TFW_CHECK(fd >= 0, "errno %d", errno);
-	char *moved = join(dir, "moved");
-	wchar_t *wfrom = wide(path), *wto = wide(moved);
+	cr_assert(fd >= 0, "errno %d", errno);
+	char *moved = tft_join(dir, "moved");
+	wchar_t *wfrom = tft_wide(path), *wto = tft_wide(moved);
 	BOOL renamed = MoveFileExW(wfrom, wto, 0);
 	DWORD rename_error = GetLastError();
 	BOOL deleted = renamed && DeleteFileW(wto);
 	_close(fd);
-	bool gone = !exists(moved) && !exists(path);
-	remove_tree(dir);
+	bool gone = !tft_exists(moved) && !tft_exists(path);
+	tft_remove_tree(dir);
 	free(wfrom);
 	free(wto);
 	free(moved);
 	free(path);
 	free(dir);
-	TFW_CHECK(renamed, "MoveFileExW while open: error %lu", (unsigned long)rename_error);
-	TFW_CHECK(deleted && gone, "DeleteFileW while open");
+	cr_assert(renamed, "MoveFileExW while open: error %lu", (unsigned long)rename_error);
+	cr_assert(deleted && gone, "DeleteFileW while open");
 }
 
 /* True under wine, which does not keep a DACL's protected flag. */
@@ -355,17 +269,17 @@ static bool grants_everyone(PACL acl)
 	return false;
 }
 
-TFW_TEST(mkdtemp_makes_a_directory_with_a_protected_private_dacl)
+Test(windows, mkdtemp_makes_a_directory_with_a_protected_private_dacl)
 {
-	char *dir = scratch();
-	TFW_CHECK(dir != NULL, "errno %d", errno);
+	char *dir = tft_scratch();
+	cr_assert(dir != NULL, "errno %d", errno);
 	char *sub = tempfile_mkdtemp(&(struct tempfile_opts){ .dir = dir, .prefix = "d" });
 	bool made = sub && is_dir(sub);
 	SECURITY_DESCRIPTOR_CONTROL control = 0;
 	DWORD revision = 0;
 	PSECURITY_DESCRIPTOR sd = NULL;
 	PACL acl = NULL;
-	wchar_t *w = sub ? wide(sub) : NULL;
+	wchar_t *w = sub ? tft_wide(sub) : NULL;
 	DWORD rc = w ? GetNamedSecurityInfoW(w, SE_FILE_OBJECT, DACL_SECURITY_INFORMATION, NULL,
 			       NULL, &acl, NULL, &sd)
 		     : 1;
@@ -375,43 +289,43 @@ TFW_TEST(mkdtemp_makes_a_directory_with_a_protected_private_dacl)
 		broad = !acl || grants_everyone(acl);
 	}
 	LocalFree(sd);
-	remove_tree(dir);
+	tft_remove_tree(dir);
 	free(w);
 	free(dir);
-	TFW_CHECK(made, "mkdtemp: errno %d", errno);
+	cr_assert(made, "mkdtemp: errno %d", errno);
 	free(sub);
-	TFW_CHECK(rc == ERROR_SUCCESS, "GetNamedSecurityInfoW: %lu", (unsigned long)rc);
-	TFW_CHECK(!broad, "the DACL lets everyone in");
+	cr_assert(rc == ERROR_SUCCESS, "GetNamedSecurityInfoW: %lu", (unsigned long)rc);
+	cr_assert(!broad, "the DACL lets everyone in");
 	if (under_wine() && !(control & SE_DACL_PROTECTED))
-		TFW_SKIP("wine does not keep the DACL's protected flag; checked on Windows only");
-	TFW_CHECK(control & SE_DACL_PROTECTED, "the DACL is not protected (control %#x)",
+		cr_skip_test("wine does not keep the DACL's protected flag; checked on Windows only");
+	cr_assert(control & SE_DACL_PROTECTED, "the DACL is not protected (control %#x)",
 		(unsigned)control);
 }
 
-TFW_TEST(mkdtemp_in_a_missing_directory_fails_with_enoent_and_leaves_nothing)
+Test(windows, mkdtemp_in_a_missing_directory_fails_with_enoent_and_leaves_nothing)
 {
-	char *dir = scratch();
-	TFW_CHECK(dir != NULL, "errno %d", errno);
-	char *missing = join(dir, "missing");
+	char *dir = tft_scratch();
+	cr_assert(dir != NULL, "errno %d", errno);
+	char *missing = tft_join(dir, "missing");
 	errno = 0;
 	char *sub = tempfile_mkdtemp(&(struct tempfile_opts){ .dir = missing });
 	int e = errno;
 	int fd = tempfile_mkstemp(&(struct tempfile_opts){ .dir = missing }, NULL);
 	int e2 = errno;
-	remove_tree(dir);
+	tft_remove_tree(dir);
 	free(missing);
 	free(dir);
-	TFW_CHECK(!sub && e == ENOENT, "mkdtemp errno %d", e);
-	TFW_CHECK(fd == -1 && e2 == ENOENT, "mkstemp errno %d", e2);
+	cr_assert(!sub && e == ENOENT, "mkdtemp errno %d", e);
+	cr_assert(fd == -1 && e2 == ENOENT, "mkstemp errno %d", e2);
 }
 
-TFW_TEST(relative_and_forward_slash_dirs_come_back_absolute_with_backslashes)
+Test(windows, relative_and_forward_slash_dirs_come_back_absolute_with_backslashes)
 {
-	char *dir = scratch();
-	TFW_CHECK(dir != NULL, "errno %d", errno);
+	char *dir = tft_scratch();
+	cr_assert(dir != NULL, "errno %d", errno);
 	wchar_t old[MAX_PATH];
 	GetCurrentDirectoryW(MAX_PATH, old);
-	wchar_t *w = wide(dir);
+	wchar_t *w = tft_wide(dir);
 	SetCurrentDirectoryW(w);
 	char *path = NULL;
 	int fd = tempfile_mkstemp(&(struct tempfile_opts){ .dir = "." }, &path);
@@ -426,9 +340,9 @@ TFW_TEST(relative_and_forward_slash_dirs_come_back_absolute_with_backslashes)
 	bool rel_ok = path && strncmp(path, dir, strlen(dir)) == 0 && path[strlen(dir)] == '\\' &&
 		!strchr(path + strlen(dir) + 1, '\\');
 	bool slash_ok = sub && strncmp(sub, dir, strlen(dir)) == 0 && !strchr(sub, '/');
-	remove_tree(dir);
-	TFW_CHECK(rel_ok, "dir \".\": %s (cwd %s)", path ? path : "(null)", dir);
-	TFW_CHECK(slash_ok, "dir %s: %s", slashed, sub ? sub : "(null)");
+	tft_remove_tree(dir);
+	cr_assert(rel_ok, "dir \".\": %s (cwd %s)", path ? path : "(null)", dir);
+	cr_assert(slash_ok, "dir %s: %s", slashed, sub ? sub : "(null)");
 	free(path);
 	free(sub);
 	free(slashed);
@@ -436,39 +350,39 @@ TFW_TEST(relative_and_forward_slash_dirs_come_back_absolute_with_backslashes)
 	free(dir);
 }
 
-TFW_TEST(a_temporary_directory_with_a_non_ascii_name_works)
+Test(windows, a_temporary_directory_with_a_non_ascii_name_works)
 {
-	char *dir = scratch();
-	TFW_CHECK(dir != NULL, "errno %d", errno);
+	char *dir = tft_scratch();
+	cr_assert(dir != NULL, "errno %d", errno);
 	/* "é中" in UTF-8 */
 	char *sub = tempfile_mkdtemp(&(struct tempfile_opts){ .dir = dir, .prefix = "\xc3\xa9\xe4\xb8\xad" });
-	TFW_CHECK(sub != NULL, "errno %d", errno);
-	TFW_CHECK(tempfile_settempdir(sub) == 0, "errno %d", errno);
+	cr_assert(sub != NULL, "errno %d", errno);
+	cr_assert(tempfile_settempdir(sub) == 0, "errno %d", errno);
 	char *path = NULL;
 	int fd = tempfile_mkstemp(NULL, &path);
 	char *d2 = tempfile_mkdtemp(NULL);
 	(void)tempfile_settempdir(NULL);
-	bool ok = fd >= 0 && strncmp(path, sub, strlen(sub)) == 0 && exists(path) &&
+	bool ok = fd >= 0 && strncmp(path, sub, strlen(sub)) == 0 && tft_exists(path) &&
 		d2 && is_dir(d2);
 	if (fd >= 0)
 		_close(fd);
 	/* The name as Windows sees it, in UTF-16. */
-	wchar_t *w = path ? wide(path) : NULL;
+	wchar_t *w = path ? tft_wide(path) : NULL;
 	bool wide_ok = w && wcsstr(w, L"\x00e9\x4e2d") != NULL;
-	remove_tree(dir);
+	tft_remove_tree(dir);
 	free(w);
 	free(d2);
 	free(sub);
 	free(dir);
-	TFW_CHECK(ok, "%s", path ? path : "(null)");
-	TFW_CHECK(wide_ok, "the UTF-16 name lost the characters");
+	cr_assert(ok, "%s", path ? path : "(null)");
+	cr_assert(wide_ok, "the UTF-16 name lost the characters");
 	free(path);
 }
 
-TFW_TEST(mktemp_returns_a_free_absolute_name_and_creates_nothing)
+Test(windows, mktemp_returns_a_free_absolute_name_and_creates_nothing)
 {
-	char *dir = scratch();
-	TFW_CHECK(dir != NULL, "errno %d", errno);
+	char *dir = tft_scratch();
+	cr_assert(dir != NULL, "errno %d", errno);
 #if defined(__GNUC__)
 #  pragma GCC diagnostic push
 #  pragma GCC diagnostic ignored "-Wdeprecated-declarations"
@@ -477,18 +391,18 @@ TFW_TEST(mktemp_returns_a_free_absolute_name_and_creates_nothing)
 #if defined(__GNUC__)
 #  pragma GCC diagnostic pop
 #endif
-	bool ok = name && strncmp(name, dir, strlen(dir)) == 0 && !exists(name);
-	remove_tree(dir);
+	bool ok = name && strncmp(name, dir, strlen(dir)) == 0 && !tft_exists(name);
+	tft_remove_tree(dir);
 	free(dir);
-	TFW_CHECK(ok, "%s", name ? name : "(null)");
+	cr_assert(ok, "%s", name ? name : "(null)");
 	free(name);
 }
 
-TFW_TEST(mktemplate_fills_the_xs_for_files_dirs_and_names)
+Test(windows, mktemplate_fills_the_xs_for_files_dirs_and_names)
 {
-	char *dir = scratch();
-	TFW_CHECK(dir != NULL, "errno %d", errno);
-	char *file = join(dir, "fXXXXXX.log"), *sub = join(dir, "dXXXXXX"), *name = join(dir, "nXXX");
+	char *dir = tft_scratch();
+	cr_assert(dir != NULL, "errno %d", errno);
+	char *file = tft_join(dir, "fXXXXXX.log"), *sub = tft_join(dir, "dXXXXXX"), *name = tft_join(dir, "nXXX");
 	int fd = tempfile_mktemplate(file, 4, TEMPFILE_KIND_FILE, 0, 0);
 	int drc = tempfile_mktemplate(sub, 0, TEMPFILE_KIND_DIR, 0, 0);
 #if defined(__GNUC__)
@@ -501,36 +415,36 @@ TFW_TEST(mktemplate_fills_the_xs_for_files_dirs_and_names)
 #endif
 	if (fd >= 0)
 		_close(fd);
-	bool file_ok = fd >= 0 && !strstr(file, "XXXXXX") && ends_with(file, ".log") && exists(file);
+	bool file_ok = fd >= 0 && !strstr(file, "XXXXXX") && ends_with(file, ".log") && tft_exists(file);
 	bool dir_ok = drc == 0 && !strstr(sub, "XXXXXX") && is_dir(sub);
-	bool name_ok = nrc == 0 && !strstr(name, "XXX") && !exists(name);
-	remove_tree(dir);
-	TFW_CHECK(file_ok, "%s", file);
-	TFW_CHECK(dir_ok, "%s", sub);
-	TFW_CHECK(name_ok, "%s", name);
+	bool name_ok = nrc == 0 && !strstr(name, "XXX") && !tft_exists(name);
+	tft_remove_tree(dir);
+	cr_assert(file_ok, "%s", file);
+	cr_assert(dir_ok, "%s", sub);
+	cr_assert(name_ok, "%s", name);
 	free(file);
 	free(sub);
 	free(name);
 	free(dir);
 }
 
-TFW_TEST(names_differ_between_calls)
+Test(windows, names_differ_between_calls)
 {
-	char *dir = scratch();
-	TFW_CHECK(dir != NULL, "errno %d", errno);
+	char *dir = tft_scratch();
+	cr_assert(dir != NULL, "errno %d", errno);
 	char *a = tempfile_mkdtemp(&(struct tempfile_opts){ .dir = dir });
 	char *b = tempfile_mkdtemp(&(struct tempfile_opts){ .dir = dir });
 	bool ok = a && b && strcmp(a, b) != 0;
-	remove_tree(dir);
+	tft_remove_tree(dir);
 	free(a);
 	free(b);
 	free(dir);
-	TFW_CHECK(ok, "two names alike");
+	cr_assert(ok, "two names alike");
 }
 
-TFW_TEST(version_is_the_headers)
+Test(windows, version_is_the_headers)
 {
-	TFW_CHECK(strcmp(tempfile_version(), TEMPFILE_VERSION_STRING) == 0, "%s", tempfile_version());
+	cr_assert(strcmp(tempfile_version(), TEMPFILE_VERSION_STRING) == 0, "%s", tempfile_version());
 }
 
 
@@ -539,7 +453,7 @@ TFW_TEST(version_is_the_headers)
 /* Write a small file (binary) with Win32 calls; attributes as given. */
 static bool make_file(const char *path, DWORD attributes)
 {
-	wchar_t *w = wide(path);
+	wchar_t *w = tft_wide(path);
 	HANDLE h = w ? CreateFileW(w, GENERIC_WRITE, 0, NULL, CREATE_NEW, attributes, NULL)
 		     : INVALID_HANDLE_VALUE;
 	free(w);
@@ -553,79 +467,46 @@ static bool make_file(const char *path, DWORD attributes)
 
 static bool make_dir(const char *path)
 {
-	wchar_t *w = wide(path);
+	wchar_t *w = tft_wide(path);
 	BOOL ok = w && CreateDirectoryW(w, NULL);
 	free(w);
 	return ok;
 }
 
-TFW_TEST(tempfile_dir_is_removed_with_its_tree_by_cleanup)
+Test(windows, rmtree_removes_read_only_files_and_directories_deeply)
 {
-	struct tempfile_dir *d = tempfile_dir(&(struct tempfile_opts){ .prefix = "tfwin-dir-" });
-	TFW_CHECK(d != NULL, "errno %d", errno);
-	char *path = _strdup(tempfile_dir_path(d));
-	char *sub = join(path, "sub"), *f = join(sub, "f.txt"), *g = join(path, "g");
-	bool setup = make_dir(sub) && make_file(f, FILE_ATTRIBUTE_NORMAL) && make_file(g, FILE_ATTRIBUTE_READONLY);
-	int rc = tempfile_dir_cleanup(d);
-	int e = errno;
-	bool gone = !exists(path);
-	if (!gone)
-		remove_tree(path);
-	free(sub);
-	free(f);
-	free(g);
-	TFW_CHECK(setup, "setup");
-	TFW_CHECK(rc == 0, "cleanup: errno %d", e);
-	TFW_CHECK(gone, "%s is still there", path);
-	free(path);
-}
-
-TFW_TEST(tempfile_dir_with_keep_stays)
-{
-	struct tempfile_dir *d = tempfile_dir(&(struct tempfile_opts){ .flags = TEMPFILE_KEEP });
-	TFW_CHECK(d != NULL, "errno %d", errno);
-	char *path = _strdup(tempfile_dir_path(d));
-	int rc = tempfile_dir_cleanup(d);
-	bool kept = is_dir(path);
-	remove_tree(path);
-	TFW_CHECK(rc == 0 && kept, "%s", path);
-	free(path);
-}
-
-TFW_TEST(rmtree_removes_read_only_files_and_directories_deeply)
-{
-	char *dir = scratch();
-	TFW_CHECK(dir != NULL, "errno %d", errno);
-	char *top = join(dir, "top");
+	char *dir = tft_scratch();
+	cr_assert(dir != NULL, "errno %d", errno);
+	char *top = tft_join(dir, "top");
 	bool setup = make_dir(top);
 	char *cur = _strdup(top);
 	for (int i = 0; setup && i < 20; i++) {
-		char *next = join(cur, "d");
-		char *file = join(cur, "ro.txt");
+		char *next = tft_join(cur, "d");
+		char *file = tft_join(cur, "ro.txt");
 		setup = make_dir(next) && make_file(file, FILE_ATTRIBUTE_READONLY);
 		free(file);
 		free(cur);
 		cur = next;
 	}
-	wchar_t *wcur = wide(cur);
+	wchar_t *wcur = tft_wide(cur);
 	SetFileAttributesW(wcur, FILE_ATTRIBUTE_READONLY); /* a read-only directory too */
 	int rc = tempfile_rmtree(top, 0);
 	int e = errno;
-	bool gone = !exists(top);
-	remove_tree(dir);
+	bool gone = !tft_exists(top);
+	tft_remove_tree(dir);
 	free(wcur);
 	free(cur);
 	free(top);
 	free(dir);
-	TFW_CHECK(setup, "setup");
-	TFW_CHECK(rc == 0 && gone, "rc %d errno %d", rc, e);
+	cr_assert(setup, "setup");
+	cr_assert(rc == 0 && gone, "rc %d errno %d", rc, e);
 }
 
-TFW_TEST(rmtree_of_a_file_or_a_missing_path_fails_cleanly)
+Test(windows, rmtree_of_a_file_or_a_missing_path_fails_cleanly)
 {
-	char *dir = scratch();
-	TFW_CHECK(dir != NULL, "errno %d", errno);
-	char *file = join(dir, "f"), *missing = join(dir, "missing");
+	char *dir = tft_scratch();
+	cr_assert(dir != NULL, "errno %d", errno);
+	char *file = tft_join(dir, "f"), *missing = tft_join(dir, "missing");
 	bool setup = make_file(file, FILE_ATTRIBUTE_NORMAL);
 	errno = 0;
 	int rc1 = tempfile_rmtree(file, 0);
@@ -634,15 +515,15 @@ TFW_TEST(rmtree_of_a_file_or_a_missing_path_fails_cleanly)
 	int rc2 = tempfile_rmtree(missing, 0);
 	int e2 = errno;
 	int rc3 = tempfile_rmtree(missing, TEMPFILE_IGNORE_CLEANUP_ERRORS);
-	bool file_kept = exists(file);
-	remove_tree(dir);
+	bool file_kept = tft_exists(file);
+	tft_remove_tree(dir);
 	free(file);
 	free(missing);
 	free(dir);
-	TFW_CHECK(setup, "setup");
-	TFW_CHECK(rc1 == -1 && e1 == ENOTDIR && file_kept, "file: rc %d errno %d", rc1, e1);
-	TFW_CHECK(rc2 == -1 && e2 == ENOENT, "missing: rc %d errno %d", rc2, e2);
-	TFW_CHECK(rc3 == 0, "ignore errors");
+	cr_assert(setup, "setup");
+	cr_assert(rc1 == -1 && e1 == ENOTDIR && file_kept, "file: rc %d errno %d", rc1, e1);
+	cr_assert(rc2 == -1 && e2 == ENOENT, "missing: rc %d errno %d", rc2, e2);
+	cr_assert(rc3 == 0, "ignore errors");
 }
 
 /* A directory symbolic link at link, if this system can make one: wine 8's
@@ -661,20 +542,20 @@ static bool make_dir_link(const wchar_t *link, const wchar_t *target)
 }
 
 /* A directory symbolic link inside the tree is removed, its target kept. */
-TFW_TEST(rmtree_removes_a_directory_link_without_following_it)
+Test(windows, rmtree_removes_a_directory_link_without_following_it)
 {
-	char *dir = scratch();
-	TFW_CHECK(dir != NULL, "errno %d", errno);
-	char *outside = join(dir, "outside"), *precious = join(outside, "precious");
-	char *top = join(dir, "top"), *link = join(top, "link");
+	char *dir = tft_scratch();
+	cr_assert(dir != NULL, "errno %d", errno);
+	char *outside = tft_join(dir, "outside"), *precious = tft_join(outside, "precious");
+	char *top = tft_join(dir, "top"), *link = tft_join(top, "link");
 	bool setup = make_dir(outside) && make_file(precious, FILE_ATTRIBUTE_NORMAL) && make_dir(top);
-	wchar_t *wlink = wide(link), *wtarget = wide(outside);
+	wchar_t *wlink = tft_wide(link), *wtarget = tft_wide(outside);
 	bool linked = make_dir_link(wlink, wtarget);
 	DWORD link_error = GetLastError();
 	int rc = linked ? tempfile_rmtree(top, 0) : 0;
 	int e = errno;
-	bool top_gone = !exists(top), kept = exists(precious);
-	remove_tree(dir);
+	bool top_gone = !tft_exists(top), kept = tft_exists(precious);
+	tft_remove_tree(dir);
 	free(wlink);
 	free(wtarget);
 	free(outside);
@@ -682,143 +563,124 @@ TFW_TEST(rmtree_removes_a_directory_link_without_following_it)
 	free(top);
 	free(link);
 	free(dir);
-	TFW_CHECK(setup, "setup");
+	cr_assert(setup, "setup");
 	if (!linked) {
 		printf("    CreateSymbolicLinkW: error %lu\n", (unsigned long)link_error);
-		TFW_SKIP("cannot create a directory symbolic link here");
+		cr_skip_test("cannot create a directory symbolic link here");
 	}
-	TFW_CHECK(rc == 0 && top_gone, "rc %d errno %d", rc, e);
-	TFW_CHECK(kept, "the link was followed: the target's file is gone");
+	cr_assert(rc == 0 && top_gone, "rc %d errno %d", rc, e);
+	cr_assert(kept, "the link was followed: the target's file is gone");
 }
 
-TFW_TEST(rmtree_of_a_link_itself_is_enotdir)
+Test(windows, rmtree_of_a_link_itself_is_enotdir)
 {
-	char *dir = scratch();
-	TFW_CHECK(dir != NULL, "errno %d", errno);
-	char *target = join(dir, "target"), *inside = join(target, "f"), *link = join(dir, "link");
+	char *dir = tft_scratch();
+	cr_assert(dir != NULL, "errno %d", errno);
+	char *target = tft_join(dir, "target"), *inside = tft_join(target, "f"), *link = tft_join(dir, "link");
 	bool setup = make_dir(target) && make_file(inside, FILE_ATTRIBUTE_NORMAL);
-	wchar_t *wlink = wide(link), *wtarget = wide(target);
+	wchar_t *wlink = tft_wide(link), *wtarget = tft_wide(target);
 	bool linked = make_dir_link(wlink, wtarget);
 	errno = 0;
 	int rc = linked ? tempfile_rmtree(link, 0) : 0;
 	int e = errno;
-	bool kept = exists(inside);
-	remove_tree(dir);
+	bool kept = tft_exists(inside);
+	tft_remove_tree(dir);
 	free(wlink);
 	free(wtarget);
 	free(target);
 	free(inside);
 	free(link);
 	free(dir);
-	TFW_CHECK(setup, "setup");
+	cr_assert(setup, "setup");
 	if (!linked)
-		TFW_SKIP("cannot create a directory symbolic link here");
-	TFW_CHECK(rc == -1 && e == ENOTDIR && kept, "rc %d errno %d kept %d", rc, e, kept);
+		cr_skip_test("cannot create a directory symbolic link here");
+	cr_assert(rc == -1 && e == ENOTDIR && kept, "rc %d errno %d kept %d", rc, e, kept);
 }
 
-TFW_TEST(rmtree_reports_eacces_for_a_file_held_open_after_bounded_retries)
+Test(windows, rmtree_reports_eacces_for_a_file_held_open_after_bounded_retries)
 {
-	char *dir = scratch();
-	TFW_CHECK(dir != NULL, "errno %d", errno);
-	char *top = join(dir, "top"), *file = join(top, "held");
+	char *dir = tft_scratch();
+	cr_assert(dir != NULL, "errno %d", errno);
+	char *top = tft_join(dir, "top"), *file = tft_join(top, "held");
 	bool setup = make_dir(top) && make_file(file, FILE_ATTRIBUTE_NORMAL);
 	/* Held open without FILE_SHARE_DELETE: removal meets a sharing
 	 * violation and must report it (EACCES) after its bounded retries,
 	 * leaving the rest of the tree removed where it can. */
-	wchar_t *w = wide(file);
+	wchar_t *w = tft_wide(file);
 	HANDLE h = CreateFileW(w, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, 0, NULL);
 	errno = 0;
 	int rc = tempfile_rmtree(top, 0);
 	int e = errno;
 	CloseHandle(h);
 	int rc2 = tempfile_rmtree(top, 0);
-	bool gone = !exists(top);
-	remove_tree(dir);
+	bool gone = !tft_exists(top);
+	tft_remove_tree(dir);
 	free(w);
 	free(top);
 	free(file);
 	free(dir);
-	TFW_CHECK(setup && h != INVALID_HANDLE_VALUE, "setup");
-	TFW_CHECK(rc == -1 && e == EACCES, "held: rc %d errno %d", rc, e);
-	TFW_CHECK(rc2 == 0 && gone, "after close: rc %d", rc2);
-}
-
-
-static int count_entries(const char *dir)
-{
-	char *pattern = join(dir, "*");
-	wchar_t *w = wide(pattern);
-	WIN32_FIND_DATAW fd;
-	HANDLE h = FindFirstFileW(w, &fd);
-	int n = 0;
-	if (h != INVALID_HANDLE_VALUE) {
-		do
-			n += wcscmp(fd.cFileName, L".") && wcscmp(fd.cFileName, L"..");
-		while (FindNextFileW(h, &fd));
-		FindClose(h);
-	}
-	free(w);
-	free(pattern);
-	return n;
+	cr_assert(setup && h != INVALID_HANDLE_VALUE, "setup");
+	cr_assert(rc == -1 && e == EACCES, "held: rc %d errno %d", rc, e);
+	cr_assert(rc2 == 0 && gone, "after close: rc %d", rc2);
 }
 
 /* ---- TemporaryFile, NamedTemporaryFile, persist -------------------------------------- */
 
-TFW_TEST(temporary_file_leaves_nothing_behind_after_fclose)
+Test(windows, temporary_file_leaves_nothing_behind_after_fclose)
 {
-	char *dir = scratch();
-	TFW_CHECK(dir != NULL, "errno %d", errno);
+	char *dir = tft_scratch();
+	cr_assert(dir != NULL, "errno %d", errno);
 	FILE *f = tempfile_temporary(&(struct tempfile_opts){ .dir = dir }, "w+b");
-	TFW_CHECK(f != NULL, "errno %d", errno);
+	cr_assert(f != NULL, "errno %d", errno);
 	size_t w = fwrite("a\nb", 1, 3, f);
 	rewind(f);
 	char buf[8] = { 0 };
 	size_t r = fread(buf, 1, sizeof buf, f);
-	int while_open = count_entries(dir);
+	int while_open = (int)tft_count_entries(dir);
 	fclose(f);
 	int fd = tempfile_temporary_fd(&(struct tempfile_opts){ .dir = dir });
 	if (fd >= 0)
 		_close(fd);
-	int left = count_entries(dir);
-	remove_tree(dir);
+	int left = (int)tft_count_entries(dir);
+	tft_remove_tree(dir);
 	free(dir);
-	TFW_CHECK(w == 3 && r == 3 && memcmp(buf, "a\nb", 3) == 0, "read back %zu bytes", r);
-	TFW_CHECK(fd >= 0, "temporary_fd: errno %d", errno);
-	TFW_CHECK(left == 0, "%d entries left (%d while open)", left, while_open);
+	cr_assert(w == 3 && r == 3 && memcmp(buf, "a\nb", 3) == 0, "read back %zu bytes", r);
+	cr_assert(fd >= 0, "temporary_fd: errno %d", errno);
+	cr_assert(left == 0, "%d entries left (%d while open)", left, while_open);
 }
 
-TFW_TEST(named_file_is_deleted_by_close_and_kept_with_keep)
+Test(windows, named_file_is_deleted_by_close_and_kept_with_keep)
 {
-	char *dir = scratch();
-	TFW_CHECK(dir != NULL, "errno %d", errno);
+	char *dir = tft_scratch();
+	cr_assert(dir != NULL, "errno %d", errno);
 	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir, .suffix = ".txt" }, NULL);
-	TFW_CHECK(t != NULL, "errno %d", errno);
+	cr_assert(t != NULL, "errno %d", errno);
 	char *path = _strdup(tempfile_path(t));
-	bool there = exists(path) && ends_with(path, ".txt") && strncmp(path, dir, strlen(dir)) == 0;
+	bool there = tft_exists(path) && ends_with(path, ".txt") && strncmp(path, dir, strlen(dir)) == 0;
 	fputs("hello", tempfile_stream(t));
 	int rc = tempfile_close(t);
-	bool gone = !exists(path);
+	bool gone = !tft_exists(path);
 	struct tempfile *k = tempfile_named(&(struct tempfile_opts){ .dir = dir, .flags = TEMPFILE_KEEP }, "w");
 	char *kpath = k ? _strdup(tempfile_path(k)) : NULL;
 	int krc = k ? tempfile_close(k) : -1;
-	bool kept = kpath && exists(kpath);
-	remove_tree(dir);
+	bool kept = kpath && tft_exists(kpath);
+	tft_remove_tree(dir);
 	free(dir);
-	TFW_CHECK(there, "%s", path);
-	TFW_CHECK(rc == 0 && gone, "close: rc %d, still there: %d", rc, !gone);
-	TFW_CHECK(krc == 0 && kept, "TEMPFILE_KEEP");
+	cr_assert(there, "%s", path);
+	cr_assert(rc == 0 && gone, "close: rc %d, still there: %d", rc, !gone);
+	cr_assert(krc == 0 && kept, "TEMPFILE_KEEP");
 	free(path);
 	free(kpath);
 }
 
 /* Python 3.12's delete_on_close=False: another program opens the file by
  * name after the stream is closed; tempfile_close still deletes it. */
-TFW_TEST(named_file_can_be_reopened_by_name_after_close_stream)
+Test(windows, named_file_can_be_reopened_by_name_after_close_stream)
 {
-	char *dir = scratch();
-	TFW_CHECK(dir != NULL, "errno %d", errno);
+	char *dir = tft_scratch();
+	cr_assert(dir != NULL, "errno %d", errno);
 	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, "w+b");
-	TFW_CHECK(t != NULL, "errno %d", errno);
+	cr_assert(t != NULL, "errno %d", errno);
 	fputs("shared", tempfile_stream(t));
 	/* Readable by name even while our stream is open (shared handles). */
 	fflush(tempfile_stream(t));
@@ -834,68 +696,68 @@ TFW_TEST(named_file_can_be_reopened_by_name_after_close_stream)
 		fclose(again);
 	char *path = _strdup(tempfile_path(t));
 	int rc = tempfile_close(t);
-	bool gone = !exists(path);
-	remove_tree(dir);
+	bool gone = !tft_exists(path);
+	tft_remove_tree(dir);
 	free(dir);
 	free(path);
-	TFW_CHECK(early_ok, "could not open by name while the stream was open");
-	TFW_CHECK(crc == 0 && n == 6 && strcmp(buf, "shared") == 0, "reopened: %zu bytes", n);
-	TFW_CHECK(rc == 0 && gone, "close after reopen: rc %d", rc);
+	cr_assert(early_ok, "could not open by name while the stream was open");
+	cr_assert(crc == 0 && n == 6 && strcmp(buf, "shared") == 0, "reopened: %zu bytes", n);
+	cr_assert(rc == 0 && gone, "close after reopen: rc %d", rc);
 }
 
-TFW_TEST(persist_replaces_or_refuses_and_the_handle_stops_deleting)
+Test(windows, persist_replaces_or_refuses_and_the_handle_stops_deleting)
 {
-	char *dir = scratch();
-	TFW_CHECK(dir != NULL, "errno %d", errno);
-	char *final = join(dir, "final.json");
+	char *dir = tft_scratch();
+	cr_assert(dir != NULL, "errno %d", errno);
+	char *final = tft_join(dir, "final.json");
 	bool setup = make_file(final, FILE_ATTRIBUTE_NORMAL);
 	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, "w");
-	TFW_CHECK(t != NULL, "errno %d", errno);
+	cr_assert(t != NULL, "errno %d", errno);
 	char *temp = _strdup(tempfile_path(t));
 	fputs("{}", tempfile_stream(t));
 	errno = 0;
 	int r1 = tempfile_persist(t, final, TEMPFILE_NOREPLACE);
 	int e1 = errno;
-	bool temp_kept = exists(temp) && strcmp(tempfile_path(t), temp) == 0;
+	bool temp_kept = tft_exists(temp) && strcmp(tempfile_path(t), temp) == 0;
 	int r2 = tempfile_persist(t, final, TEMPFILE_SYNC); /* stream still open */
-	bool moved = !exists(temp) && strcmp(tempfile_path(t), final) == 0;
+	bool moved = !tft_exists(temp) && strcmp(tempfile_path(t), final) == 0;
 	int rc = tempfile_close(t);
 	long size = file_size(final);
-	remove_tree(dir);
+	tft_remove_tree(dir);
 	free(dir);
 	free(temp);
 	free(final);
-	TFW_CHECK(setup, "setup");
-	TFW_CHECK(r1 == -1 && e1 == EEXIST && temp_kept, "NOREPLACE: %d errno %d", r1, e1);
-	TFW_CHECK(r2 == 0 && moved, "persist over an existing file: %d errno %d", r2, errno);
-	TFW_CHECK(rc == 0 && size == 2, "after close: rc %d size %ld", rc, size);
+	cr_assert(setup, "setup");
+	cr_assert(r1 == -1 && e1 == EEXIST && temp_kept, "NOREPLACE: %d errno %d", r1, e1);
+	cr_assert(r2 == 0 && moved, "persist over an existing file: %d errno %d", r2, errno);
+	cr_assert(rc == 0 && size == 2, "after close: rc %d size %ld", rc, size);
 }
 
-TFW_TEST(named_file_with_at_exit_is_removed_by_cleanup_now)
+Test(windows, named_file_with_at_exit_is_removed_by_cleanup_now)
 {
-	char *dir = scratch();
-	TFW_CHECK(dir != NULL, "errno %d", errno);
+	char *dir = tft_scratch();
+	cr_assert(dir != NULL, "errno %d", errno);
 	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir, .flags = TEMPFILE_AT_EXIT }, NULL);
-	TFW_CHECK(t != NULL, "errno %d", errno);
+	cr_assert(t != NULL, "errno %d", errno);
 	char *path = _strdup(tempfile_path(t));
 	(void)tempfile_close_stream(t);
 	int rc = tempfile_cleanup_now();
-	bool gone = !exists(path);
+	bool gone = !tft_exists(path);
 	int crc = tempfile_close(t); /* already gone: fine */
-	remove_tree(dir);
+	tft_remove_tree(dir);
 	free(dir);
 	free(path);
-	TFW_CHECK(rc == 0 && gone, "cleanup_now: %d", rc);
-	TFW_CHECK(crc == 0, "close after cleanup: errno %d", errno);
+	cr_assert(rc == 0 && gone, "cleanup_now: %d", rc);
+	cr_assert(crc == 0, "close after cleanup: errno %d", errno);
 }
 
 
 /* ---- SpooledTemporaryFile ------------------------------------------------------------- */
 
-TFW_TEST(spooled_rolls_over_past_max_size_and_keeps_content_and_position)
+Test(windows, spooled_rolls_over_past_max_size_and_keeps_content_and_position)
 {
 	struct tempfile_spooled *s = tempfile_spooled(8, NULL, "w+b");
-	TFW_CHECK(s != NULL, "errno %d", errno);
+	cr_assert(s != NULL, "errno %d", errno);
 	ssize_t w1 = tempfile_spooled_write(s, "abcd", 4);
 	int rolled_early = tempfile_spooled_rolled(s);
 	ssize_t w2 = tempfile_spooled_write(s, "efghij\n", 7);
@@ -907,17 +769,17 @@ TFW_TEST(spooled_rolls_over_past_max_size_and_keeps_content_and_position)
 	int trunc = tempfile_spooled_truncate(s, 3);
 	off_t end = tempfile_spooled_seek(s, 0, SEEK_END);
 	int rc = tempfile_spooled_close(s);
-	TFW_CHECK(w1 == 4 && w2 == 7 && !rolled_early && rolled, "rollover: %d %d", rolled_early, rolled);
-	TFW_CHECK(at == 11 && start == 2 && r == 9 && strcmp(buf, "cdefghij\n") == 0,
+	cr_assert(w1 == 4 && w2 == 7 && !rolled_early && rolled, "rollover: %d %d", rolled_early, rolled);
+	cr_assert(at == 11 && start == 2 && r == 9 && strcmp(buf, "cdefghij\n") == 0,
 		"at %ld start %ld read %zd '%s'", (long)at, (long)start, r, buf);
-	TFW_CHECK(trunc == 0 && end == 3 && rc == 0, "truncate %d end %ld close %d", trunc, (long)end, rc);
+	cr_assert(trunc == 0 && end == 3 && rc == 0, "truncate %d end %ld close %d", trunc, (long)end, rc);
 }
 
 /* No fopencookie on Windows: the stdio view rolls over first. */
-TFW_TEST(spooled_stream_rolls_over_first_and_shares_the_position)
+Test(windows, spooled_stream_rolls_over_first_and_shares_the_position)
 {
 	struct tempfile_spooled *s = tempfile_spooled(0, NULL, "w+");
-	TFW_CHECK(s != NULL, "errno %d", errno);
+	cr_assert(s != NULL, "errno %d", errno);
 	(void)tempfile_spooled_write(s, "one ", 4);
 	FILE *f = tempfile_spooled_stream(s);
 	int rolled = tempfile_spooled_rolled(s);
@@ -931,17 +793,17 @@ TFW_TEST(spooled_stream_rolls_over_first_and_shares_the_position)
 	DWORD handle_flags = 1;
 	BOOL got = fd >= 0 && GetHandleInformation((HANDLE)_get_osfhandle(fd), &handle_flags);
 	int rc = tempfile_spooled_close(s);
-	TFW_CHECK(f != NULL && rolled, "stream %p rolled %d (errno %d)", (void *)f, rolled, errno);
-	TFW_CHECK(printed == 5 && flushed == 0 && size == 9, "printed %d size %ld", printed, (long)size);
-	TFW_CHECK(r == 9 && strcmp(buf, "one two 3") == 0, "read '%s'", buf);
-	TFW_CHECK(got && !(handle_flags & HANDLE_FLAG_INHERIT), "descriptor inheritable");
-	TFW_CHECK(rc == 0, "close");
+	cr_assert(f != NULL && rolled, "stream %p rolled %d (errno %d)", (void *)f, rolled, errno);
+	cr_assert(printed == 5 && flushed == 0 && size == 9, "printed %d size %ld", printed, (long)size);
+	cr_assert(r == 9 && strcmp(buf, "one two 3") == 0, "read '%s'", buf);
+	cr_assert(got && !(handle_flags & HANDLE_FLAG_INHERIT), "descriptor inheritable");
+	cr_assert(rc == 0, "close");
 }
 
-TFW_TEST(spooled_append_mode_appends_after_rollover)
+Test(windows, spooled_append_mode_appends_after_rollover)
 {
 	struct tempfile_spooled *s = tempfile_spooled(4, NULL, "a+b");
-	TFW_CHECK(s != NULL, "errno %d", errno);
+	cr_assert(s != NULL, "errno %d", errno);
 	(void)tempfile_spooled_write(s, "12345", 5); /* rolls over */
 	(void)tempfile_spooled_seek(s, 0, SEEK_SET);
 	ssize_t w = tempfile_spooled_write(s, "67", 2);
@@ -950,14 +812,14 @@ TFW_TEST(spooled_append_mode_appends_after_rollover)
 	char buf[16] = { 0 };
 	ssize_t r = tempfile_spooled_read(s, buf, sizeof buf - 1);
 	int rc = tempfile_spooled_close(s);
-	TFW_CHECK(fd >= 0 && w == 2, "write %zd", w);
-	TFW_CHECK(r == 7 && strcmp(buf, "1234567") == 0, "read %zd '%s'", r, buf);
-	TFW_CHECK(rc == 0, "close");
+	cr_assert(fd >= 0 && w == 2, "write %zd", w);
+	cr_assert(r == 7 && strcmp(buf, "1234567") == 0, "read %zd '%s'", r, buf);
+	cr_assert(rc == 0, "close");
 }
 
 /* ---- one option check: '\\' and ':' refused by every creator, spooled too ---------- */
 
-TFW_TEST(every_creator_refuses_a_backslash_or_colon_in_prefix_or_suffix_at_once)
+Test(windows, every_creator_refuses_a_backslash_or_colon_in_prefix_or_suffix_at_once)
 {
 	static const struct tempfile_opts bad[] = {
 		{ .prefix = "a\\b" }, { .suffix = "a\\b" }, { .prefix = "a:b" }, { .suffix = ":s" },
@@ -965,16 +827,16 @@ TFW_TEST(every_creator_refuses_a_backslash_or_colon_in_prefix_or_suffix_at_once)
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		errno = 0;
 		struct tempfile_spooled *s = tempfile_spooled(16, &bad[i], NULL);
-		TFW_CHECK(!s && errno == EINVAL, "spooled, case %zu: errno %d", i, errno);
+		cr_assert(!s && errno == EINVAL, "spooled, case %zu: errno %d", i, errno);
 		errno = 0;
 		int fd = tempfile_temporary_fd(&bad[i]);
-		TFW_CHECK(fd == -1 && errno == EINVAL, "temporary_fd, case %zu: errno %d", i, errno);
+		cr_assert(fd == -1 && errno == EINVAL, "temporary_fd, case %zu: errno %d", i, errno);
 		errno = 0;
 		struct tempfile *t = tempfile_named(&bad[i], NULL);
-		TFW_CHECK(!t && errno == EINVAL, "named, case %zu: errno %d", i, errno);
+		cr_assert(!t && errno == EINVAL, "named, case %zu: errno %d", i, errno);
 		errno = 0;
 		struct tempfile_dir *d = tempfile_dir(&bad[i]);
-		TFW_CHECK(!d && errno == EINVAL, "dir, case %zu: errno %d", i, errno);
+		cr_assert(!d && errno == EINVAL, "dir, case %zu: errno %d", i, errno);
 	}
 }
 
@@ -989,7 +851,7 @@ static int child_at_exit(const char *dir)
 	char *sub = tempfile_mkdtemp(&(struct tempfile_opts){ .dir = dir, .flags = TEMPFILE_AT_EXIT });
 	if (fd < 0 || !sub)
 		return 2;
-	char *inner = join(sub, "inner");
+	char *inner = tft_join(sub, "inner");
 	if (!make_file(inner, FILE_ATTRIBUTE_READONLY))
 		return 3;
 	_close(fd);
@@ -997,13 +859,13 @@ static int child_at_exit(const char *dir)
 }
 
 
-TFW_TEST(at_exit_objects_are_removed_when_the_process_exits)
+Test(windows, at_exit_objects_are_removed_when_the_process_exits)
 {
-	char *dir = scratch();
-	TFW_CHECK(dir != NULL, "errno %d", errno);
+	char *dir = tft_scratch();
+	cr_assert(dir != NULL, "errno %d", errno);
 	wchar_t self[MAX_PATH];
 	GetModuleFileNameW(NULL, self, MAX_PATH);
-	wchar_t *wdir = wide(dir);
+	wchar_t *wdir = tft_wide(dir);
 	size_t len = wcslen(self) + wcslen(wdir) + 32;
 	wchar_t *cmd = malloc(len * sizeof *cmd);
 	_snwprintf(cmd, len, L"\"%ls\" --child-at-exit \"%ls\"", self, wdir);
@@ -1017,50 +879,50 @@ TFW_TEST(at_exit_objects_are_removed_when_the_process_exits)
 		CloseHandle(pi.hProcess);
 		CloseHandle(pi.hThread);
 	}
-	int left = count_entries(dir);
-	remove_tree(dir);
+	int left = (int)tft_count_entries(dir);
+	tft_remove_tree(dir);
 	free(cmd);
 	free(wdir);
 	free(dir);
-	TFW_CHECK(started, "CreateProcessW: %lu", (unsigned long)GetLastError());
-	TFW_CHECK(status == 0, "child exit status %lu", (unsigned long)status);
-	TFW_CHECK(left == 0, "%d entries left after exit", left);
+	cr_assert(started, "CreateProcessW: %lu", (unsigned long)GetLastError());
+	cr_assert(status == 0, "child exit status %lu", (unsigned long)status);
+	cr_assert(left == 0, "%d entries left after exit", left);
 }
 
 #ifdef TEMPFILE_TEST_SEAMS
-TFW_TEST(a_console_event_removes_at_exit_objects_and_passes_the_event_on)
+Test(windows, a_console_event_removes_at_exit_objects_and_passes_the_event_on)
 {
-	char *dir = scratch();
-	TFW_CHECK(dir != NULL, "errno %d", errno);
+	char *dir = tft_scratch();
+	cr_assert(dir != NULL, "errno %d", errno);
 	char *path = NULL;
 	int fd = tempfile_mkstemp(&(struct tempfile_opts){ .dir = dir, .flags = TEMPFILE_AT_EXIT }, &path);
 	char *sub = tempfile_mkdtemp(&(struct tempfile_opts){ .dir = dir, .flags = TEMPFILE_AT_EXIT });
-	char *inner = sub ? join(sub, "inner") : NULL;
+	char *inner = sub ? tft_join(sub, "inner") : NULL;
 	bool setup = fd >= 0 && sub && make_file(inner, FILE_ATTRIBUTE_NORMAL);
 	if (fd >= 0)
 		_close(fd);
 	int passed_on = tf_test_win32_console_event(CTRL_BREAK_EVENT);
-	int left = count_entries(dir);
+	int left = (int)tft_count_entries(dir);
 	int f1 = path ? tempfile_forget(path) : -1, f2 = sub ? tempfile_forget(sub) : -1;
 	errno = 0;
 	int f3 = path ? tempfile_forget(path) : 0;
 	int e3 = errno;
-	remove_tree(dir);
+	tft_remove_tree(dir);
 	free(inner);
 	free(path);
 	free(sub);
 	free(dir);
-	TFW_CHECK(setup, "setup: errno %d", errno);
-	TFW_CHECK(passed_on == FALSE, "the handler must let the default handler end the process");
-	TFW_CHECK(left == 0, "%d entries left", left);
-	TFW_CHECK(f1 == 0 && f2 == 0 && f3 == -1 && e3 == ENOENT, "forget: %d %d %d/%d", f1, f2, f3, e3);
+	cr_assert(setup, "setup: errno %d", errno);
+	cr_assert(passed_on == FALSE, "the handler must let the default handler end the process");
+	cr_assert(left == 0, "%d entries left", left);
+	cr_assert(f1 == 0 && f2 == 0 && f3 == -1 && e3 == ENOENT, "forget: %d %d %d/%d", f1, f2, f3, e3);
 }
 #endif
 
-TFW_TEST(cleanup_now_removes_only_what_is_still_registered)
+Test(windows, cleanup_now_removes_only_what_is_still_registered)
 {
-	char *dir = scratch();
-	TFW_CHECK(dir != NULL, "errno %d", errno);
+	char *dir = tft_scratch();
+	cr_assert(dir != NULL, "errno %d", errno);
 	char *a = NULL, *b = NULL;
 	int fa = tempfile_mkstemp(&(struct tempfile_opts){ .dir = dir, .flags = TEMPFILE_AT_EXIT }, &a);
 	int fb = tempfile_mkstemp(&(struct tempfile_opts){ .dir = dir, .flags = TEMPFILE_AT_EXIT }, &b);
@@ -1070,54 +932,54 @@ TFW_TEST(cleanup_now_removes_only_what_is_still_registered)
 		_close(fb);
 	int forgot = b ? tempfile_forget(b) : -1;
 	int rc = tempfile_cleanup_now();
-	bool a_gone = a && !exists(a), b_kept = b && exists(b);
+	bool a_gone = a && !tft_exists(a), b_kept = b && tft_exists(b);
 	if (a)
 		(void)tempfile_forget(a);
-	remove_tree(dir);
+	tft_remove_tree(dir);
 	free(dir);
-	TFW_CHECK(fa >= 0 && fb >= 0 && forgot == 0, "setup");
-	TFW_CHECK(rc == 0 && a_gone && b_kept, "rc %d a_gone %d b_kept %d", rc, a_gone, b_kept);
+	cr_assert(fa >= 0 && fb >= 0 && forgot == 0, "setup");
+	cr_assert(rc == 0 && a_gone && b_kept, "rc %d a_gone %d b_kept %d", rc, a_gone, b_kept);
 	free(a);
 	free(b);
 }
 
-TFW_TEST(cleanup_leaves_an_object_that_replaced_a_registered_one)
+Test(windows, cleanup_leaves_an_object_that_replaced_a_registered_one)
 {
-	char *dir = scratch();
-	TFW_CHECK(dir != NULL, "errno %d", errno);
+	char *dir = tft_scratch();
+	cr_assert(dir != NULL, "errno %d", errno);
 	char *a = NULL;
 	int fa = tempfile_mkstemp(&(struct tempfile_opts){ .dir = dir, .flags = TEMPFILE_AT_EXIT }, &a);
 	if (fa >= 0)
 		_close(fa);
 	/* Made while a still exists, so it is another file (a new file made
 	 * after deleting a could get the same index back). */
-	char *other = join(dir, "other");
-	wchar_t *w = a ? wide(a) : NULL, *wother = wide(other);
+	char *other = tft_join(dir, "other");
+	wchar_t *w = a ? tft_wide(a) : NULL, *wother = tft_wide(other);
 	bool replaced = w && make_file(other, FILE_ATTRIBUTE_NORMAL) &&
 		MoveFileExW(wother, w, MOVEFILE_REPLACE_EXISTING);
 	free(wother);
 	free(other);
 	int rc = tempfile_cleanup_now();
-	bool kept = a && exists(a);
+	bool kept = a && tft_exists(a);
 	if (a)
 		(void)tempfile_forget(a);
-	remove_tree(dir);
+	tft_remove_tree(dir);
 	free(w);
 	free(dir);
-	TFW_CHECK(fa >= 0 && replaced, "setup");
-	TFW_CHECK(rc == 0 && kept, "rc %d: someone else's file was removed", rc);
+	cr_assert(fa >= 0 && replaced, "setup");
+	cr_assert(rc == 0 && kept, "rc %d: someone else's file was removed", rc);
 	free(a);
 }
 
 #ifdef TEMPFILE_TEST_SEAMS
 /* ---- collisions (need the scripted names of the test build) ----------------------- */
 
-TFW_TEST(mkstemp_treats_a_directory_in_the_way_as_a_collision)
+Test(windows, mkstemp_treats_a_directory_in_the_way_as_a_collision)
 {
-	char *dir = scratch();
-	TFW_CHECK(dir != NULL, "errno %d", errno);
-	char *blocker = join(dir, "tmpcollidea");
-	wchar_t *wb = wide(blocker);
+	char *dir = tft_scratch();
+	cr_assert(dir != NULL, "errno %d", errno);
+	char *blocker = tft_join(dir, "tmpcollidea");
+	wchar_t *wb = tft_wide(blocker);
 	BOOL made = CreateDirectoryW(wb, NULL);
 	static const char *const names[] = { "collide", "freename" };
 	tf_test_script_names(names, 2);
@@ -1127,21 +989,21 @@ TFW_TEST(mkstemp_treats_a_directory_in_the_way_as_a_collision)
 	if (fd >= 0)
 		_close(fd);
 	bool ok = fd >= 0 && ends_with(path, "\\tmpfreename") && is_dir(blocker);
-	remove_tree(dir);
+	tft_remove_tree(dir);
 	free(wb);
 	free(blocker);
 	free(dir);
-	TFW_CHECK(made, "setup");
-	TFW_CHECK(ok, "fd %d errno %d path %s", fd, errno, path ? path : "(null)");
+	cr_assert(made, "setup");
+	cr_assert(ok, "fd %d errno %d path %s", fd, errno, path ? path : "(null)");
 	free(path);
 }
 
-TFW_TEST(mkdtemp_treats_a_file_in_the_way_as_a_collision)
+Test(windows, mkdtemp_treats_a_file_in_the_way_as_a_collision)
 {
-	char *dir = scratch();
-	TFW_CHECK(dir != NULL, "errno %d", errno);
-	char *blocker = join(dir, "tmpcollidea");
-	wchar_t *wb = wide(blocker);
+	char *dir = tft_scratch();
+	cr_assert(dir != NULL, "errno %d", errno);
+	char *blocker = tft_join(dir, "tmpcollidea");
+	wchar_t *wb = tft_wide(blocker);
 	HANDLE h = CreateFileW(wb, GENERIC_WRITE, 0, NULL, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, NULL);
 	CloseHandle(h);
 	static const char *const names[] = { "collide", "freename" };
@@ -1149,21 +1011,21 @@ TFW_TEST(mkdtemp_treats_a_file_in_the_way_as_a_collision)
 	char *sub = tempfile_mkdtemp(&(struct tempfile_opts){ .dir = dir });
 	tf_test_script_names(NULL, 0);
 	bool ok = sub && ends_with(sub, "\\tmpfreename") && is_dir(sub);
-	remove_tree(dir);
+	tft_remove_tree(dir);
 	free(wb);
 	free(blocker);
 	free(dir);
-	TFW_CHECK(h != INVALID_HANDLE_VALUE, "setup");
-	TFW_CHECK(ok, "errno %d path %s", errno, sub ? sub : "(null)");
+	cr_assert(h != INVALID_HANDLE_VALUE, "setup");
+	cr_assert(ok, "errno %d path %s", errno, sub ? sub : "(null)");
 	free(sub);
 }
 
-TFW_TEST(a_file_pending_deletion_is_a_collision)
+Test(windows, a_file_pending_deletion_is_a_collision)
 {
-	char *dir = scratch();
-	TFW_CHECK(dir != NULL, "errno %d", errno);
-	char *blocker = join(dir, "tmpcollidea");
-	wchar_t *wb = wide(blocker);
+	char *dir = tft_scratch();
+	cr_assert(dir != NULL, "errno %d", errno);
+	char *blocker = tft_join(dir, "tmpcollidea");
+	wchar_t *wb = tft_wide(blocker);
 	/* Open, then delete while open: the name stays taken until closed. */
 	HANDLE h = CreateFileW(wb, GENERIC_WRITE | DELETE, FILE_SHARE_DELETE, NULL, CREATE_NEW,
 		FILE_ATTRIBUTE_NORMAL, NULL);
@@ -1178,22 +1040,22 @@ TFW_TEST(a_file_pending_deletion_is_a_collision)
 		_close(fd);
 	CloseHandle(h);
 	bool ok = fd >= 0 && ends_with(path, "\\tmpfreename");
-	remove_tree(dir);
+	tft_remove_tree(dir);
 	free(wb);
 	free(blocker);
 	free(dir);
-	TFW_CHECK(deleted, "setup");
-	TFW_CHECK(ok, "fd %d errno %d path %s", fd, e, path ? path : "(null)");
+	cr_assert(deleted, "setup");
+	cr_assert(ok, "fd %d errno %d path %s", fd, e, path ? path : "(null)");
 	free(path);
 }
 
 /* Windows reports a directory in the way as EACCES: still a collision. */
-TFW_TEST(an_access_denied_name_that_exists_is_a_collision)
+Test(windows, an_access_denied_name_that_exists_is_a_collision)
 {
-	char *dir = scratch();
-	TFW_CHECK(dir != NULL, "errno %d", errno);
-	char *blocker = join(dir, "tmpcollidea");
-	wchar_t *wb = wide(blocker);
+	char *dir = tft_scratch();
+	cr_assert(dir != NULL, "errno %d", errno);
+	char *blocker = tft_join(dir, "tmpcollidea");
+	wchar_t *wb = tft_wide(blocker);
 	BOOL made = CreateDirectoryW(wb, NULL);
 	static const char *const names[] = { "collide", "freename", "collide", "freedir" };
 	tf_test_script_names(names, 4);
@@ -1209,23 +1071,23 @@ TFW_TEST(an_access_denied_name_that_exists_is_a_collision)
 		_close(fd);
 	bool ok = fd >= 0 && ends_with(path, "\\tmpfreename");
 	bool dir_ok = sub && ends_with(sub, "\\tmpfreedira");
-	remove_tree(dir);
+	tft_remove_tree(dir);
 	free(wb);
 	free(blocker);
 	free(dir);
-	TFW_CHECK(made, "setup");
-	TFW_CHECK(ok, "mkstemp: fd %d errno %d path %s", fd, e, path ? path : "(null)");
-	TFW_CHECK(dir_ok, "mkdtemp: errno %d path %s", e2, sub ? sub : "(null)");
+	cr_assert(made, "setup");
+	cr_assert(ok, "mkstemp: fd %d errno %d path %s", fd, e, path ? path : "(null)");
+	cr_assert(dir_ok, "mkdtemp: errno %d path %s", e2, sub ? sub : "(null)");
 	free(path);
 	free(sub);
 }
 
 /* Unlike Python (which retries while the directory exists), access denied
  * for a name that does not exist fails at once, as on POSIX. */
-TFW_TEST(access_denied_for_a_free_name_fails_with_eacces)
+Test(windows, access_denied_for_a_free_name_fails_with_eacces)
 {
-	char *dir = scratch();
-	TFW_CHECK(dir != NULL, "errno %d", errno);
+	char *dir = tft_scratch();
+	cr_assert(dir != NULL, "errno %d", errno);
 	tf_test_win32_denied(2);
 	errno = 0;
 	int fd = tempfile_mkstemp(&(struct tempfile_opts){ .dir = dir }, NULL);
@@ -1236,19 +1098,19 @@ TFW_TEST(access_denied_for_a_free_name_fails_with_eacces)
 	tf_test_win32_denied(0);
 	if (fd >= 0)
 		_close(fd);
-	remove_tree(dir);
+	tft_remove_tree(dir);
 	free(dir);
-	TFW_CHECK(fd == -1 && e == EACCES, "mkstemp: fd %d errno %d", fd, e);
-	TFW_CHECK(!sub && e2 == EACCES, "mkdtemp: errno %d", e2);
+	cr_assert(fd == -1 && e == EACCES, "mkstemp: fd %d errno %d", fd, e);
+	cr_assert(!sub && e2 == EACCES, "mkdtemp: errno %d", e2);
 	free(sub);
 }
 
-TFW_TEST(mkstemp_gives_up_with_eexist_after_tmp_max_collisions)
+Test(windows, mkstemp_gives_up_with_eexist_after_tmp_max_collisions)
 {
-	char *dir = scratch();
-	TFW_CHECK(dir != NULL, "errno %d", errno);
-	char *blocker = join(dir, "tmpaaaaaaaa");
-	wchar_t *wb = wide(blocker);
+	char *dir = tft_scratch();
+	cr_assert(dir != NULL, "errno %d", errno);
+	char *blocker = tft_join(dir, "tmpaaaaaaaa");
+	wchar_t *wb = tft_wide(blocker);
 	CreateDirectoryW(wb, NULL);
 	tf_test_narrow_alphabet(1); /* every name is "aaaaaaaa" */
 	errno = 0;
@@ -1257,118 +1119,66 @@ TFW_TEST(mkstemp_gives_up_with_eexist_after_tmp_max_collisions)
 	tf_test_narrow_alphabet(0);
 	if (fd >= 0)
 		_close(fd);
-	remove_tree(dir);
+	tft_remove_tree(dir);
 	free(wb);
 	free(blocker);
 	free(dir);
-	TFW_CHECK(fd == -1 && e == EEXIST, "fd %d errno %d", fd, e);
+	cr_assert(fd == -1 && e == EEXIST, "fd %d errno %d", fd, e);
 }
 
 
-TFW_TEST(rename_replaces_or_refuses_and_moves_an_open_file)
+Test(windows, rename_replaces_or_refuses_and_moves_an_open_file)
 {
-	char *dir = scratch();
-	TFW_CHECK(dir != NULL, "errno %d", errno);
-	char *a = join(dir, "a"), *b = join(dir, "b"), *c = join(dir, "c");
+	char *dir = tft_scratch();
+	cr_assert(dir != NULL, "errno %d", errno);
+	char *a = tft_join(dir, "a"), *b = tft_join(dir, "b"), *c = tft_join(dir, "c");
 	bool setup = make_file(b, FILE_ATTRIBUTE_NORMAL);
 	int fd = tf_os_create_file(a, TF_FILE_OPEN_FLAGS, 0, 0600);
 	int r1 = tf_os_rename(a, b, TEMPFILE_NOREPLACE);
 	int r2 = tf_os_rename(a, c, TEMPFILE_NOREPLACE | TEMPFILE_SYNC); /* still open */
 	int r3 = tf_os_rename(c, b, 0);
-	bool moved = !exists(a) && !exists(c) && exists(b);
+	bool moved = !tft_exists(a) && !tft_exists(c) && tft_exists(b);
 	int s1 = fd >= 0 ? tf_os_fsync(fd) : -1;
 	int s2 = tf_os_fsync_path(b);
 	if (fd >= 0)
 		_close(fd);
-	remove_tree(dir);
+	tft_remove_tree(dir);
 	free(a);
 	free(b);
 	free(c);
 	free(dir);
-	TFW_CHECK(setup && fd >= 0, "setup");
-	TFW_CHECK(r1 == -EEXIST, "noreplace over an existing file: %d", r1);
-	TFW_CHECK(r2 == 0 && r3 == 0 && moved, "renames of an open file: %d %d", r2, r3);
-	TFW_CHECK(s1 == 0 && s2 == 0, "fsync %d, fsync_path %d", s1, s2);
+	cr_assert(setup && fd >= 0, "setup");
+	cr_assert(r1 == -EEXIST, "noreplace over an existing file: %d", r1);
+	cr_assert(r2 == 0 && r3 == 0 && moved, "renames of an open file: %d %d", r2, r3);
+	cr_assert(s1 == 0 && s2 == 0, "fsync %d, fsync_path %d", s1, s2);
 }
 
-TFW_TEST(absolute_follows_windows_rules)
+Test(windows, absolute_follows_windows_rules)
 {
 	char *a, *b, *e;
 	int ra = tf_absolute("C:/x/./y/../z", &a);
 	int rb = tf_absolute("C:\\", &b);
 	bool ok = ra == 0 && strcmp(a, "C:\\x\\z") == 0 && rb == 0 && strcmp(b, "C:\\") == 0;
 	int e_rc = tf_absolute("", &e);
-	TFW_CHECK(ok, "%s / %s", a ? a : "(null)", b ? b : "(null)");
+	cr_assert(ok, "%s / %s", a ? a : "(null)", b ? b : "(null)");
 	free(a);
 	free(b);
-	TFW_CHECK(!e && e_rc == -EINVAL, "empty path");
-	TFW_CHECK(tf_os_is_absolute("C:\\x") && tf_os_is_absolute("c:/x") &&
+	cr_assert(!e && e_rc == -EINVAL, "empty path");
+	cr_assert(tf_os_is_absolute("C:\\x") && tf_os_is_absolute("c:/x") &&
 			tf_os_is_absolute("\\\\server\\share") && !tf_os_is_absolute("\\tmp") &&
 			!tf_os_is_absolute("C:x") && !tf_os_is_absolute("x"),
 		"tf_os_is_absolute");
 }
-
-TFW_TEST(random_bytes_come_from_bcrypt)
-{
-	unsigned char a[32] = { 0 }, b[32] = { 0 };
-	TFW_CHECK(tf_os_random(a, sizeof a) == 0 && tf_os_random(b, sizeof b) == 0, "errno %d", errno);
-	TFW_CHECK(memcmp(a, b, sizeof a) != 0, "two draws alike");
-}
 #endif
-
-static const struct tfw_test tests[] = {
-	TFW_ENTRY(gettempdir_is_an_absolute_windows_path_where_files_can_be_made),
-	TFW_ENTRY(gettempdir_takes_TMPDIR_first_and_caches_until_reset),
-	TFW_ENTRY(explain_walks_the_variables_then_pythons_windows_list_then_cwd),
-	TFW_ENTRY(prefix_and_suffix_may_not_hold_backslash_slash_or_colon),
-	TFW_ENTRY(settempprefix_changes_the_default_prefix),
-	TFW_ENTRY(mkstemp_makes_a_binary_non_inheritable_file_at_an_absolute_path),
-	TFW_ENTRY(mkstemp_with_text_flag_writes_crlf),
-	TFW_ENTRY(mkstemp_file_can_be_renamed_and_deleted_while_open),
-	TFW_ENTRY(mkdtemp_makes_a_directory_with_a_protected_private_dacl),
-	TFW_ENTRY(mkdtemp_in_a_missing_directory_fails_with_enoent_and_leaves_nothing),
-	TFW_ENTRY(relative_and_forward_slash_dirs_come_back_absolute_with_backslashes),
-	TFW_ENTRY(a_temporary_directory_with_a_non_ascii_name_works),
-	TFW_ENTRY(mktemp_returns_a_free_absolute_name_and_creates_nothing),
-	TFW_ENTRY(mktemplate_fills_the_xs_for_files_dirs_and_names),
-	TFW_ENTRY(names_differ_between_calls),
-	TFW_ENTRY(version_is_the_headers),
-	TFW_ENTRY(tempfile_dir_is_removed_with_its_tree_by_cleanup),
-	TFW_ENTRY(tempfile_dir_with_keep_stays),
-	TFW_ENTRY(rmtree_removes_read_only_files_and_directories_deeply),
-	TFW_ENTRY(rmtree_of_a_file_or_a_missing_path_fails_cleanly),
-	TFW_ENTRY(rmtree_removes_a_directory_link_without_following_it),
-	TFW_ENTRY(rmtree_of_a_link_itself_is_enotdir),
-	TFW_ENTRY(rmtree_reports_eacces_for_a_file_held_open_after_bounded_retries),
-	TFW_ENTRY(temporary_file_leaves_nothing_behind_after_fclose),
-	TFW_ENTRY(named_file_is_deleted_by_close_and_kept_with_keep),
-	TFW_ENTRY(named_file_can_be_reopened_by_name_after_close_stream),
-	TFW_ENTRY(persist_replaces_or_refuses_and_the_handle_stops_deleting),
-	TFW_ENTRY(named_file_with_at_exit_is_removed_by_cleanup_now),
-	TFW_ENTRY(spooled_rolls_over_past_max_size_and_keeps_content_and_position),
-	TFW_ENTRY(spooled_stream_rolls_over_first_and_shares_the_position),
-	TFW_ENTRY(spooled_append_mode_appends_after_rollover),
-	TFW_ENTRY(every_creator_refuses_a_backslash_or_colon_in_prefix_or_suffix_at_once),
-	TFW_ENTRY(at_exit_objects_are_removed_when_the_process_exits),
-	TFW_ENTRY(cleanup_now_removes_only_what_is_still_registered),
-	TFW_ENTRY(cleanup_leaves_an_object_that_replaced_a_registered_one),
-#ifdef TEMPFILE_TEST_SEAMS
-	TFW_ENTRY(mkstemp_treats_a_directory_in_the_way_as_a_collision),
-	TFW_ENTRY(mkdtemp_treats_a_file_in_the_way_as_a_collision),
-	TFW_ENTRY(a_file_pending_deletion_is_a_collision),
-	TFW_ENTRY(an_access_denied_name_that_exists_is_a_collision),
-	TFW_ENTRY(access_denied_for_a_free_name_fails_with_eacces),
-	TFW_ENTRY(mkstemp_gives_up_with_eexist_after_tmp_max_collisions),
-	TFW_ENTRY(rename_replaces_or_refuses_and_moves_an_open_file),
-	TFW_ENTRY(absolute_follows_windows_rules),
-	TFW_ENTRY(random_bytes_come_from_bcrypt),
-	TFW_ENTRY(a_console_event_removes_at_exit_objects_and_passes_the_event_on),
-#endif
-};
 
 int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "--child-at-exit") == 0)
 		return child_at_exit(argv[2]);
-	return tfw_run(tests, sizeof tests / sizeof *tests);
+	struct criterion_test_set *tests = criterion_initialize();
+	int result = 1;
+	if (criterion_handle_args(argc, argv, true))
+		result = !criterion_run_all_tests(tests);
+	criterion_finalize(tests);
+	return result;
 }
