@@ -19,7 +19,7 @@
  * links the static library, where they are, so it shares them. */
 #include "platform/win32.h"
 
-/* The library's conversions return -errno and hand the string out; tmpf's
+/* The library's conversion returns -errno and hands the string out; tmpf's
  * OS layer speaks NULL and errno. */
 static wchar_t *wide(const char *s)
 {
@@ -30,17 +30,6 @@ static wchar_t *wide(const char *s)
 		return NULL;
 	}
 	return w;
-}
-
-static char *narrow(const wchar_t *w)
-{
-	char *s;
-	int r = tf_win_utf8(w, &s);
-	if (r < 0) {
-		errno = -r;
-		return NULL;
-	}
-	return s;
 }
 
 /* ---- errors -------------------------------------------------------------------- */
@@ -68,8 +57,7 @@ void tmpf_os_init(int *argc, char ***argv)
 		return; /* keep the C runtime's ANSI argv */
 	char **utf8 = calloc((size_t)n + 1, sizeof *utf8);
 	for (int i = 0; utf8 && i < n; i++) {
-		utf8[i] = narrow(wargv[i]);
-		if (!utf8[i]) {
+		if (tf_win_utf8(wargv[i], &utf8[i]) < 0) {
 			for (int j = 0; j < i; j++)
 				free(utf8[j]);
 			free(utf8);

@@ -259,16 +259,22 @@ int tf_default_dir(char **out)
 	return rc;
 }
 
+/* Make value (NEW, or NULL: the default) the setting, under the lock. */
+static int change_setting(struct setting *s, char *value)
+{
+	lock_settings();
+	(void)replace_locked(s, value);
+	unlock_settings();
+	return 0;
+}
+
 int tempfile_settempdir(const char *dir)
 {
 	char *absolute = NULL;
 	int rc = dir ? tf_absolute(dir, &absolute) : 0;
 	if (rc < 0)
 		return tf_public_result(rc);
-	lock_settings();
-	(void)replace_locked(&dir_setting, absolute);
-	unlock_settings();
-	return 0;
+	return change_setting(&dir_setting, absolute);
 }
 
 const char *tempfile_gettempprefix(void)
@@ -294,10 +300,7 @@ int tempfile_settempprefix(const char *prefix)
 	int rc = prefix ? copy_string(prefix, &copy) : 0;
 	if (rc < 0)
 		return tf_public_result(rc);
-	lock_settings();
-	(void)replace_locked(&prefix_setting, copy);
-	unlock_settings();
-	return 0;
+	return change_setting(&prefix_setting, copy);
 }
 
 #ifdef TEMPFILE_TEST_SEAMS

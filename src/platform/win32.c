@@ -343,26 +343,26 @@ int tf_os_file_id(int fd, const char *path, struct tf_file_id *id)
 	return 0;
 }
 
-int tf_os_unlink(const char *path)
+/* remove (DeleteFileW or RemoveDirectoryW) on path. */
+static int remove_wide(const char *path, BOOL(WINAPI *remove)(LPCWSTR))
 {
 	wchar_t *w;
 	int rc = tf_win_wide(path, &w);
 	if (rc < 0)
 		return rc;
-	rc = DeleteFileW(w) ? 0 : tf_win_fail();
+	rc = remove(w) ? 0 : tf_win_fail();
 	free(w);
 	return rc;
 }
 
+int tf_os_unlink(const char *path)
+{
+	return remove_wide(path, DeleteFileW);
+}
+
 int tf_os_rmdir(const char *path)
 {
-	wchar_t *w;
-	int rc = tf_win_wide(path, &w);
-	if (rc < 0)
-		return rc;
-	rc = RemoveDirectoryW(w) ? 0 : tf_win_fail();
-	free(w);
-	return rc;
+	return remove_wide(path, RemoveDirectoryW);
 }
 
 int tf_os_close(int fd)
