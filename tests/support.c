@@ -251,6 +251,22 @@ void tft_scratch_teardown(void)
 	tft_dir = NULL;
 }
 
+void tft_setenv(const char *name, const char *value)
+{
+#ifdef _WIN32
+	/* the library reads the process's block (GetEnvironmentVariableW) */
+	wchar_t *wname = tft_wide(name), *wvalue = value ? tft_wide(value) : NULL;
+	cr_assert(wname && (wvalue || !value), "%s: not UTF-8", name);
+	cr_assert(SetEnvironmentVariableW(wname, wvalue) || !value, "SetEnvironmentVariableW %s", name);
+	free(wname);
+	free(wvalue);
+	cr_assert_eq(_putenv_s(name, value ? value : ""), 0, "_putenv_s %s", name);
+#else
+	int rc = value ? setenv(name, value, 1) : unsetenv(name);
+	cr_assert_eq(rc, 0, "setenv %s: %s", name, strerror(errno));
+#endif
+}
+
 long tft_count_entries(const char *dir)
 {
 	DIR *d = opendir(dir);

@@ -48,6 +48,10 @@ void tft_scratch_setup(void);
 void tft_scratch_teardown(void);
 /* rm -rf the scratch directory (restoring permissions first). */
 void tft_remove_tree(const char *path);
+/* setenv(name, value, 1), or unsetenv(name) when value is NULL; on
+ * Windows both the C library's copy and the process's. Fails the test on
+ * error. */
+void tft_setenv(const char *name, const char *value);
 /* Number of entries in dir, "." and ".." excluded; -1 if it cannot be read. */
 long tft_count_entries(const char *dir);
 /* True if something (a link included, not followed) is at path. */
