@@ -254,13 +254,15 @@ void tft_scratch_teardown(void)
 void tft_setenv(const char *name, const char *value)
 {
 #ifdef _WIN32
-	/* the library reads the process's block (GetEnvironmentVariableW) */
+	/* The C library's copy first: _putenv_s of "" removes the variable
+	 * from both. Then the process's block, which the library reads
+	 * (GetEnvironmentVariableW), where "" stays an empty variable. */
+	cr_assert_eq(_putenv_s(name, value ? value : ""), 0, "_putenv_s %s", name);
 	wchar_t *wname = tft_wide(name), *wvalue = value ? tft_wide(value) : NULL;
 	cr_assert(wname && (wvalue || !value), "%s: not UTF-8", name);
 	cr_assert(SetEnvironmentVariableW(wname, wvalue) || !value, "SetEnvironmentVariableW %s", name);
 	free(wname);
 	free(wvalue);
-	cr_assert_eq(_putenv_s(name, value ? value : ""), 0, "_putenv_s %s", name);
 #else
 	int rc = value ? setenv(name, value, 1) : unsetenv(name);
 	cr_assert_eq(rc, 0, "setenv %s: %s", name, strerror(errno));
