@@ -1,12 +1,15 @@
 /*
- * test_windows.c - what only Windows has (DACLs, drive-letter paths, text
- * mode, pending deletes, console events, BCrypt), run under wine by CTest
- * on the builtin runner.
+ * test_windows.c - what only Windows has and no shared test file covers
+ * yet (rmtree's read-only files and directory links, spooled files, exit
+ * and console-event cleanup, the Win32 layer itself), run under wine by
+ * CTest on the builtin runner. The Windows checks of mkstemp, templates,
+ * options, the temporary directory and TemporaryFile/NamedTemporaryFile
+ * are in test_create.c, test_tempdir.c and test_file.c under _WIN32.
  *
  * Built twice (tests/CMakeLists.txt): with TEMPFILE_TEST_SEAMS against the
- * library's sources, where scripted names force collisions, and against
- * libtempfile.dll, where only the exported API is used. Everything a test
- * creates lives in a scratch directory made and removed with Win32 calls.
+ * library's sources, and against libtempfile.dll, where only the exported
+ * API is used. Everything a test creates lives in a scratch directory made
+ * and removed with Win32 calls.
  */
 #include "support.h"
 
@@ -17,25 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <windows.h>
-#include <aclapi.h>
-#include <sddl.h>
-
-/* ---- helpers ------------------------------------------------------------------- */
-
-static long file_size(const char *path)
-{
-	wchar_t *w = tft_wide(path);
-	WIN32_FILE_ATTRIBUTE_DATA data;
-	BOOL ok = w && GetFileAttributesExW(w, GetFileExInfoStandard, &data);
-	free(w);
-	return ok ? (long)data.nFileSizeLow : -1;
-}
-
-static bool ends_with(const char *s, const char *tail)
-{
-	size_t ls = strlen(s), lt = strlen(tail);
-	return ls >= lt && _stricmp(s + ls - lt, tail) == 0;
-}
 
 /* ---- TemporaryDirectory and rmtree ------------------------------------------------- */
 
@@ -212,134 +196,6 @@ Test(windows, rmtree_reports_eacces_for_a_file_held_open_after_bounded_retries)
 	cr_assert(rc == -1 && e == EACCES, "held: rc %d errno %d", rc, e);
 	cr_assert(rc2 == 0 && gone, "after close: rc %d", rc2);
 }
-
-/* ---- TemporaryFile, NamedTemporaryFile, persist -------------------------------------- */
-
-Test(windows, temporary_file_leaves_nothing_behind_after_fclose)
-{
-	char *dir = tft_scratch();
-	cr_assert(dir != NULL, "errno %d", errno);
-	FILE *f = tempfile_temporary(&(struct tempfile_opts){ .dir = dir }, "w+b");
-	cr_assert(f != NULL, "errno %d", errno);
-	size_t w = fwrite("a\nb", 1, 3, f);
-	rewind(f);
-	char buf[8] = { 0 };
-	size_t r = fread(buf, 1, sizeof buf, f);
-	int while_open = (int)tft_count_entries(dir);
-	fclose(f);
-	int fd = tempfile_temporary_fd(&(struct tempfile_opts){ .dir = dir });
-	if (fd >= 0)
-		_close(fd);
-	int left = (int)tft_count_entries(dir);
-	tft_remove_tree(dir);
-	free(dir);
-	cr_assert(w == 3 && r == 3 && memcmp(buf, "a\nb", 3) == 0, "read back %zu bytes", r);
-	cr_assert(fd >= 0, "temporary_fd: errno %d", errno);
-	cr_assert(left == 0, "%d entries left (%d while open)", left, while_open);
-}
-
-Test(windows, named_file_is_deleted_by_close_and_kept_with_keep)
-{
-	char *dir = tft_scratch();
-	cr_assert(dir != NULL, "errno %d", errno);
-	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir, .suffix = ".txt" }, NULL);
-	cr_assert(t != NULL, "errno %d", errno);
-	char *path = _strdup(tempfile_path(t));
-	bool there = tft_exists(path) && ends_with(path, ".txt") && strncmp(path, dir, strlen(dir)) == 0;
-	fputs("hello", tempfile_stream(t));
-	int rc = tempfile_close(t);
-	bool gone = !tft_exists(path);
-	struct tempfile *k = tempfile_named(&(struct tempfile_opts){ .dir = dir, .flags = TEMPFILE_KEEP }, "w");
-	char *kpath = k ? _strdup(tempfile_path(k)) : NULL;
-	int krc = k ? tempfile_close(k) : -1;
-	bool kept = kpath && tft_exists(kpath);
-	tft_remove_tree(dir);
-	free(dir);
-	cr_assert(there, "%s", path);
-	cr_assert(rc == 0 && gone, "close: rc %d, still there: %d", rc, !gone);
-	cr_assert(krc == 0 && kept, "TEMPFILE_KEEP");
-	free(path);
-	free(kpath);
-}
-
-/* Python 3.12's delete_on_close=False: another program opens the file by
- * name after the stream is closed; tempfile_close still deletes it. */
-Test(windows, named_file_can_be_reopened_by_name_after_close_stream)
-{
-	char *dir = tft_scratch();
-	cr_assert(dir != NULL, "errno %d", errno);
-	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, "w+b");
-	cr_assert(t != NULL, "errno %d", errno);
-	fputs("shared", tempfile_stream(t));
-	/* Readable by name even while our stream is open (shared handles). */
-	fflush(tempfile_stream(t));
-	FILE *early = fopen(tempfile_path(t), "rb");
-	bool early_ok = early != NULL;
-	if (early)
-		fclose(early);
-	int crc = tempfile_close_stream(t);
-	FILE *again = fopen(tempfile_path(t), "rb");
-	char buf[16] = { 0 };
-	size_t n = again ? fread(buf, 1, sizeof buf - 1, again) : 0;
-	if (again)
-		fclose(again);
-	char *path = _strdup(tempfile_path(t));
-	int rc = tempfile_close(t);
-	bool gone = !tft_exists(path);
-	tft_remove_tree(dir);
-	free(dir);
-	free(path);
-	cr_assert(early_ok, "could not open by name while the stream was open");
-	cr_assert(crc == 0 && n == 6 && strcmp(buf, "shared") == 0, "reopened: %zu bytes", n);
-	cr_assert(rc == 0 && gone, "close after reopen: rc %d", rc);
-}
-
-Test(windows, persist_replaces_or_refuses_and_the_handle_stops_deleting)
-{
-	char *dir = tft_scratch();
-	cr_assert(dir != NULL, "errno %d", errno);
-	char *final = tft_join(dir, "final.json");
-	bool setup = make_file(final, FILE_ATTRIBUTE_NORMAL);
-	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir }, "w");
-	cr_assert(t != NULL, "errno %d", errno);
-	char *temp = _strdup(tempfile_path(t));
-	fputs("{}", tempfile_stream(t));
-	errno = 0;
-	int r1 = tempfile_persist(t, final, TEMPFILE_NOREPLACE);
-	int e1 = errno;
-	bool temp_kept = tft_exists(temp) && strcmp(tempfile_path(t), temp) == 0;
-	int r2 = tempfile_persist(t, final, TEMPFILE_SYNC); /* stream still open */
-	bool moved = !tft_exists(temp) && strcmp(tempfile_path(t), final) == 0;
-	int rc = tempfile_close(t);
-	long size = file_size(final);
-	tft_remove_tree(dir);
-	free(dir);
-	free(temp);
-	free(final);
-	cr_assert(setup, "setup");
-	cr_assert(r1 == -1 && e1 == EEXIST && temp_kept, "NOREPLACE: %d errno %d", r1, e1);
-	cr_assert(r2 == 0 && moved, "persist over an existing file: %d errno %d", r2, errno);
-	cr_assert(rc == 0 && size == 2, "after close: rc %d size %ld", rc, size);
-}
-
-Test(windows, named_file_with_at_exit_is_removed_by_cleanup_now)
-{
-	char *dir = tft_scratch();
-	cr_assert(dir != NULL, "errno %d", errno);
-	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = dir, .flags = TEMPFILE_AT_EXIT }, NULL);
-	cr_assert(t != NULL, "errno %d", errno);
-	char *path = _strdup(tempfile_path(t));
-	(void)tempfile_close_stream(t);
-	int rc = tempfile_cleanup_now();
-	bool gone = !tft_exists(path);
-	int crc = tempfile_close(t); /* already gone: fine */
-	tft_remove_tree(dir);
-	free(dir);
-	free(path);
-	cr_assert(rc == 0 && gone, "cleanup_now: %d", rc);
-	cr_assert(crc == 0, "close after cleanup: errno %d", errno);
-}
-
 
 /* ---- SpooledTemporaryFile ------------------------------------------------------------- */
 
