@@ -1,10 +1,11 @@
 /*
  * test_windows.c - what only Windows has and no shared test file covers
- * yet (rmtree's read-only files and directory links, spooled files, exit
- * and console-event cleanup, the Win32 layer itself), run under wine by
- * CTest on the builtin runner. The Windows checks of mkstemp, templates,
- * options, the temporary directory and TemporaryFile/NamedTemporaryFile
- * are in test_create.c, test_tempdir.c and test_file.c under _WIN32.
+ * yet (rmtree's read-only files and directory links, exit and
+ * console-event cleanup, the Win32 layer itself), run under wine by CTest
+ * on the builtin runner. The Windows checks of mkstemp, templates,
+ * options, the temporary directory, TemporaryFile/NamedTemporaryFile and
+ * SpooledTemporaryFile are in test_create.c, test_tempdir.c, test_file.c
+ * and test_spooled.c under _WIN32.
  *
  * Built twice (tests/CMakeLists.txt): with TEMPFILE_TEST_SEAMS against the
  * library's sources, and against libtempfile.dll, where only the exported
@@ -20,6 +21,27 @@
 #include <stdlib.h>
 #include <string.h>
 #include <windows.h>
+
+/* ---- names and version ---------------------------------------------------------- */
+
+Test(windows, names_differ_between_calls)
+{
+	char *dir = tft_scratch();
+	cr_assert(dir != NULL, "errno %d", errno);
+	char *a = tempfile_mkdtemp(&(struct tempfile_opts){ .dir = dir });
+	char *b = tempfile_mkdtemp(&(struct tempfile_opts){ .dir = dir });
+	bool ok = a && b && strcmp(a, b) != 0;
+	tft_remove_tree(dir);
+	free(a);
+	free(b);
+	free(dir);
+	cr_assert(ok, "two names alike");
+}
+
+Test(windows, version_is_the_headers)
+{
+	cr_assert(strcmp(tempfile_version(), TEMPFILE_VERSION_STRING) == 0, "%s", tempfile_version());
+}
 
 /* ---- TemporaryDirectory and rmtree ------------------------------------------------- */
 
@@ -195,71 +217,6 @@ Test(windows, rmtree_reports_eacces_for_a_file_held_open_after_bounded_retries)
 	cr_assert(setup && h != INVALID_HANDLE_VALUE, "setup");
 	cr_assert(rc == -1 && e == EACCES, "held: rc %d errno %d", rc, e);
 	cr_assert(rc2 == 0 && gone, "after close: rc %d", rc2);
-}
-
-/* ---- SpooledTemporaryFile ------------------------------------------------------------- */
-
-Test(windows, spooled_rolls_over_past_max_size_and_keeps_content_and_position)
-{
-	struct tempfile_spooled *s = tempfile_spooled(8, NULL, "w+b");
-	cr_assert(s != NULL, "errno %d", errno);
-	ssize_t w1 = tempfile_spooled_write(s, "abcd", 4);
-	int rolled_early = tempfile_spooled_rolled(s);
-	ssize_t w2 = tempfile_spooled_write(s, "efghij\n", 7);
-	int rolled = tempfile_spooled_rolled(s);
-	off_t at = tempfile_spooled_tell(s);
-	off_t start = tempfile_spooled_seek(s, 2, SEEK_SET);
-	char buf[16] = { 0 };
-	ssize_t r = tempfile_spooled_read(s, buf, sizeof buf - 1);
-	int trunc = tempfile_spooled_truncate(s, 3);
-	off_t end = tempfile_spooled_seek(s, 0, SEEK_END);
-	int rc = tempfile_spooled_close(s);
-	cr_assert(w1 == 4 && w2 == 7 && !rolled_early && rolled, "rollover: %d %d", rolled_early, rolled);
-	cr_assert(at == 11 && start == 2 && r == 9 && strcmp(buf, "cdefghij\n") == 0,
-		"at %ld start %ld read %zd '%s'", (long)at, (long)start, r, buf);
-	cr_assert(trunc == 0 && end == 3 && rc == 0, "truncate %d end %ld close %d", trunc, (long)end, rc);
-}
-
-/* No fopencookie on Windows: the stdio view rolls over first. */
-Test(windows, spooled_stream_rolls_over_first_and_shares_the_position)
-{
-	struct tempfile_spooled *s = tempfile_spooled(0, NULL, "w+");
-	cr_assert(s != NULL, "errno %d", errno);
-	(void)tempfile_spooled_write(s, "one ", 4);
-	FILE *f = tempfile_spooled_stream(s);
-	int rolled = tempfile_spooled_rolled(s);
-	int printed = f ? fprintf(f, "%s %d", "two", 3) : -1;
-	int flushed = f ? fflush(f) : -1;
-	off_t size = tempfile_spooled_seek(s, 0, SEEK_END);
-	(void)tempfile_spooled_seek(s, 0, SEEK_SET);
-	char buf[32] = { 0 };
-	ssize_t r = tempfile_spooled_read(s, buf, sizeof buf - 1);
-	int fd = tempfile_spooled_fileno(s);
-	DWORD handle_flags = 1;
-	BOOL got = fd >= 0 && GetHandleInformation((HANDLE)_get_osfhandle(fd), &handle_flags);
-	int rc = tempfile_spooled_close(s);
-	cr_assert(f != NULL && rolled, "stream %p rolled %d (errno %d)", (void *)f, rolled, errno);
-	cr_assert(printed == 5 && flushed == 0 && size == 9, "printed %d size %ld", printed, (long)size);
-	cr_assert(r == 9 && strcmp(buf, "one two 3") == 0, "read '%s'", buf);
-	cr_assert(got && !(handle_flags & HANDLE_FLAG_INHERIT), "descriptor inheritable");
-	cr_assert(rc == 0, "close");
-}
-
-Test(windows, spooled_append_mode_appends_after_rollover)
-{
-	struct tempfile_spooled *s = tempfile_spooled(4, NULL, "a+b");
-	cr_assert(s != NULL, "errno %d", errno);
-	(void)tempfile_spooled_write(s, "12345", 5); /* rolls over */
-	(void)tempfile_spooled_seek(s, 0, SEEK_SET);
-	ssize_t w = tempfile_spooled_write(s, "67", 2);
-	int fd = tempfile_spooled_fileno(s);
-	(void)tempfile_spooled_seek(s, 0, SEEK_SET);
-	char buf[16] = { 0 };
-	ssize_t r = tempfile_spooled_read(s, buf, sizeof buf - 1);
-	int rc = tempfile_spooled_close(s);
-	cr_assert(fd >= 0 && w == 2, "write %zd", w);
-	cr_assert(r == 7 && strcmp(buf, "1234567") == 0, "read %zd '%s'", r, buf);
-	cr_assert(rc == 0, "close");
 }
 
 /* ---- cleanup at exit and on console events ---------------------------------------- */
