@@ -269,6 +269,31 @@ void tft_setenv(const char *name, const char *value)
 #endif
 }
 
+int tft_mkdir(const char *path)
+{
+#ifdef _WIN32
+	return mkdir(path);
+#else
+	return mkdir(path, 0700);
+#endif
+}
+
+#ifdef _WIN32
+bool tft_is_dir(const char *path)
+{
+	wchar_t *w = tft_wide(path);
+	DWORD a = w ? GetFileAttributesW(w) : INVALID_FILE_ATTRIBUTES;
+	free(w);
+	return a != INVALID_FILE_ATTRIBUTES && (a & FILE_ATTRIBUTE_DIRECTORY);
+}
+
+bool tft_ends_with(const char *s, const char *tail)
+{
+	size_t ls = strlen(s), lt = strlen(tail);
+	return ls >= lt && _stricmp(s + ls - lt, tail) == 0;
+}
+#endif
+
 long tft_count_entries(const char *dir)
 {
 	DIR *d = opendir(dir);

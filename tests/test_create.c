@@ -54,16 +54,6 @@ static mode_t mode_of(const char *path)
 	return st.st_mode;
 }
 
-/* mkdir(path, 0700); Windows' mkdir takes no mode. */
-static int make_dir(const char *path)
-{
-#ifdef _WIN32
-	return mkdir(path);
-#else
-	return mkdir(path, 0700);
-#endif
-}
-
 Test(create, mkstemp_makes_a_read_write_file_named_dir_prefix_random_suffix)
 {
 	char *dir = tft_scratch();
@@ -170,7 +160,7 @@ Test(create, relative_dir_gives_an_absolute_path)
 {
 	char *dir = tft_scratch();
 	char *sub = tft_join(dir, "sub");
-	cr_assert_eq(make_dir(sub), 0);
+	cr_assert_eq(tft_mkdir(sub), 0);
 	cr_assert_eq(chdir(dir), 0);
 	char *path;
 	int fd = tempfile_mkstemp(&(struct tempfile_opts){ .dir = "sub/" }, &path);
@@ -747,7 +737,7 @@ Test(create, template_persist_and_rmtree_accept_exactly_the_flags_their_comments
 		free(target);
 
 		char *tree = tft_join(dir, "tree");
-		cr_assert_eq(make_dir(tree), 0);
+		cr_assert_eq(tft_mkdir(tree), 0);
 		errno = 0;
 		rc = tempfile_rmtree(tree, bit);
 		if (bit == TEMPFILE_IGNORE_CLEANUP_ERRORS)
@@ -847,21 +837,6 @@ Test(create, check_opts_is_zero_for_null_and_minus_einval_for_each_rule)
 /* ---- what only Windows has: binary and text mode, handles, DACLs, UTF-16 names,
  * collisions Windows reports its own way ---------------------------------------- */
 
-/* GetFileAttributesW of a UTF-8 path. */
-static DWORD attributes(const char *path)
-{
-	wchar_t *w = tft_wide(path);
-	DWORD a = w ? GetFileAttributesW(w) : INVALID_FILE_ATTRIBUTES;
-	free(w);
-	return a;
-}
-
-static bool is_dir(const char *path)
-{
-	DWORD a = attributes(path);
-	return a != INVALID_FILE_ATTRIBUTES && (a & FILE_ATTRIBUTE_DIRECTORY);
-}
-
 static long file_size(const char *path)
 {
 	wchar_t *w = tft_wide(path);
@@ -869,12 +844,6 @@ static long file_size(const char *path)
 	BOOL ok = w && GetFileAttributesExW(w, GetFileExInfoStandard, &data);
 	free(w);
 	return ok ? (long)data.nFileSizeLow : -1;
-}
-
-static bool ends_with(const char *s, const char *tail)
-{
-	size_t ls = strlen(s), lt = strlen(tail);
-	return ls >= lt && _stricmp(s + ls - lt, tail) == 0;
 }
 
 Test(create, mkstemp_makes_a_binary_non_inheritable_file_at_an_absolute_path)
@@ -890,7 +859,7 @@ Test(create, mkstemp_makes_a_binary_non_inheritable_file_at_an_absolute_path)
 	_close(fd);
 	long size = file_size(path);
 	bool name_ok = strncmp(path, dir, strlen(dir)) == 0 && path[strlen(dir)] == '\\' &&
-		ends_with(path, ".txt") && strlen(path) == strlen(dir) + 1 + 3 + 8 + 4;
+		tft_ends_with(path, ".txt") && strlen(path) == strlen(dir) + 1 + 3 + 8 + 4;
 	tft_remove_tree(dir);
 	cr_assert(got && !(handle_flags & HANDLE_FLAG_INHERIT), "inheritable: %lu",
 		(unsigned long)handle_flags);
@@ -972,7 +941,7 @@ Test(create, mkdtemp_makes_a_directory_with_a_protected_private_dacl)
 	char *dir = tft_scratch();
 	cr_assert(dir != NULL, "errno %d", errno);
 	char *sub = tempfile_mkdtemp(&(struct tempfile_opts){ .dir = dir, .prefix = "d" });
-	bool made = sub && is_dir(sub);
+	bool made = sub && tft_is_dir(sub);
 	SECURITY_DESCRIPTOR_CONTROL control = 0;
 	DWORD revision = 0;
 	PSECURITY_DESCRIPTOR sd = NULL;
@@ -1044,7 +1013,7 @@ Test(create, a_temporary_directory_with_a_non_ascii_name_works)
 	char *d2 = tempfile_mkdtemp(NULL);
 	(void)tempfile_settempdir(NULL);
 	bool ok = fd >= 0 && strncmp(path, sub, strlen(sub)) == 0 && tft_exists(path) &&
-		d2 && is_dir(d2);
+		d2 && tft_is_dir(d2);
 	if (fd >= 0)
 		_close(fd);
 	/* The name as Windows sees it, in UTF-16. */
@@ -1074,7 +1043,7 @@ Test(create, mkstemp_treats_a_directory_in_the_way_as_a_collision)
 	tf_test_script_names(NULL, 0);
 	if (fd >= 0)
 		_close(fd);
-	bool ok = fd >= 0 && ends_with(path, "\\tmpfreename") && is_dir(blocker);
+	bool ok = fd >= 0 && tft_ends_with(path, "\\tmpfreename") && tft_is_dir(blocker);
 	tft_remove_tree(dir);
 	free(wb);
 	free(blocker);
@@ -1096,7 +1065,7 @@ Test(create, mkdtemp_treats_a_file_in_the_way_as_a_collision)
 	tf_test_script_names(names, 2);
 	char *sub = tempfile_mkdtemp(&(struct tempfile_opts){ .dir = dir });
 	tf_test_script_names(NULL, 0);
-	bool ok = sub && ends_with(sub, "\\tmpfreename") && is_dir(sub);
+	bool ok = sub && tft_ends_with(sub, "\\tmpfreename") && tft_is_dir(sub);
 	tft_remove_tree(dir);
 	free(wb);
 	free(blocker);
@@ -1125,7 +1094,7 @@ Test(create, a_file_pending_deletion_is_a_collision)
 	if (fd >= 0)
 		_close(fd);
 	CloseHandle(h);
-	bool ok = fd >= 0 && ends_with(path, "\\tmpfreename");
+	bool ok = fd >= 0 && tft_ends_with(path, "\\tmpfreename");
 	tft_remove_tree(dir);
 	free(wb);
 	free(blocker);
@@ -1155,8 +1124,8 @@ Test(create, an_access_denied_name_that_exists_is_a_collision)
 	tf_test_script_names(NULL, 0);
 	if (fd >= 0)
 		_close(fd);
-	bool ok = fd >= 0 && ends_with(path, "\\tmpfreename");
-	bool dir_ok = sub && ends_with(sub, "\\tmpfreedira");
+	bool ok = fd >= 0 && tft_ends_with(path, "\\tmpfreename");
+	bool dir_ok = sub && tft_ends_with(sub, "\\tmpfreedira");
 	tft_remove_tree(dir);
 	free(wb);
 	free(blocker);

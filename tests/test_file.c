@@ -30,16 +30,6 @@
 
 /* ---- helpers ------------------------------------------------------------------ */
 
-/* mkdir(path, 0700); Windows' mkdir takes no mode. */
-static int make_dir(const char *path)
-{
-#ifdef _WIN32
-	return mkdir(path);
-#else
-	return mkdir(path, 0700);
-#endif
-}
-
 #ifndef _WIN32 /* /proc, O_TMPFILE, modes */
 /* What /proc/self/fd/<fd> points at. NEW. */
 static char *fd_link(int fd)
@@ -818,7 +808,7 @@ Test(named, close_reports_a_failed_unlink_unless_told_to_ignore_it)
 	cr_assert_not_null(t);
 	char *path = strdup(tempfile_path(t));
 	cr_assert_eq(unlink(path), 0);
-	cr_assert_eq(make_dir(path), 0);
+	cr_assert_eq(tft_mkdir(path), 0);
 	errno = 0;
 	cr_expect_eq(tempfile_close(t), -1);
 	cr_expect_eq(errno, EISDIR, "%s", strerror(errno));
@@ -829,7 +819,7 @@ Test(named, close_reports_a_failed_unlink_unless_told_to_ignore_it)
 	cr_assert_not_null(t);
 	path = strdup(tempfile_path(t));
 	cr_assert_eq(unlink(path), 0);
-	cr_assert_eq(make_dir(path), 0);
+	cr_assert_eq(tft_mkdir(path), 0);
 	cr_expect_eq(tempfile_close(t), 0);
 	free(path);
 }
@@ -1416,7 +1406,7 @@ Test(persist, target_directory_fails_and_keeps_temp)
 	cr_skip_test("Windows says EACCES, not EISDIR (MoveFileExW onto a directory)");
 #endif
 	char *sub = tft_join(tft_dir, "sub");
-	cr_assert_eq(make_dir(sub), 0);
+	cr_assert_eq(tft_mkdir(sub), 0);
 	struct tempfile *t = tempfile_named(&(struct tempfile_opts){ .dir = tft_dir }, NULL);
 	cr_assert_not_null(t);
 	char *temp = strdup(tempfile_path(t));

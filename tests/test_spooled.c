@@ -21,16 +21,6 @@
 #  include <windows.h>
 #endif
 
-/* mkdir(path, 0700); Windows' mkdir takes no mode. */
-static int make_dir(const char *path)
-{
-#ifdef _WIN32
-	return mkdir(path);
-#else
-	return mkdir(path, 0700);
-#endif
-}
-
 /* The huge-allocation tests need malloc to say ENOMEM under ASan too. */
 const char *__asan_default_options(void);
 const char *__asan_default_options(void)
@@ -1183,7 +1173,7 @@ Test(spooled, failed_rollover_keeps_everything_in_memory)
 	cr_assert_eq(errno, ENOENT);
 	cr_assert_eq(tempfile_spooled_truncate(s, 6), -1);
 	cr_assert_eq(tempfile_spooled_rollover(s), -1);
-	cr_assert_eq(make_dir(missing), 0);
+	cr_assert_eq(tft_mkdir(missing), 0);
 	put(s, "f"); /* once the directory exists it rolls over */
 	cr_assert_eq(tempfile_spooled_rolled(s), 1);
 	assert_content(s, "abcdef");

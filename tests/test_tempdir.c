@@ -28,16 +28,6 @@ static void clear_env(void)
 	tft_setenv("TMP", NULL);
 }
 
-/* mkdir(path, 0700); Windows' mkdir takes no mode. */
-static int make_dir(const char *path)
-{
-#ifdef _WIN32
-	return mkdir(path);
-#else
-	return mkdir(path, 0700);
-#endif
-}
-
 Test(tempdir, tmpdir_variable_comes_first)
 {
 	char *dir = tft_scratch();
@@ -139,7 +129,7 @@ Test(tempdir, dot_dot_is_kept_rather_than_collapsed_lexically)
 {
 	char *scratch = tft_scratch();
 	char *sub = tft_join(scratch, "sub");
-	cr_assert_eq(make_dir(sub), 0);
+	cr_assert_eq(tft_mkdir(sub), 0);
 	char *expected = tft_join(scratch, "sub/..");
 	clear_env();
 	tft_setenv("TMPDIR", expected);
@@ -358,7 +348,7 @@ Test(tempdir, relative_candidates_and_python_agree)
 	/* Python's gettempdir for the same environment: the reference. */
 	char *scratch = tft_scratch();
 	char *sub = tft_join(scratch, "sub");
-	cr_assert_eq(make_dir(sub), 0);
+	cr_assert_eq(tft_mkdir(sub), 0);
 	cr_assert_eq(chdir(scratch), 0);
 	clear_env();
 	tft_setenv("TMPDIR", "");
@@ -665,7 +655,7 @@ Test(tempdir, creators_using_the_defaults_are_safe_while_another_thread_changes_
 		char name[16];
 		snprintf(name, sizeof name, "d%zu", i);
 		c.dirs[i] = tft_join(scratch, name);
-		cr_assert_eq(make_dir(c.dirs[i]), 0);
+		cr_assert_eq(tft_mkdir(c.dirs[i]), 0);
 		snprintf(c.prefixes[i], sizeof c.prefixes[i], "p%c", (char)('a' + i));
 	}
 	clear_env();
@@ -693,36 +683,10 @@ Test(tempdir, creators_using_the_defaults_are_safe_while_another_thread_changes_
 #ifdef _WIN32
 /* ---- what only Windows has: its paths, its list of candidates, '\\' and ':' ---- */
 
-/* GetFileAttributesW of a UTF-8 path. */
-static DWORD attributes(const char *path)
-{
-	wchar_t *w = tft_wide(path);
-	DWORD a = w ? GetFileAttributesW(w) : INVALID_FILE_ATTRIBUTES;
-	free(w);
-	return a;
-}
-
-static bool is_dir(const char *path)
-{
-	DWORD a = attributes(path);
-	return a != INVALID_FILE_ATTRIBUTES && (a & FILE_ATTRIBUTE_DIRECTORY);
-}
-
-static bool ends_with(const char *s, const char *tail)
-{
-	size_t ls = strlen(s), lt = strlen(tail);
-	return ls >= lt && _stricmp(s + ls - lt, tail) == 0;
-}
-
 static bool is_absolute_windows_path(const char *p)
 {
 	return ((p[0] >= 'A' && p[0] <= 'Z') || (p[0] >= 'a' && p[0] <= 'z')) && p[1] == ':' &&
 		p[2] == '\\' && !strchr(p, '/');
-}
-
-static void set_env(const wchar_t *name, const wchar_t *value)
-{
-	SetEnvironmentVariableW(name, value);
 }
 
 Test(tempdir, gettempdir_is_an_absolute_windows_path_where_files_can_be_made)
@@ -730,7 +694,7 @@ Test(tempdir, gettempdir_is_an_absolute_windows_path_where_files_can_be_made)
 	const char *dir = tempfile_gettempdir();
 	cr_assert(dir != NULL, "errno %d", errno);
 	cr_assert(is_absolute_windows_path(dir), "%s", dir);
-	cr_assert(is_dir(dir), "%s", dir);
+	cr_assert(tft_is_dir(dir), "%s", dir);
 }
 
 struct seen {
@@ -754,8 +718,8 @@ static int record_seen(const struct tempfile_candidate *c, void *arg)
 
 Test(tempdir, explain_walks_the_variables_then_pythons_windows_list_then_cwd)
 {
-	set_env(L"TMPDIR", NULL);
-	set_env(L"SYSTEMROOT", L"C:\\windows");
+	tft_setenv("TMPDIR", NULL);
+	tft_setenv("SYSTEMROOT", "C:\\windows");
 	struct seen s = { .n = 0 };
 	cr_assert(tempfile_gettempdir_explain(record_seen, &s) == 0, "errno %d", errno);
 	static const char *const sources[] = { "TMPDIR", "TEMP", "TMP", "default", "default",
@@ -766,7 +730,7 @@ Test(tempdir, explain_walks_the_variables_then_pythons_windows_list_then_cwd)
 	bool order = n == 10, paths = true;
 	for (size_t i = 0; order && i < n; i++) {
 		order = strcmp(s.source[i], sources[i]) == 0;
-		if (tails[i] && (!s.path[i] || !ends_with(s.path[i], tails[i])))
+		if (tails[i] && (!s.path[i] || !tft_ends_with(s.path[i], tails[i])))
 			paths = false;
 		if (s.path[i] && !is_absolute_windows_path(s.path[i]))
 			paths = false;
