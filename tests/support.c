@@ -251,6 +251,49 @@ void tft_scratch_teardown(void)
 	tft_dir = NULL;
 }
 
+void tft_setenv(const char *name, const char *value)
+{
+#ifdef _WIN32
+	/* The C library's copy first: _putenv_s of "" removes the variable
+	 * from both. Then the process's block, which the library reads
+	 * (GetEnvironmentVariableW), where "" stays an empty variable. */
+	cr_assert_eq(_putenv_s(name, value ? value : ""), 0, "_putenv_s %s", name);
+	wchar_t *wname = tft_wide(name), *wvalue = value ? tft_wide(value) : NULL;
+	cr_assert(wname && (wvalue || !value), "%s: not UTF-8", name);
+	cr_assert(SetEnvironmentVariableW(wname, wvalue) || !value, "SetEnvironmentVariableW %s", name);
+	free(wname);
+	free(wvalue);
+#else
+	int rc = value ? setenv(name, value, 1) : unsetenv(name);
+	cr_assert_eq(rc, 0, "setenv %s: %s", name, strerror(errno));
+#endif
+}
+
+int tft_mkdir(const char *path)
+{
+#ifdef _WIN32
+	return mkdir(path);
+#else
+	return mkdir(path, 0700);
+#endif
+}
+
+#ifdef _WIN32
+bool tft_is_dir(const char *path)
+{
+	wchar_t *w = tft_wide(path);
+	DWORD a = w ? GetFileAttributesW(w) : INVALID_FILE_ATTRIBUTES;
+	free(w);
+	return a != INVALID_FILE_ATTRIBUTES && (a & FILE_ATTRIBUTE_DIRECTORY);
+}
+
+bool tft_ends_with(const char *s, const char *tail)
+{
+	size_t ls = strlen(s), lt = strlen(tail);
+	return ls >= lt && _stricmp(s + ls - lt, tail) == 0;
+}
+#endif
+
 long tft_count_entries(const char *dir)
 {
 	DIR *d = opendir(dir);

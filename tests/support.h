@@ -48,6 +48,18 @@ void tft_scratch_setup(void);
 void tft_scratch_teardown(void);
 /* rm -rf the scratch directory (restoring permissions first). */
 void tft_remove_tree(const char *path);
+/* setenv(name, value, 1), or unsetenv(name) when value is NULL; on
+ * Windows both the C library's copy and the process's. Fails the test on
+ * error. */
+void tft_setenv(const char *name, const char *value);
+/* mkdir(path, 0700) (Windows' mkdir takes no mode): 0, or -1 and errno. */
+int tft_mkdir(const char *path);
+#ifdef _WIN32
+/* True if path is a directory (GetFileAttributesW). */
+bool tft_is_dir(const char *path);
+/* True if s ends with tail, compared as Windows compares names (no case). */
+bool tft_ends_with(const char *s, const char *tail);
+#endif
 /* Number of entries in dir, "." and ".." excluded; -1 if it cannot be read. */
 long tft_count_entries(const char *dir);
 /* True if something (a link included, not followed) is at path. */

@@ -5,28 +5,35 @@
 
 #include <pthread.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
+#ifdef _WIN32
+#  include <windows.h>
+/* An absolute directory that need not exist, to set and compare. */
+#  define TOP "C:\\"
+#else
+#  include <signal.h>
+#  include <sys/resource.h>
+#  include <sys/wait.h>
+#  define TOP "/"
+#endif
 
 static void clear_env(void)
 {
-	unsetenv("TMPDIR");
-	unsetenv("TEMP");
-	unsetenv("TMP");
+	tft_setenv("TMPDIR", NULL);
+	tft_setenv("TEMP", NULL);
+	tft_setenv("TMP", NULL);
 }
 
 Test(tempdir, tmpdir_variable_comes_first)
 {
 	char *dir = tft_scratch();
 	clear_env();
-	setenv("TMPDIR", dir, 1);
-	setenv("TEMP", "/tmp", 1);
+	tft_setenv("TMPDIR", dir);
+	tft_setenv("TEMP", "/tmp");
 	cr_assert_str_eq(tempfile_gettempdir(), dir);
 	tft_remove_tree(dir);
 	free(dir);
@@ -36,11 +43,11 @@ Test(tempdir, empty_variables_are_skipped_in_order_tmpdir_temp_tmp)
 {
 	char *temp = tft_scratch(), *tmp = tft_scratch();
 	clear_env();
-	setenv("TMPDIR", "", 1);
-	setenv("TEMP", temp, 1);
-	setenv("TMP", tmp, 1);
+	tft_setenv("TMPDIR", "");
+	tft_setenv("TEMP", temp);
+	tft_setenv("TMP", tmp);
 	cr_assert_str_eq(tempfile_gettempdir(), temp);
-	setenv("TEMP", "", 1);
+	tft_setenv("TEMP", "");
 	cr_assert_eq(tempfile_settempdir(NULL), 0);
 	cr_assert_str_eq(tempfile_gettempdir(), tmp);
 	tft_remove_tree(temp);
@@ -56,9 +63,9 @@ Test(tempdir, missing_directory_and_regular_file_candidates_are_passed_over)
 	char *file = tft_join(scratch, "file");
 	tft_write_file(file, "x");
 	clear_env();
-	setenv("TMPDIR", missing, 1);
-	setenv("TEMP", file, 1);
-	setenv("TMP", good, 1);
+	tft_setenv("TMPDIR", missing);
+	tft_setenv("TEMP", file);
+	tft_setenv("TMP", good);
 	cr_assert_str_eq(tempfile_gettempdir(), good);
 	tft_remove_tree(scratch);
 	tft_remove_tree(good);
@@ -68,13 +75,14 @@ Test(tempdir, missing_directory_and_regular_file_candidates_are_passed_over)
 	free(good);
 }
 
+#ifndef _WIN32 /* fork and setuid; /tmp, links and ".." are POSIX's */
 Test(tempdir, unwritable_directory_is_passed_over_for_an_unprivileged_user)
 {
 	char *readonly = tft_scratch(), *writable = tft_scratch();
 	cr_assert_eq(chmod(writable, 0777), 0);
 	clear_env();
-	setenv("TMPDIR", readonly, 1); /* 0755, owned by root */
-	setenv("TEMP", writable, 1);
+	tft_setenv("TMPDIR", readonly); /* 0755, owned by root */
+	tft_setenv("TEMP", writable);
 	pid_t pid = fork();
 	if (pid == 0) { /* no Criterion assertion in a forked child */
 		if (!tft_become_nobody())
@@ -109,7 +117,7 @@ Test(tempdir, relative_tmpdir_is_made_absolute_without_resolving_links)
 	cr_assert_eq(symlink("real", link), 0);
 	cr_assert_eq(chdir(scratch), 0);
 	clear_env();
-	setenv("TMPDIR", "./link/./", 1);
+	tft_setenv("TMPDIR", "./link/./");
 	cr_assert_str_eq(tempfile_gettempdir(), link);
 	tft_remove_tree(scratch);
 	free(real);
@@ -121,24 +129,25 @@ Test(tempdir, dot_dot_is_kept_rather_than_collapsed_lexically)
 {
 	char *scratch = tft_scratch();
 	char *sub = tft_join(scratch, "sub");
-	cr_assert_eq(mkdir(sub, 0700), 0);
+	cr_assert_eq(tft_mkdir(sub), 0);
 	char *expected = tft_join(scratch, "sub/..");
 	clear_env();
-	setenv("TMPDIR", expected, 1);
+	tft_setenv("TMPDIR", expected);
 	cr_assert_str_eq(tempfile_gettempdir(), expected);
 	tft_remove_tree(scratch);
 	free(sub);
 	free(expected);
 	free(scratch);
 }
+#endif
 
 Test(tempdir, result_is_cached_until_settempdir_null)
 {
 	char *first = tft_scratch(), *second = tft_scratch();
 	clear_env();
-	setenv("TMPDIR", first, 1);
+	tft_setenv("TMPDIR", first);
 	const char *a = tempfile_gettempdir();
-	setenv("TMPDIR", second, 1);
+	tft_setenv("TMPDIR", second);
 	const char *b = tempfile_gettempdir();
 	cr_assert_eq(a, b, "same string every call");
 	cr_assert_str_eq(b, first, "later TMPDIR changes are ignored");
@@ -155,9 +164,13 @@ Test(tempdir, result_is_cached_until_settempdir_null)
 Test(tempdir, settempdir_overrides_without_probing_and_is_made_absolute)
 {
 	clear_env();
-	cr_assert_eq(chdir("/"), 0);
+	cr_assert_eq(chdir(TOP), 0);
 	cr_assert_eq(tempfile_settempdir("does/not/exist"), 0);
+#ifdef _WIN32
+	cr_assert_str_eq(tempfile_gettempdir(), TOP "does\\not\\exist");
+#else
 	cr_assert_str_eq(tempfile_gettempdir(), "/does/not/exist");
+#endif
 }
 
 Test(tempdir, settempdir_rejects_an_empty_string)
@@ -171,18 +184,19 @@ Test(tempdir, probe_leaves_nothing_behind)
 {
 	char *dir = tft_scratch();
 	clear_env();
-	setenv("TMPDIR", dir, 1);
+	tft_setenv("TMPDIR", dir);
 	cr_assert_str_eq(tempfile_gettempdir(), dir);
 	cr_assert_eq(tft_count_entries(dir), 0);
 	tft_remove_tree(dir);
 	free(dir);
 }
 
+#ifndef _WIN32 /* descriptors counted in /proc, rlimits */
 Test(tempdir, probe_leaves_no_descriptor_open)
 {
 	char *dir = tft_scratch();
 	clear_env();
-	setenv("TMPDIR", dir, 1);
+	tft_setenv("TMPDIR", dir);
 	int before = tft_count_fds();
 	cr_assert_not_null(tempfile_gettempdir());
 	cr_assert_eq(tft_count_fds(), before);
@@ -211,6 +225,7 @@ Test(tempdir, no_usable_directory_gives_null_and_enoent)
 	cr_assert_eq(error, ENOENT);
 	cr_assert_not_null(tempfile_gettempdir(), "a failure is not cached");
 }
+#endif
 
 #define THREADS 8
 static const char *seen[THREADS];
@@ -261,7 +276,7 @@ Test(tempdir, new_prefix_is_used_by_creators)
 	char *path;
 	int fd = tempfile_mkstemp(&(struct tempfile_opts){ .dir = dir }, &path);
 	cr_assert(fd >= 0);
-	const char *base = strrchr(path, '/') + 1;
+	const char *base = strrchr(path, TFT_SEP) + 1;
 	cr_assert_eq(strncmp(base, "pre.", 4), 0, "%s", path);
 	close(fd);
 	free(path);
@@ -269,6 +284,7 @@ Test(tempdir, new_prefix_is_used_by_creators)
 	free(dir);
 }
 
+#ifndef _WIN32 /* POSIX's list (Windows: explain_walks_the_variables_...), python3, fork */
 struct explained {
 	int count;
 	const char *sources[16];
@@ -296,8 +312,8 @@ Test(tempdir, explain_reports_every_candidate_with_its_reason)
 	char *file = tft_join(scratch, "file");
 	tft_write_file(file, "x");
 	clear_env();
-	setenv("TMPDIR", missing, 1);
-	setenv("TEMP", file, 1);
+	tft_setenv("TMPDIR", missing);
+	tft_setenv("TEMP", file);
 	cr_assert_eq(chdir(scratch), 0);
 	struct explained e = { 0 };
 	cr_assert_eq(tempfile_gettempdir_explain(record, &e), 0);
@@ -332,12 +348,12 @@ Test(tempdir, relative_candidates_and_python_agree)
 	/* Python's gettempdir for the same environment: the reference. */
 	char *scratch = tft_scratch();
 	char *sub = tft_join(scratch, "sub");
-	cr_assert_eq(mkdir(sub, 0700), 0);
+	cr_assert_eq(tft_mkdir(sub), 0);
 	cr_assert_eq(chdir(scratch), 0);
 	clear_env();
-	setenv("TMPDIR", "", 1);
-	setenv("TEMP", "nope", 1);
-	setenv("TMP", "sub", 1);
+	tft_setenv("TMPDIR", "");
+	tft_setenv("TEMP", "nope");
+	tft_setenv("TMP", "sub");
 	FILE *p = popen("python3 -c 'import tempfile; print(tempfile.gettempdir())' 2>/dev/null", "r");
 	if (!p)
 		cr_skip_test("python3 not available");
@@ -404,7 +420,7 @@ Test(tempdir, child_forked_while_another_thread_searches_or_sets_can_create)
 {
 	char *dir = tft_scratch();
 	clear_env();
-	setenv("TMPDIR", dir, 1);
+	tft_setenv("TMPDIR", dir);
 	pthread_t changer;
 	cr_assert_eq(pthread_create(&changer, NULL, keep_searching, NULL), 0);
 	int done = 0, status = 0, fork_error = 0;
@@ -432,6 +448,7 @@ Test(tempdir, child_forked_while_another_thread_searches_or_sets_can_create)
 	tft_remove_tree(dir);
 	free(dir);
 }
+#endif
 
 /* ---- what the settings keep ------------------------------------------------- */
 
@@ -441,10 +458,10 @@ Test(tempdir, child_forked_while_another_thread_searches_or_sets_can_create)
 
 Test(tempdir, setting_the_current_directory_again_returns_the_same_string)
 {
-	cr_assert_eq(tempfile_settempdir("/same"), 0);
+	cr_assert_eq(tempfile_settempdir(TOP "same"), 0);
 	const char *first = tempfile_gettempdir();
 	size_t held = tf_test_settings_strings();
-	cr_assert_eq(tempfile_settempdir("/same"), 0);
+	cr_assert_eq(tempfile_settempdir(TOP "same"), 0);
 	cr_assert_eq(tempfile_gettempdir(), first);
 	cr_assert_eq(tf_test_settings_strings(), held);
 }
@@ -462,9 +479,9 @@ Test(tempdir, setting_the_current_prefix_again_returns_the_same_string)
 Test(tempdir, a_million_sets_between_two_directories_hold_two_strings)
 {
 	for (unsigned i = 0; i < 1000000; i++)
-		cr_assert_eq(tempfile_settempdir(i % 2 ? "/one" : "/two"), 0);
+		cr_assert_eq(tempfile_settempdir(i % 2 ? TOP "one" : TOP "two"), 0);
 	cr_assert_eq(tf_test_settings_strings(), 2);
-	cr_assert_str_eq(tempfile_gettempdir(), "/one");
+	cr_assert_str_eq(tempfile_gettempdir(), TOP "one");
 }
 
 Test(tempdir, a_million_sets_between_two_prefixes_hold_two_strings)
@@ -479,11 +496,11 @@ Test(tempdir, a_hundred_thousand_different_directories_hold_at_most_nine_strings
 {
 	char dir[32];
 	for (unsigned i = 0; i < 100000; i++) {
-		snprintf(dir, sizeof dir, "/dir%u", i);
+		snprintf(dir, sizeof dir, TOP "dir%u", i);
 		cr_assert_eq(tempfile_settempdir(dir), 0);
 	}
 	cr_assert_leq(tf_test_settings_strings(), 1 + REPLACED_KEPT);
-	cr_assert_str_eq(tempfile_gettempdir(), "/dir99999");
+	cr_assert_str_eq(tempfile_gettempdir(), TOP "dir99999");
 }
 
 Test(tempdir, a_hundred_thousand_different_prefixes_hold_at_most_nine_strings)
@@ -499,15 +516,15 @@ Test(tempdir, a_hundred_thousand_different_prefixes_hold_at_most_nine_strings)
 
 Test(tempdir, a_replaced_directory_stays_valid_through_8_more_changes_and_is_reused)
 {
-	cr_assert_eq(tempfile_settempdir("/kept0"), 0);
+	cr_assert_eq(tempfile_settempdir(TOP "kept0"), 0);
 	const char *first = tempfile_gettempdir();
 	char dir[32];
 	for (int i = 1; i <= REPLACED_KEPT; i++) {
-		snprintf(dir, sizeof dir, "/kept%d", i);
+		snprintf(dir, sizeof dir, TOP "kept%d", i);
 		cr_assert_eq(tempfile_settempdir(dir), 0);
-		cr_assert_str_eq(first, "/kept0", "after %d changes", i);
+		cr_assert_str_eq(first, TOP "kept0", "after %d changes", i);
 	}
-	cr_assert_eq(tempfile_settempdir("/kept0"), 0);
+	cr_assert_eq(tempfile_settempdir(TOP "kept0"), 0);
 	cr_assert_eq(tempfile_gettempdir(), first, "set again, the kept string comes back");
 	cr_assert_eq(tf_test_settings_strings(), 1 + REPLACED_KEPT);
 }
@@ -544,7 +561,7 @@ Test(tempdir, searching_again_and_finding_the_same_directory_reuses_its_string)
 {
 	char *dir = tft_scratch();
 	clear_env();
-	setenv("TMPDIR", dir, 1);
+	tft_setenv("TMPDIR", dir);
 	const char *first = tempfile_gettempdir();
 	cr_assert_str_eq(first, dir);
 	for (int i = 0; i < 1000; i++) {
@@ -594,7 +611,7 @@ static void *change_the_defaults(void *arg)
 /* path is dirs[i]/prefixes[j] + 8 characters, for some i and j. */
 static bool made_with_some_default(const struct churn *c, const char *path)
 {
-	const char *base = strrchr(path, '/');
+	const char *base = strrchr(path, TFT_SEP);
 	bool dir_ok = false, prefix_ok = false;
 	for (size_t i = 0; base && i < CHURN_VALUES; i++) {
 		size_t dir_len = strlen(c->dirs[i]), prefix_len = strlen(c->prefixes[i]);
@@ -638,11 +655,11 @@ Test(tempdir, creators_using_the_defaults_are_safe_while_another_thread_changes_
 		char name[16];
 		snprintf(name, sizeof name, "d%zu", i);
 		c.dirs[i] = tft_join(scratch, name);
-		cr_assert_eq(mkdir(c.dirs[i], 0700), 0);
+		cr_assert_eq(tft_mkdir(c.dirs[i]), 0);
 		snprintf(c.prefixes[i], sizeof c.prefixes[i], "p%c", (char)('a' + i));
 	}
 	clear_env();
-	setenv("TMPDIR", c.dirs[0], 1);
+	tft_setenv("TMPDIR", c.dirs[0]);
 	cr_assert_eq(tempfile_settempprefix(c.prefixes[0]), 0);
 	pthread_t changer, creators[CREATORS];
 	cr_assert_eq(pthread_create(&changer, NULL, change_the_defaults, &c), 0);
@@ -662,3 +679,86 @@ Test(tempdir, creators_using_the_defaults_are_safe_while_another_thread_changes_
 	tft_remove_tree(scratch);
 	free(scratch);
 }
+
+#ifdef _WIN32
+/* ---- what only Windows has: its paths, its list of candidates, '\\' and ':' ---- */
+
+static bool is_absolute_windows_path(const char *p)
+{
+	return ((p[0] >= 'A' && p[0] <= 'Z') || (p[0] >= 'a' && p[0] <= 'z')) && p[1] == ':' &&
+		p[2] == '\\' && !strchr(p, '/');
+}
+
+Test(tempdir, gettempdir_is_an_absolute_windows_path_where_files_can_be_made)
+{
+	const char *dir = tempfile_gettempdir();
+	cr_assert(dir != NULL, "errno %d", errno);
+	cr_assert(is_absolute_windows_path(dir), "%s", dir);
+	cr_assert(tft_is_dir(dir), "%s", dir);
+}
+
+struct seen {
+	char source[12][16];
+	char *path[12];
+	int error[12];
+	size_t n;
+};
+
+static int record_seen(const struct tempfile_candidate *c, void *arg)
+{
+	struct seen *s = arg;
+	if (s->n < 12) {
+		strncpy(s->source[s->n], c->source, 15);
+		s->path[s->n] = c->path ? _strdup(c->path) : NULL;
+		s->error[s->n] = c->error;
+		s->n++;
+	}
+	return 0;
+}
+
+Test(tempdir, explain_walks_the_variables_then_pythons_windows_list_then_cwd)
+{
+	tft_setenv("TMPDIR", NULL);
+	tft_setenv("SYSTEMROOT", "C:\\windows");
+	struct seen s = { .n = 0 };
+	cr_assert(tempfile_gettempdir_explain(record_seen, &s) == 0, "errno %d", errno);
+	static const char *const sources[] = { "TMPDIR", "TEMP", "TMP", "default", "default",
+		"default", "default", "default", "default", "cwd" };
+	static const char *const tails[] = { NULL, NULL, NULL, "\\AppData\\Local\\Temp",
+		"C:\\windows\\Temp", "c:\\temp", "c:\\tmp", ":\\temp", ":\\tmp", NULL };
+	size_t n = s.n;
+	bool order = n == 10, paths = true;
+	for (size_t i = 0; order && i < n; i++) {
+		order = strcmp(s.source[i], sources[i]) == 0;
+		if (tails[i] && (!s.path[i] || !tft_ends_with(s.path[i], tails[i])))
+			paths = false;
+		if (s.path[i] && !is_absolute_windows_path(s.path[i]))
+			paths = false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!paths || !order)
+			printf("    %s: %s (%d)\n", s.source[i], s.path[i] ? s.path[i] : "-", s.error[i]);
+		free(s.path[i]);
+	}
+	cr_assert(order, "%zu candidates, or out of order", n);
+	cr_assert(paths, "candidate paths (printed above)");
+	cr_assert(s.error[0] == ENOENT, "unset TMPDIR reported as %d", s.error[0]);
+}
+
+Test(tempdir, prefix_and_suffix_may_not_hold_backslash_slash_or_colon)
+{
+	static const char *const bad[] = { "a\\b", "a/b", "c:x" };
+	for (size_t i = 0; i < 3; i++) {
+		errno = 0;
+		int fd = tempfile_mkstemp(&(struct tempfile_opts){ .prefix = bad[i] }, NULL);
+		cr_assert(fd == -1 && errno == EINVAL, "prefix %s: fd %d errno %d", bad[i], fd, errno);
+		errno = 0;
+		char *d = tempfile_mkdtemp(&(struct tempfile_opts){ .suffix = bad[i] });
+		cr_assert(!d && errno == EINVAL, "suffix %s: errno %d", bad[i], errno);
+		errno = 0;
+		cr_assert(tempfile_settempprefix(bad[i]) == -1 && errno == EINVAL, "settempprefix %s",
+			bad[i]);
+	}
+	cr_assert(strcmp(tempfile_gettempprefix(), "tmp") == 0, "%s", tempfile_gettempprefix());
+}
+#endif
