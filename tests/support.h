@@ -23,6 +23,16 @@
 #endif
 
 /* The directory separator the library writes in the paths it returns. */
+/* errno once stdio refused a read on a stream without read access: EBADF
+ * (POSIX), as glibc sets it, whose fread also takes a large request
+ * straight from the descriptor; musl's stdio refuses the read itself
+ * (ferror, nothing read) and sets no errno. */
+#if defined(__linux__) && !defined(__GLIBC__)
+#  define TFT_STDIO_READ_REFUSAL_ERRNO 0
+#else
+#  define TFT_STDIO_READ_REFUSAL_ERRNO EBADF
+#endif
+
 #ifdef _WIN32
 #  define TFT_SEP '\\'
 #else

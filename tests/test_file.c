@@ -408,7 +408,7 @@ static void check_stream_modes(bool fallback)
 
 	FILE *f = tempfile_temporary(&o, NULL); /* "w+b" */
 	cr_assert_not_null(f);
-	cr_expect_eq(fputs("1234", f), 1);
+	cr_expect_geq(fputs("1234", f), 0); /* C: nonnegative (glibc 1, musl 0) */
 	rewind(f);
 	cr_expect_eq(fread(buf, 1, sizeof buf, f), 4);
 	cr_expect_str_eq(buf, "1234");
@@ -528,7 +528,7 @@ static void check_descriptor_access(bool fallback)
 		int err;
 		cr_expect_eq(large_read_after_write(f, &err), 0, "mode \"%s\"", write_only_modes[i]);
 		cr_expect(ferror(f), "mode \"%s\"", write_only_modes[i]);
-		cr_expect_eq(err, EBADF, "mode \"%s\": %s", write_only_modes[i], strerror(err));
+		cr_expect_eq(err, TFT_STDIO_READ_REFUSAL_ERRNO, "mode \"%s\": %s", write_only_modes[i], strerror(err));
 		cr_expect_eq(fclose(f), 0);
 	}
 	for (size_t i = 0; i < sizeof read_write_modes / sizeof *read_write_modes; i++) {
@@ -952,7 +952,7 @@ Test(named, descriptor_has_only_the_access_of_the_mode)
 		int err;
 		cr_expect_eq(large_read_after_write(f, &err), 0, "mode \"%s\"", write_only_modes[i]);
 		cr_expect(ferror(f), "mode \"%s\"", write_only_modes[i]);
-		cr_expect_eq(err, EBADF, "mode \"%s\": %s", write_only_modes[i], strerror(err));
+		cr_expect_eq(err, TFT_STDIO_READ_REFUSAL_ERRNO, "mode \"%s\": %s", write_only_modes[i], strerror(err));
 		char *content = read_file(tempfile_path(t));
 		cr_expect_str_eq(content, "secret", "the writes went through");
 		free(content);

@@ -50,6 +50,10 @@ struct stress {
 	 * for writing by cleanup_now's caller. */
 	pthread_rwlock_t cleaning;
 
+	/* Held across stdio calls and fork() where a fork child's exit()
+	 * needs it (stdio_fork_lock). */
+	pthread_mutex_t stdio_fork;
+
 	pthread_mutex_t lock; /* guards everything below */
 	pthread_cond_t changed;
 	struct item queue[STRESS_QUEUE];
@@ -328,6 +332,7 @@ static void stress_init(struct stress *s)
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->changed, NULL);
 	pthread_rwlock_init(&s->cleaning, NULL);
+	pthread_mutex_init(&s->stdio_fork, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &s->deadline);
 	s->deadline.tv_nsec += 500000000L;
 	s->deadline.tv_sec += 1 + s->deadline.tv_nsec / 1000000000L;
@@ -357,6 +362,7 @@ static void stress_verdict(struct stress *s, int fds_before)
 	pthread_cond_destroy(&s->changed);
 	pthread_mutex_destroy(&s->lock);
 	pthread_rwlock_destroy(&s->cleaning);
+	pthread_mutex_destroy(&s->stdio_fork);
 	free(s->keys);
 	tft_remove_tree(s->dir);
 	free(s->dir);
@@ -381,6 +387,30 @@ Test(stress, eight_threads_creating_closing_and_forking_never_repeat_a_name)
 #endif
 
 #ifdef STRESS_COMPONENTS
+/* A child of a threaded process may call only async-signal-safe
+ * functions, and exit() is not one: it flushes every stream, locking each.
+ * glibc resets all stream locks in the child, so exit() works there; musl
+ * leaves a lock another thread held at fork() held for good, and the
+ * child's exit() waits on it forever. Where the C library is not glibc, no
+ * thread holds a stream across fork(). */
+#ifdef __GLIBC__
+#  define STDIO_FORK_GUARD 0
+#else
+#  define STDIO_FORK_GUARD 1
+#endif
+
+static void stdio_fork_lock(struct stress *s)
+{
+	if (STDIO_FORK_GUARD)
+		pthread_mutex_lock(&s->stdio_fork);
+}
+
+static void stdio_fork_unlock(struct stress *s)
+{
+	if (STDIO_FORK_GUARD)
+		pthread_mutex_unlock(&s->stdio_fork);
+}
+
 /* Every kind of object at once: named files (with TEMPFILE_AT_EXIT, so
  * that the exit registry is hammered too), unnamed files, spooled files
  * rolled over, temporary directories with content; a thread calling
@@ -397,12 +427,18 @@ static void *named_worker(void *arg)
 			continue;
 		}
 		(void)record_key(s, 'N', random_part(s, tempfile_path(t)), TF_NAME_LEN);
+		stdio_fork_lock(s);
 		FILE *f = tempfile_stream(t);
 		if (!f || fputs("named\n", f) < 0)
 			record_error(s, "fputs");
 		/* cleanup_now may have removed it meanwhile: ENOENT is fine. */
-		if (tempfile_close(t) != 0 && errno != ENOENT)
+		int closed = tempfile_close(t);
+		int close_errno = errno;
+		stdio_fork_unlock(s);
+		if (closed != 0 && close_errno != ENOENT) {
+			errno = close_errno;
 			record_error(s, "tempfile_close");
+		}
 	}
 	return NULL;
 }
@@ -514,11 +550,13 @@ static void *exiting_forker(void *arg)
 			continue;
 		}
 		(void)record_key(s, 'N', random_part(s, path), TF_NAME_LEN);
+		stdio_fork_lock(s);
 		pid_t pid = fork();
 		if (pid == 0) {
 			leak_check_off = 1;
 			exit(0); /* runs the registry's atexit handler */
 		}
+		stdio_fork_unlock(s);
 		int status;
 		while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -310,6 +311,18 @@ static bool previous_is_handler(size_t i)
 						  : previous->sa_handler != SIG_IGN;
 }
 
+/* raise(sig) for the thread that really runs: musl's raise signals the
+ * thread ID its thread record holds, which in a vfork child is the
+ * parent's, so the parent died of the child's signal. */
+static void raise_here(int sig)
+{
+#ifdef SYS_tgkill
+	if (syscall(SYS_tgkill, (long)getpid(), syscall(SYS_gettid), (long)sig) == 0)
+		return;
+#endif
+	raise(sig);
+}
+
 /* sig is blocked in this thread: unblock it and die of it. Returns only if
  * the process survived it. */
 static void die_of(int sig)
@@ -319,7 +332,7 @@ static void die_of(int sig)
 	dfl.sa_handler = SIG_DFL;
 	sigemptyset(&dfl.sa_mask);
 	sigaction(sig, &dfl, NULL);
-	raise(sig); /* pending: sig is blocked while this handler runs */
+	raise_here(sig); /* pending: sig is blocked while this handler runs */
 	sigset_t only;
 	sigemptyset(&only);
 	sigaddset(&only, sig);

@@ -103,7 +103,19 @@ int tf_os_cookie_stream(struct tf_stream_cookie *cookie, const char *mode, FILE 
 		.read = cookie_read, .write = cookie_write, .seek = cookie_seek, .close = NULL
 	};
 	*out = fopencookie(cookie, mode, functions);
-	return *out ? 0 : tf_neg_errno();
+	if (!*out)
+		return tf_neg_errno();
+#  ifndef __GLIBC__
+	/* musl's cookie streams ignore "a": ftello adds buffered bytes to the
+	 * old position, though they will land at the end. Unbuffered, every
+	 * write reaches the cookie (which appends) before ftello asks. */
+	if (mode[0] == 'a' && setvbuf(*out, NULL, _IONBF, 0) != 0) {
+		fclose(*out);
+		*out = NULL;
+		return -ENOMEM;
+	}
+#  endif
+	return 0;
 }
 #else
 int tf_os_cookie_stream(struct tf_stream_cookie *cookie, const char *mode, FILE **out)
