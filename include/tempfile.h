@@ -225,7 +225,9 @@ TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED int tempfile_mktemplate(char *tmpl, size_t 
  * anything is created (EINVAL). The descriptor under the stream has the
  * access the mode asks for and no more: "r" read-only, "w" and "a"
  * write-only, with "+" both, so that even a large fread() on a "w" stream
- * (which glibc takes straight from the descriptor) fails with EBADF. "r"
+ * (which glibc takes straight from the descriptor) fails: with EBADF on
+ * glibc and Windows, with no errno on musl, whose stdio refuses the read
+ * itself before any system call. "r"
  * makes an empty file that stays empty; it is always created and unlinked,
  * since O_TMPFILE needs write access. "a" modes ("a", "ab", "a+", "ab+")
  * append every write, wherever the position is (O_APPEND, as fopen(3)),
