@@ -70,12 +70,12 @@ int tf_target_init(struct tf_target *t, const struct tempfile_opts *o, mode_t de
 	unsigned allowed_flags)
 {
 	static const struct tempfile_opts defaults;
-	if (!o)
-		o = &defaults;
 	memset(t, 0, sizeof *t);
-	int rc = tf_check_opts(o, allowed_flags);
+	int rc = tf_check_opts(o, allowed_flags); /* NULL: nothing to check */
 	if (rc < 0)
 		return rc;
+	if (!o)
+		o = &defaults;
 	/* The defaults are copies: another thread's tempfile_settempdir() or
 	 * tempfile_settempprefix() may free the strings they were copied from.
 	 * A given dir is made absolute first, so that what we create and what

@@ -74,6 +74,15 @@ static void pool_check_epoch(struct random_pool *p)
 	}
 }
 
+/* n <= 8 bytes as a little-endian number. */
+static uint64_t little_endian(const unsigned char *bytes, size_t n)
+{
+	uint64_t v = 0;
+	for (size_t i = 0; i < n; i++)
+		v |= (uint64_t)bytes[i] << (8 * i);
+	return v;
+}
+
 /* n <= 8 bytes as a little-endian number; refills when short. 0 or
  * -errno (the buffer then stays as it was). */
 static int pool_take(struct random_pool *p, size_t n, uint64_t *out)
@@ -85,12 +94,9 @@ static int pool_take(struct random_pool *p, size_t n, uint64_t *out)
 		p->next = 0;
 	}
 	unsigned char *at = p->bytes + p->next;
-	uint64_t v = 0;
-	for (size_t i = 0; i < n; i++)
-		v |= (uint64_t)at[i] << (8 * i);
+	*out = little_endian(at, n);
 	memset(at, 0, n);
 	p->next += n;
-	*out = v;
 	return 0;
 }
 
@@ -230,9 +236,7 @@ int tf_random_name_from_kernel(char *out)
 		int rc = tf_os_random(bytes, sizeof bytes);
 		if (rc < 0)
 			return rc;
-		v = 0;
-		for (size_t i = 0; i < sizeof bytes; i++)
-			v |= (uint64_t)bytes[i] << (8 * i);
+		v = little_endian(bytes, sizeof bytes);
 	} while (TF_UNLIKELY(v >= TF_NAME_LIMIT));
 	name_from_draw(v, out, TF_NAME_ALPHABET);
 	return 0;
