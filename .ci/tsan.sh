@@ -35,6 +35,13 @@ cmake --build "$build" -j "$jobs" --target "${names[@]}" >"$build/build.log" 2>&
 
 # A test that hangs fails after TFC_TIMEOUT seconds instead of stalling CI.
 export TFC_TIMEOUT=${TFC_TIMEOUT:-120}
+# Left out here: under load, TSan's runtime (gcc 12) sometimes consumes the
+# SIGTERM this test sends and never calls the program's handler (seen with
+# a write(2) at the handler's entry: it does not run; SigPnd, SigBlk empty),
+# so the child waits for ever. It measures the handler's stack use on a
+# 32 KiB sigaltstack, which TSan's own frames change anyway; the other
+# stages run it.
+export TFC_SKIP=${TFC_SKIP:-"cleanup::removal_runs_on_a_32_kib_alternate_signal_stack"}
 export TSAN_OPTIONS=${TSAN_OPTIONS:-"halt_on_error=1 second_deadlock_stack=1 exitcode=66"}
 status=0
 for name in "${names[@]}"; do
