@@ -4,12 +4,13 @@
 # the CLI run under memcheck through a wrapper. Fails on any memcheck error
 # or any leak (definite, indirect or possible), or any failing test.
 # Suppressed: only memory that Criterion and nanomsg allocate themselves
-# (.ci/valgrind.supp). Runs alone: installs what it lacks. A few minutes.
+# (.ci/valgrind.supp). Runs alone: installs what it lacks. The programs run
+# side by side, as many as there are CPUs (JOBS). About 4 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 build=${VALGRIND_BUILD_DIR:-$root/build-valgrind}
-jobs=${JOBS:-2}
+jobs=${JOBS:-$(nproc)}
 
 if ! command -v valgrind >/dev/null 2>&1; then
 	echo "valgrind.sh: installing valgrind" >&2
@@ -69,39 +70,78 @@ fi
 export TF_BINARY_DIR=$build TF_SOURCE_DIR=$root
 if [ -f "$build/libtempfile.so" ]; then export TF_SHARED_LIB=$build/libtempfile.so; fi
 
-failed=()
-start=$SECONDS
-for program in "$build"/tests/test_*; do
-	[ -x "$program" ] && [ -f "$program" ] || continue
+# One program or shell test: its verdict in $logs/NAME.status.
+run_program() {
+	local program=$1 name t0=$SECONDS
 	name=$(basename "$program")
-	t0=$SECONDS
 	# A child forked by a test (an attacker, a forked name generator) exits
 	# with _exit and the parent's heap still mapped: "lost" in its eyes.
 	# Silenced, except in test_faults, whose forked children run the
 	# library under each fault and free everything before they exit.
 	# (Criterion's test processes are exec'd, so they are always checked.)
-	silent=(--child-silent-after-fork=yes)
+	local silent=(--child-silent-after-fork=yes)
 	[ "$name" = test_faults ] && silent=()
 	if "${memcheck[@]}" "${silent[@]}" --log-file="$logs/$name.%p.log" "$program" --jobs 1 \
 		>"$logs/$name.out" 2>&1; then
-		echo "valgrind: $name ok ($((SECONDS - t0)) s)"
+		echo "valgrind: $name ok ($((SECONDS - t0)) s)" >"$logs/$name.status"
 	else
-		echo "valgrind: $name FAILED ($((SECONDS - t0)) s), see $logs/$name.*"
-		tail -20 "$logs/$name.out"
-		failed+=("$name")
+		echo "valgrind: $name FAILED ($((SECONDS - t0)) s), see $logs/$name.*" >"$logs/$name.status"
 	fi
+}
+run_script() {
+	local script=$1 name t0=$SECONDS
+	name=$(basename "$script" .sh)
+	if bash "$script" >"$logs/$name.out" 2>&1; then
+		echo "valgrind: $name ok ($((SECONDS - t0)) s)" >"$logs/$name.status"
+	else
+		echo "valgrind: $name FAILED ($((SECONDS - t0)) s), see $logs/$name.out" >"$logs/$name.status"
+	fi
+}
+
+# $jobs at a time (JOBS, default: the CPUs), the slowest first so that the
+# short ones fill the gaps; every test program already runs its tests one
+# by one in separate processes, so no two share anything but the machine.
+slow_first=(test_cleanup test_rmtree test_faults test_stress test_hostile)
+work=()
+for name in "${slow_first[@]}"; do
+	[ -x "$build/tests/$name" ] && work+=("program:$build/tests/$name")
+done
+for program in "$build"/tests/test_*; do
+	[ -x "$program" ] && [ -f "$program" ] || continue
+	case " ${slow_first[*]} " in *" $(basename "$program") "*) continue ;; esac
+	work+=("program:$program")
 done
 for script in tests/test_*.sh; do
-	[ -f "$script" ] || continue
-	name=$(basename "$script" .sh)
-	t0=$SECONDS
-	if bash "$script" >"$logs/$name.out" 2>&1; then
-		echo "valgrind: $name ok ($((SECONDS - t0)) s)"
+	[ -f "$script" ] && work+=("script:$script")
+done
+
+start=$SECONDS
+running=0
+names=()
+for item in "${work[@]}"; do
+	kind=${item%%:*} path=${item#*:}
+	if [ "$kind" = program ]; then
+		names+=("$(basename "$path")")
+		run_program "$path" &
 	else
-		echo "valgrind: $name FAILED ($((SECONDS - t0)) s), see $logs/$name.out"
-		tail -20 "$logs/$name.out"
-		failed+=("$name")
+		names+=("$(basename "$path" .sh)")
+		run_script "$path" &
 	fi
+	running=$((running + 1))
+	if [ "$running" -ge "$jobs" ]; then
+		wait -n || true
+		running=$((running - 1))
+	fi
+done
+wait
+failed=()
+for name in "${names[@]}"; do
+	verdict=$(cat "$logs/$name.status" 2>/dev/null || echo "valgrind: $name FAILED (no verdict)")
+	echo "$verdict"
+	case $verdict in *FAILED*)
+		tail -20 "$logs/$name.out" 2>/dev/null || true
+		failed+=("$name") ;;
+	esac
 done
 
 # Any process with errors left a non-empty log (--quiet prints only errors).
