@@ -26,11 +26,21 @@ import tempfile
 WIDTH = 73  # 80 columns less man's 7-column indent
 BEGIN = re.compile(r'^\.\\" gen-man synopsis: (.*)$')
 END = '.\\" gen-man end'
-ALIAS = re.compile(r'^\.so man3/([a-z_0-9]+)\.3\n?$')
+ALIAS = re.compile(r'^\.so man3/[a-z_0-9]+\.3$')
 
 
 class Failure(Exception):
     pass
+
+
+def alias_comments(text):
+    """The comment lines of an alias page (one .so line and comments), or
+    None for a page of its own. Comments (a licence line) are kept."""
+    lines = text.splitlines()
+    rest = [line for line in lines if not line.startswith('.\\"')]
+    if len(rest) != 1 or not ALIAS.match(rest[0]):
+        return None
+    return [line for line in lines if line.startswith('.\\"')]
 
 
 # ---- the header ------------------------------------------------------------
@@ -297,13 +307,15 @@ def render_page(header, page, text):
 def generate(header_path, doc):
     """{file name: content} for every page doc/ should hold."""
     header = Header(header_path)
-    files, owner = {}, {}
+    files, owner, comments = {}, {}, {}
     for name in sorted(os.listdir(doc)):
         if not name.endswith('.3'):
             continue
         with open(os.path.join(doc, name), encoding='utf-8') as f:
             text = f.read()
-        if ALIAS.match(text):
+        kept = alias_comments(text)
+        if kept is not None:
+            comments[name] = kept
             continue
         page = name[:-2]
         files[name], functions = render_page(header, page, text)
@@ -318,7 +330,8 @@ def generate(header_path, doc):
         if fn != page:
             if fn + '.3' in files:
                 raise Failure('%s.3 is a page of its own and also in %s.3' % (fn, page))
-            files[fn + '.3'] = '.so man3/%s.3\n' % page
+            kept = comments.get(fn + '.3', [])
+            files[fn + '.3'] = ''.join(c + '\n' for c in kept) + '.so man3/%s.3\n' % page
     return files
 
 
@@ -369,7 +382,7 @@ def main():
     os.makedirs(out, exist_ok=True)
     if out == args.doc:  # drop alias pages of functions that are gone
         for name, text in current(out).items():
-            if name not in wanted and ALIAS.match(text):
+            if name not in wanted and alias_comments(text) is not None:
                 os.remove(os.path.join(out, name))
     for name, text in wanted.items():
         path = os.path.join(out, name)
