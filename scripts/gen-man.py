@@ -133,7 +133,7 @@ def param_pieces(param):
     return [(m.group(1), False), (m.group(2), True)]
 
 
-def roff_line(pieces, macro='.BI'):
+def roff_line(pieces):
     """One .BI line: arguments alternate bold and italic, bold first."""
     merged = []
     for text, italic in pieces:
@@ -145,12 +145,12 @@ def roff_line(pieces, macro='.BI'):
         merged.insert(0, ('', False))
     if len(merged) == 1:
         return '.B ' + quote(merged[0][0])
-    return macro + ' ' + ' '.join(quote(t) for t, _ in merged)
+    return '.BI ' + ' '.join(quote(t) for t, _ in merged)
 
 
 def quote(text):
     text = esc(text)
-    return '"%s"' % text if (' ' in text or not text or text.startswith('"')) else text
+    return '"%s"' % text if (' ' in text or not text) else text
 
 
 def plain(pieces):
