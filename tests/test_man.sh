@@ -55,19 +55,41 @@ for name in $functions tempfile; do
 done
 if [ "$(MANPATH=$manroot man -w 1 tmpf 2>/dev/null)" = "$manroot/man1/tmpf.1" ]; then pass; else fail "tmpf.1 not installed"; fi
 
-# Rendered through man (aliases followed): no warning, nothing past column 80
-# (tmpf.1, whose text is the CLI's, only for warnings).
+# A line that ends in "word-" is hyphenation unless the page, rendered
+# without line breaks (stdin), has that "word-next" too.
+cat >"$work/hyphens.py" <<'PY'
+import re, sys
+wide = sys.stdin.read()
+lines = open(sys.argv[1]).read().splitlines()
+bad = []
+for this, after in zip(lines, lines[1:]):
+    m = re.search(r'(\S*[A-Za-z_])-$', this)
+    n = re.match(r'\s*(\S+)', after)
+    if m and n and m.group(1) + '-' + n.group(1) not in wide:
+        bad.append(m.group(1) + '-' + n.group(1))
+if bad:
+    sys.exit('hyphenated: ' + ' '.join(bad))
+PY
+# Rendered through man (aliases followed): no warning, nothing past column 80,
+# no name broken by hyphenation (tmpf.1, whose text is the CLI's, only for
+# warnings).
 for page in "$manroot"/man3/*.3 "$manroot"/man1/tmpf.1; do
 	[ -f "$page" ] || continue
 	name=$(basename "$page")
+	# The layout of a group page is checked once, not again through each alias.
+	layout=yes
+	{ [ "$name" = tmpf.1 ] || grep -q '^\.so ' "$page"; } && layout=no
 	MANPATH=$manroot man --warnings -l "$page" >"$work/page.txt" 2>"$work/page.err" || true
 	width=$(wc -L < "$work/page.txt")
 	if [ -s "$work/page.err" ]; then
 		fail "$name: $(cat "$work/page.err")"
 	elif [ "$(wc -l < "$work/page.txt")" -lt 10 ]; then
 		fail "$name: rendered to almost nothing"
-	elif [ "$width" -gt 80 ] && [ "$name" != tmpf.1 ]; then
+	elif [ $layout = yes ] && [ "$width" -gt 80 ]; then
 		fail "$name: $width columns wide: $(awk 'length > 80' "$work/page.txt" | head -3)"
+	elif [ $layout = yes ] && ! MANPATH=$manroot MANWIDTH=1000 man -l "$page" 2>/dev/null |
+		python3 "$work/hyphens.py" "$work/page.txt"; then
+		fail "$name: words hyphenated at a line end (names must stay whole)"
 	else
 		pass
 	fi
