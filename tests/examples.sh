@@ -39,6 +39,9 @@ case $name in
 basics)
 	"$arg" >"$out" || fail "exit status $?"
 	expect_line "gettempdir:  $tmp"
+	expect_line "mkstemp:     $tmp/tmp$rnd\\.txt \\(fd [0-9]+, 6 bytes written\\)"
+	expect_line "mkdtemp:     $tmp/demo-$rnd"
+	[ "$(grep -c '^             removed$' "$out")" -eq 2 ] || fail "not both removed"
 	expect_empty "$tmp"
 	;;
 scratch_file)
