@@ -1,11 +1,11 @@
 /*
  * spooled.c - data that is usually small: tempfile_spooled().
  *
- * The data stays in memory (no system call at all) until it grows past
- * max_size; then it "rolls over" into a temporary file with no name, same
- * content and position, and the program goes on with the same calls. Good
- * for request bodies, decompressed chunks, anything usually small and
- * sometimes large.
+ * The data stays in memory (no file, no system call to write it) until it
+ * grows past max_size; then it "rolls over" into a temporary file with no
+ * name, same content and position, and the program goes on with the same
+ * calls. Good for request bodies, decompressed chunks, anything usually
+ * small and sometimes large.
  *
  * Build: cc spooled.c $(pkg-config --cflags --libs tempfile)
  */

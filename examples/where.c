@@ -2,11 +2,11 @@
  * where.c - where temporary files go, and why: tempfile_gettempdir_explain().
  *
  * The default directory is the first usable one of $TMPDIR, $TEMP, $TMP,
- * the system's defaults (/tmp, /var/tmp, /usr/tmp) and the current
- * directory. This program shows every candidate, why each one that is not
+ * the system's defaults (on POSIX /tmp, /var/tmp, /usr/tmp) and the
+ * current directory. This program shows every candidate, why each one that is not
  * usable was rejected, and the one taken: what to look at when temporary
  * files end up somewhere unexpected, or nowhere. (`tmpf where --explain`
- * prints the same.)
+ * shows the same.)
  *
  * Build: cc where.c $(pkg-config --cflags --libs tempfile)
  */
