@@ -33,43 +33,53 @@ static int join(char *buf, size_t size, const char *dir, const char *name)
 	return 0;
 }
 
-/* root/sub/deeper/file.txt, root/readonly/kept.txt (mode 0500 directory),
- * root/link -> outside. 0, or -1 with errno set and a message printed. */
+/* The tree, made in this order: a read-only directory with a file in it
+ * (tempfile_rmtree makes it writable to empty it), and a link out. */
+enum kind { MAKE_DIR, MAKE_FILE, MAKE_READ_ONLY, MAKE_LINK_OUT };
+static const struct entry {
+	enum kind kind;
+	const char *name;
+} tree[] = {
+	{ MAKE_DIR, "sub" },
+	{ MAKE_DIR, "sub/deeper" },
+	{ MAKE_FILE, "sub/deeper/file.txt" },
+	{ MAKE_DIR, "readonly" },
+	{ MAKE_FILE, "readonly/kept.txt" },
+	{ MAKE_READ_ONLY, "readonly" },
+	{ MAKE_LINK_OUT, "link" },
+};
+
+/* Make one entry at path. 0, or -1 with errno set. */
+static int make(enum kind kind, const char *path, const char *outside)
+{
+	FILE *f;
+	switch (kind) {
+	case MAKE_DIR:
+		return mkdir(path, 0700);
+	case MAKE_FILE:
+		f = fopen(path, "w");
+		return f && fclose(f) == 0 ? 0 : -1;
+	case MAKE_READ_ONLY:
+		return chmod(path, 0500);
+	case MAKE_LINK_OUT:
+		return symlink(outside, path);
+	}
+	errno = EINVAL;
+	return -1;
+}
+
+/* 0, or -1 with a message printed. */
 static int build_tree(const char *root, const char *outside)
 {
 	char path[4096];
-	FILE *f;
-	const char *step = "mkdir sub";
-	if (join(path, sizeof path, root, "sub") != 0 || mkdir(path, 0700) != 0)
-		goto fail;
-	step = "mkdir sub/deeper";
-	if (join(path, sizeof path, root, "sub/deeper") != 0 || mkdir(path, 0700) != 0)
-		goto fail;
-	step = "create sub/deeper/file.txt";
-	if (join(path, sizeof path, root, "sub/deeper/file.txt") != 0)
-		goto fail;
-	f = fopen(path, "w");
-	if (!f || fclose(f) != 0)
-		goto fail;
-	step = "mkdir readonly";
-	if (join(path, sizeof path, root, "readonly") != 0 || mkdir(path, 0700) != 0)
-		goto fail;
-	step = "create readonly/kept.txt";
-	if (join(path, sizeof path, root, "readonly/kept.txt") != 0)
-		goto fail;
-	f = fopen(path, "w");
-	if (!f || fclose(f) != 0)
-		goto fail;
-	step = "chmod readonly";
-	if (join(path, sizeof path, root, "readonly") != 0 || chmod(path, 0500) != 0)
-		goto fail;
-	step = "symlink link";
-	if (join(path, sizeof path, root, "link") != 0 || symlink(outside, path) != 0)
-		goto fail;
+	for (size_t i = 0; i < sizeof tree / sizeof tree[0]; i++) {
+		if (join(path, sizeof path, root, tree[i].name) != 0 ||
+		    make(tree[i].kind, path, outside) != 0) {
+			fprintf(stderr, "%s in %s: %s\n", tree[i].name, root, strerror(errno));
+			return -1;
+		}
+	}
 	return 0;
-fail:
-	fprintf(stderr, "%s in %s: %s\n", step, root, strerror(errno));
-	return -1;
 }
 
 int main(void)
