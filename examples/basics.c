@@ -19,19 +19,26 @@ int main(void)
 	}
 	printf("gettempdir:  %s\n", dir);
 
+	/* mkstemp and mkdtemp leave the object to the caller: close, remove, free. */
 	char *path;
 	int fd = tempfile_mkstemp(&(struct tempfile_opts){ .suffix = ".txt" }, &path);
 	if (fd < 0) {
 		fprintf(stderr, "mkstemp: %s\n", strerror(errno));
 		return 1;
 	}
-	if (write(fd, "hello\n", 6) != 6)
-		perror("write");
-	printf("mkstemp:     %s (fd %d, 6 bytes written)\n", path, fd);
-	close(fd);
-	unlink(path);
-	printf("             removed\n");
+	int failed = write(fd, "hello\n", 6) != 6;
+	if (failed)
+		fprintf(stderr, "write %s: %s\n", path, strerror(errno));
+	else
+		printf("mkstemp:     %s (fd %d, 6 bytes written)\n", path, fd);
+	if (close(fd) != 0 || unlink(path) != 0) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		failed = 1;
+	}
 	free(path);
+	if (failed)
+		return 1;
+	printf("             removed\n");
 
 	char *d = tempfile_mkdtemp(&(struct tempfile_opts){ .prefix = "demo-" });
 	if (!d) {
@@ -39,8 +46,11 @@ int main(void)
 		return 1;
 	}
 	printf("mkdtemp:     %s\n", d);
-	rmdir(d);
-	printf("             removed\n");
+	failed = rmdir(d) != 0;
+	if (failed)
+		fprintf(stderr, "rmdir %s: %s\n", d, strerror(errno));
+	else
+		printf("             removed\n");
 	free(d);
-	return 0;
+	return failed;
 }

@@ -84,6 +84,12 @@ struct tempfile_opts {
 	const void *reserved_ptr[3];
 };
 
+/* From C++, which has no compound literals (g++ and clang++ reject
+ * `&(struct tempfile_opts){ ... }`: the address of a temporary), name the
+ * options: `tempfile_opts o{};` makes every member zero, the defaults; then
+ * set the ones needed (`o.suffix = ".json";`) and pass `&o`. As in
+ * examples/cxx_options.cpp, tested with g++ and clang++ in C++11 and C++17. */
+
 /* Text mode where the OS has one (Windows O_TEXT); accepted and ignored on
  * POSIX. Python: mkstemp(text=True). */
 #define TEMPFILE_TEXT 0x01u
