@@ -15,7 +15,10 @@
 /* An absolute directory that need not exist, to set and compare. */
 #  define TOP "C:\\"
 #else
+#  include <fcntl.h>
+#  include <limits.h>
 #  include <signal.h>
+#  include <sys/mount.h>
 #  include <sys/resource.h>
 #  include <sys/wait.h>
 #  define TOP "/"
@@ -73,6 +76,60 @@ Test(tempdir, missing_directory_and_regular_file_candidates_are_passed_over)
 	free(file);
 	free(scratch);
 	free(good);
+}
+
+/* What explain says of TMPDIR: its errno and the step the probe stopped at. */
+struct verdict {
+	int error;
+	enum tempfile_probe_step step;
+	bool has_path;
+};
+
+static int take_tmpdir(const struct tempfile_candidate *c, void *arg)
+{
+	if (strcmp(c->source, "TMPDIR") != 0)
+		return 0;
+	struct verdict *v = arg;
+	*v = (struct verdict){ c->error, c->step, c->path != NULL };
+	return 1; /* TMPDIR is all we want: stop there */
+}
+
+/* explain's verdict on TMPDIR set to tmpdir (NULL: unset). */
+static struct verdict tmpdir_verdict(const char *tmpdir)
+{
+	struct verdict v = { -1, TEMPFILE_PROBE_PASSED, false };
+	tft_setenv("TMPDIR", tmpdir);
+	(void)tempfile_gettempdir_explain(take_tmpdir, &v);
+	return v;
+}
+
+#define ASSERT_VERDICT(tmpdir, expected_error, expected_step)                              \
+	do {                                                                               \
+		struct verdict v_ = tmpdir_verdict(tmpdir);                                \
+		cr_assert(v_.error == (expected_error) && v_.step == (expected_step),      \
+			"TMPDIR %s: error %d step %d, expected %d at %d", (tmpdir) ? (tmpdir) : "unset", \
+			v_.error, (int)v_.step, (expected_error), (int)(expected_step));  \
+	} while (0)
+
+Test(tempdir, explain_says_at_which_step_each_candidate_stopped)
+{
+	char *scratch = tft_scratch();
+	char *missing = tft_join(scratch, "missing");
+	char *file = tft_join(scratch, "file");
+	tft_write_file(file, "x");
+	clear_env();
+	ASSERT_VERDICT(NULL, ENOENT, TEMPFILE_PROBE_NO_PATH);
+	ASSERT_VERDICT("", ENOENT, TEMPFILE_PROBE_NO_PATH);
+	cr_assert(!tmpdir_verdict("").has_path, "an empty variable has no path");
+	ASSERT_VERDICT(missing, ENOENT, TEMPFILE_PROBE_DIRECTORY);
+	ASSERT_VERDICT(file, ENOTDIR, TEMPFILE_PROBE_DIRECTORY);
+	ASSERT_VERDICT(scratch, 0, TEMPFILE_PROBE_PASSED);
+	cr_assert(tmpdir_verdict(scratch).has_path);
+	cr_assert_eq(tft_count_entries(scratch), 1, "the probes left nothing");
+	tft_remove_tree(scratch);
+	free(missing);
+	free(file);
+	free(scratch);
 }
 
 #ifndef _WIN32 /* fork and setuid; /tmp, links and ".." are POSIX's */
@@ -340,6 +397,171 @@ Test(tempdir, explain_reports_every_candidate_with_its_reason)
 	tft_remove_tree(scratch);
 	free(missing);
 	free(file);
+	free(scratch);
+}
+
+/* /proc is a directory in which no file can be made, and Linux says
+ * ENOENT for it: explain must tell that from a missing directory. */
+Test(tempdir, explain_tells_an_existing_directory_that_refuses_files_from_a_missing_one)
+{
+	struct stat st;
+	if (stat("/proc/self", &st) != 0)
+		cr_skip_test("no /proc here");
+	int fd = open("/proc/tempfile-test", O_RDWR | O_CREAT | O_EXCL, 0600);
+	int kernel_says = errno;
+	cr_assert_eq(fd, -1, "a file was created in /proc");
+	clear_env();
+	ASSERT_VERDICT("/proc", kernel_says, TEMPFILE_PROBE_CREATE);
+	ASSERT_VERDICT("/proc/no-such-directory", ENOENT, TEMPFILE_PROBE_DIRECTORY);
+}
+
+Test(tempdir, explain_reports_links_by_what_they_lead_to)
+{
+	char *scratch = tft_scratch();
+	char *to_dir = tft_join(scratch, "to-dir"), *dangling = tft_join(scratch, "dangling");
+	char *loop = tft_join(scratch, "loop"), *through_file = tft_join(scratch, "file/sub");
+	char *dir = tft_join(scratch, "dir"), *file = tft_join(scratch, "file");
+	cr_assert_eq(tft_mkdir(dir), 0);
+	tft_write_file(file, "x");
+	cr_assert_eq(symlink("dir", to_dir), 0);
+	cr_assert_eq(symlink("nowhere", dangling), 0);
+	cr_assert_eq(symlink("loop", loop), 0);
+	clear_env();
+	ASSERT_VERDICT(to_dir, 0, TEMPFILE_PROBE_PASSED);
+	ASSERT_VERDICT(dangling, ENOENT, TEMPFILE_PROBE_DIRECTORY);
+	ASSERT_VERDICT(loop, ELOOP, TEMPFILE_PROBE_DIRECTORY);
+	ASSERT_VERDICT(through_file, ENOTDIR, TEMPFILE_PROBE_DIRECTORY);
+	cr_assert_eq(tft_count_entries(dir), 0, "the probe left nothing");
+	tft_remove_tree(scratch);
+	free(to_dir);
+	free(dangling);
+	free(loop);
+	free(through_file);
+	free(dir);
+	free(file);
+	free(scratch);
+}
+
+/* A name too long for the directory itself, and a directory whose own
+ * name fits but whose files' names would not: told apart. */
+Test(tempdir, explain_tells_a_name_too_long_from_a_directory_whose_files_cannot_be_named)
+{
+	char *scratch = tft_scratch();
+	clear_env();
+	char *longer = tft_format("%s/%0*d", scratch, PATH_MAX, 0);
+	ASSERT_VERDICT(longer, ENAMETOOLONG, TEMPFILE_PROBE_DIRECTORY);
+	/* Grow a real directory to PATH_MAX - 8 bytes: "dir/." fits, "dir/"
+	 * and a name of 8 does not. */
+	char *deep = tft_format("%s", scratch);
+	while (strlen(deep) < PATH_MAX - 8) {
+		size_t room = PATH_MAX - 8 - strlen(deep) - 1;
+		char *next = tft_format("%s/%0*d", deep, (int)(room > 200 ? 200 : room), 7);
+		free(deep);
+		deep = next;
+		cr_assert_eq(tft_mkdir(deep), 0, "mkdir of %zu bytes: %s", strlen(deep), strerror(errno));
+	}
+	ASSERT_VERDICT(deep, ENAMETOOLONG, TEMPFILE_PROBE_CREATE);
+	free(deep);
+	free(longer);
+	tft_remove_tree(scratch);
+	free(scratch);
+}
+
+/* In a forked child: become nobody if as_nobody, then TMPDIR's verdict
+ * must be error at step. Skips the test if the child cannot set itself up
+ * (77). */
+static void assert_verdict_in_child(bool as_nobody, const char *tmpdir, int error,
+	enum tempfile_probe_step step, void (*setup)(void))
+{
+	pid_t pid = fork();
+	if (pid == 0) { /* no Criterion assertion in a forked child */
+		if (setup)
+			setup();
+		if (as_nobody && !tft_become_nobody())
+			_exit(77);
+		struct verdict v = tmpdir_verdict(tmpdir);
+		_exit(v.error == error && v.step == step ? 0 : 1);
+	}
+	cr_assert(pid > 0, "fork: %s", strerror(errno));
+	int status;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
+		cr_skip_test("the child could not set itself up (nobody, or a mount)");
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		"TMPDIR %s: not error %d at step %d (child status %d)", tmpdir, error, (int)step, status);
+}
+
+/* What nobody meets: a directory it cannot write (the directory is there,
+ * creating fails) and one it cannot reach (a parent it may not search). */
+Test(tempdir, explain_tells_an_unwritable_directory_from_an_unreachable_one)
+{
+	char *scratch = tft_scratch();
+	char *locked = tft_join(scratch, "locked"), *inner = tft_join(scratch, "locked/inner");
+	cr_assert_eq(tft_mkdir(locked), 0);
+	cr_assert_eq(tft_mkdir(inner), 0);
+	cr_assert_eq(chmod(scratch, 0755), 0);
+	cr_assert_eq(chmod(inner, 0777), 0);
+	clear_env();
+	cr_assert_eq(chmod(locked, 0711), 0); /* nobody may pass, not write */
+	assert_verdict_in_child(true, locked, EACCES, TEMPFILE_PROBE_CREATE, NULL);
+	assert_verdict_in_child(true, inner, 0, TEMPFILE_PROBE_PASSED, NULL);
+	cr_assert_eq(chmod(locked, 0700), 0); /* nor pass */
+	assert_verdict_in_child(true, inner, EACCES, TEMPFILE_PROBE_DIRECTORY, NULL);
+	tft_remove_tree(scratch);
+	free(inner);
+	free(locked);
+	free(scratch);
+}
+
+static char *read_only_mount; /* for mount_read_only, in the child */
+
+static void mount_read_only(void)
+{
+	if (unshare(CLONE_NEWNS) != 0 || mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+		mount("tempfile-test", read_only_mount, "tmpfs", MS_RDONLY, NULL) != 0)
+		_exit(77);
+}
+
+/* A read-only tmpfs in a private mount namespace: EROFS, when creating. */
+Test(tempdir, explain_says_read_only_for_a_read_only_mount)
+{
+	char *scratch = tft_scratch();
+	read_only_mount = tft_join(scratch, "ro");
+	cr_assert_eq(tft_mkdir(read_only_mount), 0);
+	clear_env();
+	assert_verdict_in_child(false, read_only_mount, EROFS, TEMPFILE_PROBE_CREATE,
+		mount_read_only);
+	tft_remove_tree(scratch);
+	free(read_only_mount);
+	free(scratch);
+}
+
+static char *full_mount; /* for mount_full, in the child */
+
+/* A one-page tmpfs, filled: a new file can be made, not written. */
+static void mount_full(void)
+{
+	if (unshare(CLONE_NEWNS) != 0 || mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+		mount("tempfile-test", full_mount, "tmpfs", 0, "size=4k") != 0)
+		_exit(77);
+	char *filler = tft_format("%s/filler", full_mount);
+	int fd = open(filler, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	static const char page[4096];
+	while (fd >= 0 && write(fd, page, sizeof page) > 0)
+		continue;
+	if (fd < 0 || errno != ENOSPC)
+		_exit(77);
+}
+
+Test(tempdir, explain_says_full_when_a_new_file_cannot_be_written)
+{
+	char *scratch = tft_scratch();
+	full_mount = tft_join(scratch, "full");
+	cr_assert_eq(tft_mkdir(full_mount), 0);
+	clear_env();
+	assert_verdict_in_child(false, full_mount, ENOSPC, TEMPFILE_PROBE_WRITE, mount_full);
+	tft_remove_tree(scratch);
+	free(full_mount);
 	free(scratch);
 }
 
