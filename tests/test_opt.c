@@ -6,10 +6,13 @@
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <tempfile.h>
 
 #include "opt.h"
 
@@ -410,7 +413,7 @@ Test(opt, command_flag_stays_false_without_its_option)
 	cr_assert_eq(p.operands, 1);
 }
 
-/* --help closes stdout, as the command would before exiting: run it in a
+/* --help and --version close stdout, as the command would before exiting: run it in a
  * child whose stdout is a pipe, and read what it printed. */
 static void expect_help(const struct command *command, char **argv, int argc, const char *expected,
 	int expected_status)
@@ -429,7 +432,7 @@ static void expect_help(const struct command *command, char **argv, int argc, co
 		_exit(command_parse(command, &p, argc, argv, &flag));
 	}
 	close(fds[1]);
-	char out[256] = "";
+	char out[1024] = "";
 	size_t len = 0;
 	ssize_t n;
 	while ((n = read(fds[0], out + len, sizeof out - 1 - len)) > 0)
@@ -441,6 +444,23 @@ static void expect_help(const struct command *command, char **argv, int argc, co
 	cr_assert(WIFEXITED(status));
 	cr_assert_eq(WEXITSTATUS(status), expected_status, "status %d", WEXITSTATUS(status));
 	cr_assert_str_eq(out, expected);
+}
+
+Test(opt, command_version_prints_the_licence_and_ends_the_parse)
+{
+	char expected[512];
+	snprintf(expected, sizeof expected, "tmpf (libtempfile) %s\n"
+				    "Copyright (C) 2026 the libtempfile authors.\n"
+				    "License: MIT <https://opensource.org/licenses/MIT>.\n"
+				    "This is free software: you are free to change and redistribute it.\n"
+				    "There is NO WARRANTY, to the extent permitted by law.\n"
+				    "\n"
+				    "A drop-in for GNU mktemp (coreutils 9.1), with run, rm and where.\n",
+		tempfile_version());
+	expect_help(&flag_like, ARGV("--version", "-x"), 3, expected, 0);
+	expect_help(&flag_like, ARGV("--v"), 2, expected, 0); /* abbreviated */
+	expect_help(&run_like, ARGV("--vers", "--nope"), 3, expected, 0);
+	expect_stderr("");
 }
 
 Test(opt, command_help_prints_usage_and_help_and_ends_the_parse)
