@@ -162,9 +162,9 @@ enum tempfile_probe_step {
 	                             the default not found (getcwd's errno,
 	                             ENOMEM); path NULL                          */
 	TEMPFILE_PROBE_DIRECTORY, /* the path leads to no directory: ENOENT
-	                             missing, ENOTDIR not a directory, EACCES a
-	                             component not searchable, ELOOP,
-	                             ENAMETOOLONG                                */
+	                             missing, ENOTDIR not a directory, EACCES it
+	                             or a directory on the way may not be
+	                             searched, ELOOP, ENAMETOOLONG               */
 	TEMPFILE_PROBE_CREATE,    /* a directory, but no file could be created in
 	                             it: EACCES or EPERM not writable, EROFS
 	                             read-only, ENOSPC or EDQUOT full,
