@@ -103,11 +103,16 @@ static struct verdict tmpdir_verdict(const char *tmpdir)
 	return v;
 }
 
+static const char *shown(const char *tmpdir)
+{
+	return tmpdir ? tmpdir : "unset";
+}
+
 #define ASSERT_VERDICT(tmpdir, expected_error, expected_step)                              \
 	do {                                                                               \
 		struct verdict v_ = tmpdir_verdict(tmpdir);                                \
 		cr_assert(v_.error == (expected_error) && v_.step == (expected_step),      \
-			"TMPDIR %s: error %d step %d, expected %d at %d", (tmpdir) ? (tmpdir) : "unset", \
+			"TMPDIR %s: error %d step %d, expected %d at %d", shown(tmpdir),           \
 			v_.error, (int)v_.step, (expected_error), (int)(expected_step));  \
 	} while (0)
 
@@ -547,8 +552,9 @@ static void mount_full(void)
 	char *filler = tft_format("%s/filler", full_mount);
 	int fd = open(filler, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	static const char page[4096];
-	while (fd >= 0 && write(fd, page, sizeof page) > 0)
-		continue;
+	ssize_t written = 0;
+	while (fd >= 0 && written >= 0)
+		written = write(fd, page, sizeof page);
 	if (fd < 0 || errno != ENOSPC)
 		_exit(77);
 }
