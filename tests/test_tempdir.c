@@ -116,13 +116,22 @@ static const char *shown(const char *tmpdir)
 			v_.error, (int)v_.step, (expected_error), (int)(expected_step));  \
 	} while (0)
 
-Test(tempdir, explain_says_at_which_step_each_candidate_stopped)
+/* A new scratch directory with a file in it, in the clean environment:
+ * *missing and *file are the paths of a missing entry and of that file. */
+static char *scratch_with_missing_and_file(char **missing, char **file)
 {
 	char *scratch = tft_scratch();
-	char *missing = tft_join(scratch, "missing");
-	char *file = tft_join(scratch, "file");
-	tft_write_file(file, "x");
+	*missing = tft_join(scratch, "missing");
+	*file = tft_join(scratch, "file");
+	tft_write_file(*file, "x");
 	clear_env();
+	return scratch;
+}
+
+Test(tempdir, explain_says_at_which_step_each_candidate_stopped)
+{
+	char *missing, *file;
+	char *scratch = scratch_with_missing_and_file(&missing, &file);
 	ASSERT_VERDICT(NULL, ENOENT, TEMPFILE_PROBE_NO_PATH);
 	ASSERT_VERDICT("", ENOENT, TEMPFILE_PROBE_NO_PATH);
 	cr_assert(!tmpdir_verdict("").has_path, "an empty variable has no path");
@@ -369,11 +378,8 @@ static int record(const struct tempfile_candidate *c, void *arg)
 
 Test(tempdir, explain_reports_every_candidate_with_its_reason)
 {
-	char *scratch = tft_scratch();
-	char *missing = tft_join(scratch, "missing");
-	char *file = tft_join(scratch, "file");
-	tft_write_file(file, "x");
-	clear_env();
+	char *missing, *file;
+	char *scratch = scratch_with_missing_and_file(&missing, &file);
 	tft_setenv("TMPDIR", missing);
 	tft_setenv("TEMP", file);
 	cr_assert_eq(chdir(scratch), 0);
@@ -518,38 +524,27 @@ Test(tempdir, explain_tells_an_unwritable_directory_from_an_unreachable_one)
 	free(scratch);
 }
 
-static char *read_only_mount; /* for mount_read_only, in the child */
+static char *tmpfs_mount; /* where the child mounts its tmpfs */
 
-static void mount_read_only(void)
+/* In the child: a tmpfs at tmpfs_mount in a private mount namespace, or
+ * exit 77 (the test is skipped). */
+static void mount_private_tmpfs(unsigned long flags, const char *options)
 {
 	if (unshare(CLONE_NEWNS) != 0 || mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
-		mount("tempfile-test", read_only_mount, "tmpfs", MS_RDONLY, NULL) != 0)
+		mount("tempfile-test", tmpfs_mount, "tmpfs", flags, options) != 0)
 		_exit(77);
 }
 
-/* A read-only tmpfs in a private mount namespace: EROFS, when creating. */
-Test(tempdir, explain_says_read_only_for_a_read_only_mount)
+static void mount_read_only(void)
 {
-	char *scratch = tft_scratch();
-	read_only_mount = tft_join(scratch, "ro");
-	cr_assert_eq(tft_mkdir(read_only_mount), 0);
-	clear_env();
-	assert_verdict_in_child(false, read_only_mount, EROFS, TEMPFILE_PROBE_CREATE,
-		mount_read_only);
-	tft_remove_tree(scratch);
-	free(read_only_mount);
-	free(scratch);
+	mount_private_tmpfs(MS_RDONLY, NULL);
 }
-
-static char *full_mount; /* for mount_full, in the child */
 
 /* A one-page tmpfs, filled: a new file can be made, not written. */
 static void mount_full(void)
 {
-	if (unshare(CLONE_NEWNS) != 0 || mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
-		mount("tempfile-test", full_mount, "tmpfs", 0, "size=4k") != 0)
-		_exit(77);
-	char *filler = tft_format("%s/filler", full_mount);
+	mount_private_tmpfs(0, "size=4k");
+	char *filler = tft_format("%s/filler", tmpfs_mount);
 	int fd = open(filler, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	static const char page[4096];
 	ssize_t written = 0;
@@ -559,16 +554,27 @@ static void mount_full(void)
 		_exit(77);
 }
 
-Test(tempdir, explain_says_full_when_a_new_file_cannot_be_written)
+/* TMPDIR on a tmpfs that mount() sets up in the child: error at step. */
+static void assert_verdict_on_tmpfs(void (*mount)(void), int error, enum tempfile_probe_step step)
 {
 	char *scratch = tft_scratch();
-	full_mount = tft_join(scratch, "full");
-	cr_assert_eq(tft_mkdir(full_mount), 0);
+	tmpfs_mount = tft_join(scratch, "mnt");
+	cr_assert_eq(tft_mkdir(tmpfs_mount), 0);
 	clear_env();
-	assert_verdict_in_child(false, full_mount, ENOSPC, TEMPFILE_PROBE_WRITE, mount_full);
+	assert_verdict_in_child(false, tmpfs_mount, error, step, mount);
 	tft_remove_tree(scratch);
-	free(full_mount);
+	free(tmpfs_mount);
 	free(scratch);
+}
+
+Test(tempdir, explain_says_read_only_for_a_read_only_mount)
+{
+	assert_verdict_on_tmpfs(mount_read_only, EROFS, TEMPFILE_PROBE_CREATE);
+}
+
+Test(tempdir, explain_says_full_when_a_new_file_cannot_be_written)
+{
+	assert_verdict_on_tmpfs(mount_full, ENOSPC, TEMPFILE_PROBE_WRITE);
 }
 
 Test(tempdir, relative_candidates_and_python_agree)
