@@ -12,8 +12,8 @@
  * POSIXLY_CORRECT is set, the first operand ends the options.
  *
  * Above it, command_parse: one tmpf command line as GNU tools handle it,
- * --help, --version and usage errors included, so that each subcommand says only
- * what its options do.
+ * --help, --version and usage errors included, so that each subcommand
+ * says only what its options do.
  */
 #ifndef TMPF_OPT_H
 #define TMPF_OPT_H

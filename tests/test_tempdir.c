@@ -453,6 +453,40 @@ Test(tempdir, explain_reports_links_by_what_they_lead_to)
 	free(scratch);
 }
 
+static int take_cwd(const struct tempfile_candidate *c, void *arg)
+{
+	if (strcmp(c->source, "cwd") == 0)
+		*(struct verdict *)arg = (struct verdict){ c->error, c->step, c->path != NULL };
+	return 0;
+}
+
+/* No current directory (removed): nothing to probe for "cwd" nor for a
+ * relative TMPDIR, with getcwd's own error. */
+Test(tempdir, explain_reports_a_removed_current_directory_with_getcwds_error)
+{
+	char *scratch = tft_scratch();
+	char *gone = tft_join(scratch, "gone");
+	cr_assert_eq(tft_mkdir(gone), 0);
+	cr_assert_eq(chdir(gone), 0);
+	cr_assert_eq(rmdir(gone), 0);
+	errno = 0;
+	char buf[64];
+	cr_assert_null(getcwd(buf, sizeof buf));
+	int getcwd_says = errno;
+	clear_env();
+	ASSERT_VERDICT("relative", getcwd_says, TEMPFILE_PROBE_NO_PATH);
+	cr_assert(!tmpdir_verdict("relative").has_path);
+	tft_setenv("TMPDIR", NULL);
+	struct verdict v = { -1, TEMPFILE_PROBE_PASSED, true };
+	(void)tempfile_gettempdir_explain(take_cwd, &v);
+	cr_assert(v.error == getcwd_says && v.step == TEMPFILE_PROBE_NO_PATH && !v.has_path,
+		"cwd: error %d step %d", v.error, (int)v.step);
+	cr_assert_eq(chdir("/"), 0);
+	tft_remove_tree(scratch);
+	free(gone);
+	free(scratch);
+}
+
 /* A name too long for the directory itself, and a directory whose own
  * name fits but whose files' names would not: told apart. */
 Test(tempdir, explain_tells_a_name_too_long_from_a_directory_whose_files_cannot_be_named)

@@ -543,7 +543,8 @@ TEMP	$s/full	full" ] || fail "explain: $out"
 test_where_explain_tells_not_writable_from_not_accessible() {
 	[ ${#as_nobody[@]} -gt 0 ] || return 0
 	mkdir -p "$s/locked/inner" && chmod 777 "$s/locked/inner" && chmod 700 "$s/locked"
-	out=$(cd / && TMPDIR="$s/locked/inner" TEMP="$s/locked" TMP="$s" "${as_nobody[@]}" "$tmpf" where --explain 2>&1 | head -n 3)
+	out=$(cd / && TMPDIR="$s/locked/inner" TEMP="$s/locked" TMP="$s" \
+		"${as_nobody[@]}" "$tmpf" where --explain 2>&1 | head -n 3)
 	[ "$out" = "TMPDIR	$s/locked/inner	not accessible
 TEMP	$s/locked	not accessible
 TMP	$s	not writable" ] || fail "got '$out'"
