@@ -119,16 +119,12 @@ static int explain_candidate(const struct tempfile_candidate *c, void *arg)
 	return 0;
 }
 
-static void say_none_usable(void)
-{
-	complain(0, "no usable temporary directory (see '%s where --explain')", program_name);
-}
-
 /* Failure of the search itself (ENOENT: nothing usable), said. */
 static void say_search_failed(int error)
 {
 	if (error == ENOENT)
-		say_none_usable();
+		complain(0, "no usable temporary directory (see '%s where --explain')",
+			program_name);
 	else
 		complain(error, "cannot look for a temporary directory");
 }
@@ -167,15 +163,17 @@ char *where_default_dir(void)
 static int print_where(bool explain)
 {
 	int error = 0;
-	char *dir = NULL;
+	bool found;
 	if (explain) {
-		if (tempfile_gettempdir_explain(explain_candidate, NULL) != 0)
-			error = errno;
-	} else if ((dir = where_default_dir()) != NULL) {
-		printf("%s\n", dir);
+		found = tempfile_gettempdir_explain(explain_candidate, NULL) == 0;
+		error = errno;
+	} else {
+		char *dir = where_default_dir();
+		found = dir != NULL;
+		if (found)
+			printf("%s\n", dir);
 		free(dir);
 	}
-	bool found = explain ? error == 0 : dir != NULL;
 	int status = finish_output(found ? EXIT_SUCCESS : EXIT_FAILURE, EXIT_FAILURE);
 	if (explain && !found)
 		say_search_failed(error);
