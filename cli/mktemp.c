@@ -23,17 +23,9 @@
 #include "tmpf.h"
 #include "tmpf_os.h"
 
-enum { OPTION_SUFFIX = OPTION_FIRST_OWN, OPTION_VERSION };
+enum { OPTION_SUFFIX = OPTION_FIRST_OWN };
 
 static const char default_template[] = "tmp.XXXXXXXXXX";
-
-static int print_version(void)
-{
-	printf("tmpf (libtempfile) %s\n"
-	       "A drop-in for GNU mktemp (coreutils 9.1), with run, rm and where.\n",
-		tempfile_version());
-	return finish_output(EXIT_SUCCESS, EXIT_FAILURE);
-}
 
 static const char mktemp_help[] =
 	"Create a temporary file or directory, safely, and print its name.\n"
@@ -279,8 +271,7 @@ static int mktemp_option(void *request, int value, const char *argument)
 	case 't': r->use_dir = r->deprecated_t = true; break;
 	case 'u': r->dry_run = true; break;
 	case OPTION_SUFFIX: r->suffix = argument; break;
-	case 'V': /* undocumented alias, as in GNU */
-	case OPTION_VERSION: return print_version();
+	case 'V': return print_version(EXIT_FAILURE); /* undocumented alias, as in GNU */
 	default: break;
 	}
 	return -1;

@@ -1,6 +1,6 @@
 /*
  * opt.c - GNU getopt_long, message for message, and a tmpf command line
- * around it: --help and usage errors (see opt.h).
+ * around it: --help, --version and usage errors (see opt.h).
  */
 #include "opt.h"
 
@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <tempfile.h>
 
 #include "msg.h"
 #include "tmpf.h"
@@ -200,6 +202,19 @@ static int print_help(const struct command *command)
 	return finish_output(EXIT_SUCCESS, command->failure_status);
 }
 
+int print_version(int failure_status)
+{
+	printf("tmpf (libtempfile) %s\n"
+	       "Copyright (C) 2026 the libtempfile authors.\n"
+	       "License: MIT <https://opensource.org/licenses/MIT>.\n"
+	       "This is free software: you are free to change and redistribute it.\n"
+	       "There is NO WARRANTY, to the extent permitted by law.\n"
+	       "\n"
+	       "A drop-in for GNU mktemp (coreutils 9.1), with run, rm and where.\n",
+		tempfile_version());
+	return finish_output(EXIT_SUCCESS, failure_status);
+}
+
 int command_parse(const struct command *command, struct option_parser *p, int argc, char **argv,
 	void *request)
 {
@@ -209,6 +224,8 @@ int command_parse(const struct command *command, struct option_parser *p, int ar
 	while (status < 0 && (value = option_parser_next(p)) != OPTIONS_END) {
 		if (value == OPTION_HELP) {
 			status = print_help(command);
+		} else if (value == OPTION_VERSION) {
+			status = print_version(command->failure_status);
 		} else if (value == OPTIONS_ERROR) {
 			suggest_help(command->name);
 			status = command->failure_status;

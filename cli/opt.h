@@ -12,8 +12,8 @@
  * POSIXLY_CORRECT is set, the first operand ends the options.
  *
  * Above it, command_parse: one tmpf command line as GNU tools handle it,
- * --help and usage errors included, so that each subcommand says only
- * what its options do.
+ * --help, --version and usage errors included, so that each subcommand
+ * says only what its options do.
  */
 #ifndef TMPF_OPT_H
 #define TMPF_OPT_H
@@ -33,13 +33,14 @@ struct long_option {
 #define OPTIONS_END (-1)
 #define OPTIONS_ERROR '?'
 
-/* Values of long-only options: above every character. --help's is shared;
- * a command numbers its own from OPTION_FIRST_OWN. */
-enum { OPTION_HELP = 256, OPTION_FIRST_OWN };
+/* Values of long-only options: above every character. --help's and
+ * --version's are shared; a command numbers its own from OPTION_FIRST_OWN. */
+enum { OPTION_HELP = 256, OPTION_VERSION, OPTION_FIRST_OWN };
 
-/* A table of the given options, then --help, then the end. */
-#define OPTIONS_AND_HELP(...) \
-	{ __VA_ARGS__, { "help", ARGUMENT_NONE, OPTION_HELP }, { NULL, ARGUMENT_NONE, 0 } }
+/* A table of the given options, then --help and --version, then the end. */
+#define OPTIONS_AND_HELP(...)                                                          \
+	{ __VA_ARGS__, { "help", ARGUMENT_NONE, OPTION_HELP },                          \
+		{ "version", ARGUMENT_NONE, OPTION_VERSION }, { NULL, ARGUMENT_NONE, 0 } }
 
 struct option_parser {
 	int argc;
@@ -83,13 +84,17 @@ struct command {
 };
 
 /* Parse argv (argv[0] the command's name) as command's command line,
- * handing each option but --help to command->option(request, ...).
- * Returns -1 to go on, with the operands in *p (p->operands at
- * argv[p->first_operand...]); or the exit status after --help (printed on
- * stdout), after a usage error (its message, then the suggestion of
- * --help), or that an option's handler returned. */
+ * handing each option but --help and --version to command->option(request,
+ * ...). Returns -1 to go on, with the operands in *p (p->operands at
+ * argv[p->first_operand...]); or the exit status after --help or --version
+ * (printed on stdout), after a usage error (its message, then the
+ * suggestion of --help), or that an option's handler returned. */
 int command_parse(const struct command *command, struct option_parser *p, int argc, char **argv,
 	void *request);
+
+/* --version: the version, the copyright and the licence on stdout, as GNU
+ * tools print them; the exit status (failure_status if stdout fails). */
+int print_version(int failure_status);
 
 /* The command_option_fn of a command whose one option is a flag: sets
  * *(bool *)flag. */

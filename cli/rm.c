@@ -25,6 +25,7 @@ static const char rm_help[] =
 	"\n"
 	"  -f, --force     ignore missing paths, and no PATH at all\n"
 	"      --help      display this help and exit\n"
+	"      --version   output version information and exit\n"
 	"\n"
 	"Trailing slashes are ignored: 'link/' removes the link, not what it\n"
 	"points to. '.', '..' and '/' are refused.\n"

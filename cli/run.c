@@ -16,6 +16,7 @@
 #include "quote.h"
 #include "tmpf.h"
 #include "tmpf_os.h"
+#include "where.h"
 
 enum { OPTION_KEEP = OPTION_FIRST_OWN, OPTION_KEEP_ON_FAILURE, OPTION_PREFIX };
 
@@ -30,6 +31,11 @@ static const char run_help[] =
 	"                            'tmpf where' prints\n"
 	"      --prefix=P          start its name with P (default: tmpf.)\n"
 	"      --help              display this help and exit\n"
+	"      --version           output version information and exit\n"
+	"\n"
+	"Without -p, a $TMPDIR, $TEMP or $TMP that is set but passed over is\n"
+	"reported on stderr, with why; with no usable directory at all, tmpf says\n"
+	"so and points to 'tmpf where --explain'.\n"
 	"\n"
 	"SIGINT, SIGTERM and SIGHUP sent to tmpf are passed on to COMMAND; tmpf\n"
 	"waits for it and cleans up. Options end at the first non-option.\n"
@@ -50,7 +56,7 @@ static int run_in_directory(char **command, const char *dir)
 	static const char *const variables[] = { "TMPDIR", "TMP", "TEMP" };
 	for (size_t i = 0; i < sizeof variables / sizeof *variables; i++) {
 		if (tmpf_os_setenv(variables[i], dir) != 0) {
-			complain(errno, "cannot set %s", variables[i]);
+			complain(errno, "cannot set %s to %s", variables[i], quote(dir));
 			return EXIT_TMPF_FAILED;
 		}
 	}
@@ -116,15 +122,17 @@ int run_main(int argc, char **argv)
 	int status = run_parse(argc, argv, &r);
 	if (status >= 0)
 		return status;
-	const struct tempfile_opts opts = { .dir = r.dir, .prefix = r.prefix ? r.prefix : "tmpf." };
-	char *dir = tempfile_mkdtemp(&opts);
-	if (!dir) {
-		if (r.dir)
-			complain(errno, "cannot create a temporary directory in %s", quote(r.dir));
-		else
-			complain(errno, "cannot create a temporary directory");
+	char *default_dir = NULL; /* the one 'tmpf where' prints, after its notes */
+	if (!r.dir && !(default_dir = where_default_dir()))
 		return EXIT_TMPF_FAILED;
-	}
+	const char *parent = r.dir ? r.dir : default_dir;
+	const struct tempfile_opts opts = { .dir = parent, .prefix = r.prefix ? r.prefix : "tmpf." };
+	char *dir = tempfile_mkdtemp(&opts);
+	if (!dir)
+		complain(errno, "cannot create a temporary directory in %s", quote(parent));
+	free(default_dir);
+	if (!dir)
+		return EXIT_TMPF_FAILED;
 	status = run_in_directory(r.command, dir);
 	bool failed = status != EXIT_SUCCESS;
 	if (r.keep || (r.keep_on_failure && failed)) {

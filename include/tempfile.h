@@ -157,15 +157,40 @@ TEMPFILE_EXPORT const char *tempfile_gettempprefix(void);
  * Python: `tempfile.template = prefix`. */
 TEMPFILE_EXPORT int tempfile_settempprefix(const char *prefix);
 
+/* Where the probe of a candidate stopped (tempfile_candidate.step), so
+ * that an errno is read truly: ENOENT at TEMPFILE_PROBE_DIRECTORY is a
+ * missing directory, at TEMPFILE_PROBE_CREATE an existing one in which the
+ * file system refuses new files (/proc). */
+enum tempfile_probe_step {
+	TEMPFILE_PROBE_PASSED,    /* error 0: usable                            */
+	TEMPFILE_PROBE_NO_PATH,   /* nothing to probe: an unset or empty variable
+	                             (ENOENT), or the path not made absolute or
+	                             the default not found (getcwd's errno,
+	                             ENOMEM); path NULL                          */
+	TEMPFILE_PROBE_DIRECTORY, /* the path leads to no directory: ENOENT
+	                             missing, ENOTDIR not a directory, EACCES it
+	                             or a directory on the way may not be
+	                             searched, ELOOP, ENAMETOOLONG               */
+	TEMPFILE_PROBE_CREATE,    /* a directory, but no file could be created in
+	                             it: EACCES or EPERM not writable, EROFS
+	                             read-only, ENOSPC or EDQUOT full,
+	                             ENAMETOOLONG, ENOMEM, or whatever else the
+	                             file system says                           */
+	TEMPFILE_PROBE_WRITE,     /* the file was created, its 4 bytes not
+	                             written (ENOSPC, EDQUOT; EIO: a short write) */
+	TEMPFILE_PROBE_REMOVE     /* created and written, then not removed       */
+};
+
 /* One candidate directory as tempfile_gettempdir_explain() saw it. */
 struct tempfile_candidate {
 	const char *source; /* "TMPDIR", "TEMP", "TMP", "default" or "cwd"    */
-	const char *path;   /* absolute; NULL when the variable is unset/empty;
-	                       BORROWED: valid during the callback only       */
-	int error;          /* 0: usable; otherwise the errno that rejected it
-	                       (ENOENT missing, ENOTDIR not a directory, EACCES
-	                       not writable, EROFS read-only, ...)             */
+	const char *path;   /* absolute; NULL when there is nothing to probe
+	                       (step TEMPFILE_PROBE_NO_PATH); BORROWED: valid
+	                       during the callback only                      */
+	int error;          /* 0: usable; otherwise the errno that rejected it,
+	                       as the failed step's call returned it          */
 	int chosen;         /* 1 for the one tempfile_gettempdir() would take  */
+	enum tempfile_probe_step step; /* where the probe stopped            */
 };
 
 /* Probe every candidate of tempfile_gettempdir() in order, now, and call

@@ -103,11 +103,33 @@ static const char *replace_locked(struct setting *s, char *value)
 	return value;
 }
 
+/* Why create failed in dir (create's -errno in error), told truly: if
+ * dir/. (in path, which has room for it) does not lead to a directory,
+ * that is the reason (-ENOENT missing, -ENOTDIR, ...), at
+ * TEMPFILE_PROBE_DIRECTORY; else create's own error (/proc: -ENOENT for an
+ * existing directory). Asked only after a failure: the usable path costs
+ * no stat. */
+static int creation_failure(char *path, size_t dir_len, int error, enum tempfile_probe_step *step)
+{
+	struct stat st;
+	path[dir_len + 1] = '.';
+	path[dir_len + 2] = '\0';
+	int r = tf_os_lstat(path, &st); /* "dir/." follows a link to a directory */
+	*step = TEMPFILE_PROBE_DIRECTORY;
+	if (r < 0)
+		return r;
+	if (!S_ISDIR(st.st_mode)) /* Windows drops the ".": dir\. is the file */
+		return -ENOTDIR;
+	*step = TEMPFILE_PROBE_CREATE;
+	return error;
+}
+
 /* Prove dir usable: create a randomly named file in it, write to it,
- * remove it. 0, or the -errno that rejected it. */
-static int probe_directory(const char *dir)
+ * remove it. 0, or the -errno that rejected it and in *step where. */
+static int probe_directory(const char *dir, enum tempfile_probe_step *step)
 {
 	size_t dir_len = strlen(dir);
+	*step = TEMPFILE_PROBE_CREATE;
 	char *path = malloc(dir_len + 1 + TF_NAME_LEN + 1);
 	if (!path)
 		return -ENOMEM;
@@ -129,26 +151,34 @@ static int probe_directory(const char *dir)
 		int r = tf_os_close(fd);
 		if (r < 0 && error == 0 && r != -EINTR)
 			error = r;
+		*step = error < 0 ? TEMPFILE_PROBE_WRITE : TEMPFILE_PROBE_REMOVE;
 		if ((r = tf_os_unlink(path)) < 0 && error == 0)
 			error = r;
 	}
+	if (error < 0 && *step == TEMPFILE_PROBE_CREATE)
+		error = creation_failure(path, dir_len, error, step);
+	if (error == 0)
+		*step = TEMPFILE_PROBE_PASSED;
 	free(path);
 	return error;
 }
 
 typedef int (*candidate_fn)(const struct tempfile_candidate *c, void *arg);
 
-/* Offer one candidate: make it absolute, probe it, report it. Returns what
- * fn returned (non-zero stops the walk). */
-static int offer(const char *source, const char *dir, bool *found, candidate_fn fn, void *arg)
+/* Offer one candidate: make it absolute, probe it, report it. dir NULL
+ * or empty: no path, for lookup_error (-errno; 0: an unset or empty
+ * variable, ENOENT). Returns what fn returned (non-zero stops the walk). */
+static int offer(const char *source, const char *dir, int lookup_error, bool *found,
+	candidate_fn fn, void *arg)
 {
-	struct tempfile_candidate c = { .source = source, .path = NULL, .error = 0, .chosen = 0 };
+	struct tempfile_candidate c = { .source = source, .path = NULL, .error = 0, .chosen = 0,
+		.step = TEMPFILE_PROBE_NO_PATH };
 	char *absolute = NULL;
 	if (!dir || !*dir) {
-		c.error = ENOENT;
+		c.error = lookup_error < 0 ? -lookup_error : ENOENT;
 	} else if ((c.error = -tf_absolute(dir, &absolute)) == 0) {
 		c.path = absolute;
-		c.error = -probe_directory(absolute);
+		c.error = -probe_directory(absolute, &c.step);
 	}
 	if (c.error == 0 && c.path && !*found) /* no path: never usable */
 		c.chosen = *found = true;
@@ -169,19 +199,19 @@ static int walk_candidates(candidate_fn fn, void *arg, bool *found, int *stop)
 		int r = tf_os_getenv(env_candidates[i], &value);
 		if (r < 0)
 			return r;
-		*stop = offer(env_candidates[i], value && *value ? value : NULL, found, fn, arg);
+		*stop = offer(env_candidates[i], value, 0, found, fn, arg);
 		free(value);
 	}
 	for (size_t i = 0; !*stop && i < tf_os_candidate_count(); i++) {
 		char *dir;
-		(void)tf_os_candidate(i, &dir); /* NULL: offer reports ENOENT */
-		*stop = offer("default", dir, found, fn, arg);
+		int r = tf_os_candidate(i, &dir); /* NULL: offer reports r */
+		*stop = offer("default", dir, r, found, fn, arg);
 		free(dir);
 	}
 	if (!*stop) {
 		char *cwd;
-		(void)tf_os_getcwd(&cwd); /* NULL: offer reports ENOENT */
-		*stop = offer("cwd", cwd, found, fn, arg);
+		int r = tf_os_getcwd(&cwd); /* NULL: offer reports r */
+		*stop = offer("cwd", cwd, r, found, fn, arg);
 		free(cwd);
 	}
 	return 0;

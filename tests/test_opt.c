@@ -6,10 +6,13 @@
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <tempfile.h>
 
 #include "opt.h"
 
@@ -410,10 +413,11 @@ Test(opt, command_flag_stays_false_without_its_option)
 	cr_assert_eq(p.operands, 1);
 }
 
-/* --help closes stdout, as the command would before exiting: run it in a
- * child whose stdout is a pipe, and read what it printed. */
-static void expect_help(const struct command *command, char **argv, int argc, const char *expected,
-	int expected_status)
+/* --help and --version close stdout, as the command would before exiting:
+ * run command_parse in a child whose stdout is a pipe; what it printed
+ * into out. */
+static void parse_in_child(const struct command *command, char **argv, int argc, char *out,
+	size_t size, int expected_status)
 {
 	int fds[2];
 	cr_assert_eq(pipe(fds), 0);
@@ -429,10 +433,9 @@ static void expect_help(const struct command *command, char **argv, int argc, co
 		_exit(command_parse(command, &p, argc, argv, &flag));
 	}
 	close(fds[1]);
-	char out[256] = "";
 	size_t len = 0;
 	ssize_t n;
-	while ((n = read(fds[0], out + len, sizeof out - 1 - len)) > 0)
+	while ((n = read(fds[0], out + len, size - 1 - len)) > 0)
 		len += (size_t)n;
 	out[len] = '\0';
 	close(fds[0]);
@@ -440,7 +443,33 @@ static void expect_help(const struct command *command, char **argv, int argc, co
 	cr_assert_eq(waitpid(pid, &status, 0), pid);
 	cr_assert(WIFEXITED(status));
 	cr_assert_eq(WEXITSTATUS(status), expected_status, "status %d", WEXITSTATUS(status));
+}
+
+static void expect_help(const struct command *command, char **argv, int argc, const char *expected,
+	int expected_status)
+{
+	char out[256];
+	parse_in_child(command, argv, argc, out, sizeof out, expected_status);
 	cr_assert_str_eq(out, expected);
+}
+
+/* The whole text is tests/test_tmpf.sh's; here, that the command layer
+ * prints it and stops, abbreviated or not. */
+static void expect_version(const struct command *command, char **argv, int argc)
+{
+	char out[1024], first[64];
+	parse_in_child(command, argv, argc, out, sizeof out, 0);
+	snprintf(first, sizeof first, "tmpf (libtempfile) %s\n", tempfile_version());
+	cr_assert_eq(strncmp(out, first, strlen(first)), 0, "%s", out);
+	cr_assert(strstr(out, "\nLicense: MIT <https://opensource.org/licenses/MIT>.\n"), "%s", out);
+}
+
+Test(opt, command_version_prints_the_licence_and_ends_the_parse)
+{
+	expect_version(&flag_like, ARGV("--version", "-x"), 3);
+	expect_version(&flag_like, ARGV("--v"), 2);
+	expect_version(&run_like, ARGV("--vers", "--nope"), 3);
+	expect_stderr("");
 }
 
 Test(opt, command_help_prints_usage_and_help_and_ends_the_parse)

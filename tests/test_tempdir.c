@@ -15,7 +15,10 @@
 /* An absolute directory that need not exist, to set and compare. */
 #  define TOP "C:\\"
 #else
+#  include <fcntl.h>
+#  include <limits.h>
 #  include <signal.h>
+#  include <sys/mount.h>
 #  include <sys/resource.h>
 #  include <sys/wait.h>
 #  define TOP "/"
@@ -73,6 +76,74 @@ Test(tempdir, missing_directory_and_regular_file_candidates_are_passed_over)
 	free(file);
 	free(scratch);
 	free(good);
+}
+
+/* What explain says of TMPDIR: its errno and the step the probe stopped at. */
+struct verdict {
+	int error;
+	enum tempfile_probe_step step;
+	bool has_path;
+};
+
+static int take_tmpdir(const struct tempfile_candidate *c, void *arg)
+{
+	if (strcmp(c->source, "TMPDIR") != 0)
+		return 0;
+	struct verdict *v = arg;
+	*v = (struct verdict){ c->error, c->step, c->path != NULL };
+	return 1; /* TMPDIR is all we want: stop there */
+}
+
+/* explain's verdict on TMPDIR set to tmpdir (NULL: unset). */
+static struct verdict tmpdir_verdict(const char *tmpdir)
+{
+	struct verdict v = { -1, TEMPFILE_PROBE_PASSED, false };
+	tft_setenv("TMPDIR", tmpdir);
+	(void)tempfile_gettempdir_explain(take_tmpdir, &v);
+	return v;
+}
+
+static const char *shown(const char *tmpdir)
+{
+	return tmpdir ? tmpdir : "unset";
+}
+
+#define ASSERT_VERDICT(tmpdir, expected_error, expected_step)                              \
+	do {                                                                               \
+		struct verdict v_ = tmpdir_verdict(tmpdir);                                \
+		cr_assert(v_.error == (expected_error) && v_.step == (expected_step),      \
+			"TMPDIR %s: error %d step %d, expected %d at %d", shown(tmpdir),           \
+			v_.error, (int)v_.step, (expected_error), (int)(expected_step));  \
+	} while (0)
+
+/* A new scratch directory with a file in it, in the clean environment:
+ * *missing and *file are the paths of a missing entry and of that file. */
+static char *scratch_with_missing_and_file(char **missing, char **file)
+{
+	char *scratch = tft_scratch();
+	*missing = tft_join(scratch, "missing");
+	*file = tft_join(scratch, "file");
+	tft_write_file(*file, "x");
+	clear_env();
+	return scratch;
+}
+
+Test(tempdir, explain_says_at_which_step_each_candidate_stopped)
+{
+	char *missing, *file;
+	char *scratch = scratch_with_missing_and_file(&missing, &file);
+	ASSERT_VERDICT(NULL, ENOENT, TEMPFILE_PROBE_NO_PATH);
+	ASSERT_VERDICT("", ENOENT, TEMPFILE_PROBE_NO_PATH);
+	cr_assert(!tmpdir_verdict("").has_path, "an empty variable has no path");
+	ASSERT_VERDICT(missing, ENOENT, TEMPFILE_PROBE_DIRECTORY);
+	ASSERT_VERDICT(file, ENOTDIR, TEMPFILE_PROBE_DIRECTORY);
+	ASSERT_VERDICT(scratch, 0, TEMPFILE_PROBE_PASSED);
+	cr_assert(tmpdir_verdict(scratch).has_path);
+	cr_assert_eq(tft_count_entries(scratch), 1, "the probes left nothing");
+	tft_remove_tree(scratch);
+	free(missing);
+	free(file);
+	free(scratch);
 }
 
 #ifndef _WIN32 /* fork and setuid; /tmp, links and ".." are POSIX's */
@@ -307,11 +378,8 @@ static int record(const struct tempfile_candidate *c, void *arg)
 
 Test(tempdir, explain_reports_every_candidate_with_its_reason)
 {
-	char *scratch = tft_scratch();
-	char *missing = tft_join(scratch, "missing");
-	char *file = tft_join(scratch, "file");
-	tft_write_file(file, "x");
-	clear_env();
+	char *missing, *file;
+	char *scratch = scratch_with_missing_and_file(&missing, &file);
 	tft_setenv("TMPDIR", missing);
 	tft_setenv("TEMP", file);
 	cr_assert_eq(chdir(scratch), 0);
@@ -341,6 +409,206 @@ Test(tempdir, explain_reports_every_candidate_with_its_reason)
 	free(missing);
 	free(file);
 	free(scratch);
+}
+
+/* /proc is a directory in which no file can be made, and Linux says
+ * ENOENT for it: explain must tell that from a missing directory. */
+Test(tempdir, explain_tells_an_existing_directory_that_refuses_files_from_a_missing_one)
+{
+	struct stat st;
+	if (stat("/proc/self", &st) != 0)
+		cr_skip_test("no /proc here");
+	int fd = open("/proc/tempfile-test", O_RDWR | O_CREAT | O_EXCL, 0600);
+	int kernel_says = errno;
+	cr_assert_eq(fd, -1, "a file was created in /proc");
+	clear_env();
+	ASSERT_VERDICT("/proc", kernel_says, TEMPFILE_PROBE_CREATE);
+	ASSERT_VERDICT("/proc/no-such-directory", ENOENT, TEMPFILE_PROBE_DIRECTORY);
+}
+
+Test(tempdir, explain_reports_links_by_what_they_lead_to)
+{
+	char *scratch = tft_scratch();
+	char *to_dir = tft_join(scratch, "to-dir"), *dangling = tft_join(scratch, "dangling");
+	char *loop = tft_join(scratch, "loop"), *through_file = tft_join(scratch, "file/sub");
+	char *dir = tft_join(scratch, "dir"), *file = tft_join(scratch, "file");
+	cr_assert_eq(tft_mkdir(dir), 0);
+	tft_write_file(file, "x");
+	cr_assert_eq(symlink("dir", to_dir), 0);
+	cr_assert_eq(symlink("nowhere", dangling), 0);
+	cr_assert_eq(symlink("loop", loop), 0);
+	clear_env();
+	ASSERT_VERDICT(to_dir, 0, TEMPFILE_PROBE_PASSED);
+	ASSERT_VERDICT(dangling, ENOENT, TEMPFILE_PROBE_DIRECTORY);
+	ASSERT_VERDICT(loop, ELOOP, TEMPFILE_PROBE_DIRECTORY);
+	ASSERT_VERDICT(through_file, ENOTDIR, TEMPFILE_PROBE_DIRECTORY);
+	cr_assert_eq(tft_count_entries(dir), 0, "the probe left nothing");
+	tft_remove_tree(scratch);
+	free(to_dir);
+	free(dangling);
+	free(loop);
+	free(through_file);
+	free(dir);
+	free(file);
+	free(scratch);
+}
+
+static int take_cwd(const struct tempfile_candidate *c, void *arg)
+{
+	if (strcmp(c->source, "cwd") == 0)
+		*(struct verdict *)arg = (struct verdict){ c->error, c->step, c->path != NULL };
+	return 0;
+}
+
+/* No current directory (removed): nothing to probe for "cwd" nor for a
+ * relative TMPDIR, with getcwd's own error. */
+Test(tempdir, explain_reports_a_removed_current_directory_with_getcwds_error)
+{
+	char *scratch = tft_scratch();
+	char *gone = tft_join(scratch, "gone");
+	cr_assert_eq(tft_mkdir(gone), 0);
+	cr_assert_eq(chdir(gone), 0);
+	cr_assert_eq(rmdir(gone), 0);
+	errno = 0;
+	char buf[64];
+	cr_assert_null(getcwd(buf, sizeof buf));
+	int getcwd_says = errno;
+	clear_env();
+	ASSERT_VERDICT("relative", getcwd_says, TEMPFILE_PROBE_NO_PATH);
+	cr_assert(!tmpdir_verdict("relative").has_path);
+	tft_setenv("TMPDIR", NULL);
+	struct verdict v = { -1, TEMPFILE_PROBE_PASSED, true };
+	(void)tempfile_gettempdir_explain(take_cwd, &v);
+	cr_assert(v.error == getcwd_says && v.step == TEMPFILE_PROBE_NO_PATH && !v.has_path,
+		"cwd: error %d step %d", v.error, (int)v.step);
+	cr_assert_eq(chdir("/"), 0);
+	tft_remove_tree(scratch);
+	free(gone);
+	free(scratch);
+}
+
+/* A name too long for the directory itself, and a directory whose own
+ * name fits but whose files' names would not: told apart. */
+Test(tempdir, explain_tells_a_name_too_long_from_a_directory_whose_files_cannot_be_named)
+{
+	char *scratch = tft_scratch();
+	clear_env();
+	char *longer = tft_format("%s/%0*d", scratch, PATH_MAX, 0);
+	ASSERT_VERDICT(longer, ENAMETOOLONG, TEMPFILE_PROBE_DIRECTORY);
+	/* Grow a real directory to PATH_MAX - 8 bytes: "dir/." fits, "dir/"
+	 * and a name of 8 does not. */
+	char *deep = tft_format("%s", scratch);
+	while (strlen(deep) < PATH_MAX - 8) {
+		size_t room = PATH_MAX - 8 - strlen(deep) - 1;
+		char *next = tft_format("%s/%0*d", deep, (int)(room > 200 ? 200 : room), 7);
+		free(deep);
+		deep = next;
+		cr_assert_eq(tft_mkdir(deep), 0, "mkdir of %zu bytes: %s", strlen(deep), strerror(errno));
+	}
+	ASSERT_VERDICT(deep, ENAMETOOLONG, TEMPFILE_PROBE_CREATE);
+	free(deep);
+	free(longer);
+	tft_remove_tree(scratch);
+	free(scratch);
+}
+
+/* In a forked child: become nobody if as_nobody, then TMPDIR's verdict
+ * must be error at step. Skips the test if the child cannot set itself up
+ * (77). */
+static void assert_verdict_in_child(bool as_nobody, const char *tmpdir, int error,
+	enum tempfile_probe_step step, void (*setup)(void))
+{
+	pid_t pid = fork();
+	if (pid == 0) { /* no Criterion assertion in a forked child */
+		if (setup)
+			setup();
+		if (as_nobody && !tft_become_nobody())
+			_exit(77);
+		struct verdict v = tmpdir_verdict(tmpdir);
+		_exit(v.error == error && v.step == step ? 0 : 1);
+	}
+	cr_assert(pid > 0, "fork: %s", strerror(errno));
+	int status;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
+		cr_skip_test("the child could not set itself up (nobody, or a mount)");
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		"TMPDIR %s: not error %d at step %d (child status %d)", tmpdir, error, (int)step, status);
+}
+
+/* What nobody meets: a directory it cannot write (the directory is there,
+ * creating fails) and one it cannot reach (a parent it may not search). */
+Test(tempdir, explain_tells_an_unwritable_directory_from_an_unreachable_one)
+{
+	char *scratch = tft_scratch();
+	char *locked = tft_join(scratch, "locked"), *inner = tft_join(scratch, "locked/inner");
+	cr_assert_eq(tft_mkdir(locked), 0);
+	cr_assert_eq(tft_mkdir(inner), 0);
+	cr_assert_eq(chmod(scratch, 0755), 0);
+	cr_assert_eq(chmod(inner, 0777), 0);
+	clear_env();
+	cr_assert_eq(chmod(locked, 0711), 0); /* nobody may pass, not write */
+	assert_verdict_in_child(true, locked, EACCES, TEMPFILE_PROBE_CREATE, NULL);
+	assert_verdict_in_child(true, inner, 0, TEMPFILE_PROBE_PASSED, NULL);
+	cr_assert_eq(chmod(locked, 0700), 0); /* nor pass */
+	assert_verdict_in_child(true, inner, EACCES, TEMPFILE_PROBE_DIRECTORY, NULL);
+	tft_remove_tree(scratch);
+	free(inner);
+	free(locked);
+	free(scratch);
+}
+
+static char *tmpfs_mount; /* where the child mounts its tmpfs */
+
+/* In the child: a tmpfs at tmpfs_mount in a private mount namespace, or
+ * exit 77 (the test is skipped). */
+static void mount_private_tmpfs(unsigned long flags, const char *options)
+{
+	if (unshare(CLONE_NEWNS) != 0 || mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+		mount("tempfile-test", tmpfs_mount, "tmpfs", flags, options) != 0)
+		_exit(77);
+}
+
+static void mount_read_only(void)
+{
+	mount_private_tmpfs(MS_RDONLY, NULL);
+}
+
+/* A one-page tmpfs, filled: a new file can be made, not written. */
+static void mount_full(void)
+{
+	mount_private_tmpfs(0, "size=4k");
+	char *filler = tft_format("%s/filler", tmpfs_mount);
+	int fd = open(filler, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	static const char page[4096];
+	ssize_t written = 0;
+	while (fd >= 0 && written >= 0)
+		written = write(fd, page, sizeof page);
+	if (fd < 0 || errno != ENOSPC)
+		_exit(77);
+}
+
+/* TMPDIR on a tmpfs that mount() sets up in the child: error at step. */
+static void assert_verdict_on_tmpfs(void (*mount)(void), int error, enum tempfile_probe_step step)
+{
+	char *scratch = tft_scratch();
+	tmpfs_mount = tft_join(scratch, "mnt");
+	cr_assert_eq(tft_mkdir(tmpfs_mount), 0);
+	clear_env();
+	assert_verdict_in_child(false, tmpfs_mount, error, step, mount);
+	tft_remove_tree(scratch);
+	free(tmpfs_mount);
+	free(scratch);
+}
+
+Test(tempdir, explain_says_read_only_for_a_read_only_mount)
+{
+	assert_verdict_on_tmpfs(mount_read_only, EROFS, TEMPFILE_PROBE_CREATE);
+}
+
+Test(tempdir, explain_says_full_when_a_new_file_cannot_be_written)
+{
+	assert_verdict_on_tmpfs(mount_full, ENOSPC, TEMPFILE_PROBE_WRITE);
 }
 
 Test(tempdir, relative_candidates_and_python_agree)

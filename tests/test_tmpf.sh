@@ -245,6 +245,35 @@ test_run_reports_a_directory_it_cannot_remove() {
 	rm -rf "$dir"
 }
 
+test_run_reports_a_tmpdir_it_passes_over_and_goes_on() {
+	TMPDIR="$s/missing" TEMP="$s" run_tmpf run -- sh -c 'echo "$TMPDIR"'
+	expect_status 0
+	[[ $out == "$s"/tmpf.* ]] || fail "not made in the next candidate: $out"
+	expect_err "tmpf: ignoring TMPDIR '$s/missing': missing"
+	# With -p the variables are not looked at.
+	TMPDIR="$s/missing" run_tmpf run -p "$s" true
+	expect_status 0
+	expect_no_err
+}
+
+# No descriptor left to open: every probe fails, so no directory is usable.
+test_run_says_when_no_directory_is_usable_and_points_to_explain() {
+	(ulimit -n 3 && TMPDIR="$s/missing" exec "$tmpf" run true) >"$s/.out" 2>"$s/.err"
+	status=$? out=$(cat "$s/.out") err=$(cat "$s/.err")
+	expect_status 125
+	expect_no_out
+	expect_err "tmpf: ignoring TMPDIR '$s/missing': missing
+tmpf: no usable temporary directory (see 'tmpf where --explain')"
+}
+
+test_run_names_the_directory_it_could_not_create_in() {
+	local long
+	long=$(printf '%0300d' 0)
+	TMPDIR="$s" run_tmpf run --prefix "$long" true
+	expect_status 125
+	expect_err "tmpf: cannot create a temporary directory in '$s': File name too long"
+}
+
 test_run_prefix_names_the_directory() {
 	run_tmpf run -p "$s" --prefix=build- -- sh -c 'basename "$TMPDIR"'
 	[[ $out == build-???????? ]] || fail "name '$out'"
@@ -392,6 +421,7 @@ test_where_prints_the_first_usable_candidate() {
 	[ "$(cat "$s/out")" = "$s/rel" ] || fail "relative TMPDIR not made absolute: $(cat "$s/out")"
 	TMPDIR="$s/missing" TEMP="$s" run_tmpf where
 	expect_out "$s"
+	expect_err "tmpf: ignoring TMPDIR '$s/missing': missing"
 }
 
 test_where_explain_shows_every_candidate_and_why() {
@@ -421,6 +451,105 @@ test_where_explain_says_not_writable() {
 	[ "$out" = "TMPDIR	$s/ro	not writable" ] || fail "got '$out'"
 }
 
+test_where_reports_each_variable_it_passes_over_once_with_why() {
+	echo x >"$s/file"
+	TMPDIR="$s/missing" TEMP="$s/file" TMP="$s" run_tmpf where
+	expect_status 0
+	expect_out "$s"
+	expect_err "tmpf: ignoring TMPDIR '$s/missing': missing
+tmpf: ignoring TEMP '$s/file': not a directory"
+	# A relative one is named as it was tried: made absolute.
+	(cd "$s" && TMPDIR=rel "$tmpf" where >"$s/.out" 2>"$s/.err")
+	[ "$(cat "$s/.err")" = "tmpf: ignoring TMPDIR '$s/rel': missing" ] || fail "relative: $(cat "$s/.err")"
+	# Unset, empty or usable: nothing to say.
+	TMPDIR='' TEMP="$s" run_tmpf where
+	expect_out "$s"
+	expect_no_err
+	TMPDIR="$s" TEMP="$s/missing" run_tmpf where
+	expect_no_err
+	# --explain says it in its table, not on stderr.
+	TMPDIR="$s/missing" run_tmpf where --explain
+	expect_status 0
+	expect_no_err
+}
+
+test_where_says_when_no_directory_is_usable_and_points_to_explain() {
+	local none="tmpf: no usable temporary directory (see 'tmpf where --explain')"
+	(ulimit -n 3 && TMPDIR="$s/missing" exec "$tmpf" where) >"$s/.out" 2>"$s/.err"
+	status=$? out=$(cat "$s/.out") err=$(cat "$s/.err")
+	expect_status 1
+	expect_no_out
+	expect_err "tmpf: ignoring TMPDIR '$s/missing': missing
+$none"
+	(ulimit -n 3 && TMPDIR="$s/missing" exec "$tmpf" where --explain) >"$s/.out" 2>"$s/.err"
+	status=$? out=$(cat "$s/.out") err=$(cat "$s/.err")
+	expect_status 1
+	expect_err "$none"
+	[ "$(printf '%s\n' "$out" | grep -c 'cannot create files (Too many open files)$')" -ge 2 ] ||
+		fail "explain: $out"
+}
+
+# /proc is there, but the kernel refuses new files in it (ENOENT): that
+# is not "missing". As TEMP, not TMPDIR: valgrind (.ci/valgrind.sh) keeps
+# its own files in $TMPDIR.
+test_where_explain_tells_a_directory_that_refuses_files_from_a_missing_one() {
+	if [ ! -d /proc/self ] || [[ $( (: >/proc/tmpf-test) 2>&1) != *": No such file or directory" ]]; then
+		echo "tmpf-cli: $current skipped: no /proc refusing files with ENOENT"
+		return 0
+	fi
+	TMPDIR="$s/missing" TEMP=/proc TMP=/proc/no-such-dir run_tmpf where --explain
+	[ "$(printf '%s\n' "$out" | head -n 3)" = "TMPDIR	$s/missing	missing
+TEMP	/proc	cannot create files (No such file or directory)
+TMP	/proc/no-such-dir	missing" ] || fail "explain: $out"
+	TEMP=/proc TMP="$s" run_tmpf where
+	expect_out "$s"
+	expect_err "tmpf: ignoring TEMP '/proc': cannot create files (No such file or directory)"
+}
+
+test_where_explain_says_symbolic_link_loop_and_name_too_long() {
+	ln -s loop "$s/loop"
+	local long
+	long="$s/$(printf '%05000d' 0)"
+	TMPDIR="$s/loop" TEMP="$long" run_tmpf where --explain
+	[ "$(printf '%s\n' "$out" | head -n 2)" = "TMPDIR	$s/loop	symbolic link loop
+TEMP	$long	name too long" ] || fail "explain: $(printf '%s\n' "$out" | head -n 2 | cut -c1-200)"
+}
+
+# Read-only, and full (a file can be made, not written): tmpfs mounts in a
+# private mount namespace. Skipped where that is refused.
+test_where_explain_says_read_only_and_full() {
+	if ! unshare -m --propagation private true 2>/dev/null; then
+		echo "tmpf-cli: $current skipped: no private mount namespace (unshare -m)"
+		return 0
+	fi
+	mkdir "$s/ro" "$s/full"
+	unshare -m --propagation private sh -c '
+		mount -t tmpfs -o ro tmpf-test "$1/ro" && mount -t tmpfs -o size=4k tmpf-test "$1/full" || exit 42
+		cat /dev/zero >"$1/full/filler" 2>/dev/null
+		TMPDIR="$1/ro" TEMP="$1/full" "$2" where --explain >"$1/.out" 2>"$1/.err"
+	' sh "$s" "$tmpf"
+	if [ $? = 42 ]; then
+		echo "tmpf-cli: $current skipped: cannot mount a tmpfs"
+		return 0
+	fi
+	out=$(head -n 2 "$s/.out")
+	[ "$out" = "TMPDIR	$s/ro	read-only file system
+TEMP	$s/full	full" ] || fail "explain: $out"
+	rm -f "$s/.out" "$s/.err"
+}
+
+# Not accessible: the directory, or one on the way, may not be searched
+# (so not even looked at); not writable: it is there, but closed.
+test_where_explain_tells_not_writable_from_not_accessible() {
+	[ ${#as_nobody[@]} -gt 0 ] || return 0
+	mkdir -p "$s/locked/inner" && chmod 777 "$s/locked/inner" && chmod 700 "$s/locked"
+	out=$(cd / && TMPDIR="$s/locked/inner" TEMP="$s/locked" TMP="$s" \
+		"${as_nobody[@]}" "$tmpf" where --explain 2>&1 | head -n 3)
+	[ "$out" = "TMPDIR	$s/locked/inner	not accessible
+TEMP	$s/locked	not accessible
+TMP	$s	not writable" ] || fail "got '$out'"
+}
+
 test_where_rejects_operands_and_reports_write_errors() {
 	run_tmpf where x
 	expect_status 1
@@ -443,16 +572,50 @@ test_help_exists_for_the_tool_and_each_subcommand() {
 		expect_status 0
 		expect_no_err
 		[[ $out == "Usage: tmpf ${sub:+$sub }"* ]] || fail "$sub --help: ${out%%$'\n'*}"
+		[[ $out == *"--version"*"output version information and exit"* ]] ||
+			fail "$sub --help does not list --version"
 	done
 	run_tmpf --help
 	[[ $out == *"run [OPTION]..."* && $out == *"rm [-f] PATH..."* && $out == *"where [--explain]"* ]] ||
 		fail "--help does not list the subcommands"
 }
 
-test_version_names_the_library() {
+test_version_says_the_licence_as_gnu_tools_do() {
 	run_tmpf --version
 	expect_status 0
-	[[ ${out%%$'\n'*} =~ ^tmpf\ \(libtempfile\)\ [0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "version: $out"
+	expect_no_err
+	local version=${out%%$'\n'*}
+	[[ $version =~ ^tmpf\ \(libtempfile\)\ [0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "version: $out"
+	expect_out "$version
+Copyright (C) 2026 the libtempfile authors.
+License: MIT <https://opensource.org/licenses/MIT>.
+This is free software: you are free to change and redistribute it.
+There is NO WARRANTY, to the extent permitted by law.
+
+A drop-in for GNU mktemp (coreutils 9.1), with run, rm and where."
+	local full=$out sub
+	for sub in -V "run --version" "rm --version" "where --version" "where --vers"; do
+		# shellcheck disable=SC2086
+		run_tmpf $sub
+		expect_status 0
+		[ "$out" = "$full" ] || fail "$sub: $out"
+	done
+	run_tmpf run --version true
+	[ "$out" = "$full" ] || fail "run --version COMMAND ran it: $out"
+}
+
+test_version_reports_write_errors_with_each_commands_status() {
+	local sub expected
+	for sub in "" run rm where; do
+		expected=1
+		[ "$sub" = run ] && expected=125
+		# shellcheck disable=SC2086
+		"$tmpf" $sub --version >/dev/full 2>"$s/err"
+		status=$?
+		err=$(cat "$s/err")
+		expect_status $expected
+		expect_err "tmpf: write error: No space left on device"
+	done
 }
 
 test_a_subcommand_name_after_dashdash_is_a_template() {
