@@ -2,6 +2,7 @@
 #include "support.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 Test(version, is_the_version_the_header_announces_and_a_static_string)
@@ -13,4 +14,47 @@ Test(version, is_the_version_the_header_announces_and_a_static_string)
 	snprintf(expect, sizeof expect, "%d.%d.%d", TEMPFILE_VERSION_MAJOR, TEMPFILE_VERSION_MINOR,
 		TEMPFILE_VERSION_PATCH);
 	cr_assert_str_eq(v, expect);
+}
+
+/* Usable in #if, as the header says. */
+#if !TEMPFILE_CHECK_VERSION(TEMPFILE_VERSION_MAJOR, TEMPFILE_VERSION_MINOR, TEMPFILE_VERSION_PATCH)
+#error "TEMPFILE_CHECK_VERSION is false for the header's own version"
+#endif
+#if TEMPFILE_CHECK_VERSION(TEMPFILE_VERSION_MAJOR, TEMPFILE_VERSION_MINOR, TEMPFILE_VERSION_PATCH + 1)
+#error "TEMPFILE_CHECK_VERSION is true for a later version"
+#endif
+_Static_assert(TEMPFILE_VERSION_MINOR < 100 && TEMPFILE_VERSION_PATCH < 100,
+	"minor and patch must stay below 100 for TEMPFILE_VERSION_NUMBER");
+
+Test(version, number_is_major_minor_patch_in_two_digit_places)
+{
+	cr_assert_eq(TEMPFILE_VERSION_NUMBER, TEMPFILE_VERSION_MAJOR * 10000 +
+		TEMPFILE_VERSION_MINOR * 100 + TEMPFILE_VERSION_PATCH);
+	char expect[16];
+	snprintf(expect, sizeof expect, "%d%02d%02d", TEMPFILE_VERSION_MAJOR, TEMPFILE_VERSION_MINOR,
+		TEMPFILE_VERSION_PATCH);
+	cr_assert_eq(TEMPFILE_VERSION_NUMBER, atoi(expect));
+}
+
+Test(version, check_version_is_true_up_to_the_header_and_false_after)
+{
+	int major = TEMPFILE_VERSION_MAJOR, minor = TEMPFILE_VERSION_MINOR, patch = TEMPFILE_VERSION_PATCH;
+	cr_assert(TEMPFILE_CHECK_VERSION(major, minor, patch));
+	cr_assert(TEMPFILE_CHECK_VERSION(0, 0, 0));
+	if (patch > 0)
+		cr_assert(TEMPFILE_CHECK_VERSION(major, minor, patch - 1));
+	if (minor > 0)
+		cr_assert(TEMPFILE_CHECK_VERSION(major, minor - 1, 99), "an older minor, whatever its patch");
+	if (major > 0)
+		cr_assert(TEMPFILE_CHECK_VERSION(major - 1, 99, 99), "an older major, whatever the rest");
+	cr_assert(!TEMPFILE_CHECK_VERSION(major, minor, patch + 1));
+	cr_assert(!TEMPFILE_CHECK_VERSION(major, minor + 1, 0));
+	cr_assert(!TEMPFILE_CHECK_VERSION(major + 1, 0, 0));
+}
+
+Test(version, the_library_run_with_is_not_older_than_the_header)
+{
+	int major, minor, patch;
+	cr_assert_eq(sscanf(tempfile_version(), "%d.%d.%d", &major, &minor, &patch), 3);
+	cr_assert_geq(major * 10000 + minor * 100 + patch, TEMPFILE_VERSION_NUMBER);
 }
