@@ -14,8 +14,8 @@ cc=${TF_C_COMPILER:-cc}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # A sanitized library needs a sanitized program.
-cflags=""
-[ -z "${TF_SANITIZE:-}" ] || cflags="-fsanitize=$TF_SANITIZE"
+cflags=${TF_C_FLAGS:-} # the build's CMAKE_C_FLAGS (e.g. -m32)
+[ -z "${TF_SANITIZE:-}" ] || cflags="$cflags -fsanitize=$TF_SANITIZE"
 example=$src/examples/basics.c
 
 passed=0 failed=0
@@ -77,7 +77,7 @@ unset PKG_CONFIG_LIBDIR
 usr_build=$work/usr-build
 stage=$work/stage
 if ! cmake -S "$src" -B "$usr_build" -DCMAKE_INSTALL_PREFIX=/usr -DCMAKE_BUILD_TYPE=Release \
-	-DCMAKE_C_COMPILER="$cc" -DTEMPFILE_SANITIZE="${TF_SANITIZE:-}" -DTEMPFILE_BUILD_TESTS=OFF \
+	-DCMAKE_C_COMPILER="$cc" -DCMAKE_C_FLAGS="${TF_C_FLAGS:-}" -DTEMPFILE_SANITIZE="${TF_SANITIZE:-}" -DTEMPFILE_BUILD_TESTS=OFF \
 	-DTEMPFILE_BUILD_BENCH=OFF -DTEMPFILE_BUILD_CLI=OFF -DTEMPFILE_BUILD_EXAMPLES=OFF \
 	> "$work/usr-build.log" 2>&1 || ! cmake --build "$usr_build" -j2 >> "$work/usr-build.log" 2>&1; then
 	cat "$work/usr-build.log"
@@ -86,10 +86,14 @@ if ! cmake -S "$src" -B "$usr_build" -DCMAKE_INSTALL_PREFIX=/usr -DCMAKE_BUILD_T
 	exit 1
 fi
 usr_libdir=$(sed -n 's/^CMAKE_INSTALL_LIBDIR:PATH=//p' "$usr_build/CMakeCache.txt")
-# Debian's multiarch directory, where the system has one.
+# Debian's multiarch directory, where CMake knows the architecture (always
+# for the compiler's own target: -print-multiarch).
+arch=$(sed -n 's/^set(CMAKE_C_LIBRARY_ARCHITECTURE "\(.*\)")/\1/p' "$usr_build"/CMakeFiles/*/CMakeCCompiler.cmake)
 multiarch=$($cc -print-multiarch 2>/dev/null || true)
-if [ -f /etc/debian_version ] && [ -n "$multiarch" ]; then
-	if [ "$usr_libdir" = "lib/$multiarch" ]; then pass; else fail "libdir for /usr is $usr_libdir, not lib/$multiarch"; fi
+if [ -z "${TF_C_FLAGS:-}" ] && [ "$arch" != "$multiarch" ]; then
+	fail "CMake's library architecture '$arch' is not the compiler's '$multiarch'"
+elif [ -f /etc/debian_version ] && [ -n "$arch" ]; then
+	if [ "$usr_libdir" = "lib/$arch" ]; then pass; else fail "libdir for /usr is $usr_libdir, not lib/$arch"; fi
 fi
 # Things already in the shared directories, which uninstall must leave.
 mkdir -p "$stage/usr/$usr_libdir" "$stage/usr/share/man/man3"
@@ -114,7 +118,9 @@ export PKG_CONFIG_LIBDIR=$lib/pkgconfig
 cflags_usr=$(pkg-config --cflags tempfile)
 libs_usr=$(pkg-config --libs tempfile)
 static_usr=$(pkg-config --static --libs tempfile)
-if [ -z "${cflags_usr// /}" ] && [ "$(echo $libs_usr)" = "-ltempfile" ]; then pass; else
+# Nothing but the definition a 32-bit off_t needs (doc/ABI.md), if any.
+lfs=-D_FILE_OFFSET_BITS=64
+if [ -z "$(echo ${cflags_usr/$lfs/})" ] && [ "$(echo $libs_usr)" = "-ltempfile" ]; then pass; else
 	fail "pkg-config for /usr gives cflags '$cflags_usr', libs '$libs_usr'"; fi
 case " $static_usr " in
 *" -pthread "*) pass ;;

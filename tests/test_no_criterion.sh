@@ -29,7 +29,8 @@ check() { # description, then the command
 	fi
 }
 configures() {
-	cmake -S "$src" -B "$work/b" -DCMAKE_C_COMPILER="$cc" -DTEMPFILE_SANITIZE="${TF_SANITIZE:-}" \
+	cmake -S "$src" -B "$work/b" -DCMAKE_C_COMPILER="$cc" -DCMAKE_C_FLAGS="${TF_C_FLAGS:-}" \
+		-DTEMPFILE_SANITIZE="${TF_SANITIZE:-}" \
 		-DCMAKE_IGNORE_PATH="$ignore" > "$work/log" 2>&1
 }
 says_so() {

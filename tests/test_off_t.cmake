@@ -4,10 +4,11 @@
 # library's default off_t is 32-bit). The refusal is checked where this
 # compiler has a 32-bit off_t: by default (NATIVE_OFF_T 4: mingw-w64,
 # 32-bit glibc) or with -m32 (x86-64 with gcc-multilib).
-# cmake -DCC=... -DINCLUDE=... -DDEFINITIONS=... -DNATIVE_OFF_T=... -DWORK=... -P test_off_t.cmake
+# cmake -DCC=... -DFLAGS=... -DINCLUDE=... -DDEFINITIONS=... -DNATIVE_OFF_T=... -DWORK=... -P test_off_t.cmake
 file(MAKE_DIRECTORY "${WORK}")
 set(probe "${WORK}/off_t_probe.c")
 file(WRITE "${probe}" "#include <tempfile.h>\nint main(void) { return sizeof(off_t) == 8 ? 0 : 1; }\n")
+separate_arguments(FLAGS UNIX_COMMAND "${FLAGS}") # the build's CMAKE_C_FLAGS (-m32)
 set(user_flags "")
 foreach(definition ${DEFINITIONS})
   list(APPEND user_flags "-D${definition}")
@@ -17,7 +18,7 @@ set(failed 0)
 set(passed 0)
 # compiles(expect std flags...): expect is "ok" or the text the refusal shows.
 function(compiles expect std)
-  execute_process(COMMAND "${CC}" -std=${std} -pedantic-errors -fsyntax-only
+  execute_process(COMMAND "${CC}" ${FLAGS} -std=${std} -pedantic-errors -fsyntax-only
     -I "${INCLUDE}" ${ARGN} "${probe}"
     RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
   if(expect STREQUAL "ok")
@@ -55,7 +56,7 @@ if(NATIVE_OFF_T EQUAL 4)
   set(narrow "default")
 else()
   file(WRITE "${WORK}/m32.c" "#include <sys/types.h>\nint main(void) { return 0; }\n")
-  execute_process(COMMAND "${CC}" -m32 -fsyntax-only "${WORK}/m32.c"
+  execute_process(COMMAND "${CC}" ${FLAGS} -m32 -fsyntax-only "${WORK}/m32.c"
     RESULT_VARIABLE rc OUTPUT_QUIET ERROR_QUIET)
   if(rc EQUAL 0)
     set(narrow "-m32")

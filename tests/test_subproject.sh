@@ -10,8 +10,8 @@ src=${TF_SOURCE_DIR:?}
 cc=${TF_C_COMPILER:-cc}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cflags=""
-[ -z "${TF_SANITIZE:-}" ] || cflags="-fsanitize=$TF_SANITIZE"
+cflags=${TF_C_FLAGS:-} # the build's CMAKE_C_FLAGS (e.g. -m32)
+[ -z "${TF_SANITIZE:-}" ] || cflags="$cflags -fsanitize=$TF_SANITIZE"
 
 passed=0 failed=0
 parent() { # name mode build-type
