@@ -36,20 +36,33 @@ Test(version, number_is_major_minor_patch_in_two_digit_places)
 	cr_assert_eq(TEMPFILE_VERSION_NUMBER, atoi(expect));
 }
 
+/* The header's version is maj.min.pat or later, compared part by part. */
+static int header_at_least(int major, int minor, int patch)
+{
+	if (TEMPFILE_VERSION_MAJOR != major)
+		return TEMPFILE_VERSION_MAJOR > major;
+	if (TEMPFILE_VERSION_MINOR != minor)
+		return TEMPFILE_VERSION_MINOR > minor;
+	return TEMPFILE_VERSION_PATCH >= patch;
+}
+
 Test(version, check_version_is_true_up_to_the_header_and_false_after)
 {
-	int major = TEMPFILE_VERSION_MAJOR, minor = TEMPFILE_VERSION_MINOR, patch = TEMPFILE_VERSION_PATCH;
-	cr_assert(TEMPFILE_CHECK_VERSION(major, minor, patch));
-	cr_assert(TEMPFILE_CHECK_VERSION(0, 0, 0));
-	if (patch > 0)
-		cr_assert(TEMPFILE_CHECK_VERSION(major, minor, patch - 1));
-	if (minor > 0)
-		cr_assert(TEMPFILE_CHECK_VERSION(major, minor - 1, 99), "an older minor, whatever its patch");
-	if (major > 0)
-		cr_assert(TEMPFILE_CHECK_VERSION(major - 1, 99, 99), "an older major, whatever the rest");
-	cr_assert(!TEMPFILE_CHECK_VERSION(major, minor, patch + 1));
-	cr_assert(!TEMPFILE_CHECK_VERSION(major, minor + 1, 0));
-	cr_assert(!TEMPFILE_CHECK_VERSION(major + 1, 0, 0));
+	enum { MAJOR = TEMPFILE_VERSION_MAJOR, MINOR = TEMPFILE_VERSION_MINOR, PATCH = TEMPFILE_VERSION_PATCH };
+	static const int versions[][3] = {
+		{ 0, 0, 0 }, { 0, 0, 99 }, { 0, 1, 0 }, { 0, 1, 1 }, { 0, 2, 0 }, { 0, 99, 99 },
+		{ 1, 0, 0 }, { 1, 99, 99 }, { 2, 0, 0 },
+		{ MAJOR, MINOR, PATCH }, { MAJOR, MINOR, PATCH + 1 }, { MAJOR, MINOR + 1, 0 },
+		{ MAJOR + 1, 0, 0 },
+	};
+	for (size_t i = 0; i < sizeof versions / sizeof versions[0]; i++) {
+		const int *v = versions[i];
+		cr_assert_eq(TEMPFILE_CHECK_VERSION(v[0], v[1], v[2]) ? 1 : 0,
+			header_at_least(v[0], v[1], v[2]), "TEMPFILE_CHECK_VERSION(%d, %d, %d)", v[0], v[1],
+			v[2]);
+	}
+	cr_assert(TEMPFILE_CHECK_VERSION(MAJOR, MINOR, PATCH));
+	cr_assert(!TEMPFILE_CHECK_VERSION(MAJOR, MINOR, PATCH + 1));
 }
 
 Test(version, the_library_run_with_is_not_older_than_the_header)
