@@ -41,7 +41,8 @@ extern "C" {
 /* The version as one number, major * 10000 + minor * 100 + patch (0.1.0 is
  * 100; minor and patch stay below 100), and a test usable in #if: true when
  * this header is version maj.min.pat or later. tempfile_version() below
- * says which library the program runs with, never older than its header. */
+ * says which library the program runs with: one of the same major version,
+ * which may be another release than the header's (doc/ABI.md). */
 #define TEMPFILE_VERSION_NUMBER \
 	(TEMPFILE_VERSION_MAJOR * 10000 + TEMPFILE_VERSION_MINOR * 100 + TEMPFILE_VERSION_PATCH)
 #define TEMPFILE_CHECK_VERSION(maj, min, pat) \
