@@ -9,13 +9,8 @@
 #      removed again by the uninstall target.
 set -euo pipefail
 build=${TF_BINARY_DIR:?}
-src=${TF_SOURCE_DIR:?}
-cc=${TF_C_COMPILER:-cc}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-# A sanitized library needs a sanitized program.
-cflags=${TF_C_FLAGS:-} # the build's CMAKE_C_FLAGS (e.g. -m32)
-[ -z "${TF_SANITIZE:-}" ] || cflags="$cflags -fsanitize=$TF_SANITIZE"
+# shellcheck source=consumer/env.sh
+. "$(dirname "$0")/consumer/env.sh"
 example=$src/examples/basics.c
 
 passed=0 failed=0

@@ -5,10 +5,8 @@
 # CMAKE_IGNORE_PATH (the directories this build found it in).
 set -euo pipefail
 build=${TF_BINARY_DIR:?}
-src=${TF_SOURCE_DIR:?}
-cc=${TF_C_COMPILER:-cc}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# shellcheck source=consumer/env.sh
+. "$(dirname "$0")/consumer/env.sh"
 
 cache() { sed -n "s/^$1:[A-Z]*=//p" "$build/CMakeCache.txt"; }
 include_dir=$(cache CRITERION_INCLUDE_DIR)

@@ -6,12 +6,8 @@
 # tests, bench, examples, uninstall); its programs link tempfile::tempfile
 # and tempfile::tempfile_static and run.
 set -euo pipefail
-src=${TF_SOURCE_DIR:?}
-cc=${TF_C_COMPILER:-cc}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cflags=${TF_C_FLAGS:-} # the build's CMAKE_C_FLAGS (e.g. -m32)
-[ -z "${TF_SANITIZE:-}" ] || cflags="$cflags -fsanitize=$TF_SANITIZE"
+# shellcheck source=consumer/env.sh
+. "$(dirname "$0")/consumer/env.sh"
 
 passed=0 failed=0
 parent() { # name mode build-type
