@@ -6,7 +6,8 @@
 #   2. a library-only build configured as a distribution does
 #      (CMAKE_INSTALL_PREFIX=/usr: Debian's multiarch lib/x86_64-linux-gnu),
 #      installed with DESTDIR staging, used through the staged tree, then
-#      removed again by the uninstall target.
+#      removed again by the uninstall target;
+#   3. absolute CMAKE_INSTALL_LIBDIR and _INCLUDEDIR, written as they are.
 set -euo pipefail
 build=${TF_BINARY_DIR:?}
 # shellcheck source=consumer/env.sh
@@ -143,6 +144,20 @@ if consumer usr_consumer -DCMAKE_PREFIX_PATH="$stage/usr" -DCMAKE_FIND_ROOT_PATH
 	runs_in_work "$work/usr_consumer/consumer_shared" LD_LIBRARY_PATH="$lib" &&
 	no_libtempfile_needed "$work/usr_consumer/consumer_static" &&
 	runs_in_work "$work/usr_consumer/consumer_static"; then pass; else fail "/usr: find_package"; fi
+
+# ---- absolute GNUInstallDirs paths: written as they are -------------------------
+if cmake -S "$src" -B "$work/abs-build" -DCMAKE_INSTALL_PREFIX=/opt/tf -DCMAKE_C_COMPILER="$cc" \
+	-DCMAKE_INSTALL_LIBDIR=/srv/lib64 -DCMAKE_INSTALL_INCLUDEDIR=/srv/include/tf \
+	-DTEMPFILE_BUILD_TESTS=OFF -DTEMPFILE_BUILD_BENCH=OFF -DTEMPFILE_BUILD_CLI=OFF \
+	-DTEMPFILE_BUILD_EXAMPLES=OFF > "$work/abs-build.log" 2>&1 &&
+	grep -qx 'prefix=/opt/tf' "$work/abs-build/tempfile.pc" &&
+	grep -qx 'libdir=/srv/lib64' "$work/abs-build/tempfile.pc" &&
+	grep -qx 'includedir=/srv/include/tf' "$work/abs-build/tempfile.pc"; then
+	pass
+else
+	cat "$work/abs-build.log" "$work/abs-build/tempfile.pc" 2>/dev/null | tail -20
+	fail "tempfile.pc with an absolute CMAKE_INSTALL_LIBDIR and INCLUDEDIR"
+fi
 
 # ---- uninstall ------------------------------------------------------------------
 cmake --build "$usr_build" --target uninstall >/dev/null
