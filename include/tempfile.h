@@ -38,6 +38,28 @@ extern "C" {
 #define TEMPFILE_VERSION_MINOR 1
 #define TEMPFILE_VERSION_PATCH 0
 #define TEMPFILE_VERSION_STRING "0.1.0"
+/* The version as one number, major * 10000 + minor * 100 + patch (0.1.0 is
+ * 100; minor and patch stay below 100), and a test usable in #if: true when
+ * this header is version maj.min.pat or later. tempfile_version() below
+ * says which library the program runs with: one of the same major version,
+ * which may be another release than the header's (doc/ABI.md). */
+#define TEMPFILE_VERSION_NUMBER \
+	(TEMPFILE_VERSION_MAJOR * 10000 + TEMPFILE_VERSION_MINOR * 100 + TEMPFILE_VERSION_PATCH)
+#define TEMPFILE_CHECK_VERSION(maj, min, pat) \
+	(TEMPFILE_VERSION_NUMBER >= (maj) * 10000 + (min) * 100 + (pat))
+
+/* off_t (tempfile_spooled_seek, _tell, _truncate) is 64-bit on every
+ * supported platform. Where the C library's is 32-bit by default (32-bit
+ * glibc, mingw-w64) compile with -D_FILE_OFFSET_BITS=64, as
+ * `pkg-config --cflags tempfile` and the CMake targets tempfile::tempfile
+ * and tempfile::tempfile_static do; a file compiled otherwise stops here. */
+#if defined(__cplusplus) && __cplusplus >= 201103L
+static_assert(sizeof(off_t) == 8, "libtempfile needs a 64-bit off_t: compile with -D_FILE_OFFSET_BITS=64");
+#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+_Static_assert(sizeof(off_t) == 8, "libtempfile needs a 64-bit off_t: compile with -D_FILE_OFFSET_BITS=64");
+#else
+typedef char tempfile_needs_a_64_bit_off_t_compile_with_FILE_OFFSET_BITS_64[sizeof(off_t) == 8 ? 1 : -1];
+#endif
 
 #if defined(_WIN32) && !defined(TEMPFILE_STATIC)
 #  ifdef TEMPFILE_BUILDING

@@ -26,7 +26,7 @@ int tf_os_fdopen(int fd, const char *how, FILE **out)
 
 off_t tf_os_seek(int fd, off_t off, int whence)
 {
-	off_t at = (off_t)_lseek(fd, (long)off, whence);
+	off_t at = (off_t)_lseeki64(fd, (__int64)off, whence); /* off_t is 64-bit (doc/ABI.md) */
 	return at < 0 ? tf_neg_errno() : at;
 }
 
