@@ -3,8 +3,10 @@
 # would see them:
 #   1. dpkg-buildpackage -us -uc -b in a copy of the tree (it writes the
 #      .debs to the parent directory and leaves build files in debian/);
-#      the test suite runs once, inside the build (dh_auto_test);
-#   2. lintian on the .changes: any error or warning fails the stage;
+#      the test suite runs once, inside the build (dh_auto_test), and the
+#      library's symbols must be debian/libtempfile0.symbols exactly;
+#   2. lintian on the .changes and on the source package (dpkg-source -b):
+#      any error or warning fails the stage;
 #   3. tmpf's Depends names libtempfile0 (it is linked against the shared
 #      library, not a static copy);
 #   4. the three .debs unpacked with dpkg -x into a scratch root (nothing is
@@ -23,13 +25,17 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 out=${TF_CI_BUILD:-$src/build-ci}/deb
 jobs=${TF_CI_JOBS:-2}
 export DEB_BUILD_OPTIONS=${DEB_BUILD_OPTIONS:-parallel=$jobs}
+# A symbol added to or gone from libtempfile.so.0 without the same change
+# to debian/libtempfile0.symbols fails the build (dpkg-gensymbols -c4): a
+# new function needs its version there, or programs get too weak a Depends.
+export DPKG_GENSYMBOLS_CHECK_LEVEL=${DPKG_GENSYMBOLS_CHECK_LEVEL:-4}
 
 say() { printf '\n=== %s\n' "$*"; }
 fail() { echo "deb: $*" >&2; exit 1; }
 
 # debian/control's Build-Depends (dpkg-checkbuilddeps below says if this
 # list falls behind), and what the checks after the build use.
-packages=(build-essential debhelper cmake libcriterion-dev pkg-config lintian man-db)
+packages=(build-essential debhelper cmake groff-base libcriterion-dev man-db pkg-config python3 lintian)
 need=()
 for package in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q '^install ok installed$' ||
@@ -52,6 +58,14 @@ mkdir "$tree"
 # The tree as it is, without git's data and build directories (.gitignore).
 tar -C "$src" --exclude=./.git --exclude='./build*' --exclude=./out -cf - . | tar -C "$tree" -xf -
 
+# The source package too, from the clean copy: for lintian's checks of
+# debian/ itself (a few seconds).
+say "dpkg-source -b"
+(cd "$out" && dpkg-source -b "$(basename "$tree")") > "$out/source.log" 2>&1 || {
+	cat "$out/source.log"
+	fail "dpkg-source -b failed"
+}
+
 say "dpkg-buildpackage -us -uc -b ($DEB_BUILD_OPTIONS)"
 start=$SECONDS
 (cd "$tree" && dpkg-buildpackage -us -uc -b) > "$out/build.log" 2>&1 || {
@@ -70,7 +84,8 @@ done
 
 say "lintian"
 # Info tags are shown, not fatal; run as root, lintian says so on stderr.
-lintian --info --display-info --fail-on error,warning "$out/libtempfile_${version}_${arch}.changes" ||
+lintian --display-info --fail-on error,warning "$out/libtempfile_${version}_${arch}.changes" \
+	"$out/libtempfile_${version}.dsc" ||
 	fail "lintian reports errors or warnings"
 
 say "tmpf depends on libtempfile0"
