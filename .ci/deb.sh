@@ -11,9 +11,10 @@
 #      library, not a static copy);
 #   4. the three .debs unpacked with dpkg -x into a scratch root (nothing is
 #      installed into the system), and against that root: every examples/*.c
-#      (and *.cpp) compiled with pkg-config's flags, one of them also linked
-#      statically (pkg-config --static), the CMake package found by tests/consumer, an example and
-#      the staged tmpf run, and the manual pages found by man -w.
+#      (and *.cpp) compiled with pkg-config's flags, one also linked
+#      statically (pkg-config --static), the CMake package found by
+#      tests/consumer, an example and the staged tmpf run, and the manual
+#      pages found by man -w.
 # Installs what the build needs with apt-get when missing. Non-interactive.
 # Work goes under $TF_CI_BUILD/deb (default: build-ci/deb in the source
 # tree); DEB_BUILD_OPTIONS defaults to parallel=$TF_CI_JOBS (2).
