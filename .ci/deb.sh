@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 the libtempfile authors
 # .ci/deb.sh - the Debian packages (issue 13 item 8), as a user of them
 # would see them:
 #   1. dpkg-buildpackage -us -uc -b in a copy of the tree (it writes the

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 the libtempfile authors
 # .ci/fuzz.sh - build every libFuzzer target fuzz/fuzz_*.c with clang
 # (fuzzer + AddressSanitizer + UndefinedBehaviorSanitizer, the library's
 # sources compiled in) and run each for FUZZ_SECONDS (default 60) on its

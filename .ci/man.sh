@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 the libtempfile authors
 # .ci/man.sh - the man pages: current with include/tempfile.h (else "run
 # scripts/gen-man.py to update them"), found by `man -w 3 NAME` for every
 # exported function in a DESTDIR install, free of groff warnings at 80

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 the libtempfile authors
 # .ci/portability.sh - the portability checks of issue 8, run in CI:
 #   1. clang build of the library, CLI and tests with -Werror, and the Linux
 #      test suite against it (the gcc build is .ci/run's);

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 the libtempfile authors
 # .ci/static.sh - static analysis: cppcheck, clang-tidy (.clang-tidy) and
 # clang's scan-build, over the library, the CLI, the fuzz targets: the
 # product's code. Fails on any finding. Runs alone: installs what it lacks.

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 the libtempfile authors
 # .ci/tsan.sh - the thread tests under ThreadSanitizer: every tests/test_*.c
 # that starts threads (pthread_create), built by CMake with
 # -DTEMPFILE_SANITIZE=thread together with the library (test seams on), on

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 the libtempfile authors
 # .ci/valgrind.sh - the whole test suite under valgrind memcheck: every
 # Criterion program (and every process it forks) and every shell test, with
 # the CLI run under memcheck through a wrapper. Fails on any memcheck error

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 the libtempfile authors
 # Write bench_have.h: BENCH_HAVE_<symbol> for every tempfile_* function the
 # static library defines, and BENCH_HAVE_GLIB. Rewritten only when it changes.
 execute_process(COMMAND ${NM} -g --defined-only ${LIB}

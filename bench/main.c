@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * main.c - tempfile_bench: options, the machine description, the order of
  * the sections, and the child modes the driver re-runs itself in.

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 the libtempfile authors
 """Python's tempfile as a peer in the libtempfile benchmark.
 
 Started by tempfile_bench (bench/*.c), never on its own. Modes:

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * results.c - the numbers the closing "Targets" table needs, collected from
  * every section as name=value pairs. Micro rows run in child processes:

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 the libtempfile authors
 # bench/run.sh - the one command: build libtempfile's benchmark and print
 # its tables (Markdown) on stdout; progress goes to stderr.
 #

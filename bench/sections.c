@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * sections.c - the rows that are not loops of one op: tree removal, the
  * first gettempdir of a process, two threads and two processes, and the

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * tree.c - the tree used by the removal benchmark, and the floor that
  * removes it: a plain recursive unlinkat walk that trusts d_type and checks

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * main.c - the tmpf command: GNU mktemp(1), exactly, plus three
  * subcommands (run, rm, where); see tmpf.h for which file does what.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * mktemp.c - tmpf [OPTION]... [TEMPLATE]: GNU coreutils 9.1 mktemp,
  * src/mktemp.c rule by rule, messages byte for byte.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * mktemp.h - the stages of mktemp mode (mktemp.c), for mktemp_main and
  * the fuzzer (fuzz/fuzz_cli_args.c), which runs them without creating

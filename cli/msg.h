@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * msg.h - what tmpf prints: messages on stderr, each in one write, and
  * results on stdout, whose failure is an error, never silent.

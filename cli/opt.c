@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * opt.c - GNU getopt_long, message for message, and a tmpf command line
  * around it: --help, --version and usage errors (see opt.h).

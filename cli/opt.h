@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * opt.h - tmpf's option parser: GNU getopt_long's behaviour and messages,
  * so that every mktemp command line, good or bad, gets the same answer on

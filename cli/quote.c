@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * quote.c - gnulib's locale_quoting_style, which GNU mktemp's messages use
  * (see quote.h).

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * quote.h - names in messages quoted as GNU mktemp's are: gnulib's
  * locale_quoting_style. In a UTF-8 locale 'x' becomes U+2018 x U+2019;

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * rm.c - tmpf rm [-f] PATH...: each PATH removed with the library's safe
  * removal (tempfile_rmtree), never following a link.

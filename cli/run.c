@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * run.c - tmpf run [--keep] [--keep-on-failure] [-p DIR] [--prefix P]
  * [--] COMMAND...: COMMAND with TMPDIR, TMP and TEMP set to a new private

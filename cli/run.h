@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * run.h - the parsing stage of tmpf run (run.c), for run_main and the
  * fuzzer (fuzz/fuzz_cli_args.c), which parses without running anything.

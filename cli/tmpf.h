@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * tmpf.h - what the files of the tmpf command share: its subcommands (one
  * file each), exit statuses and the name it answers as.

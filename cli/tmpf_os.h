@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * tmpf_os.h - what tmpf needs from the OS beyond the C library and
  * libtempfile: cli/tmpf_posix.c or cli/tmpf_win32.c (CMake picks one).

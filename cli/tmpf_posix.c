@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * tmpf_posix.c - tmpf's OS layer on POSIX systems (see tmpf_os.h).
  */

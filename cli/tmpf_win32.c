@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * tmpf_win32.c - tmpf's OS layer on Windows (see tmpf_os.h). Arguments,
  * paths and the environment are handled as UTF-16 underneath and UTF-8

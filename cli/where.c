@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * where.c - tmpf where [--explain]: the directory temporary files go in
  * by default (tempfile_gettempdir's choice, and every variable passed

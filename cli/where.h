@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * where.h - the default directory as tmpf finds it (where.c), for tmpf
  * where and tmpf run: the same search, and the same words for what was

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 the libtempfile authors
 # Cross-compiling for 64-bit Windows with mingw-w64 (Debian: gcc-mingw-w64-x86-64),
 # tests run under wine (Debian: wine64):
 #   cmake -S . -B build-mingw -DCMAKE_TOOLCHAIN_FILE=cmake/mingw-w64.cmake

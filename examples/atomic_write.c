@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * atomic_write.c - replace a file atomically: tempfile_named() in the
  * target's directory, then tempfile_persist().

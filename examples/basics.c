@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * basics.c - where temporary files go, and the three low-level calls.
  * Build: cc basics.c $(pkg-config --cflags --libs tempfile)

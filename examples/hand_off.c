@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * hand_off.c - a file handed to another program by name: tempfile_named()
  * and tempfile_close_stream().

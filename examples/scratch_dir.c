@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * scratch_dir.c - a scratch directory removed at exit and on Ctrl-C:
  * tempfile_dir() with TEMPFILE_AT_EXIT.

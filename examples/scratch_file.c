@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * scratch_file.c - a scratch file no one else can see: tempfile_temporary().
  *

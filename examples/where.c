@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * where.c - where temporary files go, and why: tempfile_gettempdir_explain().
  *

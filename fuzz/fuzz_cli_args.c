@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * fuzz_cli_args.c - the CLI's argument and template parsing, on any argv.
  *

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * fuzz_common.h - what the libFuzzer targets share: a private scratch
  * directory as the working directory, and a descriptor-leak check.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * fuzz_opts.c - tempfile_mkstemp/mkdtemp/mktemp with any prefix and suffix.
  *

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * fuzz_spooled.c - SpooledTemporaryFile operation sequences against a real
  * file doing the same.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * tempfile.h - temporary files and directories, safely: Python's tempfile
  * module done properly in C.

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 the libtempfile authors
 # Build the library, the examples and tmpf (no test dependencies needed),
 # then show them at work. Usage: bash scripts/demo.sh [BUILD_DIR]
 set -euo pipefail

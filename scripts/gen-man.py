@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 the libtempfile authors
 """Regenerate what can drift in the man pages from include/tempfile.h.
 
 Each group page doc/NAME.3 is hand-written prose with one generated block:

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 the libtempfile authors
 # Install what the tests need (when missing) and run every test.
 # Usage: bash scripts/test.sh [BUILD_DIR]   (default: build)
 set -euo pipefail

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * cleanup.c - the exit and signal registry (TEMPFILE_AT_EXIT), the public
  * calls. The registry itself is the platform's: platform/posix_registry.c

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * create.c - mkstemp, mkdtemp, mktemp, templates, and the one retry loop
  * they all share: lay out dir/prefix + random + suffix once, then fill in

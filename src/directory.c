@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * directory.c - TemporaryDirectory: a directory made by the shared retry
  * loop, removed with its whole tree by tempfile_dir_cleanup.

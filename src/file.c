@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * file.c - TemporaryFile (no name: O_TMPFILE, or created and unlinked at
  * once), NamedTemporaryFile (a handle that deletes its file at close unless

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * names.c - random names: the alphabets, drawn without bias from the
  * operating system's CSPRNG, fork and thread safety.

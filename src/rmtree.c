@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * rmtree.c - safe recursive removal, the portable front: tempfile_rmtree
  * and tf_rmtree_path, which tempfile_dir_cleanup and the exit registry

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * spooled.c - SpooledTemporaryFile: bytes kept in a growable memory buffer
  * until a write takes the position past max_size (or rollover, fileno, or a

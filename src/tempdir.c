@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * tempdir.c - where temporary files go: the candidate directories, the
  * probe that proves one usable, the process-wide cache, the default prefix.

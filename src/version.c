@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * version.c - tempfile_version: the version the library was built as,
  * which a program may compare with the TEMPFILE_VERSION_* it was compiled

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 the libtempfile authors
 # Runs one program of examples/ and checks what it prints and what it
 # leaves on disk (registered per example by examples/CMakeLists.txt).
 # Usage: examples.sh NAME PROGRAM

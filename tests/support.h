@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * support.h - helpers shared by the tests (Criterion's API: Criterion or
  * tests/harness). Each test runs in its own process, so process-wide

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * test_cleanup.c - TEMPFILE_AT_EXIT: removal at exit and on fatal signals.
  *

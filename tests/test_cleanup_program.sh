@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 the libtempfile authors
 # test_cleanup_program.sh - TEMPFILE_AT_EXIT scenarios run as plain programs, outside
 # Criterion: the scenario mode of the test_cleanup binary
 # (`test_cleanup --tf-scenario NAME DIR READY_FD GO_FD`, see

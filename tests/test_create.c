@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /* test_create.c - mkstemp, mkdtemp, mktemp, mktemplate and the retry loop. */
 #include "support.h"
 

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 the libtempfile authors
 # The racy name-only calls carry the same deprecation warning: tempfile_mktemp
 # and tempfile_mktemplate's TEMPFILE_KIND_NAME; the other kinds carry none.
 set -euo pipefail

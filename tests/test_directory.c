@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * test_directory.c - TemporaryDirectory (src/directory.c): tempfile_dir,
  * tempfile_dir_path, tempfile_dir_cleanup. On POSIX and Windows; modes,

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 the libtempfile authors
 # The ABI of the libraries (doc/ABI.md): the shared library exports exactly
 # the functions the header documents (TEMPFILE_EXPORT), each with the symbol
 # version cmake/tempfile.map gives it, under the SONAME libtempfile.so.MAJOR;

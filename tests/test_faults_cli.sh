@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 the libtempfile authors
 # test_faults_cli.sh - the CLI under every injectable fault, through the
 # LD_PRELOAD fault shim: see tests/faults/cli_faults.sh for what is run and
 # checked. The shim comes from the build (tests/faults/CMakeLists.txt, passed

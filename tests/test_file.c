@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * test_file.c - TemporaryFile, NamedTemporaryFile and persist (src/file.c).
  * Each test runs in its own process, so umask, rlimits and mount

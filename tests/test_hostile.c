@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * test_hostile.c - the library in hostile surroundings: bad $TMPDIR values,
  * unwritable and full directories, no descriptors left, symbolic links

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 the libtempfile authors
 # What `cmake --install` gives: a header, both libraries, tempfile.pc and a
 # CMake package, that a separate program compiles and links against, shared
 # and static, through pkg-config and through find_package:

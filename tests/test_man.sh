@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 the libtempfile authors
 # The man pages: current with the header (scripts/gen-man.py --check, which
 # must also catch a changed prototype), installed so that `man 3 NAME` finds
 # every exported function, rendered without a groff warning within 80

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /* test_names.c - random names: alphabet, uniformity, threads, fork (POSIX),
  * the operating system's random bytes. */
 #include "support.h"

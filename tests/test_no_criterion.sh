@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 the libtempfile authors
 # A plain `cmake -S . -B build` on a machine without Criterion configures,
 # says so, and builds and runs the tests on the builtin runner
 # (tests/harness). Criterion is hidden from a fresh configure with

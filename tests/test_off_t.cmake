@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 the libtempfile authors
 # test_off_t: the header refuses a translation unit whose off_t is not
 # 64-bit, and accepts one compiled as the CMake targets (and tempfile.pc)
 # compile users: with DEFINITIONS (_FILE_OFFSET_BITS=64 where the C

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * test_opt.c - tmpf's option parser (cli/opt.c), called directly: what
  * it returns, which arguments and operands it gathers, and its messages,

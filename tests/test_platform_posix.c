@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * test_platform_posix.c - the POSIX platform layer (src/platform/posix.c):
  * the getrandom fallback forced through the test seam, name tests, path

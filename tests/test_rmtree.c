@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * test_rmtree.c - safe recursive removal (src/rmtree.c): tempfile_rmtree,
  * tf_rmtree_path, tf_rmtree_contents.

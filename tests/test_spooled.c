@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * test_spooled.c - SpooledTemporaryFile: the rollover rule (position after a
  * write, not size), rollover by rollover/fileno/truncate, file semantics

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * test_stress.c - 8 threads creating, closing, forking and changing the
  * settings at once, for a bounded time (about 1.5 s, or 20000 names,

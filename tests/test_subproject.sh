@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 the libtempfile authors
 # libtempfile as a CMake subproject of tests/subproject: through
 # add_subdirectory and through FetchContent, with and without a build type
 # of the parent's. The parent's configure fails if the subproject changes

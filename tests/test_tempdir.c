@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /* test_tempdir.c - where temporary files go: candidates, probe, cache,
  * settings, explain. Every test runs in its own process, so the cache and
  * the environment start fresh each time. */

@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 the libtempfile authors
 # test_tmpf.sh - tmpf beyond mktemp: run, rm, where, and what any CLI owes
 # its users (help, exit statuses, errors on stderr prefixed "tmpf:").
 # The mktemp mode is covered by test_tmpf_mktemp.sh.

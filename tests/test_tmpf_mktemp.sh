@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 the libtempfile authors
 # test_tmpf_mktemp.sh - tmpf against GNU mktemp, differentially.
 #
 # Every case of tests/mktemp-cases/cases.txt (format described there) runs

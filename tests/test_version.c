@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /* test_version.c - tempfile_version (src/version.c). */
 #include "support.h"
 

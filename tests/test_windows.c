@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * test_windows.c - what only Windows has and no shared test file covers
  * yet (rmtree's read-only files and directory links, exit and

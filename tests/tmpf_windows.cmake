@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 the libtempfile authors
 # tmpf.exe on Windows, run under the emulator (wine) by CTest:
 #   cmake -DEMULATOR=... -DTMPF=... -P tmpf_windows.cmake
 # Each check runs tmpf and compares exit status and output. Windows text

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * platform/os.h - the operating system's types the core needs, so that
  * the files of src/ outside platform/ include no OS header of their own:

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * platform/posix.c - the OS underneath, for POSIX systems (glibc, musl).
  * Everything Linux-specific is guarded and has a fallback; the other

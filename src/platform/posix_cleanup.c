@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * platform/posix_cleanup.c - the POSIX machinery of the exit registry
  * (TEMPFILE_AT_EXIT): the owner token, the removal of one registered

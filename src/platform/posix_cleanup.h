@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * platform/posix_cleanup.h - what the two halves of the POSIX exit
  * registry share: posix_registry.c (the slots) and posix_cleanup.c (the

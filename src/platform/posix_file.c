@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * platform/posix_file.c - what file.c and spooled.c ask of a POSIX system
  * beyond ISO C: an O_TMPFILE open, a stream on a descriptor, seeking and

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * platform/posix_lock.c - the lock of tempdir.c's settings: a pthread
  * mutex that fork() never leaves held in the child.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * platform/posix_random.c - random bytes from the operating system:
  * getrandom(2) on Linux, falling back to /dev/urandom where it is missing

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * platform/posix_registry.c - the slots of the POSIX exit registry
  * (TEMPFILE_AT_EXIT): registering, unregistering, forgetting, and the

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * platform/posix_rmtree.c - the POSIX (Linux) removal under
  * tf_rmtree_path (src/rmtree.c), which tempfile_rmtree,

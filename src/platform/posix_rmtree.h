@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * platform/posix_rmtree.h - what the two files of the POSIX removal share:
  * posix_rmtree.c (the entry points, and opening a directory without

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * platform/posix_rmtree_walk.c - the removal walk of posix_rmtree.c: a
  * loop over an explicit stack of directory levels, at most TF_RM_WINDOW

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * platform/win32.c - the OS underneath, for Windows (mingw-w64, MSVC):
  * errors and strings, random bytes, creating, testing and removing names.

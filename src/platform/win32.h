@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * platform/win32.h - what the Windows platform files share (win32.c and the
  * win32_<concern>.c files). Never included outside src/platform/.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * platform/win32_cleanup.c - the exit and console-event registry
  * (TEMPFILE_AT_EXIT) on Windows, under src/cleanup.c's public calls.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * platform/win32_file.c - what file.c and spooled.c ask of Windows beyond
  * ISO C (internal.h documents each call): the C runtime's descriptors, as

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * platform/win32_lock.c - the lock of tempdir.c's settings: a slim
  * reader/writer lock, taken exclusively. Windows has no fork, so nothing

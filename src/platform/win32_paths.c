@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * platform/win32_paths.c - the environment, the candidate directories and
  * path syntax on Windows (the rest of the OS layer is win32.c). Strings

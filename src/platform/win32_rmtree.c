@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * platform/win32_rmtree.c - safe recursive removal on Windows: the
  * tf_remove_tree under src/rmtree.c.

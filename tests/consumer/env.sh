@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 the libtempfile authors
 # Sourced by the tests that configure and build against libtempfile
 # (test_install, test_subproject, test_no_criterion): the source tree, the
 # build's compiler, a scratch directory removed at exit, and the flags a

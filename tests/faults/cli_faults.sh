@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 the libtempfile authors
 # cli_faults.sh - the CLI under every injectable fault (LD_PRELOAD shim).
 #
 # For each invocation below: run it once counting the calls it makes

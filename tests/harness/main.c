@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * main.c - the default main() of a test program on the builtin runner, in
  * its own object of the runner's static library so that the linker takes

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * runner.c - the builtin test runner behind tests/harness/criterion/
  * criterion.h: runs every registered test in its own process (fork on

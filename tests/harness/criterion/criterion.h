@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * The builtin test runner's <criterion/criterion.h>: the subset of
  * Criterion's API the tests use (Test, TestSuite with .init/.fini/.timeout/

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: MIT */
+/* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
  * The builtin runner's <criterion/redirect.h>: the stderr capture the
  * tests use. After cr_redirect_stderr (a suite's .init), what the test
