@@ -11,6 +11,9 @@ need=()
 [ -f /usr/include/criterion/criterion.h ] || need+=(libcriterion-dev)
 command -v python3 >/dev/null || need+=(python3)
 command -v pkg-config >/dev/null || need+=(pkg-config)
+command -v man >/dev/null || need+=(man-db)      # test_man: man -w, man --warnings
+command -v groff >/dev/null || need+=(groff-base)
+command -v g++ >/dev/null || need+=(g++)         # the C++ example
 if [ ${#need[@]} -gt 0 ]; then
 	sudo_cmd=""
 	[ "$(id -u)" -eq 0 ] || sudo_cmd=sudo
