@@ -51,8 +51,10 @@ consumer() { # name, then cmake arguments: tests/consumer against an install
 # ---- 1. a plain prefix --------------------------------------------------------
 prefix=$work/prefix
 cmake --install "$build" --prefix "$prefix" >/dev/null
-libdir=$(cd "$prefix" && ls -d lib*/ | head -n1)
-libdir=$prefix/${libdir%/}
+# The build's own library directory: lib, lib64, or lib/<multiarch> when
+# configured so (as Debian's dh does for any prefix).
+libdir=$(sed -n 's/^CMAKE_INSTALL_LIBDIR:[A-Z]*=//p' "$build/CMakeCache.txt")
+case $libdir in /*) ;; *) libdir=$prefix/$libdir ;; esac
 if have "$prefix/include/tempfile.h" "$libdir/libtempfile.a" "$libdir/pkgconfig/tempfile.pc" &&
 	ls "$libdir"/libtempfile.so.* >/dev/null; then pass; fi
 # tempfile.pc names the configured prefix; moved elsewhere, a user redefines it.

@@ -259,7 +259,18 @@ test_run_reports_a_tmpdir_it_passes_over_and_goes_on() {
 }
 
 # No descriptor left to open: every probe fails, so no directory is usable.
+# With no descriptor free (ulimit -n 3) no candidate can be probed. Only a
+# tmpf that needs no descriptor to start can be run so: a dynamically
+# linked one (the Debian package's, the sanitizer and valgrind builds')
+# cannot load its libraries.
+starts_with_no_descriptor_free() {
+	(ulimit -n 3 && exec "$tmpf" --version) >/dev/null 2>&1 && return 0
+	echo "tmpf-cli: $current skipped: this tmpf cannot start with no descriptor free (dynamically linked)"
+	return 1
+}
+
 test_run_says_when_no_directory_is_usable_and_points_to_explain() {
+	starts_with_no_descriptor_free || return 0
 	(ulimit -n 3 && TMPDIR="$s/missing" exec "$tmpf" run true) >"$s/.out" 2>"$s/.err"
 	status=$? out=$(cat "$s/.out") err=$(cat "$s/.err")
 	expect_status 125
@@ -477,6 +488,7 @@ tmpf: ignoring TEMP '$s/file': not a directory"
 
 test_where_says_when_no_directory_is_usable_and_points_to_explain() {
 	local none="tmpf: no usable temporary directory (see 'tmpf where --explain')"
+	starts_with_no_descriptor_free || return 0
 	(ulimit -n 3 && TMPDIR="$s/missing" exec "$tmpf" where) >"$s/.out" 2>"$s/.err"
 	status=$? out=$(cat "$s/.out") err=$(cat "$s/.err")
 	expect_status 1
