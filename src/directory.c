@@ -187,12 +187,12 @@ static int replace_existing(const struct tempfile_dir *d, const char *target, un
  * tree had, the one the caller knows (tempfile_dir_path before the call). */
 static int remove_old_tree(const struct tempfile_dir *d, struct replaced *r, const char *former)
 {
-	int rc = tf_rmtree_path(r->old_at, d->flags & TEMPFILE_IGNORE_CLEANUP_ERRORS, &r->old);
+	int rc = tf_rmtree_path(r->old_at, 0, &r->old);
 	if (rc == -ENOENT)
 		rc = 0; /* someone removed it already */
 	if (rc < 0 && r->old_at != former)
 		(void)tf_os_rename_dir_noreplace(r->old_at, former, 0);
-	return rc;
+	return (d->flags & TEMPFILE_IGNORE_CLEANUP_ERRORS) ? 0 : rc;
 }
 
 /* Every failure before the publishing rename leaves d as it was. After
