@@ -133,11 +133,16 @@ struct replaced {
 static int replace_by_two_renames(const struct tempfile_dir *d, const char *target,
 	unsigned flags, struct replaced *r)
 {
-	char *aside;
-	int rc = aside_name(target, &aside);
-	if (rc < 0)
-		return rc;
-	rc = tf_os_rename_dir_noreplace(target, aside, 0);
+	char *aside = NULL;
+	int rc = -EEXIST;
+	/* A random name taken already: another one, a few times. */
+	for (int tries = 0; rc == -EEXIST && tries < 4; tries++) {
+		free(aside);
+		rc = aside_name(target, &aside);
+		if (rc < 0)
+			return rc;
+		rc = tf_os_rename_dir_noreplace(target, aside, 0);
+	}
 	if (rc == 0) {
 		rc = tf_os_rename_dir_noreplace(d->path, target, flags);
 		if (rc < 0)
