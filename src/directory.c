@@ -91,6 +91,17 @@ static bool ends_in_dot_component(const char *path)
 	return (len == 1 || len == 2) && strncmp(path + start, "..", len) == 0;
 }
 
+/* "out/" names "out": Windows' full path keeps the separator (POSIX's
+ * tf_absolute drops it), and the handle's path must not. A root ("/",
+ * "C:\\") keeps its own. */
+static void drop_trailing_separators(char *path)
+{
+	size_t n = strlen(path);
+	while (n > 1 && tf_os_is_separator(path[n - 1]) && path[n - 2] != ':' &&
+		!tf_os_is_separator(path[n - 2]))
+		path[--n] = '\0';
+}
+
 /* ancestor is a directory above path, lexically (both absolute). */
 static bool is_above(const char *ancestor, const char *path)
 {
@@ -212,14 +223,19 @@ static int dir_persist(struct tempfile_dir *d, const char *path, unsigned flags)
 	int rc = tf_absolute(path, &target);
 	if (rc < 0)
 		return rc;
+	drop_trailing_separators(target);
 	struct replaced r = { .old_at = NULL, .same = false };
 	if (is_above(target, d->path) || is_above(d->path, target))
 		rc = -EINVAL; /* a directory cannot hold itself */
+	else if (strcmp(target, d->path) == 0)
+		/* Its own name, as rename(2) sees it (Windows' MoveFileEx would
+		 * call even a NOREPLACE move to the same name a success). */
+		rc = (flags & TEMPFILE_NOREPLACE) ? -EEXIST : 0;
 	else if (flags & TEMPFILE_SYNC)
 		rc = tf_os_fsync_dir(d->path);
 	/* An entry at target that vanishes between the attempts is taken as
 	 * absent again, a few times; then it counts as there (EEXIST). */
-	for (int round = 0; rc == 0; round++) {
+	for (int round = 0; rc == 0 && strcmp(target, d->path) != 0; round++) {
 		rc = tf_os_rename_dir_noreplace(d->path, target, flags);
 		if (rc != -EEXIST || (flags & TEMPFILE_NOREPLACE))
 			break;
