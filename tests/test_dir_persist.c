@@ -106,6 +106,27 @@ static void make_old(const char *path, const char *text)
 	free(version);
 }
 
+/* The persist to path fails with error and leaves d: its path, its tree. */
+static void assert_refused(struct tempfile_dir *d, const char *path, unsigned flags, int error)
+{
+	char *former = strdup(tempfile_dir_path(d));
+	errno = 0;
+	cr_assert_eq(tempfile_dir_persist(d, path, flags), -1, "%s", path);
+	cr_assert_eq(errno, error, "%s: %s", path, strerror(errno));
+	cr_assert_str_eq(tempfile_dir_path(d), former);
+	assert_file(former, "version", "new");
+	free(former);
+}
+
+/* A directory not persisted is still the handle's to remove. */
+static void assert_cleanup_removes(struct tempfile_dir *d)
+{
+	char *path = strdup(tempfile_dir_path(d));
+	cr_assert_eq(tempfile_dir_cleanup(d), 0);
+	cr_assert_not(tft_exists(path));
+	free(path);
+}
+
 Test(dir_persist, absent_path_is_a_rename_and_the_handle_keeps_the_new_path)
 {
 	struct tempfile_dir *d = make_tree(0, "new");
@@ -123,13 +144,14 @@ Test(dir_persist, absent_path_is_a_rename_and_the_handle_keeps_the_new_path)
 	free(former);
 }
 
-Test(dir_persist, existing_directory_is_replaced_and_the_old_tree_removed)
+/* A directory at path is replaced, the old tree removed, nothing else left. */
+static void replace_existing_with(unsigned flags)
 {
 	char *final = tft_join(scratch, "final");
 	make_old(final, "old");
 	struct tempfile_dir *d = make_tree(0, "new");
 	char *former = strdup(tempfile_dir_path(d));
-	cr_assert_eq(tempfile_dir_persist(d, final, 0), 0, "%s", strerror(errno));
+	cr_assert_eq(tempfile_dir_persist(d, final, flags), 0, "%s", strerror(errno));
 	assert_file(final, "version", "new");
 	cr_assert_not(tft_exists(former), "the old tree is removed");
 	cr_assert_eq(tft_count_entries(scratch), 1, "nothing but the new tree is left");
@@ -139,27 +161,27 @@ Test(dir_persist, existing_directory_is_replaced_and_the_old_tree_removed)
 	free(final);
 }
 
+Test(dir_persist, existing_directory_is_replaced_and_the_old_tree_removed)
+{
+	replace_existing_with(0);
+}
+
+Test(dir_persist, sync_publishes_over_an_existing_directory)
+{
+	replace_existing_with(TEMPFILE_SYNC);
+}
+
 Test(dir_persist, noreplace_gives_eexist_for_a_directory_or_a_file_and_leaves_both)
 {
 	char *dir = tft_join(scratch, "dir"), *file = tft_join(scratch, "file");
 	make_old(dir, "old");
 	tft_write_file(file, "file");
 	struct tempfile_dir *d = make_tree(0, "new");
-	char *former = strdup(tempfile_dir_path(d));
-	const char *targets[] = { dir, file };
-	for (size_t i = 0; i < 2; i++) {
-		errno = 0;
-		cr_assert_eq(tempfile_dir_persist(d, targets[i], TEMPFILE_NOREPLACE), -1);
-		cr_assert_eq(errno, EEXIST, "%s: %s", targets[i], strerror(errno));
-		cr_assert_str_eq(tempfile_dir_path(d), former);
-	}
+	assert_refused(d, dir, TEMPFILE_NOREPLACE, EEXIST);
+	assert_refused(d, file, TEMPFILE_NOREPLACE, EEXIST);
 	assert_file(dir, "version", "old");
 	assert_file(scratch, "file", "file");
-	assert_file(former, "version", "new");
-	/* Still the handle's to remove. */
-	cr_assert_eq(tempfile_dir_cleanup(d), 0);
-	cr_assert_not(tft_exists(former));
-	free(former);
+	assert_cleanup_removes(d);
 	free(dir);
 	free(file);
 }
@@ -181,29 +203,10 @@ Test(dir_persist, a_file_at_path_is_enotdir_and_both_stay)
 	char *file = tft_join(scratch, "file");
 	tft_write_file(file, "file");
 	struct tempfile_dir *d = make_tree(0, "new");
-	char *former = strdup(tempfile_dir_path(d));
-	errno = 0;
-	cr_assert_eq(tempfile_dir_persist(d, file, 0), -1);
-	cr_assert_eq(errno, ENOTDIR, "%s", strerror(errno));
+	assert_refused(d, file, 0, ENOTDIR);
 	assert_file(scratch, "file", "file");
-	assert_file(former, "version", "new");
-	cr_assert_str_eq(tempfile_dir_path(d), former);
-	cr_assert_eq(tempfile_dir_cleanup(d), 0);
-	cr_assert_not(tft_exists(former));
-	free(former);
+	assert_cleanup_removes(d);
 	free(file);
-}
-
-Test(dir_persist, sync_publishes_over_an_existing_directory)
-{
-	char *final = tft_join(scratch, "final");
-	make_old(final, "old");
-	struct tempfile_dir *d = make_tree(0, "new");
-	cr_assert_eq(tempfile_dir_persist(d, final, TEMPFILE_SYNC), 0, "%s", strerror(errno));
-	assert_file(final, "version", "new");
-	cr_assert_eq(tft_count_entries(scratch), 1);
-	cr_assert_eq(tempfile_dir_cleanup(d), 0);
-	free(final);
 }
 
 Test(dir_persist, persisting_again_moves_it_and_to_its_own_path_is_a_no_op)
@@ -237,9 +240,8 @@ Test(dir_persist, bad_arguments_are_einval_and_leave_every_directory)
 	make_old(cwd, "cwd");
 	cr_assert_eq(chdir(cwd), 0);
 	struct tempfile_dir *d = make_tree(0, "new");
-	char *former = strdup(tempfile_dir_path(d));
 	char *final = tft_join(scratch, "final");
-	char *inside = tft_join(former, "sub");
+	char *inside = tft_join(tempfile_dir_path(d), "sub");
 	char *dot = tft_format("%s%c.", x, TFT_SEP);
 	char *dotdot = tft_format("%s%c..", xy, TFT_SEP);
 	char *dot_slash = tft_format("%s%c.%c", x, TFT_SEP, TFT_SEP);
@@ -251,28 +253,19 @@ Test(dir_persist, bad_arguments_are_einval_and_leave_every_directory)
 	cr_assert_eq(errno, EINVAL);
 	const unsigned bad_flags[] = { TEMPFILE_KEEP, TEMPFILE_AT_EXIT, TEMPFILE_TEXT,
 		TEMPFILE_IGNORE_CLEANUP_ERRORS, 0x1000 };
-	for (size_t i = 0; i < sizeof bad_flags / sizeof *bad_flags; i++) {
-		errno = 0;
-		cr_assert_eq(tempfile_dir_persist(d, final, bad_flags[i]), -1);
-		cr_assert_eq(errno, EINVAL, "flag %#x", bad_flags[i]);
-	}
+	for (size_t i = 0; i < sizeof bad_flags / sizeof *bad_flags; i++)
+		assert_refused(d, final, bad_flags[i], EINVAL);
 	/* A final "." or "..", the directory's own subdirectory, a directory
 	 * above it, the empty path. */
 	const char *bad_paths[] = { ".", "..", dot, dotdot, dot_slash, inside, scratch, "" };
-	for (size_t i = 0; i < sizeof bad_paths / sizeof *bad_paths; i++) {
-		errno = 0;
-		cr_assert_eq(tempfile_dir_persist(d, bad_paths[i], 0), -1, "%s", bad_paths[i]);
-		cr_assert_eq(errno, EINVAL, "%s: %s", bad_paths[i], strerror(errno));
-	}
+	for (size_t i = 0; i < sizeof bad_paths / sizeof *bad_paths; i++)
+		assert_refused(d, bad_paths[i], 0, EINVAL);
 	cr_assert_not(tft_exists(final));
-	cr_assert_str_eq(tempfile_dir_path(d), former);
-	assert_file(former, "version", "new");
 	assert_file(x, "version", "x");
 	assert_file(xy, "version", "y");
 	assert_file(cwd, "version", "cwd");
-	cr_assert_eq(tempfile_dir_cleanup(d), 0);
+	assert_cleanup_removes(d);
 	cr_assert_eq(tft_count_entries(scratch), 2, "x and cwd");
-	free(former);
 	free(final);
 	free(inside);
 	free(dot);
@@ -286,15 +279,9 @@ Test(dir_persist, bad_arguments_are_einval_and_leave_every_directory)
 Test(dir_persist, missing_parent_is_enoent_and_the_handle_still_removes)
 {
 	struct tempfile_dir *d = make_tree(0, "new");
-	char *former = strdup(tempfile_dir_path(d));
 	char *missing = tft_format("%s%cmissing%cfinal", scratch, TFT_SEP, TFT_SEP);
-	errno = 0;
-	cr_assert_eq(tempfile_dir_persist(d, missing, 0), -1);
-	cr_assert_eq(errno, ENOENT, "%s", strerror(errno));
-	cr_assert_str_eq(tempfile_dir_path(d), former);
-	cr_assert_eq(tempfile_dir_cleanup(d), 0);
-	cr_assert_not(tft_exists(former));
-	free(former);
+	assert_refused(d, missing, 0, ENOENT);
+	assert_cleanup_removes(d);
 	free(missing);
 }
 
@@ -324,16 +311,13 @@ Test(dir_persist, a_symbolic_link_at_path_is_enotdir_and_left_with_its_target)
 	struct tempfile_dir *d = make_tree(0, "new");
 	const char *links[] = { link, dangling };
 	for (size_t i = 0; i < 2; i++) {
-		errno = 0;
-		cr_assert_eq(tempfile_dir_persist(d, links[i], 0), -1);
-		cr_assert_eq(errno, ENOTDIR, "%s: %s", links[i], strerror(errno));
+		assert_refused(d, links[i], 0, ENOTDIR);
 		struct stat st;
 		cr_assert_eq(lstat(links[i], &st), 0);
 		cr_assert(S_ISLNK(st.st_mode));
 	}
 	assert_file(target, "version", "old");
-	assert_file(tempfile_dir_path(d), "version", "new");
-	cr_assert_eq(tempfile_dir_cleanup(d), 0);
+	assert_cleanup_removes(d);
 	free(target);
 	free(link);
 	free(dangling);
