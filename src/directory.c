@@ -135,7 +135,6 @@ static int aside_name(const char *target, char **out)
 struct replaced {
 	char *old_at;           /* where the old tree is now: NEW, or NULL */
 	struct tf_file_id old;  /* the old tree's identity, checked before removal */
-	bool same;              /* target already is d's directory */
 };
 
 /* Where RENAME_EXCHANGE is missing: the old tree aside, the new one in,
@@ -186,10 +185,8 @@ static int replace_existing(const struct tempfile_dir *d, const char *target, un
 		rc = tf_os_file_id(-1, target, &r->old);
 	if (rc < 0)
 		return rc;
-	if (tf_same_file(&mine, &r->old)) {
-		r->same = true; /* as rename(2) of a name to itself: nothing to do */
-		return 0;
-	}
+	if (tf_same_file(&mine, &r->old))
+		return 0; /* another name of d's directory: as rename(2), nothing to do */
 	rc = tf_os_rename_exchange(d->path, target);
 	if (rc == -ENOSYS || rc == -EINVAL)
 		return replace_by_two_renames(d, target, flags, r);
@@ -224,7 +221,7 @@ static int dir_persist(struct tempfile_dir *d, const char *path, unsigned flags)
 	if (rc < 0)
 		return rc;
 	drop_trailing_separators(target);
-	struct replaced r = { .old_at = NULL, .same = false };
+	struct replaced r = { .old_at = NULL };
 	if (is_above(target, d->path) || is_above(d->path, target))
 		rc = -EINVAL; /* a directory cannot hold itself */
 	else if (strcmp(target, d->path) == 0)

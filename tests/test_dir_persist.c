@@ -323,6 +323,28 @@ Test(dir_persist, a_symbolic_link_at_path_is_enotdir_and_left_with_its_target)
 	free(dangling);
 }
 
+/* The same directory by another path (a linked parent) is no replacement:
+ * nothing is swapped, nothing removed. */
+Test(dir_persist, its_own_directory_by_another_path_is_left_whole)
+{
+	struct tempfile_dir *d = make_tree(0, "new");
+	char *alias = tft_join(scratch, "alias");
+	cr_assert_eq(symlink(scratch, alias), 0);
+	const char *name = strrchr(tempfile_dir_path(d), '/') + 1;
+	char *same = tft_join(alias, name);
+	for (int fallback = 0; fallback <= 2; fallback++) {
+		tf_test_dir_rename_fallback(fallback);
+		cr_assert_eq(tempfile_dir_persist(d, same, 0), 0, "%s", strerror(errno));
+		assert_file(same, "version", "new");
+		assert_file(same, "sub/inner", "new");
+	}
+	cr_assert_str_eq(tempfile_dir_path(d), same);
+	cr_assert_eq(tempfile_dir_cleanup(d), 0);
+	assert_file(same, "version", "new");
+	free(same);
+	free(alias);
+}
+
 /* The old tree holds a read-only directory and links out of it: removed
  * as tempfile_rmtree removes, the links' targets untouched, nothing left
  * aside. */
