@@ -448,7 +448,8 @@ TEMPFILE_EXPORT int tempfile_dir_cleanup(struct tempfile_dir *d);
  * are as they were and d is untouched, still removed by cleanup. Two
  * failures come after the publication and return -1 with it done (the
  * handle says so): TEMPFILE_SYNC's fsync of the parent (EIO), and the old
- * tree's removal (EBUSY for a mount inside it, EACCES, ...; not with
+ * tree's removal (EBUSY for a mount inside it, ESTALE when another
+ * directory has taken its place, which is left alone, EACCES, ...; not with
  * TEMPFILE_IGNORE_CLEANUP_ERRORS at creation), which leaves what remains
  * of the old tree at the directory's former name, as tempfile_dir_path()
  * gave it before the call. */

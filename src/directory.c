@@ -21,6 +21,15 @@ struct tempfile_dir {
 
 #define TF_DIR_PERSIST_FLAGS (TEMPFILE_NOREPLACE | TEMPFILE_SYNC)
 
+#ifdef TEMPFILE_TEST_SEAMS
+static void (*test_before_old_tree_removal)(const char *old_at);
+
+void tf_test_dir_persist_hook(void (*hook)(const char *old_at))
+{
+	test_before_old_tree_removal = hook;
+}
+#endif
+
 static int dir_new(const struct tempfile_opts *o, struct tempfile_dir **out)
 {
 	struct tf_target t;
@@ -200,6 +209,10 @@ static int replace_existing(const struct tempfile_dir *d, const char *target, un
  * tree had, the one the caller knows (tempfile_dir_path before the call). */
 static int remove_old_tree(const struct tempfile_dir *d, struct replaced *r, const char *former)
 {
+#ifdef TEMPFILE_TEST_SEAMS
+	if (test_before_old_tree_removal)
+		test_before_old_tree_removal(r->old_at);
+#endif
 	int rc = tf_rmtree_path(r->old_at, 0, &r->old);
 	if (rc == -ENOENT)
 		rc = 0; /* someone removed it already */

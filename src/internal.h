@@ -554,6 +554,9 @@ TF_HIDDEN int tf_os_fsync_dir(const char *path);
 /* Tests only (POSIX): 1 makes RENAME_EXCHANGE look missing, 2 renameat2
  * altogether (the lstat + rename fallback too); 0 off. */
 void tf_test_dir_rename_fallback(int level);
+/* Tests only: call hook(old_at) just before the replaced tree at old_at
+ * is removed (NULL: none). */
+void tf_test_dir_persist_hook(void (*hook)(const char *old_at));
 #endif
 
 /* ---- cleanup.c, platform/{posix,win32}_cleanup.c: the exit registry ------

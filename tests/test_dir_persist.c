@@ -41,6 +41,7 @@ static void setup(void)
 
 static void teardown(void)
 {
+	tf_test_dir_persist_hook(NULL);
 #ifndef _WIN32
 	tf_test_dir_rename_fallback(0);
 #endif
@@ -343,6 +344,36 @@ Test(dir_persist, its_own_directory_by_another_path_is_left_whole)
 	assert_file(same, "version", "new");
 	free(same);
 	free(alias);
+}
+
+/* Another directory put in the old tree's place before its removal. */
+static void swap_the_old_tree(const char *old_at)
+{
+	char *moved = tft_format("%s.moved", old_at);
+	cr_assert_eq(rename(old_at, moved), 0);
+	make_old(old_at, "stranger");
+	free(moved);
+}
+
+Test(dir_persist, the_old_tree_is_removed_only_while_it_is_the_one_replaced)
+{
+	tf_test_dir_persist_hook(swap_the_old_tree);
+	char *final = tft_join(scratch, "final");
+	make_old(final, "old");
+	struct tempfile_dir *d = make_tree(0, "new");
+	char *former = strdup(tempfile_dir_path(d));
+	errno = 0;
+	cr_assert_eq(tempfile_dir_persist(d, final, 0), -1);
+	cr_assert_eq(errno, ESTALE, "%s", strerror(errno));
+	tf_test_dir_persist_hook(NULL);
+	assert_file(final, "version", "new");
+	assert_file(former, "version", "stranger");
+	char *moved = tft_format("%s.moved", former);
+	assert_file(moved, "version", "old");
+	cr_assert_eq(tempfile_dir_cleanup(d), 0);
+	free(moved);
+	free(former);
+	free(final);
 }
 
 /* The old tree holds a read-only directory and links out of it: removed
