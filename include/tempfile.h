@@ -409,10 +409,52 @@ TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED struct tempfile_dir *tempfile_dir(const str
 /* BORROWED absolute path, valid until tempfile_dir_cleanup(). NULL
  * (EINVAL) for a NULL d. */
 TEMPFILE_EXPORT const char *tempfile_dir_path(const struct tempfile_dir *d);
-/* Remove the tree (unless TEMPFILE_KEEP) and free, always. -1 with the first
- * error unless TEMPFILE_IGNORE_CLEANUP_ERRORS was given at creation.
- * NULL: nothing, 0. */
+/* Remove the tree (unless TEMPFILE_KEEP or persisted) and free, always. -1
+ * with the first error unless TEMPFILE_IGNORE_CLEANUP_ERRORS was given at
+ * creation. NULL: nothing, 0. */
 TEMPFILE_EXPORT int tempfile_dir_cleanup(struct tempfile_dir *d);
+/* Give the directory, with everything built in it, its final name path in
+ * one step. flags: TEMPFILE_NOREPLACE, TEMPFILE_SYNC.
+ *   - Nothing at path: renamed there (renameat2 RENAME_NOREPLACE, so that an
+ *     entry another process makes at path meanwhile is never replaced but
+ *     treated as existing; without renameat2, an lstat then rename(2), which
+ *     in that instant could replace only an empty directory).
+ *   - A directory at path: swapped with it in one step (renameat2
+ *     RENAME_EXCHANGE): a reader opening path finds the old tree or the new
+ *     one, never nothing. Then the old tree is removed as tempfile_rmtree()
+ *     removes (its links not followed, its mounts not entered), and only
+ *     while it is still the directory that was at path. Where the kernel or
+ *     file system cannot exchange (Linux < 3.15, some file systems; Windows,
+ *     which has no such call), the old tree is renamed aside to
+ *     path + ".old-" + 8 random characters, the new one renamed in, and the
+ *     old one removed: not atomic, a reader can find path missing for that
+ *     instant (never a partial tree); if the second rename fails the old
+ *     tree is put back.
+ *   - Anything else at path (a file, a symbolic link, even to a directory):
+ *     ENOTDIR, as rename(2) says, and both are left as they were.
+ *   - path naming this directory itself: nothing to do, 0.
+ * TEMPFILE_NOREPLACE: EEXIST if anything is at path. TEMPFILE_SYNC: the
+ * directory's own entries are made durable before the rename (fsync), and
+ * path's entry in its parent after it (fsync of the parent), so that once
+ * it returns 0 the new name survives a crash and leads to those entries;
+ * the data of the files in it, and subdirectories' entries, are the
+ * caller's to fsync (Windows: the rename is written through instead).
+ * A trailing separator in path is accepted; a final "." or ".." component,
+ * or a path inside the directory or above it, is EINVAL. EXDEV when path
+ * is on another file system: create the directory in path's parent
+ * (.dir). Afterwards the handle keeps the new path (tempfile_dir_path), is
+ * taken out of the exit registry (TEMPFILE_AT_EXIT) and never removes it;
+ * tempfile_dir_cleanup() only frees it. On failure the directory and path
+ * are as they were and d is untouched, still removed by cleanup. Two
+ * failures come after the publication and return -1 with it done (the
+ * handle says so): TEMPFILE_SYNC's fsync of the parent (EIO), and the old
+ * tree's removal (EBUSY for a mount inside it, ESTALE when another
+ * directory has taken its place, which is left alone, EACCES, ...; not with
+ * TEMPFILE_IGNORE_CLEANUP_ERRORS at creation), which leaves what remains
+ * of the old tree at the directory's former name, as tempfile_dir_path()
+ * gave it before the call. */
+TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED int tempfile_dir_persist(struct tempfile_dir *d,
+	const char *path, unsigned flags);
 
 /* Remove the directory path and everything in it. Never follows a symbolic
  * link (path itself being one is ENOTDIR), never leaves the tree even when an

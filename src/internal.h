@@ -531,6 +531,34 @@ void tf_test_disable_o_tmpfile(bool disable);
 void tf_test_spooled_force_fd_stream(bool on);
 #endif
 
+/* ---- directory.c, platform/{posix,win32}_dirpersist.c: tempfile_dir_persist ---- */
+
+/* Move the directory from to to unless something exists at to (-EEXIST):
+ * renameat2(RENAME_NOREPLACE); where the kernel or the file system lacks
+ * it, an lstat(2) then rename(2), which refuses a file or a non-empty
+ * directory at to but would replace an empty one made there in between.
+ * Windows: MoveFileExW without MOVEFILE_REPLACE_EXISTING, written through
+ * with TEMPFILE_SYNC in flags. EXDEV across file systems. */
+TF_HIDDEN int tf_os_rename_dir_noreplace(const char *from, const char *to, unsigned flags);
+
+/* Swap the names of a and b in one step: renameat2(RENAME_EXCHANGE).
+ * -ENOSYS where the kernel or C library lacks it (Windows always), -EINVAL
+ * where the file system does (or b is inside a). */
+TF_HIDDEN int tf_os_rename_exchange(const char *a, const char *b);
+
+/* fsync(2) of the directory at path (its entries), a final link not
+ * followed. Windows: nothing to do, 0. */
+TF_HIDDEN int tf_os_fsync_dir(const char *path);
+
+#ifdef TEMPFILE_TEST_SEAMS
+/* Tests only (POSIX): 1 makes RENAME_EXCHANGE look missing, 2 renameat2
+ * altogether (the lstat + rename fallback too); 0 off. */
+void tf_test_dir_rename_fallback(int level);
+/* Tests only: call hook(old_at) just before the replaced tree at old_at
+ * is removed (NULL: none). */
+void tf_test_dir_persist_hook(void (*hook)(const char *old_at));
+#endif
+
 /* ---- cleanup.c, platform/{posix,win32}_cleanup.c: the exit registry ------
  *
  * cleanup.c holds the public calls; the registry is the platform's: on

@@ -807,11 +807,144 @@ static void release_rmtree(struct tfd_ctx *c, bool ok)
 	if (mkdir(c->path, 0755) != 0 || fill_tree(c->path) != 0)
 		fprintf(stderr, "cannot make the tree again: %s\n", strerror(errno));
 }
+
+/* dir_persist: work/dest is the old tree (marker "old"), the new old or
+ * absent (c->number 1); afterwards dest is the old tree or the new, the
+ * handle says which, and nothing but dest and, on failure, the handle's
+ * directory (the new tree not published, or the old tree's remains after
+ * a failed removal) is in work. */
+static int write_marker(const char *top, const char *text)
+{
+	char *p = NULL;
+	if (asprintf(&p, "%s/marker", top) < 0)
+		return -1;
+	FILE *f = fopen(p, "w");
+	free(p);
+	return f && fputs(text, f) >= 0 && fclose(f) == 0 ? 0 : -1;
+}
+
+static char *marker_of(const char *top)
+{
+	char *p = NULL;
+	if (asprintf(&p, "%s/marker", top) < 0)
+		return NULL;
+	char *text = read_all(p);
+	free(p);
+	return text;
+}
+
+static int setup_dir_dest(struct tfd_ctx *c)
+{
+	static char dest[PATH_MAX]; /* made before allocations are balanced */
+	snprintf(dest, sizeof dest, "%s/dest", c->work);
+	c->path = dest;
+	if (c->number == 1)
+		return 0;
+	if (mkdir(dest, 0755) != 0 || fill_tree(dest) != 0)
+		return -1;
+	return write_marker(dest, "old");
+}
+
+static int setup_dir_replace(struct tfd_ctx *c)
+{
+	c->number = 0;
+	return setup_dir_dest(c);
+}
+
+static int setup_dir_new_name(struct tfd_ctx *c)
+{
+	c->number = 1;
+	return setup_dir_dest(c);
+}
+
+/* The new tree's name before the persist: where the old tree's remains
+ * go when its removal fails. */
+static char dir_former[PATH_MAX];
+
+static int prepare_dir_persist(struct tfd_ctx *c)
+{
+	int rc = prepare_dir(c);
+	if (rc == 0)
+		snprintf(dir_former, sizeof dir_former, "%s", tempfile_dir_path(c->handle));
+	return rc == 0 ? write_marker(tempfile_dir_path(c->handle), "new") : rc;
+}
+
+/* Nothing in work but dest and the former name (no old tree aside). */
+static bool only_dest_and_former(struct tfd_ctx *c)
+{
+	DIR *d = opendir(c->work);
+	if (!d)
+		return false;
+	const char *former = strrchr(dir_former, '/') + 1;
+	bool only = true;
+	struct dirent *e;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+			strcmp(e->d_name, "dest") && strcmp(e->d_name, former))
+			only = false;
+	closedir(d);
+	return only;
+}
+
+static int prepare_dir_persist_without_exchange(struct tfd_ctx *c)
+{
+	tf_test_dir_rename_fallback(1);
+	return prepare_dir_persist(c);
+}
+
+static int run_dir_persist(struct tfd_ctx *c)
+{
+	return tempfile_dir_persist(c->handle, c->path, TEMPFILE_SYNC);
+}
+
+static bool check_dir_persist(struct tfd_ctx *c, bool ok)
+{
+	if (access("/etc/passwd", F_OK) != 0)
+		return note(c, "the removal followed the link");
+	char *text = marker_of(c->path);
+	bool is_new = text && strcmp(text, "new") == 0;
+	bool is_old = c->number == 1 ? !tft_exists(c->path) : text && strcmp(text, "old") == 0;
+	free(text);
+	const char *now = tempfile_dir_path(c->handle);
+	long entries = tft_count_entries(c->work);
+	if (!is_new && !is_old)
+		return note(c, "dest is neither the old tree nor the new");
+	if (ok && !is_new)
+		return note(c, "persist succeeded but dest is not the new tree");
+	if (is_new && strcmp(now, c->path) != 0)
+		return note(c, "published, but the handle does not say so");
+	if (is_old) {
+		char *mine = marker_of(now);
+		bool intact = mine && strcmp(mine, "new") == 0;
+		free(mine);
+		if (!intact)
+			return note(c, "persist failed and the new tree is not where the handle says");
+	}
+	if (ok && entries != 1)
+		return note(c, "success, but more than dest is left");
+	if (!only_dest_and_former(c))
+		return note(c, "something else than dest and the directory's former name is left");
+	return true;
+}
+
+static void release_dir_persist(struct tfd_ctx *c, bool ok)
+{
+	(void)ok;
+	if (tempfile_dir_cleanup(c->handle) != 0)
+		fprintf(stderr, "cleanup after dir_persist: %s\n", strerror(errno));
+	/* Back to the fixture: whatever is in work goes, dest made again. */
+	remove_tree(c->work);
+	if (mkdir(c->work, 0755) != 0 || setup_dir_dest(c) != 0)
+		fprintf(stderr, "cannot make the fixture again: %s\n", strerror(errno));
+}
 #endif /* TFT_HAVE_DIRECTORY */
 
 /* ---- the table ----------------------------------------------------------------------------- */
 
 static const int enoent_only[] = { ENOENT, 0 };
+/* Without renameat2 an lstat's EOVERFLOW means "something is there": a
+ * name taken between the old tree's move aside and the new one's in. */
+static const int eexist_only[] = { EEXIST, 0 };
 static const int close_may_report_eintr[] = { TFF_close, 0 };
 
 static const struct tfd_op core_ops[] = {
@@ -892,6 +1025,20 @@ __attribute__((unused)) static const struct tfd_op component_ops[] = {
 		.release = release_rmtree, .leftover_ok_on_error = true },
 	{ .name = "rmtree_ignoring_errors", .setup = setup_tree, .run = run_rmtree_ignoring_errors,
 		.check = check_link_not_followed, .release = release_rmtree, .leftover_ok_on_error = true },
+	{ .name = "dir_persist_new_name", .setup = setup_dir_new_name, .prepare = prepare_dir_persist,
+		.run = run_dir_persist, .check = check_dir_persist, .release = release_dir_persist },
+	{ .name = "dir_persist_new_name_without_renameat2", .setup = setup_dir_new_name,
+		.prepare = prepare_dir_persist, .run = run_dir_persist, .check = check_dir_persist,
+		.release = release_dir_persist, .always_fn = TFF_renameat2, .always_error = ENOSYS },
+	{ .name = "dir_persist_replace", .setup = setup_dir_replace, .prepare = prepare_dir_persist,
+		.run = run_dir_persist, .check = check_dir_persist, .release = release_dir_persist },
+	{ .name = "dir_persist_replace_without_exchange", .setup = setup_dir_replace,
+		.prepare = prepare_dir_persist_without_exchange, .run = run_dir_persist,
+		.check = check_dir_persist, .release = release_dir_persist },
+	{ .name = "dir_persist_replace_without_renameat2", .setup = setup_dir_replace,
+		.prepare = prepare_dir_persist, .run = run_dir_persist, .check = check_dir_persist,
+		.release = release_dir_persist, .always_fn = TFF_renameat2, .always_error = EINVAL,
+		.other_errnos = eexist_only },
 #endif
 	{ .name = NULL },
 };
@@ -965,6 +1112,11 @@ Test(faults, spooled_stream_survives_every_fault) { run_op(COMPONENT_OP("spooled
 Test(faults, dir_cleanup_survives_every_fault) { run_op(COMPONENT_OP("dir_cleanup")); }
 Test(faults, rmtree_survives_every_fault) { run_op(COMPONENT_OP("rmtree")); }
 Test(faults, rmtree_ignoring_errors_survives_every_fault) { run_op(COMPONENT_OP("rmtree_ignoring_errors")); }
+Test(faults, dir_persist_new_name_is_old_or_new_under_every_fault) { run_op(COMPONENT_OP("dir_persist_new_name")); }
+Test(faults, dir_persist_new_name_without_renameat2_is_old_or_new_under_every_fault) { run_op(COMPONENT_OP("dir_persist_new_name_without_renameat2")); }
+Test(faults, dir_persist_replace_is_old_or_new_under_every_fault) { run_op(COMPONENT_OP("dir_persist_replace")); }
+Test(faults, dir_persist_replace_without_exchange_is_old_or_new_under_every_fault) { run_op(COMPONENT_OP("dir_persist_replace_without_exchange")); }
+Test(faults, dir_persist_replace_without_renameat2_is_old_or_new_under_every_fault) { run_op(COMPONENT_OP("dir_persist_replace_without_renameat2")); }
 #endif
 
 /* The shim itself: a test that cannot fail proves nothing, so prove that
@@ -1009,3 +1161,27 @@ Test(faults, shim_fails_the_library_s_own_calls)
 	tft_remove_tree(dir);
 	free(dir);
 }
+
+#ifdef TFT_HAVE_DIRECTORY
+/* TEMPFILE_SYNC's promise, counted: the directory itself is fsynced
+ * before the rename and path's parent after it; without it, no fsync. */
+Test(faults, dir_persist_sync_fsyncs_the_directory_then_the_parent)
+{
+	char *dir = tft_scratch();
+	char *dest = tft_join(dir, "dest");
+	for (int sync = 0; sync < 2; sync++) {
+		struct tempfile_dir *d = tempfile_dir(&(struct tempfile_opts){ .dir = dir });
+		cr_assert_not_null(d);
+		tff_arm(TFF_NONE, 0, 0);
+		int rc = tempfile_dir_persist(d, dest, sync ? TEMPFILE_SYNC : 0);
+		unsigned long fsyncs = tff_calls(TFF_fsync);
+		tff_disarm();
+		cr_assert_eq(rc, 0, "%s", strerror(errno));
+		cr_assert_eq(fsyncs, sync ? 2u : 0u, "sync %d: %lu fsyncs", sync, fsyncs);
+		cr_assert_eq(tempfile_dir_cleanup(d), 0);
+	}
+	tft_remove_tree(dir);
+	free(dest);
+	free(dir);
+}
+#endif
