@@ -3,6 +3,7 @@
 # SPDX-FileCopyrightText: 2026 the libtempfile authors
 # test_tmpf.sh - tmpf beyond mktemp: run, rm, where, and what any CLI owes
 # its users (help, exit statuses, errors on stderr prefixed "tmpf:").
+# tmpf write is covered by test_tmpf_write.sh.
 # The mktemp mode is covered by test_tmpf_mktemp.sh.
 # Each test is a function test_<behaviour>; it fails by calling fail.
 # Prints "tmpf-cli: N passed, M failed".
@@ -580,7 +581,7 @@ Try 'tmpf where --help' for more information."
 
 test_help_exists_for_the_tool_and_each_subcommand() {
 	local sub
-	for sub in "" run rm where; do
+	for sub in "" run rm where write; do
 		# shellcheck disable=SC2086
 		run_tmpf $sub --help
 		expect_status 0
@@ -590,7 +591,8 @@ test_help_exists_for_the_tool_and_each_subcommand() {
 			fail "$sub --help does not list --version"
 	done
 	run_tmpf --help
-	[[ $out == *"run [OPTION]..."* && $out == *"rm [-f] PATH..."* && $out == *"where [--explain]"* ]] ||
+	[[ $out == *"run [OPTION]..."* && $out == *"rm [-f] PATH..."* && $out == *"where [--explain]"* &&
+		$out == *"write [OPTION]... FILE"* ]] ||
 		fail "--help does not list the subcommands"
 }
 
@@ -606,9 +608,9 @@ License: MIT <https://opensource.org/licenses/MIT>.
 This is free software: you are free to change and redistribute it.
 There is NO WARRANTY, to the extent permitted by law.
 
-A drop-in for GNU mktemp (coreutils 9.1), with run, rm and where."
+A drop-in for GNU mktemp (coreutils 9.1), with run, rm, where and write."
 	local full=$out sub
-	for sub in -V "run --version" "rm --version" "where --version" "where --vers"; do
+	for sub in -V "run --version" "rm --version" "where --version" "where --vers" "write --version"; do
 		# shellcheck disable=SC2086
 		run_tmpf $sub
 		expect_status 0
@@ -620,7 +622,7 @@ A drop-in for GNU mktemp (coreutils 9.1), with run, rm and where."
 
 test_version_reports_write_errors_with_each_commands_status() {
 	local sub expected
-	for sub in "" run rm where; do
+	for sub in "" run rm where write; do
 		expected=1
 		[ "$sub" = run ] && expected=125
 		# shellcheck disable=SC2086
