@@ -9,36 +9,13 @@
 set -u
 shopt -s lastpipe # "producer | run_write FILE" sets $status in this shell
 
-: "${TMPF:?TMPF must name the tmpf binary}"
-unset TMPDIR TMP TEMP POSIXLY_CORRECT LANGUAGE
-export LC_ALL=C
+suite=tmpf-write
+# shellcheck source=tests/tmpf_cli.sh
+. "$(dirname "${BASH_SOURCE[0]}")/tmpf_cli.sh"
 umask 022
 
-root=$(mktemp -d "/tmp/tmpf-write-test.XXXXXXXX") || exit 1
-trap 'chmod -R u+rwx "$root" 2>/dev/null; rm -rf "$root"' EXIT
-chmod 755 "$root"
-mkdir "$root/bin"
-cp "$TMPF" "$root/bin/tmpf" && chmod 755 "$root/bin/tmpf"
-tmpf="$root/bin/tmpf"
-
-as_nobody=()
-if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
-	as_nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
-fi
 sponge=$(command -v sponge)
 [ -n "$sponge" ] || echo "tmpf-write: the comparisons with sponge are skipped: sponge not found (moreutils)"
-
-current=""
-failures=()
-fail() {
-	failures+=("$current: $*")
-}
-
-# A fresh scratch directory for the current test: $s.
-new_scratch() {
-	s="$root/t/$current"
-	mkdir -p "$s" && chmod 755 "$s"
-}
 
 # run_write ARGS... <INPUT: run tmpf write ARGS; sets $status, $out, $err.
 # The output goes outside $s, so that $s holds only what the test made.
@@ -49,10 +26,6 @@ run_write() {
 	err=$(cat "$root/.err")
 }
 
-expect_status() { [ "$status" = "$1" ] || fail "exit status $status, expected $1 (stderr: $err)"; }
-expect_no_out() { [ -z "$out" ] || fail "stdout should be empty: '$out'"; }
-expect_err() { [ "$err" = "$1" ] || fail "stderr '$err', expected '$1'"; }
-expect_no_err() { [ -z "$err" ] || fail "stderr should be empty: '$err'"; }
 # expect_entries NAME...: the directory $s holds exactly these names.
 expect_entries() {
 	local want got
@@ -519,23 +492,4 @@ test_write_after_dashdash_is_a_template() {
 	expect_entries
 }
 
-# ---- driver ------------------------------------------------------------------
-
-passed=0
-failed=0
-for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
-	current=${t#test_}
-	new_scratch
-	before=${#failures[@]}
-	"$t"
-	if [ ${#failures[@]} -eq "$before" ]; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-	fi
-done
-for f in "${failures[@]}"; do
-	echo "FAIL $f"
-done
-echo "tmpf-write: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+run_tests
