@@ -12,8 +12,9 @@
 #include <errno.h>
 #include <stdlib.h>
 
-int tf_os_dir_open(const char *dir)
+int tf_os_dir_open(const char *dir, bool for_sync)
 {
+	(void)for_sync;
 	wchar_t *w;
 	int rc = tf_win_wide(dir, &w);
 	if (rc < 0)
