@@ -764,6 +764,37 @@ Test(atomic, a_read_only_directory_fails_with_eacces_at_open)
 	each_place(read_only_directory);
 }
 
+static void unreadable_directory(struct place *p)
+{
+	/* Writable but not readable (0333): usable, except for SYNC, whose
+	 * fsync of the directory needs a readable descriptor. */
+	char *path = tft_join(p->dir, "out");
+	cr_assert_eq(chmod(p->dir, 0333), 0);
+	pid_t child = fork();
+	cr_assert_geq(child, 0);
+	if (child == 0) {
+		if (geteuid() == 0 && !tft_become_nobody())
+			_exit(77);
+		if (tempfile_atomic_write(path, "x", 1, TEMPFILE_SYNC, 0) != -1 || errno != EACCES)
+			_exit(1);
+		if (tempfile_atomic_write(path, "plain", 5, 0, 0) != 0)
+			_exit(2);
+		_exit(0);
+	}
+	int status;
+	cr_assert_eq(waitpid(child, &status, 0), child);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
+	cr_assert_eq(chmod(p->dir, 0755), 0);
+	assert_listing(p->dir, "/out");
+	assert_content(path, "plain");
+	free(path);
+}
+
+Test(atomic, an_unreadable_directory_works_but_not_with_sync)
+{
+	each_place(unreadable_directory);
+}
+
 static void write_error_fails_commit(struct place *p)
 {
 	/* A stream flush error (EFBIG past RLIMIT_FSIZE, as ENOSPC would be):
