@@ -64,6 +64,12 @@ static void each_place(void (*body)(struct place *p))
 	}
 }
 
+/* A test that runs body in each place; _SLOW: with two minutes for it. */
+#define PLACE_TEST(name, body) \
+	Test(atomic, name) { each_place(body); }
+#define PLACE_TEST_SLOW(name, body) \
+	Test(atomic, name, .timeout = 120) { each_place(body); }
+
 static char *read_file(const char *path)
 {
 	FILE *f = fopen(path, "rb");
@@ -113,6 +119,51 @@ static void assert_listing(const char *dir, const char *want)
 	char *got = listing(dir);
 	cr_assert_str_eq(got, want, "in %s", dir);
 	free(got);
+}
+
+/* tempfile_atomic_write / _commit fail with err. */
+static void expect_write_error(const char *path, const char *text, size_t len, unsigned flags,
+	unsigned mode, int err)
+{
+	errno = 0;
+	cr_assert_eq(tempfile_atomic_write(path, text, len, flags, mode), -1, "%s", path);
+	cr_assert_eq(errno, err, "%s: errno %d, not %d", path, errno, err);
+}
+
+static void expect_commit_error(struct tempfile_atomic *a, int err)
+{
+	errno = 0;
+	cr_assert_eq(tempfile_atomic_commit(a), -1);
+	cr_assert_eq(errno, err, "errno %d, not %d", errno, err);
+}
+
+/* Wait for child: its status. */
+static int reap(pid_t child)
+{
+	int status;
+	cr_assert_eq(waitpid(child, &status, 0), child);
+	return status;
+}
+
+/* Wait for child, which must exit with status 0. */
+static void assert_exits_0(pid_t child)
+{
+	int status = reap(child);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
+}
+
+/* Run fn(path) in a child as nobody (as root) or as we are, which must
+ * return 0 there. */
+static void in_child_as_nobody(int (*fn)(const char *path), const char *path)
+{
+	pid_t child = fork();
+	cr_assert_geq(child, 0);
+	if (child == 0) {
+		if (geteuid() == 0 && !tft_become_nobody())
+			_exit(77);
+		_exit(fn(path));
+	}
+	assert_exits_0(child);
 }
 
 /* The one entry of dir whose name starts with ".tmp", or NULL. */
@@ -213,10 +264,7 @@ static void publishes_fd_and_stream_content(struct place *p)
 	free(path);
 }
 
-Test(atomic, publishes_what_was_written_by_fd_and_by_stream)
-{
-	each_place(publishes_fd_and_stream_content);
-}
+PLACE_TEST(publishes_what_was_written_by_fd_and_by_stream, publishes_fd_and_stream_content)
 
 static void replaces_existing(struct place *p)
 {
@@ -231,10 +279,7 @@ static void replaces_existing(struct place *p)
 	free(path);
 }
 
-Test(atomic, write_replaces_an_existing_file_in_one_call)
-{
-	each_place(replaces_existing);
-}
+PLACE_TEST(write_replaces_an_existing_file_in_one_call, replaces_existing)
 
 static void nothing_visible_before_commit(struct place *p)
 {
@@ -261,10 +306,7 @@ static void nothing_visible_before_commit(struct place *p)
 	free(path);
 }
 
-Test(atomic, no_other_name_is_visible_before_commit_with_o_tmpfile)
-{
-	each_place(nothing_visible_before_commit);
-}
+PLACE_TEST(no_other_name_is_visible_before_commit_with_o_tmpfile, nothing_visible_before_commit)
 
 static void discard_leaves_path(struct place *p)
 {
@@ -336,23 +378,31 @@ static void readers_never_see_partial(struct place *p)
 			 strerror(errno));
 	}
 	close(go[1]);
-	int status;
-	cr_assert_eq(waitpid(reader, &status, 0), reader);
-	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		"the reader saw a missing (1), partial (2) file or read nothing "
-		"(3): status %d",
-		status);
+	/* Else it saw a missing (1), partial (2) file or read nothing (3). */
+	assert_exits_0(reader);
 	assert_listing(p->dir, "/out");
 	free(buf);
 	free(path);
 }
 
-Test(atomic, a_reader_never_sees_a_partial_or_missing_file_during_400_commits, .timeout = 120)
-{
-	each_place(readers_never_see_partial);
-}
+PLACE_TEST_SLOW(a_reader_never_sees_a_partial_or_missing_file_during_400_commits,
+	readers_never_see_partial)
 
 /* ---- crashes ---------------------------------------------------------------- */
+
+/* Fork a writer that stages "new" for path: 0 in the child, which goes on
+ * from there, the child's pid in the parent. */
+static pid_t fork_writer(const char *path)
+{
+	pid_t writer = fork();
+	cr_assert_geq(writer, 0);
+	if (writer == 0) {
+		struct tempfile_atomic *a = tempfile_atomic_open(path, 0, 0);
+		if (!a || write(tempfile_atomic_fd(a), "new", 3) != 3)
+			_exit(1);
+	}
+	return writer;
+}
 
 static void sigkill_before_commit(struct place *p)
 {
@@ -360,12 +410,8 @@ static void sigkill_before_commit(struct place *p)
 	tft_write_file(path, "old");
 	int ready[2];
 	cr_assert_eq(pipe(ready), 0);
-	pid_t writer = fork();
-	cr_assert_geq(writer, 0);
+	pid_t writer = fork_writer(path);
 	if (writer == 0) {
-		struct tempfile_atomic *a = tempfile_atomic_open(path, 0, 0);
-		if (!a || write(tempfile_atomic_fd(a), "new", 3) != 3)
-			_exit(1);
 		(void)write(ready[1], "r", 1);
 		pause();
 		_exit(2);
@@ -375,9 +421,7 @@ static void sigkill_before_commit(struct place *p)
 	cr_assert_eq(read(ready[0], &c, 1), 1, "the writer failed");
 	close(ready[0]);
 	kill(writer, SIGKILL);
-	int status;
-	cr_assert_eq(waitpid(writer, &status, 0), writer);
-	cr_assert(WIFSIGNALED(status));
+	cr_assert(WIFSIGNALED(reap(writer)));
 	assert_content(path, "old");
 	char *staged = staged_name(p->dir);
 	if (p->unnamed) {
@@ -390,29 +434,22 @@ static void sigkill_before_commit(struct place *p)
 	free(path);
 }
 
-Test(atomic, sigkill_before_commit_leaves_the_directory_as_it_was_with_o_tmpfile)
-{
-	each_place(sigkill_before_commit);
-}
+PLACE_TEST(sigkill_before_commit_leaves_the_directory_as_it_was_with_o_tmpfile,
+	sigkill_before_commit)
 
 static void exit_before_commit(struct place *p)
 {
 	char *path = tft_join(p->dir, "out");
 	tft_write_file(path, "old");
 	for (int how = 0; how < 2; how++) {
-		pid_t writer = fork();
-		cr_assert_geq(writer, 0);
+		pid_t writer = fork_writer(path);
 		if (writer == 0) {
-			struct tempfile_atomic *a = tempfile_atomic_open(path, 0, 0);
-			if (!a || write(tempfile_atomic_fd(a), "new", 3) != 3)
-				_exit(1);
 			if (how == 0)
 				exit(0);
 			raise(SIGTERM); /* a fatal signal: the registry cleans up too */
 			_exit(2);
 		}
-		int status;
-		cr_assert_eq(waitpid(writer, &status, 0), writer);
+		int status = reap(writer);
 		cr_assert((WIFEXITED(status) && WEXITSTATUS(status) == 0) ||
 			(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM),
 			"status %d", status);
@@ -422,10 +459,7 @@ static void exit_before_commit(struct place *p)
 	free(path);
 }
 
-Test(atomic, exit_or_a_fatal_signal_before_commit_leaves_nothing_on_either_path)
-{
-	each_place(exit_before_commit);
-}
+PLACE_TEST(exit_or_a_fatal_signal_before_commit_leaves_nothing_on_either_path, exit_before_commit)
 
 static void cleanup_now_removes_staged(struct place *p)
 {
@@ -442,10 +476,7 @@ static void cleanup_now_removes_staged(struct place *p)
 	free(path);
 }
 
-Test(atomic, the_named_fallback_is_registered_for_cleanup)
-{
-	each_place(cleanup_now_removes_staged);
-}
+PLACE_TEST(the_named_fallback_is_registered_for_cleanup, cleanup_now_removes_staged)
 
 /* ---- mode and owner --------------------------------------------------------- */
 
@@ -478,23 +509,32 @@ static void mode_rules(struct place *p)
 	free(path);
 }
 
-Test(atomic, mode_0_keeps_the_old_bits_and_a_new_file_gets_0666_minus_umask)
+PLACE_TEST(mode_0_keeps_the_old_bits_and_a_new_file_gets_0666_minus_umask, mode_rules)
+
+/* p->dir/out, holding "old", owned by uid:gid with mode bits (NEW path). */
+static char *owned_file(struct place *p, uid_t uid, gid_t gid, mode_t bits)
 {
-	each_place(mode_rules);
+	char *path = tft_join(p->dir, "out");
+	tft_write_file(path, "old");
+	cr_assert_eq(chown(path, uid, gid), 0);
+	cr_assert_eq(chmod(path, bits), 0);
+	return path;
+}
+
+static void assert_owned(const char *path, uid_t uid, gid_t gid, mode_t bits)
+{
+	struct stat st;
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert_eq(st.st_uid, uid, "owner %u", (unsigned)st.st_uid);
+	cr_assert_eq(st.st_gid, gid, "group %u", (unsigned)st.st_gid);
+	cr_assert_eq(st.st_mode & 07777, bits);
 }
 
 static void owner_kept_as_root(struct place *p)
 {
-	char *path = tft_join(p->dir, "out");
-	tft_write_file(path, "old");
-	cr_assert_eq(chown(path, 65534, 65534), 0);
-	cr_assert_eq(chmod(path, 0640), 0);
+	char *path = owned_file(p, 65534, 65534, 0640);
 	cr_assert_eq(tempfile_atomic_write(path, "new", 3, 0, 0), 0);
-	struct stat st;
-	cr_assert_eq(stat(path, &st), 0);
-	cr_assert_eq(st.st_uid, 65534, "owner kept");
-	cr_assert_eq(st.st_gid, 65534, "group kept");
-	cr_assert_eq(st.st_mode & 07777, 0640);
+	assert_owned(path, 65534, 65534, 0640);
 	free(path);
 }
 
@@ -509,10 +549,7 @@ static void group_alone_unprivileged(struct place *p)
 {
 	/* root:100, mode 0664, in a directory nobody may write: nobody
 	 * cannot give the file to root but can keep the group (one of its). */
-	char *path = tft_join(p->dir, "out");
-	tft_write_file(path, "old");
-	cr_assert_eq(chown(path, 0, 100), 0);
-	cr_assert_eq(chmod(path, 0664), 0);
+	char *path = owned_file(p, 0, 100, 0664);
 	cr_assert_eq(chmod(p->dir, 0777), 0);
 	pid_t child = fork();
 	cr_assert_geq(child, 0);
@@ -525,14 +562,9 @@ static void group_alone_unprivileged(struct place *p)
 			_exit(77);
 		_exit(tempfile_atomic_write(path, "new", 3, 0, 0) == 0 ? 0 : 1);
 	}
-	int status;
-	cr_assert_eq(waitpid(child, &status, 0), child);
-	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
-	struct stat st;
-	cr_assert_eq(stat(path, &st), 0);
-	cr_assert_eq(st.st_uid, 65534, "the owner could not be kept: the writer's");
-	cr_assert_eq(st.st_gid, 100, "the group could: kept");
-	cr_assert_eq(st.st_mode & 07777, 0664);
+	assert_exits_0(child);
+	/* The owner could not be kept (the writer's), the group could. */
+	assert_owned(path, 65534, 100, 0664);
 	assert_content(path, "new");
 	free(path);
 }
@@ -568,10 +600,7 @@ static void symlink_replaced(struct place *p)
 	free(path);
 }
 
-Test(atomic, a_symbolic_link_at_path_is_replaced_itself_and_its_target_untouched)
-{
-	each_place(symlink_replaced);
-}
+PLACE_TEST(a_symbolic_link_at_path_is_replaced_itself_and_its_target_untouched, symlink_replaced)
 
 /* ---- NOREPLACE -------------------------------------------------------------- */
 
@@ -579,26 +608,19 @@ static void noreplace_existing(struct place *p)
 {
 	char *path = tft_join(p->dir, "out");
 	cr_assert_eq(tempfile_atomic_write(path, "first", 5, TEMPFILE_NOREPLACE, 0), 0);
-	errno = 0;
-	cr_assert_eq(tempfile_atomic_write(path, "second", 6, TEMPFILE_NOREPLACE, 0), -1);
-	cr_assert_eq(errno, EEXIST);
+	expect_write_error(path, "second", 6, TEMPFILE_NOREPLACE, 0, EEXIST);
 	assert_content(path, "first");
 	assert_listing(p->dir, "/out");
 	/* A dangling link exists too. */
 	char *link = tft_join(p->dir, "link");
 	cr_assert_eq(symlink("nowhere", link), 0);
-	errno = 0;
-	cr_assert_eq(tempfile_atomic_write(link, "x", 1, TEMPFILE_NOREPLACE, 0), -1);
-	cr_assert_eq(errno, EEXIST);
+	expect_write_error(link, "x", 1, TEMPFILE_NOREPLACE, 0, EEXIST);
 	assert_listing(p->dir, "/link/out");
 	free(link);
 	free(path);
 }
 
-Test(atomic, noreplace_fails_with_eexist_and_leaves_path_and_nothing_else)
-{
-	each_place(noreplace_existing);
-}
+PLACE_TEST(noreplace_fails_with_eexist_and_leaves_path_and_nothing_else, noreplace_existing)
 
 static void noreplace_race(struct place *p)
 {
@@ -629,10 +651,8 @@ static void noreplace_race(struct place *p)
 		close(go[1]);
 		int won = 0, lost = 0;
 		for (int w = 0; w < 2; w++) {
-			int status;
-			cr_assert_eq(waitpid(pids[w], &status, 0), pids[w]);
-			cr_assert(WIFEXITED(status) && WEXITSTATUS(status) <= 1, "status %d",
-				status);
+			int status = reap(pids[w]);
+			cr_assert(WIFEXITED(status) && WEXITSTATUS(status) <= 1, "status %d", status);
 			if (WEXITSTATUS(status) == 0)
 				won++;
 			else
@@ -648,10 +668,7 @@ static void noreplace_race(struct place *p)
 	free(path);
 }
 
-Test(atomic, noreplace_two_racing_writers_exactly_one_wins, .timeout = 120)
-{
-	each_place(noreplace_race);
-}
+PLACE_TEST_SLOW(noreplace_two_racing_writers_exactly_one_wins, noreplace_race)
 
 /* ---- errors ----------------------------------------------------------------- */
 
@@ -671,19 +688,14 @@ static void bad_input(struct place *p)
 	free(path);
 }
 
-Test(atomic, bad_input_fails_with_einval_and_creates_nothing)
-{
-	each_place(bad_input);
-}
+PLACE_TEST(bad_input_fails_with_einval_and_creates_nothing, bad_input)
 
 static void expect_open_error(const char *path, int err)
 {
 	errno = 0;
 	cr_assert_null(tempfile_atomic_open(path, 0, 0), "%s", path);
 	cr_assert_eq(errno, err, "%s: errno %d, not %d", path, errno, err);
-	errno = 0;
-	cr_assert_eq(tempfile_atomic_write(path, "x", 1, TEMPFILE_SYNC, 0), -1);
-	cr_assert_eq(errno, err, "%s: errno %d, not %d", path, errno, err);
+	expect_write_error(path, "x", 1, TEMPFILE_SYNC, 0, err);
 }
 
 static void path_errors(struct place *p)
@@ -706,10 +718,7 @@ static void path_errors(struct place *p)
 	free(missing);
 }
 
-Test(atomic, missing_directory_is_enoent_and_a_directory_at_path_is_eisdir)
-{
-	each_place(path_errors);
-}
+PLACE_TEST(missing_directory_is_enoent_and_a_directory_at_path_is_eisdir, path_errors)
 
 static void directory_at_commit(struct place *p)
 {
@@ -718,20 +727,20 @@ static void directory_at_commit(struct place *p)
 	struct tempfile_atomic *b = tempfile_atomic_open(path, TEMPFILE_NOREPLACE, 0);
 	cr_assert(a && b);
 	cr_assert_eq(mkdir(path, 0755), 0);
-	errno = 0;
-	cr_assert_eq(tempfile_atomic_commit(a), -1);
-	cr_assert_eq(errno, EISDIR);
-	errno = 0;
-	cr_assert_eq(tempfile_atomic_commit(b), -1);
-	cr_assert_eq(errno, EEXIST);
+	expect_commit_error(a, EISDIR);
+	expect_commit_error(b, EEXIST);
 	assert_listing(p->dir, "/out");
 	assert_listing(path, "");
 	free(path);
 }
 
-Test(atomic, a_directory_that_took_the_path_fails_the_commit_with_eisdir)
+PLACE_TEST(a_directory_that_took_the_path_fails_the_commit_with_eisdir, directory_at_commit)
+
+static int refused_in_read_only_directory(const char *path)
 {
-	each_place(directory_at_commit);
+	if (tempfile_atomic_open(path, 0, 0) != NULL || errno != EACCES)
+		return 1;
+	return tempfile_atomic_write(path, "x", 1, 0, 0) != -1 || errno != EACCES ? 2 : 0;
 }
 
 static void read_only_directory(struct place *p)
@@ -739,29 +748,20 @@ static void read_only_directory(struct place *p)
 	char *path = tft_join(p->dir, "out");
 	tft_write_file(path, "old");
 	cr_assert_eq(chmod(p->dir, 0555), 0);
-	pid_t child = fork();
-	cr_assert_geq(child, 0);
-	if (child == 0) {
-		if (geteuid() == 0 && !tft_become_nobody())
-			_exit(77);
-		if (tempfile_atomic_open(path, 0, 0) != NULL || errno != EACCES)
-			_exit(1);
-		if (tempfile_atomic_write(path, "x", 1, 0, 0) != -1 || errno != EACCES)
-			_exit(2);
-		_exit(0);
-	}
-	int status;
-	cr_assert_eq(waitpid(child, &status, 0), child);
-	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
+	in_child_as_nobody(refused_in_read_only_directory, path);
 	cr_assert_eq(chmod(p->dir, 0755), 0);
 	assert_listing(p->dir, "/out");
 	assert_content(path, "old");
 	free(path);
 }
 
-Test(atomic, a_read_only_directory_fails_with_eacces_at_open)
+PLACE_TEST(a_read_only_directory_fails_with_eacces_at_open, read_only_directory)
+
+static int sync_refused_in_unreadable_directory(const char *path)
 {
-	each_place(read_only_directory);
+	if (tempfile_atomic_write(path, "x", 1, TEMPFILE_SYNC, 0) != -1 || errno != EACCES)
+		return 1;
+	return tempfile_atomic_write(path, "plain", 5, 0, 0) != 0 ? 2 : 0;
 }
 
 static void unreadable_directory(struct place *p)
@@ -770,30 +770,14 @@ static void unreadable_directory(struct place *p)
 	 * fsync of the directory needs a readable descriptor. */
 	char *path = tft_join(p->dir, "out");
 	cr_assert_eq(chmod(p->dir, 0333), 0);
-	pid_t child = fork();
-	cr_assert_geq(child, 0);
-	if (child == 0) {
-		if (geteuid() == 0 && !tft_become_nobody())
-			_exit(77);
-		if (tempfile_atomic_write(path, "x", 1, TEMPFILE_SYNC, 0) != -1 || errno != EACCES)
-			_exit(1);
-		if (tempfile_atomic_write(path, "plain", 5, 0, 0) != 0)
-			_exit(2);
-		_exit(0);
-	}
-	int status;
-	cr_assert_eq(waitpid(child, &status, 0), child);
-	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
+	in_child_as_nobody(sync_refused_in_unreadable_directory, path);
 	cr_assert_eq(chmod(p->dir, 0755), 0);
 	assert_listing(p->dir, "/out");
 	assert_content(path, "plain");
 	free(path);
 }
 
-Test(atomic, an_unreadable_directory_works_but_not_with_sync)
-{
-	each_place(unreadable_directory);
-}
+PLACE_TEST(an_unreadable_directory_works_but_not_with_sync, unreadable_directory)
 
 static void write_error_fails_commit(struct place *p)
 {
@@ -811,67 +795,56 @@ static void write_error_fails_commit(struct place *p)
 	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
 	for (int i = 0; i < 1000; i++)
 		fputs("0123456789", f);
-	errno = 0;
-	cr_assert_eq(tempfile_atomic_commit(a), -1);
-	cr_assert_eq(errno, EFBIG);
+	expect_commit_error(a, EFBIG);
 	assert_listing(p->dir, "/out");
 	assert_content(path, "old");
 	/* The one-shot's write error, too. */
 	char big[8192];
 	memset(big, 'x', sizeof big);
-	errno = 0;
-	cr_assert_eq(tempfile_atomic_write(path, big, sizeof big, 0, 0), -1);
-	cr_assert_eq(errno, EFBIG);
+	expect_write_error(path, big, sizeof big, 0, 0, EFBIG);
 	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &saved), 0);
 	assert_listing(p->dir, "/out");
 	assert_content(path, "old");
 	free(path);
 }
 
-Test(atomic, a_write_or_flush_error_fails_the_commit_and_leaves_path_as_it_was)
-{
-	each_place(write_error_fails_commit);
-}
+PLACE_TEST(a_write_or_flush_error_fails_the_commit_and_leaves_path_as_it_was,
+	write_error_fails_commit)
 
 /* ---- SYNC and the commit's calls -------------------------------------------- */
+
+/* The calls tempfile_atomic_write(path, text, ..., flags, 0) made, which
+ * must succeed. */
+static const char *calls_of_write(const char *path, const char *text, unsigned flags)
+{
+	calls[0] = '\0';
+	recording = true;
+	int rc = tempfile_atomic_write(path, text, strlen(text), flags, 0);
+	recording = false;
+	cr_assert_eq(rc, 0, "%s", strerror(errno));
+	return calls;
+}
 
 static void sync_order(struct place *p)
 {
 	char *path = tft_join(p->dir, "out");
 	tft_write_file(path, "old");
-	calls[0] = '\0';
-	recording = true;
-	int rc = tempfile_atomic_write(path, "new", 3, TEMPFILE_SYNC, 0);
-	recording = false;
-	cr_assert_eq(rc, 0);
-	const char *want = p->unnamed ? "fsync(file) linkat renameat fsync(dir) "
-		: "fsync(file) renameat fsync(dir) ";
-	cr_assert_str_eq(calls, want);
-	calls[0] = '\0';
-	recording = true;
-	rc = tempfile_atomic_write(path, "newer", 5, 0, 0);
-	recording = false;
-	cr_assert_eq(rc, 0);
-	cr_assert_str_eq(calls, p->unnamed ? "linkat renameat " : "renameat ",
-		 "no fsync without SYNC");
+	cr_assert_str_eq(calls_of_write(path, "new", TEMPFILE_SYNC),
+		p->unnamed ? "fsync(file) linkat renameat fsync(dir) "
+			   : "fsync(file) renameat fsync(dir) ");
+	cr_assert_str_eq(calls_of_write(path, "newer", 0),
+		p->unnamed ? "linkat renameat " : "renameat ", "no fsync without SYNC");
 	unlink(path);
-	calls[0] = '\0';
-	recording = true;
-	rc = tempfile_atomic_write(path, "x", 1, TEMPFILE_SYNC | TEMPFILE_NOREPLACE, 0);
-	recording = false;
-	cr_assert_eq(rc, 0);
 	/* NOREPLACE: a link straight to path (or renameat2(RENAME_NOREPLACE)). */
-	cr_assert_str_eq(calls, p->unnamed ? "fsync(file) linkat fsync(dir) "
-		 : "fsync(file) renameat2 fsync(dir) ");
+	cr_assert_str_eq(calls_of_write(path, "x", TEMPFILE_SYNC | TEMPFILE_NOREPLACE),
+		p->unnamed ? "fsync(file) linkat fsync(dir) "
+			   : "fsync(file) renameat2 fsync(dir) ");
 	assert_content(path, "x");
 	assert_listing(p->dir, "/out");
 	free(path);
 }
 
-Test(atomic, sync_fsyncs_the_data_before_the_link_and_the_directory_after)
-{
-	each_place(sync_order);
-}
+PLACE_TEST(sync_fsyncs_the_data_before_the_link_and_the_directory_after, sync_order)
 
 static void proc_fd_link(struct place *p)
 {
@@ -891,7 +864,4 @@ static void proc_fd_link(struct place *p)
 	free(path);
 }
 
-Test(atomic, the_proc_self_fd_link_works_where_at_empty_path_is_refused)
-{
-	each_place(proc_fd_link);
-}
+PLACE_TEST(the_proc_self_fd_link_works_where_at_empty_path_is_refused, proc_fd_link)

@@ -564,20 +564,30 @@ static int run_persist_with(struct tfd_ctx *c, unsigned flags)
 	return tempfile_persist(c->handle, c->path, flags);
 }
 
-static bool check_persist(struct tfd_ctx *c, bool ok)
+/* Is the destination the new content (*is_new) or the old? Else, or
+ * when ok (the operation succeeded) and it is not new, false and a note. */
+static bool old_or_new(struct tfd_ctx *c, bool ok, bool *is_new)
 {
 	char *text = read_all(c->path);
-	bool is_new = text && strcmp(text, new_content) == 0;
+	*is_new = text && strcmp(text, new_content) == 0;
 	bool is_old = c->number == 0 ? text && strcmp(text, OLD_CONTENT) == 0 : text == NULL;
 	free(text);
-	if (!is_new && !is_old)
+	if (!*is_new && !is_old)
 		return note(c, "the destination is neither the old content nor the new");
-	if (ok && !is_new)
-		return note(c, "persist succeeded but the destination is not the new content");
+	if (ok && !*is_new)
+		return note(c, "it succeeded but the destination is not the new content");
+	return true;
+}
+
+static bool check_persist(struct tfd_ctx *c, bool ok)
+{
+	bool is_new;
+	if (!old_or_new(c, ok, &is_new))
+		return false;
 	const char *now = tempfile_path(c->handle);
 	if (is_new && strcmp(now, c->path) != 0)
 		return note(c, "persisted, but the handle does not say so");
-	if (!ok && is_old && access(now, F_OK) != 0)
+	if (!ok && !is_new && access(now, F_OK) != 0)
 		return note(c, "persist failed and the temporary file is gone");
 	return true;
 }
@@ -653,14 +663,9 @@ static int run_close_stream(struct tfd_ctx *c)
  * setup_new_name: it does not). */
 static bool check_atomic(struct tfd_ctx *c, bool ok)
 {
-	char *text = read_all(c->path);
-	bool is_new = text && strcmp(text, new_content) == 0;
-	bool is_old = c->number == 0 ? text && strcmp(text, OLD_CONTENT) == 0 : text == NULL;
-	free(text);
-	if (!is_new && !is_old)
-		return note(c, "the destination is neither the old content nor the new");
-	if (ok && !is_new)
-		return note(c, "commit succeeded but the destination is not the new content");
+	bool is_new;
+	if (!old_or_new(c, ok, &is_new))
+		return false;
 	if (!ok && is_new && !((unsigned)c->fd & TEMPFILE_SYNC))
 		return note(c, "commit failed but published the new content");
 	struct stat st;
