@@ -366,7 +366,8 @@ TEMPFILE_EXPORT int tempfile_close(struct tempfile *t);
  * permissions. Fails with EINVAL for a NULL path, another flag or a mode
  * beyond 07777; ENOENT when path's directory is missing; EISDIR when path
  * is a directory (or ends in '/' or a "." component); EACCES or EROFS when
- * the directory cannot be written; nothing is created then. */
+ * the directory cannot be written (with TEMPFILE_SYNC, EACCES also when it
+ * cannot be read: its fsync needs that); nothing is created then. */
 struct tempfile_atomic;
 TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED struct tempfile_atomic *tempfile_atomic_open(const char *path,
 	unsigned flags, unsigned mode);
@@ -388,18 +389,17 @@ TEMPFILE_EXPORT FILE *tempfile_atomic_stream(struct tempfile_atomic *a);
  * any name points at it and the directory after: when commit returns 0 the
  * data and the name are on disk and survive a crash of the machine.
  * Without it the replacement is atomic against a crash of the process, not
- * of the machine (after a power loss path may hold the old content, the
- * new, or an empty file, as the file system allows). On any failure (EEXIST,
- * EISDIR if a directory took path's place, ENOSPC, EIO, ...) path is
- * exactly as it was and nothing is left in the directory, except the one
- * failure after the name is given: TEMPFILE_SYNC's fsync of the directory
- * (EIO), after which path holds the new content that may not be durable. A crash or
- * SIGKILL before commit leaves nothing behind with O_TMPFILE; the named
- * fallback's file is removed at exit and on fatal signals, but SIGKILL
- * leaves it (a ".tmp" name in path's directory). So does a crash between
- * the two steps of a replacing commit, a moment of two system calls.
- * -1 (EINVAL) for a NULL a. Windows: MoveFileEx, with
- * MOVEFILE_WRITE_THROUGH for TEMPFILE_SYNC. */
+ * of the machine. On any failure (EEXIST, EISDIR if a directory took
+ * path's place, ENOSPC, EIO, ...) path is exactly as it was and nothing is
+ * left in the directory, except after the one failure that comes once the
+ * name is given: TEMPFILE_SYNC's fsync of the directory (EIO), after which
+ * path holds the new content, perhaps not yet durable. A crash or SIGKILL
+ * before commit leaves nothing behind with O_TMPFILE; the named fallback's
+ * file is removed at exit and on fatal signals, but SIGKILL leaves it (a
+ * ".tmp" name in path's directory). So does a crash between the two steps
+ * of a replacing commit, a moment of two system calls. -1 (EINVAL) for a
+ * NULL a. Windows: MoveFileEx, with MOVEFILE_WRITE_THROUGH for
+ * TEMPFILE_SYNC. */
 TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED int tempfile_atomic_commit(struct tempfile_atomic *a);
 /* Drop the new content: path untouched, nothing left, a freed. -1 if the
  * staged file could not be removed. NULL: nothing, 0. */

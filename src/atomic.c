@@ -20,6 +20,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Windows' C runtime has no symbolic links in its stat modes. */
+#ifndef S_ISLNK
+#  define S_ISLNK(m) false
+#endif
+
 #define TF_ATOMIC_FLAGS (TEMPFILE_NOREPLACE | TEMPFILE_SYNC)
 /* The staged file's and the commit link's names: ".tmp" + random. */
 #define TF_ATOMIC_PREFIX ".tmp"
@@ -145,6 +150,9 @@ static int drop(struct tempfile_atomic *a)
 		rc = tf_os_unlink_in(a->dirfd, a->staged_base, a->staged);
 		if (rc == -ENOENT)
 			rc = 0;
+		/* Still there: left registered, so that exit removes it. */
+		if (rc < 0)
+			a->registration = NULL;
 	}
 	return rc;
 }
@@ -174,7 +182,7 @@ static int open_atomic(const char *path, unsigned flags, unsigned mode,
 	char *dir = NULL;
 	int rc = split_target(a, path, &dir);
 	if (rc == 0)
-		rc = a->dirfd = tf_os_dir_open(dir);
+		rc = a->dirfd = tf_os_dir_open(dir, (flags & TEMPFILE_SYNC) != 0);
 	struct stat old;
 	bool exists = false;
 	if (rc >= 0) {

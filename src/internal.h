@@ -507,9 +507,10 @@ TF_HIDDEN int tf_os_cookie_stream(struct tf_stream_cookie *cookie, const char *m
  * on that). 0 (or a descriptor) or -errno, errno left alone. */
 
 /* Open the directory dir to stage in: O_RDONLY|O_DIRECTORY (O_PATH where
- * it may not be read). Windows: 0 if dir is a directory (no descriptor).
- * -ENOENT, -ENOTDIR, -EACCES, ... */
-TF_HIDDEN int tf_os_dir_open(const char *dir);
+ * it may not be read, unless for_sync: tf_os_dir_sync needs the first).
+ * Windows: 0 if dir is a directory (no descriptor). -ENOENT, -ENOTDIR,
+ * -EACCES, ... */
+TF_HIDDEN int tf_os_dir_open(const char *dir, bool for_sync);
 TF_HIDDEN void tf_os_dir_close(int dirfd);
 
 /* fsync(2) of the directory (Windows: 0, MoveFileEx wrote through). */

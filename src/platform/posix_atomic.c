@@ -33,13 +33,14 @@ void tf_test_atomic_no_empty_path(bool on)
 #  define EMPTY_PATH_DISABLED() false
 #endif
 
-int tf_os_dir_open(const char *dir)
+int tf_os_dir_open(const char *dir, bool for_sync)
 {
 	int fd;
 	TF_RETRY_EINTR(fd, open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-	/* A directory we may write but not list (0300) is still usable:
-	 * only TEMPFILE_SYNC's fsync will then fail. */
-	if (fd < 0 && errno == EACCES && O_PATH != 0)
+	/* A directory we may write but not list (0300) is still usable,
+	 * except for an fsync, which an O_PATH descriptor cannot do: then
+	 * fail here, before anything is made. */
+	if (fd < 0 && errno == EACCES && O_PATH != 0 && !for_sync)
 		TF_RETRY_EINTR(fd, open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC));
 	return fd < 0 ? tf_neg_errno() : fd;
 }

@@ -12,16 +12,31 @@
 #include <errno.h>
 #include <stdlib.h>
 
-int tf_os_dir_open(const char *dir)
+/* path's attributes as *attributes and path in UTF-16 as *w (NEW): 0, or
+ * -errno and *w NULL. */
+static int attributes_of(const char *path, wchar_t **w, DWORD *attributes)
 {
-	wchar_t *w;
-	int rc = tf_win_wide(dir, &w);
+	int rc = tf_win_wide(path, w);
 	if (rc < 0)
 		return rc;
-	DWORD attributes = GetFileAttributesW(w);
+	*attributes = GetFileAttributesW(*w);
+	if (*attributes != INVALID_FILE_ATTRIBUTES)
+		return 0;
+	rc = tf_win_fail();
+	free(*w);
+	*w = NULL;
+	return rc;
+}
+
+int tf_os_dir_open(const char *dir, bool for_sync)
+{
+	(void)for_sync;
+	wchar_t *w;
+	DWORD attributes;
+	int rc = attributes_of(dir, &w, &attributes);
+	if (rc < 0)
+		return rc;
 	free(w);
-	if (attributes == INVALID_FILE_ATTRIBUTES)
-		return tf_win_fail();
 	return (attributes & FILE_ATTRIBUTE_DIRECTORY) ? 0 : -ENOTDIR;
 }
 
@@ -84,13 +99,12 @@ int tf_os_adopt_attributes(int fd, const struct stat *old)
 int tf_os_hide(const char *path)
 {
 	wchar_t *w;
-	int rc = tf_win_wide(path, &w);
+	DWORD attributes;
+	int rc = attributes_of(path, &w, &attributes);
 	if (rc < 0)
 		return rc;
-	DWORD attributes = GetFileAttributesW(w);
-	if (attributes == INVALID_FILE_ATTRIBUTES ||
-		!SetFileAttributesW(w, (attributes & ~(DWORD)FILE_ATTRIBUTE_NORMAL) | FILE_ATTRIBUTE_HIDDEN))
-		rc = tf_win_fail();
+	attributes = (attributes & ~(DWORD)FILE_ATTRIBUTE_NORMAL) | FILE_ATTRIBUTE_HIDDEN;
+	rc = SetFileAttributesW(w, attributes) ? 0 : tf_win_fail();
 	free(w);
 	return rc;
 }
