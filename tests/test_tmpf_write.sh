@@ -403,6 +403,24 @@ test_a_read_only_directory_is_reported_as_nobody() {
 	[ "$(ls -A "$s/ro")" = f ] || fail "left in ro: $(ls -A "$s/ro")"
 }
 
+# --sync flushes the directory, which needs it readable: a write-only one
+# is refused before anything is written; without --sync it is enough.
+test_sync_refuses_a_directory_it_cannot_read_as_nobody() {
+	[ ${#as_nobody[@]} -gt 0 ] || { echo "tmpf-write: $current skipped: not root, or no setpriv"; return 0; }
+	mkdir "$s/wo"
+	chmod 333 "$s/wo"
+	echo new | "${as_nobody[@]}" "$tmpf" write --sync "$s/wo/f" 2>"$root/.err"
+	status=$? err=$(cat "$root/.err")
+	expect_status 1
+	expect_err "tmpf: cannot write '$s/wo/f': Permission denied"
+	[ ! -e "$s/wo/f" ] || fail "written"
+	echo new | "${as_nobody[@]}" "$tmpf" write "$s/wo/f" 2>"$root/.err"
+	status=$? err=$(cat "$root/.err")
+	expect_status 0
+	expect_content "$s/wo/f" new
+	[ "$(ls -A "$s/wo")" = f ] || fail "left in wo: $(ls -A "$s/wo")"
+}
+
 # Killed while reading: the old file stays and nothing else is left.
 # (SIGINT is ignored in a background job of a script, so not that one.)
 test_a_signal_before_the_end_of_input_leaves_the_file() {
