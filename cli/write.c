@@ -46,7 +46,8 @@ static const char write_help[] =
 	"      --version      output version information and exit\n"
 	"\n"
 	"A symbolic link at FILE is replaced itself, not what it points to. The\n"
-	"new content is written in FILE's directory, which must be writable.\n"
+	"new content is written in FILE's directory, which must be writable (and,\n"
+	"with --sync, readable).\n"
 	"\n"
 	"Exit status: 0 if FILE was replaced, 1 otherwise: FILE is then as it was,\n"
 	"unless --sync failed to flush the directory after the replacement.\n";
