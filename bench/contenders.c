@@ -493,12 +493,11 @@ static int lib_spool_large(struct bench_ctx *c, size_t n)
 
 /* How the floor names its anonymous file: linkat(AT_EMPTY_PATH) where the
  * kernel allows it (it wants CAP_DAC_READ_SEARCH on older kernels), else
- * through /proc/self/fd; probed once, untimed, so the floor pays one call. */
-static int floor_link_mode; /* 0: not probed, 1: AT_EMPTY_PATH, 2: /proc */
-
-static int link_anonymous(int fd, const char *name)
+ * through /proc/self/fd; probed once per context (c->floor_link), untimed,
+ * so the floor pays one call. */
+static int link_anonymous(const struct bench_ctx *c, int fd, const char *name)
 {
-	if (floor_link_mode == 1)
+	if (c->floor_link == 1)
 		return linkat(fd, "", AT_FDCWD, name, AT_EMPTY_PATH);
 	char proc[64];
 	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
@@ -508,13 +507,13 @@ static int link_anonymous(int fd, const char *name)
 static int prepare_atomic(struct bench_ctx *c, size_t n)
 {
 	bench_ctx_fresh_names(c, n);
-	if (floor_link_mode)
+	if (c->floor_link)
 		return 0;
 	int fd = open(c->dir, O_WRONLY | O_TMPFILE | O_CLOEXEC, ATOMIC_MODE);
 	if (fd < 0)
 		return -1;
-	floor_link_mode = linkat(fd, "", AT_FDCWD, c->names[0], AT_EMPTY_PATH) == 0 ? 1 : 2;
-	if (floor_link_mode == 1)
+	c->floor_link = linkat(fd, "", AT_FDCWD, c->names[0], AT_EMPTY_PATH) == 0 ? 1 : 2;
+	if (c->floor_link == 1)
 		(void)unlink(c->names[0]);
 	return close_checked(fd);
 }
@@ -528,7 +527,7 @@ static int floor_atomic_one(struct bench_ctx *c, const char *name, bool durable)
 	if (fd < 0)
 		return -1;
 	if (write(fd, c->data, ATOMIC_SIZE) != (ssize_t)ATOMIC_SIZE || (durable && fsync(fd) != 0) ||
-		link_anonymous(fd, name) != 0 || rename(name, c->target) != 0) {
+		link_anonymous(c, fd, name) != 0 || rename(name, c->target) != 0) {
 		int saved = errno ? errno : EIO;
 		(void)close(fd);
 		(void)unlink(name);

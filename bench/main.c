@@ -310,9 +310,13 @@ static void print_atomic_targets(void)
 		double lib = bench_result_get("count/%s/lib_atomic_write/syscalls", row);
 		double floor_calls = bench_result_get("count/%s/floor/syscalls", row);
 		snprintf(what, sizeof what, "syscalls at the floor: %s", rows[i].what);
-		snprintf(ctx, sizeof ctx, "(floor %.2f, GLib %.2f, Python %.2f)", floor_calls,
-			bench_result_get("count/%s/glib_set_contents/syscalls", row),
-			bench_result_get("count/%s/py_replace/syscalls", row));
+		char n1[32], n2[32], n3[32];
+		snprintf(ctx, sizeof ctx, "(floor %s, GLib %s, Python %s)",
+			bench_fmt_count(n1, sizeof n1, floor_calls),
+			bench_fmt_count(n2, sizeof n2,
+				bench_result_get("count/%s/glib_set_contents/syscalls", row)),
+			bench_fmt_count(n3, sizeof n3,
+				bench_result_get("count/%s/py_replace/syscalls", row)));
 		target(what, lib, 2, lib <= floor_calls + 0.005, ctx);
 		snprintf(what, sizeof what, "× floor ≤ 1.05: %s", rows[i].what);
 		double x = bench_result_get("d0/%s/lib_atomic_write/x_floor", row);
