@@ -671,6 +671,12 @@ static bool check_atomic(struct tfd_ctx *c, bool ok)
 	struct stat st;
 	if (ok && c->number == 0 && (stat(c->path, &st) != 0 || (st.st_mode & 07777) != 0640))
 		return note(c, "mode 0 did not keep the old permission bits");
+	/* The owner and group are kept, or (fchown failed with EPERM: not
+	 * ours to give) the writer's. */
+	bool owned = c->text && strcmp(c->text, "owned") == 0;
+	if (ok && owned && ((st.st_uid != 65534 && st.st_uid != geteuid()) ||
+				   (st.st_gid != 65534 && st.st_gid != getegid())))
+		return note(c, "mode 0 gave the file an owner or group it never had");
 	return true;
 }
 
@@ -724,6 +730,15 @@ static int setup_atomic_named_replace_sync(struct tfd_ctx *c)
 static int setup_atomic_named_noreplace_sync(struct tfd_ctx *c)
 {
 	return setup_atomic(c, TEMPFILE_NOREPLACE | TEMPFILE_SYNC, false, true);
+}
+
+/* Another owner's file (as root): mode 0 keeps owner and group (fchown). */
+static int setup_atomic_owned(struct tfd_ctx *c)
+{
+	if (setup_atomic(c, TEMPFILE_SYNC, true, false) != 0)
+		return -1;
+	c->text = "owned";
+	return geteuid() == 0 ? chown(c->path, 65534, 65534) : 0;
 }
 
 static int setup_atomic_proc_link(struct tfd_ctx *c)
@@ -1042,6 +1057,8 @@ __attribute__((unused)) static const struct tfd_op component_ops[] = {
 		.setup = setup_atomic_named_noreplace_sync, .run = run_atomic_write,
 		.check = check_atomic, .release = release_atomic, .always_fn = TFF_renameat2,
 		.always_error = ENOSYS },
+	{ .name = "atomic_write_over_another_owner_s_file", .setup = setup_atomic_owned,
+		.run = run_atomic_write, .check = check_atomic, .release = release_atomic },
 	{ .name = "atomic_discard", .setup = setup_atomic_replace, .run = run_atomic_discard,
 		.check = check_atomic_discard, .release = release_atomic },
 	{ .name = "atomic_named_discard", .setup = setup_atomic_named_replace_sync,
@@ -1138,6 +1155,7 @@ Test(faults, atomic_write_replace_without_o_tmpfile_is_old_or_new_under_every_fa
 Test(faults, atomic_stream_named_replace_sync_is_old_or_new_under_every_fault) { run_op(COMPONENT_OP("atomic_stream_named_replace_sync")); }
 Test(faults, atomic_stream_named_noreplace_sync_is_old_or_new_under_every_fault) { run_op(COMPONENT_OP("atomic_stream_named_noreplace_sync")); }
 Test(faults, atomic_named_noreplace_without_renameat2_is_old_or_new_under_every_fault) { run_op(COMPONENT_OP("atomic_named_noreplace_without_renameat2")); }
+Test(faults, atomic_write_over_another_owner_s_file_is_old_or_new_under_every_fault) { run_op(COMPONENT_OP("atomic_write_over_another_owner_s_file")); }
 Test(faults, atomic_discard_is_old_or_new_under_every_fault) { run_op(COMPONENT_OP("atomic_discard")); }
 Test(faults, atomic_named_discard_is_old_or_new_under_every_fault) { run_op(COMPONENT_OP("atomic_named_discard")); }
 #endif
