@@ -47,7 +47,7 @@ for target_source in fuzz/fuzz_*.c; do
 	extra=() sources=("$target_source")
 	if [ "$target" = fuzz_cli_args ]; then
 		extra=(-close_fd_mask=3)
-		sources+=(cli/{opt,msg,quote,mktemp,run,where,tmpf_posix}.c)
+		sources+=(cli/{opt,msg,quote,mktemp,run,where,write,tmpf_posix}.c)
 	fi
 	clang "${cflags[@]}" "${sources[@]}" "${library[@]}" -o "$build/$target" -lpthread
 	corpus=$root/fuzz/corpus/$target # absolute: the targets chdir

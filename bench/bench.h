@@ -97,6 +97,9 @@ struct bench_ctx {
 	char **names;              /* floor: names made before the clock runs   */
 	char tmpl[4096];           /* dir "/tmpXXXXXX": glibc and GLib templates */
 	size_t tmpl_len;
+	char target[4096];         /* dir "/atomic.target": what atomic rows replace */
+	int floor_link;            /* atomic floor's linkat: 0 not probed yet,
+	                              1 AT_EMPTY_PATH, 2 /proc/self/fd */
 	uint64_t rng;              /* xorshift state for floor names            */
 	unsigned char *data;       /* 64 KiB of payload                          */
 	size_t sink;               /* keeps the compiler from dropping work      */

@@ -41,6 +41,11 @@
 #define SPOOL_CHUNK ((size_t)64 * 1024)
 #define SPOOL_CHUNKS 16 /* 1 MiB in all */
 #define FLOOR_NAME_CHARS 8
+/* Atomic rows: the payload, the file replaced (peers.py uses the same
+ * name) and its mode (given to everyone, so that nobody stats the old one). */
+#define ATOMIC_SIZE ((size_t)4096)
+#define ATOMIC_TARGET "atomic.target"
+#define ATOMIC_MODE 0600
 #define FLOOR_NAME_ALPHABET "abcdefghijklmnopqrstuvwxyz0123456789_"
 
 /* Keep a value alive so that the compiler cannot drop the work producing it. */
@@ -86,6 +91,9 @@ void bench_ctx_init(struct bench_ctx *c, const char *dir, size_t capacity)
 	if (len < 0 || (size_t)len >= sizeof c->tmpl)
 		bench_fatal("directory name too long: %s", dir);
 	c->tmpl_len = (size_t)len;
+	len = snprintf(c->target, sizeof c->target, "%s/" ATOMIC_TARGET, dir);
+	if (len < 0 || (size_t)len >= sizeof c->target)
+		bench_fatal("directory name too long: %s", dir);
 	c->rng = (uint64_t)bench_now_ns() | 1;
 	c->data = bench_xmalloc(SPOOL_CHUNK);
 	memset(c->data, 'x', SPOOL_CHUNK);
@@ -481,6 +489,134 @@ static int lib_spool_large(struct bench_ctx *c, size_t n)
 #  define lib_spool_large NULL
 #endif
 
+/* ---- atomic replace: 4 KiB, then rename over the target ----------------------------- */
+
+/* How the floor names its anonymous file: linkat(AT_EMPTY_PATH) where the
+ * kernel allows it (it wants CAP_DAC_READ_SEARCH on older kernels), else
+ * through /proc/self/fd; probed once per context (c->floor_link), untimed,
+ * so the floor pays one call. */
+static int link_anonymous(const struct bench_ctx *c, int fd, const char *name)
+{
+	if (c->floor_link == 1)
+		return linkat(fd, "", AT_FDCWD, name, AT_EMPTY_PATH);
+	char proc[64];
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+	return linkat(AT_FDCWD, proc, AT_FDCWD, name, AT_SYMLINK_FOLLOW);
+}
+
+static int prepare_atomic(struct bench_ctx *c, size_t n)
+{
+	bench_ctx_fresh_names(c, n);
+	if (c->floor_link)
+		return 0;
+	int fd = open(c->dir, O_WRONLY | O_TMPFILE | O_CLOEXEC, ATOMIC_MODE);
+	if (fd < 0)
+		return -1;
+	c->floor_link = linkat(fd, "", AT_FDCWD, c->names[0], AT_EMPTY_PATH) == 0 ? 1 : 2;
+	if (c->floor_link == 1)
+		(void)unlink(c->names[0]);
+	return close_checked(fd);
+}
+
+/* One replace by hand: the data in an anonymous file, linked to a fresh
+ * name, renamed over the target; durable: fsync before the link, and the
+ * directory's after the rename. */
+static int floor_atomic_one(struct bench_ctx *c, const char *name, bool durable)
+{
+	int fd = open(c->dir, O_WRONLY | O_TMPFILE | O_CLOEXEC, ATOMIC_MODE);
+	if (fd < 0)
+		return -1;
+	if (write(fd, c->data, ATOMIC_SIZE) != (ssize_t)ATOMIC_SIZE || (durable && fsync(fd) != 0) ||
+		link_anonymous(c, fd, name) != 0 || rename(name, c->target) != 0) {
+		int saved = errno ? errno : EIO;
+		(void)close(fd);
+		(void)unlink(name);
+		return fail_with(saved);
+	}
+	if (close_checked(fd) != 0)
+		return -1;
+	if (!durable)
+		return 0;
+	int dir = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return -1;
+	if (fsync(dir) != 0) {
+		int saved = errno;
+		(void)close(dir);
+		return fail_with(saved);
+	}
+	return close_checked(dir);
+}
+
+static int floor_atomic(struct bench_ctx *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (floor_atomic_one(c, c->names[i], false) != 0)
+			return -1;
+	return 0;
+}
+
+static int floor_atomic_durable(struct bench_ctx *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (floor_atomic_one(c, c->names[i], true) != 0)
+			return -1;
+	return 0;
+}
+
+#ifdef BENCH_HAVE_tempfile_atomic_write
+static int lib_atomic_write_flags(struct bench_ctx *c, size_t n, unsigned flags)
+{
+	for (size_t i = 0; i < n; i++)
+		if (tempfile_atomic_write(c->target, c->data, ATOMIC_SIZE, flags, ATOMIC_MODE) != 0)
+			return -1;
+	return 0;
+}
+
+static int lib_atomic_write(struct bench_ctx *c, size_t n)
+{
+	return lib_atomic_write_flags(c, n, 0);
+}
+
+static int lib_atomic_write_sync(struct bench_ctx *c, size_t n)
+{
+	return lib_atomic_write_flags(c, n, TEMPFILE_SYNC);
+}
+#else
+#  define lib_atomic_write NULL
+#  define lib_atomic_write_sync NULL
+#endif
+
+#if defined(BENCH_HAVE_GLIB) && GLIB_CHECK_VERSION(2, 66, 0)
+#  define BENCH_GLIB_SET_CONTENTS_FULL 1
+static int glib_set_contents_flags(struct bench_ctx *c, size_t n, GFileSetContentsFlags flags)
+{
+	for (size_t i = 0; i < n; i++) {
+		GError *error = NULL;
+		if (!g_file_set_contents_full(c->target, (const gchar *)c->data,
+			    (gssize)ATOMIC_SIZE, flags, ATOMIC_MODE, &error)) {
+			g_clear_error(&error);
+			return fail_with(EIO);
+		}
+	}
+	return 0;
+}
+
+static int glib_set_contents(struct bench_ctx *c, size_t n)
+{
+	return glib_set_contents_flags(c, n, G_FILE_SET_CONTENTS_CONSISTENT);
+}
+
+static int glib_set_contents_durable(struct bench_ctx *c, size_t n)
+{
+	return glib_set_contents_flags(c, n,
+		G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE);
+}
+#else
+#  define glib_set_contents NULL
+#  define glib_set_contents_durable NULL
+#endif
+
 /* ---- the rows ------------------------------------------------------------------------ */
 
 #define NOT_BUILT(fn) "not available: " fn "() is not in this build of libtempfile"
@@ -488,6 +624,13 @@ static int lib_spool_large(struct bench_ctx *c, size_t n)
 #  define NO_GLIB NULL
 #else
 #  define NO_GLIB "not available: built without GLib (libglib2.0-dev)"
+#endif
+#ifdef BENCH_GLIB_SET_CONTENTS_FULL
+#  define NO_GLIB_SET_CONTENTS NULL
+#elif defined(BENCH_HAVE_GLIB)
+#  define NO_GLIB_SET_CONTENTS "not available: GLib older than 2.66"
+#else
+#  define NO_GLIB_SET_CONTENTS NO_GLIB
 #endif
 
 static const struct bench_contender named[] = {
@@ -571,6 +714,32 @@ static const struct bench_contender spool_large_py[] = {
 		ORIGIN_PYTHON, NULL, NULL, NULL, NULL },
 };
 
+static const struct bench_contender atomic[] = {
+	{ "floor", "floor: open(O_TMPFILE) + write + linkat + rename + close", ORIGIN_FLOOR, NULL,
+		prepare_atomic, floor_atomic, NULL },
+	{ "lib_atomic_write", "libtempfile tempfile_atomic_write", ORIGIN_LIB, NULL, NULL,
+		lib_atomic_write, NOT_BUILT("tempfile_atomic_write") },
+	{ "glib_set_contents", "GLib g_file_set_contents_full(CONSISTENT)", ORIGIN_GLIB, NULL,
+		NULL, glib_set_contents, NO_GLIB_SET_CONTENTS },
+};
+static const struct bench_contender atomic_py[] = {
+	{ "py_replace", "Python mkstemp(dir) + os.write + os.close + os.replace", ORIGIN_PYTHON,
+		NULL, NULL, NULL, NULL },
+};
+
+static const struct bench_contender atomic_durable[] = {
+	{ "floor", "floor: the same + fsync(file) + open, fsync, close(directory)", ORIGIN_FLOOR,
+		NULL, prepare_atomic, floor_atomic_durable, NULL },
+	{ "lib_atomic_write", "libtempfile tempfile_atomic_write(TEMPFILE_SYNC)", ORIGIN_LIB, NULL,
+		NULL, lib_atomic_write_sync, NOT_BUILT("tempfile_atomic_write") },
+	{ "glib_set_contents", "GLib g_file_set_contents_full(CONSISTENT\\|DURABLE)", ORIGIN_GLIB,
+		NULL, NULL, glib_set_contents_durable, NO_GLIB_SET_CONTENTS },
+};
+static const struct bench_contender atomic_durable_py[] = {
+	{ "py_replace", "Python the same + os.fsync(file) + fsync of the directory",
+		ORIGIN_PYTHON, NULL, NULL, NULL, NULL },
+};
+
 #define COUNT(a) (sizeof(a) / sizeof *(a))
 
 const struct bench_row bench_rows[] = {
@@ -585,6 +754,12 @@ const struct bench_row bench_rows[] = {
 	{ "spool1m", "spooled 1 MiB write + close (rolls over at 256 KiB)",
 		"open(O_TMPFILE) + write + close", 20, spool_large, COUNT(spool_large), spool_large_py,
 		COUNT(spool_large_py) },
+	{ "atomic4k", "atomic replace of a 4 KiB file (mode 0600)",
+		"open(O_TMPFILE) + write + linkat + rename + close", 1, atomic, COUNT(atomic),
+		atomic_py, COUNT(atomic_py) },
+	{ "atomic4k_sync", "atomic replace of a 4 KiB file, durable (mode 0600)",
+		"the same + fsync of the file and of the directory", 20, atomic_durable,
+		COUNT(atomic_durable), atomic_durable_py, COUNT(atomic_durable_py) },
 };
 const size_t bench_nrows = COUNT(bench_rows);
 

@@ -26,6 +26,8 @@ import time
 SPOOL_MAX = 256 * 1024
 SMALL = b"x" * 1024
 CHUNK = b"x" * (64 * 1024)
+ATOMIC = b"x" * 4096
+ATOMIC_TARGET = "atomic.target"  # as in bench/contenders.c
 WARMUP = 10
 
 
@@ -64,6 +66,34 @@ def py_spooled_large():
     f.close()
 
 
+def replace_atomically(durable):
+    # What careful Python code does: a private file in the target's
+    # directory (so os.replace cannot fail with EXDEV), then the rename.
+    d = tempfile.gettempdir()
+    fd, path = tempfile.mkstemp(dir=d)
+    try:
+        os.write(fd, ATOMIC)
+        if durable:
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(path, os.path.join(d, ATOMIC_TARGET))
+    if durable:
+        dfd = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+
+
+def py_replace():
+    replace_atomically(False)
+
+
+def py_replace_durable():
+    replace_atomically(True)
+
+
 OPS = {
     ("named", "py_mkstemp"): py_mkstemp,
     ("named", "py_named"): py_named,
@@ -72,6 +102,8 @@ OPS = {
     ("dir", "py_tempdir"): py_tempdir,
     ("spool1k", "py_spooled"): py_spooled_small,
     ("spool1m", "py_spooled"): py_spooled_large,
+    ("atomic4k", "py_replace"): py_replace,
+    ("atomic4k_sync", "py_replace"): py_replace_durable,
 }
 
 

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
- * main.c - the tmpf command: GNU mktemp(1), exactly, plus three
- * subcommands (run, rm, where); see tmpf.h for which file does what.
+ * main.c - the tmpf command: GNU mktemp(1), exactly, plus four
+ * subcommands (run, rm, where, write); see tmpf.h for which file does what.
  *
- * A first argument spelled exactly "run", "rm" or "where" is the
+ * A first argument spelled exactly "run", "rm", "where" or "write" is the
  * subcommand. GNU mktemp takes it as a template and always fails (fewer
  * than 3 X's), so no working mktemp command line changes meaning.
  */
@@ -35,6 +35,8 @@ int main(int argc, char **argv)
 			return rm_main(argc - 1, argv + 1);
 		if (strcmp(argv[1], "where") == 0)
 			return where_main(argc - 1, argv + 1);
+		if (strcmp(argv[1], "write") == 0)
+			return write_main(argc - 1, argv + 1);
 	}
 	return mktemp_main(argc, argv);
 }

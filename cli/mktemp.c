@@ -57,6 +57,8 @@ static const char mktemp_help[] =
 	"                        private directory, removed when COMMAND ends\n"
 	"  rm [-f] PATH...     remove files and whole trees; never follows links\n"
 	"  where [--explain]   print the directory temporary files go in by default\n"
+	"  write [OPTION]... FILE\n"
+	"                      replace FILE atomically with standard input\n"
 	"\n"
 	"Exit status: 0 on success, 1 on any error; for run, see 'tmpf run --help'.\n"
 	"Details: 'tmpf SUBCOMMAND --help' and the tmpf(1) manual page.\n";

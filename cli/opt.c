@@ -212,7 +212,7 @@ int print_version(int failure_status)
 	       "This is free software: you are free to change and redistribute it.\n"
 	       "There is NO WARRANTY, to the extent permitted by law.\n"
 	       "\n"
-	       "A drop-in for GNU mktemp (coreutils 9.1), with run, rm and where.\n",
+	       "A drop-in for GNU mktemp (coreutils 9.1), with run, rm, where and write.\n",
 		tempfile_version());
 	return finish_output(EXIT_SUCCESS, failure_status);
 }

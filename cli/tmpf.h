@@ -8,6 +8,8 @@
  *   tmpf run [OPTION]... [--] COMMAND    run.c: COMMAND in a private TMPDIR
  *   tmpf rm [-f] PATH...                 rm.c: the library's safe removal
  *   tmpf where [--explain]               where.c: tempfile_gettempdir() and why
+ *   tmpf write [OPTION]... FILE          write.c: standard input replaces FILE
+ *                                        atomically (tempfile_atomic_*)
  *
  * main.c dispatches; opt.c parses options as GNU getopt_long does, and
  * handles --help and usage errors (command_parse); msg.c prints; quote.c
@@ -34,5 +36,6 @@ int mktemp_main(int argc, char **argv);
 int run_main(int argc, char **argv);
 int rm_main(int argc, char **argv);
 int where_main(int argc, char **argv);
+int write_main(int argc, char **argv);
 
 #endif

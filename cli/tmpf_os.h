@@ -16,6 +16,10 @@
  * command line (the C runtime's argv is in the ANSI code page). */
 void tmpf_os_init(int *argc, char ***argv);
 
+/* read(2) (tmpf write's standard input), EINTR retried by the caller; on
+ * Windows in binary mode, so that no byte is translated: count, 0 at end of
+ * file, or -1/errno. */
+ssize_t tmpf_os_read(int fd, void *buf, size_t n);
 /* write(2), EINTR retried by the caller as before: count or -1/errno. */
 ssize_t tmpf_os_write(int fd, const void *buf, size_t n);
 /* close(2). */

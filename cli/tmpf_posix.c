@@ -27,6 +27,11 @@ void tmpf_os_init(int *argc, char ***argv)
 	(void)argv;
 }
 
+ssize_t tmpf_os_read(int fd, void *buf, size_t n)
+{
+	return read(fd, buf, n);
+}
+
 ssize_t tmpf_os_write(int fd, const void *buf, size_t n)
 {
 	return write(fd, buf, n);

@@ -8,6 +8,7 @@
 #include "tmpf_os.h"
 
 #include <errno.h>
+#include <fcntl.h> /* _O_BINARY */
 #include <io.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -72,6 +73,15 @@ void tmpf_os_init(int *argc, char ***argv)
 	/* Kept for the life of the process, as argv is. */
 	*argc = n;
 	*argv = utf8;
+}
+
+ssize_t tmpf_os_read(int fd, void *buf, size_t n)
+{
+	/* The C runtime opens standard input in text mode (CR LF to LF, ^Z
+	 * ends it); tmpf write copies bytes. Idempotent, so set on every call. */
+	if (_setmode(fd, _O_BINARY) == -1)
+		return -1;
+	return _read(fd, buf, n > INT_MAX ? INT_MAX : (unsigned)n);
 }
 
 ssize_t tmpf_os_write(int fd, const void *buf, size_t n)

@@ -4,13 +4,15 @@
  * fuzz_cli_args.c - the CLI's argument and template parsing, on any argv.
  *
  * Linked with the CLI's option parser and the stages of its subcommands
- * (cli/opt.c, mktemp.c, run.c and what they use; not main.c), called
- * directly: mktemp_parse, then mktemp_checked_template and
- * mktemp_placed_template (the name it would create, nothing created), and
- * run_parse for "tmpf run ..." (nothing run). Input: the arguments,
- * separated by NUL bytes. Checked, beyond the sanitizers: a
- * template that passes has at least 3 X's right before its suffix, ends in
- * the --suffix given, and with --tmpdir/-p lies under the directory.
+ * (cli/opt.c, mktemp.c, run.c, write.c and what they use; not main.c),
+ * called directly: mktemp_parse, then mktemp_checked_template and
+ * mktemp_placed_template (the name it would create, nothing created),
+ * run_parse for "tmpf run ..." (nothing run) and write_parse for "tmpf
+ * write ..." (nothing read or written). Input: the arguments, separated by
+ * NUL bytes. Checked, beyond the sanitizers: a template that passes has at
+ * least 3 X's right before its suffix, ends in the --suffix given, and with
+ * --tmpdir/-p lies under the directory; a write command line that passes
+ * names one FILE, a mode of at most 07777 and no flag but the two.
  */
 #include "fuzz_common.h"
 
@@ -20,8 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <tempfile.h>
+
 #include "mktemp.h"
 #include "run.h"
+#include "write.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -80,6 +85,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		int status = run_parse(argc - 1, argv + 1, &rr);
 		if (status < 0)
 			FUZZ_CHECK(rr.command && rr.command[0], "run without a command accepted");
+	} else if (argc > 1 && strcmp(argv[1], "write") == 0) {
+		struct write_request wr = { 0 };
+		if (write_parse(argc - 1, argv + 1, &wr) < 0) {
+			FUZZ_CHECK(wr.path != NULL, "write without FILE accepted");
+			FUZZ_CHECK(wr.mode <= 07777, "mode %o accepted", wr.mode);
+			FUZZ_CHECK((wr.flags & ~(TEMPFILE_NOREPLACE | TEMPFILE_SYNC)) == 0,
+				"flags %x", wr.flags);
+		}
 	} else if (argc > 1 && (strcmp(argv[1], "rm") == 0 || strcmp(argv[1], "where") == 0)) {
 		/* These act at once (remove, probe): not parsed here. */
 	} else {

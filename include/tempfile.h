@@ -125,9 +125,10 @@ struct tempfile_opts {
 /* Cleanup goes on past errors and returns 0.
  * Python: ignore_cleanup_errors=True. */
 #define TEMPFILE_IGNORE_CLEANUP_ERRORS 0x08u
-/* tempfile_persist fails with EEXIST instead of replacing. */
+/* tempfile_persist and tempfile_atomic_* fail with EEXIST instead of replacing. */
 #define TEMPFILE_NOREPLACE 0x10u
-/* tempfile_persist makes data and name durable (fsync file, then directory). */
+/* tempfile_persist and tempfile_atomic_* make data and name durable (fsync
+ * file, then directory). */
 #define TEMPFILE_SYNC 0x20u
 
 /* Names tried before a creator gives up with EEXIST. Each name carries 8
@@ -341,6 +342,73 @@ TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED int tempfile_persist(struct tempfile *t, co
  * file could not be deleted; a file someone else removed already is fine.
  * NULL: nothing, 0. */
 TEMPFILE_EXPORT int tempfile_close(struct tempfile *t);
+
+/* ------------------------------------------------------------------------
+ * Atomic replacement of a file
+ * ------------------------------------------------------------------------ */
+
+/* Write a file atomically: readers of path see the old content or the new,
+ * never a mix and never no file. tempfile_atomic_open() stages the new
+ * content in path's own directory (so EXDEV cannot happen): as an O_TMPFILE
+ * file where the kernel and file system have it, which has no name at all
+ * until commit; elsewhere (or where the kernel refuses O_TMPFILE:
+ * EOPNOTSUPP, EISDIR, EINVAL; Windows) as a hidden file named ".tmp"
+ * followed by 8 random characters, registered like TEMPFILE_AT_EXIT files
+ * for removal at exit and on fatal signals. The choice is made per call.
+ * flags: TEMPFILE_NOREPLACE, TEMPFILE_SYNC (see tempfile_atomic_commit).
+ * mode 0: an existing path keeps its permission bits, and its owner and
+ * group where the caller may set them (the owner needs privilege, the group
+ * membership: each is kept only if it can be; POSIX), and a new file gets
+ * 0666 & ~umask; a symbolic link at path has no permissions of its own, so
+ * it is replaced by a new file with 0666 & ~umask. Any other mode (at most
+ * 07777) is applied as open(2) applies it, minus the umask. Windows keeps no
+ * owner and no mode: the new file gets its directory's inherited
+ * permissions. Fails with EINVAL for a NULL path, another flag or a mode
+ * beyond 07777; ENOENT when path's directory is missing; EISDIR when path
+ * is a directory (or ends in '/' or a "." component); EACCES or EROFS when
+ * the directory cannot be written (with TEMPFILE_SYNC, EACCES also when it
+ * cannot be read: its fsync needs that); nothing is created then. */
+struct tempfile_atomic;
+TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED struct tempfile_atomic *tempfile_atomic_open(const char *path,
+	unsigned flags, unsigned mode);
+/* The descriptor to write the new content to (read/write, O_CLOEXEC),
+ * owned by a: valid until commit or discard. -1 (EINVAL) for a NULL a. */
+TEMPFILE_EXPORT int tempfile_atomic_fd(const struct tempfile_atomic *a);
+/* BORROWED stream on the same descriptor, made on the first call (the same
+ * one after), valid until commit or discard; do not fclose() it. Commit
+ * flushes it first. NULL with EINVAL for a NULL a, NULL with ENOMEM if it
+ * cannot be made. */
+TEMPFILE_EXPORT FILE *tempfile_atomic_stream(struct tempfile_atomic *a);
+/* Publish the new content at path, then free a, always. Flushes the stream
+ * (a flush error, ENOSPC say, fails the commit), then gives the file its
+ * name: replacing what is at path (a symbolic link there is replaced
+ * itself; its target is untouched) by linking the staged file to a hidden
+ * random name and renaming that over path; with TEMPFILE_NOREPLACE
+ * creating path, failing with EEXIST if anything is there (of two racing
+ * commits exactly one wins). With TEMPFILE_SYNC the data is fsync'ed before
+ * any name points at it and the directory after: when commit returns 0 the
+ * data and the name are on disk and survive a crash of the machine.
+ * Without it the replacement is atomic against a crash of the process, not
+ * of the machine. On any failure (EEXIST, EISDIR if a directory took
+ * path's place, ENOSPC, EIO, ...) path is exactly as it was and nothing is
+ * left in the directory, except after the one failure that comes once the
+ * name is given: TEMPFILE_SYNC's fsync of the directory (EIO), after which
+ * path holds the new content, perhaps not yet durable. A crash or SIGKILL
+ * before commit leaves nothing behind with O_TMPFILE; the named fallback's
+ * file is removed at exit and on fatal signals, but SIGKILL leaves it (a
+ * ".tmp" name in path's directory). So does a crash between the two steps
+ * of a replacing commit, a moment of two system calls. -1 (EINVAL) for a
+ * NULL a. Windows: MoveFileEx, with MOVEFILE_WRITE_THROUGH for
+ * TEMPFILE_SYNC. */
+TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED int tempfile_atomic_commit(struct tempfile_atomic *a);
+/* Drop the new content: path untouched, nothing left, a freed. -1 if the
+ * staged file could not be removed. NULL: nothing, 0. */
+TEMPFILE_EXPORT int tempfile_atomic_discard(struct tempfile_atomic *a);
+/* tempfile_atomic_open(path, flags, mode), write len bytes of buf (EINVAL
+ * for a NULL buf with len > 0), tempfile_atomic_commit(): 0, or -1 with
+ * path as it was and nothing left. */
+TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED int tempfile_atomic_write(const char *path, const void *buf,
+	size_t len, unsigned flags, unsigned mode);
 
 /* ------------------------------------------------------------------------
  * SpooledTemporaryFile

@@ -498,6 +498,64 @@ struct tf_stream_cookie {
  * -ENOSYS where the C library has no fopencookie (Windows, non-Linux). */
 TF_HIDDEN int tf_os_cookie_stream(struct tf_stream_cookie *cookie, const char *mode, FILE **out);
 
+/* ---- platform/posix_atomic.c, win32_atomic.c: for atomic.c ------------------
+ *
+ * Staging and publishing in one directory. Each call that names an entry
+ * takes both the directory's descriptor and name (POSIX acts relative to
+ * the descriptor, so the directory cannot be swapped under a commit) and
+ * the entry's full path (Windows, which has no directory descriptors, acts
+ * on that). 0 (or a descriptor) or -errno, errno left alone. */
+
+/* Open the directory dir to stage in: O_RDONLY|O_DIRECTORY (O_PATH where
+ * it may not be read, unless for_sync: tf_os_dir_sync needs the first).
+ * Windows: 0 if dir is a directory (no descriptor). -ENOENT, -ENOTDIR,
+ * -EACCES, ... */
+TF_HIDDEN int tf_os_dir_open(const char *dir, bool for_sync);
+TF_HIDDEN void tf_os_dir_close(int dirfd);
+
+/* fsync(2) of the directory (Windows: 0, MoveFileEx wrote through). */
+TF_HIDDEN int tf_os_dir_sync(int dirfd);
+
+/* lstat(2) of name in the directory. */
+TF_HIDDEN int tf_os_lstat_in(int dirfd, const char *name, const char *path, struct stat *st);
+
+/* An unnamed read/write file in the directory that can be linked later:
+ * openat(dirfd, ".", O_TMPFILE|O_RDWR|O_CLOEXEC, mode), EINTR retried.
+ * -EOPNOTSUPP where there is no O_TMPFILE (Windows, or a build without). */
+TF_HIDDEN int tf_os_open_linkable_tmpfile(int dirfd, mode_t mode);
+
+/* Give the unnamed file open at fd the name name in dirfd (never
+ * replacing: -EEXIST): linkat(AT_EMPTY_PATH), or where that needs a
+ * privilege we lack, linkat of /proc/self/fd/N. */
+TF_HIDDEN int tf_os_link_tmpfile(int fd, int dirfd, const char *name);
+
+/* Rename from to to in the directory, replacing to unless flags has
+ * TEMPFILE_NOREPLACE (as tf_os_rename, relative to dirfd). */
+TF_HIDDEN int tf_os_rename_in(int dirfd, const char *from, const char *from_path, const char *to,
+	const char *to_path, unsigned flags);
+
+/* unlink(2) of name in the directory. */
+TF_HIDDEN int tf_os_unlink_in(int dirfd, const char *name, const char *path);
+
+/* Give the file open at fd the permission bits of old (fchmod), and its
+ * owner and group where we may (fchown first, since it clears set-user-ID
+ * bits; without the privilege for the owner, the group alone; neither is an
+ * error). Windows: 0, nothing kept. */
+TF_HIDDEN int tf_os_adopt_attributes(int fd, const struct stat *old);
+
+/* Hide the staged file at path (Windows: FILE_ATTRIBUTE_HIDDEN; POSIX: 0,
+ * its name starts with '.'). */
+TF_HIDDEN int tf_os_hide(const char *path);
+
+#ifdef TEMPFILE_TEST_SEAMS
+/* Tests only: make tempfile_atomic_open() find O_TMPFILE unsupported
+ * (EOPNOTSUPP), so that it stages in a named file. */
+void tf_test_atomic_disable_o_tmpfile(bool disable);
+/* Tests only: make tf_os_link_tmpfile() take its /proc/self/fd path, as
+ * without CAP_DAC_READ_SEARCH on kernels that need it for AT_EMPTY_PATH. */
+void tf_test_atomic_no_empty_path(bool on);
+#endif
+
 /* ---- file.c: fopen(3) modes ---------------------------------------------------- */
 
 /* Check an fopen(3) mode string ("r", "w", "a", optionally "+", any of

@@ -399,6 +399,9 @@ static bool check_settempprefix(struct tfd_ctx *c, bool ok)
 #  if __has_include("directory.c") && __has_include("rmtree.c")
 #    define TFT_HAVE_DIRECTORY 1
 #  endif
+#  if __has_include("atomic.c") && __has_include("file.c")
+#    define TFT_HAVE_ATOMIC 1
+#  endif
 #endif
 
 /* NEW: the whole content of path, or NULL. */
@@ -561,20 +564,30 @@ static int run_persist_with(struct tfd_ctx *c, unsigned flags)
 	return tempfile_persist(c->handle, c->path, flags);
 }
 
-static bool check_persist(struct tfd_ctx *c, bool ok)
+/* Is the destination the new content (*is_new) or the old? Else, or
+ * when ok (the operation succeeded) and it is not new, false and a note. */
+static bool old_or_new(struct tfd_ctx *c, bool ok, bool *is_new)
 {
 	char *text = read_all(c->path);
-	bool is_new = text && strcmp(text, new_content) == 0;
+	*is_new = text && strcmp(text, new_content) == 0;
 	bool is_old = c->number == 0 ? text && strcmp(text, OLD_CONTENT) == 0 : text == NULL;
 	free(text);
-	if (!is_new && !is_old)
+	if (!*is_new && !is_old)
 		return note(c, "the destination is neither the old content nor the new");
-	if (ok && !is_new)
-		return note(c, "persist succeeded but the destination is not the new content");
+	if (ok && !*is_new)
+		return note(c, "it succeeded but the destination is not the new content");
+	return true;
+}
+
+static bool check_persist(struct tfd_ctx *c, bool ok)
+{
+	bool is_new;
+	if (!old_or_new(c, ok, &is_new))
+		return false;
 	const char *now = tempfile_path(c->handle);
 	if (is_new && strcmp(now, c->path) != 0)
 		return note(c, "persisted, but the handle does not say so");
-	if (!ok && is_old && access(now, F_OK) != 0)
+	if (!ok && !is_new && access(now, F_OK) != 0)
 		return note(c, "persist failed and the temporary file is gone");
 	return true;
 }
@@ -640,6 +653,151 @@ static int run_close_stream(struct tfd_ctx *c)
 	return rc2;
 }
 #endif /* TFT_HAVE_FILE */
+
+#ifdef TFT_HAVE_ATOMIC
+/* Atomic replacement: path holds its old content or the new, never a mix,
+ * nothing else is left in the directory (the snapshot), and a failure
+ * leaves the old content, except after TEMPFILE_SYNC's final directory
+ * fsync, the one failure that comes after the name is given. The
+ * destination and new_content are persist's (setup_replace: it exists;
+ * setup_new_name: it does not). */
+static bool check_atomic(struct tfd_ctx *c, bool ok)
+{
+	bool is_new;
+	if (!old_or_new(c, ok, &is_new))
+		return false;
+	if (!ok && is_new && !((unsigned)c->fd & TEMPFILE_SYNC))
+		return note(c, "commit failed but published the new content");
+	struct stat st;
+	if (ok && c->number == 0 && (stat(c->path, &st) != 0 || (st.st_mode & 07777) != 0640))
+		return note(c, "mode 0 did not keep the old permission bits");
+	/* The owner and group are kept, or (fchown failed with EPERM: not
+	 * ours to give) the writer's. */
+	bool owned = c->text && strcmp(c->text, "owned") == 0;
+	if (ok && owned && ((st.st_uid != 65534 && st.st_uid != geteuid()) ||
+				   (st.st_gid != 65534 && st.st_gid != getegid())))
+		return note(c, "mode 0 gave the file an owner or group it never had");
+	return true;
+}
+
+/* Back to the old content and mode, or to no destination; staged files
+ * left behind stay for the snapshot to see. */
+static void release_atomic(struct tfd_ctx *c, bool ok)
+{
+	(void)ok;
+	(void)unlink(c->path);
+	if (c->number == 0) {
+		FILE *f = fopen(c->path, "w");
+		if (f) {
+			fputs(OLD_CONTENT, f);
+			fclose(f);
+		}
+		(void)chmod(c->path, 0640);
+	}
+}
+
+/* c->fd carries the flags of the case; mode 0640 marks the old file. */
+static int setup_atomic(struct tfd_ctx *c, unsigned flags, bool exists, bool named)
+{
+	c->number = exists ? 0 : 1;
+	c->fd = (int)flags;
+	tf_test_atomic_disable_o_tmpfile(named);
+	if (setup_destination(c) != 0)
+		return -1;
+	return exists ? chmod(c->path, 0640) : 0;
+}
+
+static int setup_atomic_replace(struct tfd_ctx *c)
+{
+	return setup_atomic(c, 0, true, false);
+}
+
+static int setup_atomic_replace_sync(struct tfd_ctx *c)
+{
+	return setup_atomic(c, TEMPFILE_SYNC, true, false);
+}
+
+static int setup_atomic_noreplace_sync(struct tfd_ctx *c)
+{
+	return setup_atomic(c, TEMPFILE_NOREPLACE | TEMPFILE_SYNC, false, false);
+}
+
+static int setup_atomic_named_replace_sync(struct tfd_ctx *c)
+{
+	return setup_atomic(c, TEMPFILE_SYNC, true, true);
+}
+
+static int setup_atomic_named_noreplace_sync(struct tfd_ctx *c)
+{
+	return setup_atomic(c, TEMPFILE_NOREPLACE | TEMPFILE_SYNC, false, true);
+}
+
+/* Another owner's file (as root): mode 0 keeps owner and group (fchown). */
+static int setup_atomic_owned(struct tfd_ctx *c)
+{
+	if (setup_atomic(c, TEMPFILE_SYNC, true, false) != 0)
+		return -1;
+	c->text = "owned";
+	return geteuid() == 0 ? chown(c->path, 65534, 65534) : 0;
+}
+
+static int setup_atomic_proc_link(struct tfd_ctx *c)
+{
+	tf_test_atomic_no_empty_path(true);
+	return setup_atomic(c, TEMPFILE_SYNC, true, false);
+}
+
+static int run_atomic_write(struct tfd_ctx *c)
+{
+	return tempfile_atomic_write(c->path, new_content, strlen(new_content), (unsigned)c->fd, 0);
+}
+
+/* Open, then the stream (larger than its buffer: part written, part
+ * flushed by the commit), then commit: every step under the fault. */
+static int run_atomic_stream(struct tfd_ctx *c)
+{
+	struct tempfile_atomic *a = tempfile_atomic_open(c->path, (unsigned)c->fd, 0);
+	if (!a)
+		return -1;
+	FILE *f = tempfile_atomic_stream(a);
+	if (!f || fputs(new_content, f) < 0) {
+		int saved = errno;
+		(void)tempfile_atomic_discard(a);
+		errno = saved;
+		return -1;
+	}
+	return tempfile_atomic_commit(a);
+}
+
+/* Discard after writing: never publishes, never leaves anything. */
+static int run_atomic_discard(struct tfd_ctx *c)
+{
+	struct tempfile_atomic *a = tempfile_atomic_open(c->path, (unsigned)c->fd, 0);
+	if (!a)
+		return -1;
+	int fd = tempfile_atomic_fd(a);
+	ssize_t n;
+	do /* the test's own write: EINTR is not the library's to retry */
+		n = write(fd, new_content, strlen(new_content));
+	while (n < 0 && errno == EINTR);
+	int saved = errno;
+	int rc = tempfile_atomic_discard(a);
+	if (n < 0) {
+		errno = saved;
+		return -1;
+	}
+	return rc;
+}
+
+static bool check_atomic_discard(struct tfd_ctx *c, bool ok)
+{
+	(void)ok;
+	char *text = read_all(c->path);
+	bool is_old = text && strcmp(text, OLD_CONTENT) == 0;
+	free(text);
+	return is_old || note(c, "discard changed the destination");
+}
+#endif /* TFT_HAVE_ATOMIC */
 
 #ifdef TFT_HAVE_SPOOLED
 /* In memory, then past max_size onto disk; the data must read back. */
@@ -1008,6 +1166,37 @@ __attribute__((unused)) static const struct tfd_op component_ops[] = {
 		.prepare = prepare_persist, .run = run_persist_noreplace, .check = check_persist,
 		.release = release_persist, .always_fn = TFF_renameat2, .always_error = ENOSYS },
 #endif
+#ifdef TFT_HAVE_ATOMIC
+	{ .name = "atomic_write_replace", .setup = setup_atomic_replace, .run = run_atomic_write,
+		.check = check_atomic, .release = release_atomic },
+	{ .name = "atomic_write_replace_sync", .setup = setup_atomic_replace_sync,
+		.run = run_atomic_write, .check = check_atomic, .release = release_atomic },
+	{ .name = "atomic_write_noreplace_sync", .setup = setup_atomic_noreplace_sync,
+		.run = run_atomic_write, .check = check_atomic, .release = release_atomic },
+	{ .name = "atomic_write_replace_sync_via_proc_link", .setup = setup_atomic_proc_link,
+		.run = run_atomic_write, .check = check_atomic, .release = release_atomic },
+	{ .name = "atomic_stream_replace_sync", .setup = setup_atomic_replace_sync,
+		.run = run_atomic_stream, .check = check_atomic, .release = release_atomic },
+	{ .name = "atomic_stream_noreplace_sync", .setup = setup_atomic_noreplace_sync,
+		.run = run_atomic_stream, .check = check_atomic, .release = release_atomic },
+	{ .name = "atomic_write_replace_without_o_tmpfile", .setup = setup_atomic_replace_sync,
+		.run = run_atomic_write, .check = check_atomic, .release = release_atomic,
+		.always_fn = TFF_open_tmpfile, .always_error = EOPNOTSUPP },
+	{ .name = "atomic_stream_named_replace_sync", .setup = setup_atomic_named_replace_sync,
+		.run = run_atomic_stream, .check = check_atomic, .release = release_atomic },
+	{ .name = "atomic_stream_named_noreplace_sync", .setup = setup_atomic_named_noreplace_sync,
+		.run = run_atomic_stream, .check = check_atomic, .release = release_atomic },
+	{ .name = "atomic_named_noreplace_without_renameat2",
+		.setup = setup_atomic_named_noreplace_sync, .run = run_atomic_write,
+		.check = check_atomic, .release = release_atomic, .always_fn = TFF_renameat2,
+		.always_error = ENOSYS },
+	{ .name = "atomic_write_over_another_owner_s_file", .setup = setup_atomic_owned,
+		.run = run_atomic_write, .check = check_atomic, .release = release_atomic },
+	{ .name = "atomic_discard", .setup = setup_atomic_replace, .run = run_atomic_discard,
+		.check = check_atomic_discard, .release = release_atomic },
+	{ .name = "atomic_named_discard", .setup = setup_atomic_named_replace_sync,
+		.run = run_atomic_discard, .check = check_atomic_discard, .release = release_atomic },
+#endif
 #ifdef TFT_HAVE_SPOOLED
 	{ .name = "spooled_in_memory", .run = run_spooled_in_memory, .check = check_spooled,
 		.release = release_nothing },
@@ -1101,6 +1290,21 @@ Test(faults, persist_replace_is_old_or_new_under_every_fault) { run_op(COMPONENT
 Test(faults, persist_replace_sync_is_old_or_new_under_every_fault) { run_op(COMPONENT_OP("persist_replace_sync")); }
 Test(faults, persist_noreplace_sync_is_old_or_new_under_every_fault) { run_op(COMPONENT_OP("persist_noreplace_sync")); }
 Test(faults, persist_noreplace_without_renameat2_is_old_or_new_under_every_fault) { run_op(COMPONENT_OP("persist_noreplace_without_renameat2")); }
+#endif
+#ifdef TFT_HAVE_ATOMIC
+Test(faults, atomic_write_replace_is_old_or_new_under_every_fault) { run_op(COMPONENT_OP("atomic_write_replace")); }
+Test(faults, atomic_write_replace_sync_is_old_or_new_under_every_fault) { run_op(COMPONENT_OP("atomic_write_replace_sync")); }
+Test(faults, atomic_write_noreplace_sync_is_old_or_new_under_every_fault) { run_op(COMPONENT_OP("atomic_write_noreplace_sync")); }
+Test(faults, atomic_write_replace_sync_via_proc_link_is_old_or_new_under_every_fault) { run_op(COMPONENT_OP("atomic_write_replace_sync_via_proc_link")); }
+Test(faults, atomic_stream_replace_sync_is_old_or_new_under_every_fault) { run_op(COMPONENT_OP("atomic_stream_replace_sync")); }
+Test(faults, atomic_stream_noreplace_sync_is_old_or_new_under_every_fault) { run_op(COMPONENT_OP("atomic_stream_noreplace_sync")); }
+Test(faults, atomic_write_replace_without_o_tmpfile_is_old_or_new_under_every_fault) { run_op(COMPONENT_OP("atomic_write_replace_without_o_tmpfile")); }
+Test(faults, atomic_stream_named_replace_sync_is_old_or_new_under_every_fault) { run_op(COMPONENT_OP("atomic_stream_named_replace_sync")); }
+Test(faults, atomic_stream_named_noreplace_sync_is_old_or_new_under_every_fault) { run_op(COMPONENT_OP("atomic_stream_named_noreplace_sync")); }
+Test(faults, atomic_named_noreplace_without_renameat2_is_old_or_new_under_every_fault) { run_op(COMPONENT_OP("atomic_named_noreplace_without_renameat2")); }
+Test(faults, atomic_write_over_another_owner_s_file_is_old_or_new_under_every_fault) { run_op(COMPONENT_OP("atomic_write_over_another_owner_s_file")); }
+Test(faults, atomic_discard_is_old_or_new_under_every_fault) { run_op(COMPONENT_OP("atomic_discard")); }
+Test(faults, atomic_named_discard_is_old_or_new_under_every_fault) { run_op(COMPONENT_OP("atomic_named_discard")); }
 #endif
 #ifdef TFT_HAVE_SPOOLED
 Test(faults, spooled_in_memory_survives_every_fault) { run_op(COMPONENT_OP("spooled_in_memory")); }

@@ -3,38 +3,15 @@
 # SPDX-FileCopyrightText: 2026 the libtempfile authors
 # test_tmpf.sh - tmpf beyond mktemp: run, rm, where, and what any CLI owes
 # its users (help, exit statuses, errors on stderr prefixed "tmpf:").
+# tmpf write is covered by test_tmpf_write.sh.
 # The mktemp mode is covered by test_tmpf_mktemp.sh.
 # Each test is a function test_<behaviour>; it fails by calling fail.
 # Prints "tmpf-cli: N passed, M failed".
 set -u
 
-: "${TMPF:?TMPF must name the tmpf binary}"
-unset TMPDIR TMP TEMP POSIXLY_CORRECT LANGUAGE
-export LC_ALL=C
-
-root=$(mktemp -d "/tmp/tmpf-cli-test.XXXXXXXX") || exit 1
-trap 'chmod -R u+rwx "$root" 2>/dev/null; rm -rf "$root"' EXIT
-chmod 755 "$root"
-mkdir "$root/bin"
-cp "$TMPF" "$root/bin/tmpf" && chmod 755 "$root/bin/tmpf"
-tmpf="$root/bin/tmpf"
-
-as_nobody=()
-if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
-	as_nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
-fi
-
-current=""
-failures=()
-fail() {
-	failures+=("$current: $*")
-}
-
-# A fresh scratch directory for the current test: $s.
-new_scratch() {
-	s="$root/t/$current"
-	mkdir -p "$s" && chmod 755 "$s"
-}
+suite=tmpf-cli
+# shellcheck source=tests/tmpf_cli.sh
+. "$(dirname "${BASH_SOURCE[0]}")/tmpf_cli.sh"
 
 # run_tmpf ARGS...: run tmpf; sets $status, $out, $err.
 run_tmpf() {
@@ -45,12 +22,7 @@ run_tmpf() {
 	rm -f "$s/.out" "$s/.err"
 }
 
-expect_status() { [ "$status" = "$1" ] || fail "exit status $status, expected $1 (stderr: $err)"; }
-expect_out() { [ "$out" = "$1" ] || fail "stdout '$out', expected '$1'"; }
-expect_no_out() { [ -z "$out" ] || fail "stdout should be empty: '$out'"; }
-expect_err() { [ "$err" = "$1" ] || fail "stderr '$err', expected '$1'"; }
 expect_err_has() { [[ $err == *"$1"* ]] || fail "stderr '$err' lacks '$1'"; }
-expect_no_err() { [ -z "$err" ] || fail "stderr should be empty: '$err'"; }
 count_entries() { find "$1" -mindepth 1 -maxdepth 1 | wc -l; }
 
 # ---- run ---------------------------------------------------------------------
@@ -580,7 +552,7 @@ Try 'tmpf where --help' for more information."
 
 test_help_exists_for_the_tool_and_each_subcommand() {
 	local sub
-	for sub in "" run rm where; do
+	for sub in "" run rm where write; do
 		# shellcheck disable=SC2086
 		run_tmpf $sub --help
 		expect_status 0
@@ -590,7 +562,8 @@ test_help_exists_for_the_tool_and_each_subcommand() {
 			fail "$sub --help does not list --version"
 	done
 	run_tmpf --help
-	[[ $out == *"run [OPTION]..."* && $out == *"rm [-f] PATH..."* && $out == *"where [--explain]"* ]] ||
+	[[ $out == *"run [OPTION]..."* && $out == *"rm [-f] PATH..."* && $out == *"where [--explain]"* &&
+		$out == *"write [OPTION]... FILE"* ]] ||
 		fail "--help does not list the subcommands"
 }
 
@@ -606,9 +579,9 @@ License: MIT <https://opensource.org/licenses/MIT>.
 This is free software: you are free to change and redistribute it.
 There is NO WARRANTY, to the extent permitted by law.
 
-A drop-in for GNU mktemp (coreutils 9.1), with run, rm and where."
+A drop-in for GNU mktemp (coreutils 9.1), with run, rm, where and write."
 	local full=$out sub
-	for sub in -V "run --version" "rm --version" "where --version" "where --vers"; do
+	for sub in -V "run --version" "rm --version" "where --version" "where --vers" "write --version"; do
 		# shellcheck disable=SC2086
 		run_tmpf $sub
 		expect_status 0
@@ -620,7 +593,7 @@ A drop-in for GNU mktemp (coreutils 9.1), with run, rm and where."
 
 test_version_reports_write_errors_with_each_commands_status() {
 	local sub expected
-	for sub in "" run rm where; do
+	for sub in "" run rm where write; do
 		expected=1
 		[ "$sub" = run ] && expected=125
 		# shellcheck disable=SC2086
@@ -673,24 +646,4 @@ test_messages_use_the_name_tmpf_was_called_by() {
 	[ "$(cat "$s/err")" = "mktemp: too few X's in template 'foo'" ] || fail "$(cat "$s/err")"
 }
 
-# ---- driver ------------------------------------------------------------------
-
-passed=0
-failed=0
-for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
-	current=${t#test_}
-	new_scratch
-	before=${#failures[@]}
-	"$t"
-	[ -x "$tmpf" ] || { echo "tmpf-cli: $t removed $tmpf" >&2; exit 1; }
-	if [ ${#failures[@]} -eq "$before" ]; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-	fi
-done
-for f in "${failures[@]}"; do
-	echo "FAIL $f"
-done
-echo "tmpf-cli: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+run_tests

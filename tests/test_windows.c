@@ -352,6 +352,89 @@ Test(windows, cleanup_leaves_an_object_that_replaced_a_registered_one)
 	free(a);
 }
 
+/* ---- atomic replacement: a hidden staging file, MoveFileExW ----------------------- */
+
+/* The attributes of the one ".tmp*" entry in dir, or INVALID_FILE_ATTRIBUTES. */
+static DWORD staged_attributes(const char *dir)
+{
+	char *pattern = tft_join(dir, ".tmp*");
+	wchar_t *w = tft_wide(pattern);
+	WIN32_FIND_DATAW found;
+	HANDLE h = FindFirstFileW(w, &found);
+	DWORD attributes = INVALID_FILE_ATTRIBUTES;
+	if (h != INVALID_HANDLE_VALUE) {
+		attributes = found.dwFileAttributes;
+		if (FindNextFileW(h, &found))
+			attributes = INVALID_FILE_ATTRIBUTES; /* more than one */
+		FindClose(h);
+	}
+	free(w);
+	free(pattern);
+	return attributes;
+}
+
+static bool holds(const char *path, const char *want)
+{
+	FILE *f = fopen(path, "rb");
+	char got[64] = "";
+	size_t n = f ? fread(got, 1, sizeof got - 1, f) : 0;
+	if (f)
+		fclose(f);
+	got[n] = '\0';
+	return strcmp(got, want) == 0;
+}
+
+Test(windows, atomic_commit_replaces_or_refuses_and_leaves_nothing_else)
+{
+	char *dir = tft_scratch();
+	char *path = tft_join(dir, "out");
+	int w1 = tempfile_atomic_write(path, "first", 5, TEMPFILE_NOREPLACE, 0);
+	int w2 = tempfile_atomic_write(path, "second", 6, TEMPFILE_SYNC, 0);
+	bool second = holds(path, "second");
+	errno = 0;
+	int w3 = tempfile_atomic_write(path, "third", 5, TEMPFILE_NOREPLACE | TEMPFILE_SYNC, 0);
+	int e3 = errno;
+	bool still = holds(path, "second");
+	long entries = tft_count_entries(dir);
+	tft_remove_tree(dir);
+	free(path);
+	free(dir);
+	cr_assert(w1 == 0 && w2 == 0 && second, "writes %d %d, content %d", w1, w2, second);
+	cr_assert(w3 == -1 && e3 == EEXIST && still, "noreplace: %d errno %d", w3, e3);
+	cr_assert(entries == 1, "%ld entries", entries);
+}
+
+Test(windows, atomic_staging_file_is_hidden_in_the_directory_and_deleted_on_discard)
+{
+	char *dir = tft_scratch();
+	char *path = tft_join(dir, "out");
+	tft_write_file(path, "old");
+	struct tempfile_atomic *a = tempfile_atomic_open(path, 0, 0);
+	DWORD attributes = staged_attributes(dir);
+	FILE *f = a ? tempfile_atomic_stream(a) : NULL;
+	if (f)
+		fputs("new", f);
+	int discarded = tempfile_atomic_discard(a);
+	long after_discard = tft_count_entries(dir);
+	bool old = holds(path, "old");
+	a = tempfile_atomic_open(path, 0, 0);
+	f = a ? tempfile_atomic_stream(a) : NULL;
+	if (f)
+		fputs("new", f);
+	int committed = tempfile_atomic_commit(a);
+	bool replaced = holds(path, "new");
+	long after_commit = tft_count_entries(dir);
+	tft_remove_tree(dir);
+	free(path);
+	free(dir);
+	cr_assert(attributes != INVALID_FILE_ATTRIBUTES && (attributes & FILE_ATTRIBUTE_HIDDEN),
+		"one hidden .tmp file while staged: %lx", (unsigned long)attributes);
+	cr_assert(discarded == 0 && after_discard == 1 && old, "discard %d, %ld entries",
+		discarded, after_discard);
+	cr_assert(committed == 0 && replaced && after_commit == 1, "commit %d, %ld entries",
+		committed, after_commit);
+}
+
 #ifdef TEMPFILE_TEST_SEAMS
 /* ---- the Win32 layer itself (needs the test build) -------------------------------- */
 

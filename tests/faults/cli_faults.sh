@@ -54,7 +54,10 @@ errnos_for() {
 # name | kind | arguments. Kinds: file, dir (created and printed), none
 # (-u: printed, not created), print (prints an existing directory, creates
 # nothing), nothing (prints nothing, leaves nothing), rm (removes the
-# fixture tree "victim", made afresh before each run).
+# fixture tree "victim", made afresh before each run), write (standard
+# input, more than one read, replaces "target", made afresh before each
+# run, or after a failure leaves it as it was), write_new (the same for
+# "fresh", which is absent before).
 invocations=(
 	"default|file|"
 	"directory|dir|-d"
@@ -66,12 +69,31 @@ invocations=(
 	"where|print|where"
 	"run|nothing|run -- sh -c 'echo data >\"\$TMPDIR/f\" && mkdir \"\$TMPDIR/d\"'"
 	"rm|rm|rm $scratch/victim"
+	"write|write|write $scratch/target"
+	"write_sync|write|write --sync --mode=640 $scratch/target"
+	"write_new|write_new|write --no-clobber $scratch/fresh"
 )
 
 make_fixture() { # the tree "rm" removes
 	mkdir -p "$scratch/victim/sub/deeper" &&
 		echo x >"$scratch/victim/f" && echo y >"$scratch/victim/sub/g" &&
 		ln -s /etc/passwd "$scratch/victim/link"
+}
+
+# tmpf write's input: two reads of 64 KiB and the end.
+head -c 100000 /dev/zero | tr '\0' n >"$work/input"
+make_target() { echo old >"$scratch/target"; }
+# Whether tmpf write did its job: 0 if what it wrote is whole, 1 if the
+# old state is there, 2 if neither.
+write_outcome() { # NAME
+	local file=$scratch/target
+	[ "$1" = write_new ] && file=$scratch/fresh
+	if cmp -s "$file" "$work/input"; then
+		return 0
+	elif { [ "$1" = write_new ] && [ ! -e "$file" ]; } || { [ "$1" != write_new ] && [ "$(cat "$file")" = old ]; }; then
+		return 1
+	fi
+	return 2
 }
 
 listing() { (cd "$scratch" && find . -mindepth 1 | LC_ALL=C sort); }
@@ -82,10 +104,13 @@ for entry in "${invocations[@]}"; do
 	IFS='|' read -r name kind args <<<"$entry"
 	eval "argv=($args)"
 	[ "$kind" = rm ] && make_fixture
+	[ "$kind" = write ] && make_target
+	input=/dev/null
+	[[ $kind == write* ]] && input=$work/input
 	before=$(listing)
 	rm -f "$counts"
 	TF_FAULT=count TF_FAULT_COUNTS=$counts LD_PRELOAD=$TF_FAULT_SHIM \
-		"$TMPF" "${argv[@]}" >"$out" 2>"$err"
+		"$TMPF" "${argv[@]}" <"$input" >"$out" 2>"$err"
 	rc=$?
 	if [ $rc -ne 0 ]; then
 		echo "BAD cli $name: fails without faults (exit $rc): $(head -c 300 "$err")"
@@ -103,6 +128,11 @@ for entry in "${invocations[@]}"; do
 		echo "BAD cli $name: the tree is still there without faults"
 		total_bad=$((total_bad + 1))
 	fi
+	if [[ $kind == write* ]] && ! write_outcome "$kind"; then
+		echo "BAD cli $name: the file is not written without faults"
+		total_bad=$((total_bad + 1))
+	fi
+	[ "$kind" = write_new ] && rm -f "$scratch/fresh"
 	points=0 cases=0 reported=0 absorbed=0 stuck=0 bad=0
 	while read -r fn n; do
 		[ "$fn" = fired ] && continue
@@ -112,8 +142,9 @@ for entry in "${invocations[@]}"; do
 			for e in $(errnos_for "$fn"); do
 				cases=$((cases + 1))
 				[ "$kind" = rm ] && make_fixture
+				[ "$kind" = write ] && make_target
 				TF_FAULT=$fn:$nth:$e TF_FAULT_COUNTS=$counts.case LD_PRELOAD=$TF_FAULT_SHIM \
-					"$TMPF" "${argv[@]}" >"$out" 2>"$err"
+					"$TMPF" "${argv[@]}" <"$input" >"$out" 2>"$err"
 				rc=$?
 				problem=
 				if [ $rc -ge 128 ]; then
@@ -128,6 +159,7 @@ for entry in "${invocations[@]}"; do
 					print) [ -d "$created" ] || problem="exit 0, but '$created' is no directory" ;;
 					nothing) [ -z "$created" ] || problem="exit 0, but printed '$created'" ;;
 					rm) [ ! -e "$scratch/victim" ] && [ ! -L "$scratch/victim" ] || problem="exit 0, but the tree is still there" ;;
+					write*) write_outcome "$kind" || problem="exit 0, but the file does not hold the input" ;;
 					esac
 				else
 					reported=$((reported + 1))
@@ -139,7 +171,18 @@ for entry in "${invocations[@]}"; do
 						! [[ $fn =~ ^(write|fflush|fclose)$ ]]; then # stderr may be what failed
 						problem="failed (exit $rc) without a message"
 					fi
+					if [[ $kind == write* ]]; then
+						write_outcome "$kind"
+						case $? in
+						1) ;;
+						# --sync's fsync of the directory comes after the rename.
+						0) [ "$name" = write_sync ] && [ "$fn:$nth" = fsync:2 ] ||
+							problem="failed (exit $rc), but the file was replaced" ;;
+						*) problem="failed (exit $rc), and the file is neither old nor new" ;;
+						esac
+					fi
 				fi
+				[ "$kind" = write_new ] && rm -f "$scratch/fresh"
 				if [ "$kind" = rm ]; then # a failed removal may leave part of the tree
 					[ -e /etc/passwd ] || problem="the link was followed"
 					rm -rf "$scratch/victim"

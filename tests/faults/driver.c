@@ -75,7 +75,7 @@ static const int *errnos_for(int fn)
 	case TFF_getcwd: return errnos_getcwd;
 	case TFF_ftruncate: return errnos_truncate;
 	case TFF_lseek: return errnos_lseek;
-	case TFF_fchmod: case TFF_fchmodat: return errnos_chmod;
+	case TFF_fchmod: case TFF_fchmodat: case TFF_fchown: return errnos_chmod;
 	case TFF_fdopen: case TFF_fopencookie: return errnos_stdio_open;
 	case TFF_fflush: case TFF_fclose: return errnos_stdio_flush;
 	case TFF_dup: return errnos_dup;

@@ -433,6 +433,11 @@ int fchmodat(int dirfd, const char *path, mode_t mode, int flags)
 	FAIL_OR_PASS(fchmodat, -1, dirfd, path, mode, flags);
 }
 
+int fchown(int fd, uid_t owner, gid_t group)
+{
+	FAIL_OR_PASS(fchown, -1, fd, owner, group);
+}
+
 int dup(int fd)
 {
 	FAIL_OR_PASS(dup, -1, fd);
