@@ -12,12 +12,13 @@
  *     library never prints, never aborts, never exits.
  *   - A returned `char *` is NEW: malloc()ed, the caller frees it with free().
  *     A returned `const char *` is BORROWED: it says how long it stays valid.
- *   - A handle (struct tempfile, struct tempfile_spooled, struct tempfile_dir)
- *     is freed by its own close/cleanup function, which frees it on error too.
+ *   - A handle (struct tempfile, struct tempfile_spooled, struct tempfile_dir,
+ *     struct tempfile_atomic) is freed by its own close/cleanup function,
+ *     which frees it on error too (tempfile_atomic_commit frees it as well).
  *     Like free(), each of those takes NULL and then does nothing and
  *     returns 0 (tempfile_close, tempfile_spooled_close,
- *     tempfile_dir_cleanup). Every other function given a NULL handle
- *     fails with EINVAL (-1 or NULL).
+ *     tempfile_dir_cleanup, tempfile_atomic_discard). Every other function
+ *     given a NULL handle fails with EINVAL (-1 or NULL).
  *   - Each function that takes flags says which; any other flag is EINVAL.
  *   - Options come in one struct where zero means default; a NULL options
  *     pointer means all defaults:

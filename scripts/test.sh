@@ -14,6 +14,8 @@ command -v pkg-config >/dev/null || need+=(pkg-config)
 command -v man >/dev/null || need+=(man-db)      # test_man: man -w, man --warnings
 command -v groff >/dev/null || need+=(groff-base)
 command -v g++ >/dev/null || need+=(g++)         # the C++ example
+command -v sponge >/dev/null || need+=(moreutils) # tmpf write against sponge
+command -v strace >/dev/null || need+=(strace)   # tmpf write --sync's fsync calls
 if [ ${#need[@]} -gt 0 ]; then
 	sudo_cmd=""
 	[ "$(id -u)" -eq 0 ] || sudo_cmd=sudo
