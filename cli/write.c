@@ -134,9 +134,15 @@ static void say_not_written(const struct write_request *r, int error)
 		complain(error, "cannot write %s", quote(r->path));
 }
 
+/* The handle while the input is read. A signal that ends tmpf then (the
+ * library removes the staged file) leaves it allocated, and memcheck
+ * reports as lost what only a saved register pointed to: kept reachable. */
+static struct tempfile_atomic *volatile open_handle;
+
 /* Stop after a failure: FILE untouched, the staged content discarded. */
 static int give_up(struct tempfile_atomic *a, const struct write_request *r)
 {
+	open_handle = NULL;
 	if (tempfile_atomic_discard(a) != 0)
 		complain(errno, "cannot remove the new content of %s", quote(r->path));
 	return EXIT_FAILURE;
@@ -159,6 +165,7 @@ static int replace_from_input(const struct write_request *r)
 		say_not_written(r, errno);
 		return EXIT_FAILURE;
 	}
+	open_handle = a;
 	int fd = tempfile_atomic_fd(a);
 	while (got > 0) {
 		if (write_all(fd, piece, (size_t)got) != 0) {
@@ -171,6 +178,7 @@ static int replace_from_input(const struct write_request *r)
 			return give_up(a, r);
 		}
 	}
+	open_handle = NULL;
 	if (tempfile_atomic_commit(a) != 0) {
 		say_not_written(r, errno);
 		return EXIT_FAILURE;
