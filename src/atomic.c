@@ -315,21 +315,6 @@ int tempfile_atomic_discard(struct tempfile_atomic *a)
 	return tf_public_result(rc);
 }
 
-/* Write all of buf to fd: 0 or -errno. */
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = tf_os_write(fd, buf, len);
-		if (n < 0)
-			return (int)n;
-		if (n == 0)
-			return -EIO;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int tempfile_atomic_write(const char *path, const void *buf, size_t len, unsigned flags,
 	unsigned mode)
 {
@@ -339,7 +324,7 @@ int tempfile_atomic_write(const char *path, const void *buf, size_t len, unsigne
 	int rc = open_atomic(path, flags, mode, &a);
 	if (rc < 0)
 		return tf_public_result(rc);
-	rc = write_all(a->fd, buf, len);
+	rc = tf_write_all(a->fd, buf, len, NULL);
 	if (rc == 0)
 		rc = commit(a);
 	else

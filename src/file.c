@@ -104,6 +104,25 @@ static int stream_on(int fd, const char *mode, FILE **out)
 	return rc;
 }
 
+/* ---- writing all of a buffer ------------------------------------------------ */
+
+int tf_write_all(int fd, const void *buf, size_t n, size_t *written)
+{
+	const unsigned char *p = buf;
+	size_t done = 0;
+	int rc = 0;
+	while (done < n && rc == 0) {
+		ssize_t w = tf_os_write(fd, p + done, n - done);
+		if (w > 0)
+			done += (size_t)w;
+		else
+			rc = w == 0 ? -EIO : (int)w;
+	}
+	if (written)
+		*written = done;
+	return rc;
+}
+
 /* ---- TemporaryFile ----------------------------------------------------------- */
 
 /* Errors that may mean "this file system (or kernel) has no O_TMPFILE":

@@ -567,6 +567,12 @@ TF_HIDDEN int tf_check_fopen_mode(const char *mode, bool *append_out);
  * O_RDONLY, "w" and "a" O_WRONLY, with "+" O_RDWR; O_APPEND for "a". */
 TF_HIDDEN int tf_fopen_mode_flags(const char *mode);
 
+/* Write all n bytes of buf at fd's position, short writes continued (a
+ * write of 0 bytes is -EIO: never for a regular file, so do not spin).
+ * 0, or the failing write's -errno; *written (if not NULL) says how many
+ * bytes went out either way. For atomic.c and spooled.c. */
+TF_HIDDEN int tf_write_all(int fd, const void *buf, size_t n, size_t *written);
+
 /* tempfile_temporary_fd() opened with open_flags (O_RDONLY, O_WRONLY or
  * O_RDWR, and O_APPEND if asked) instead of O_RDWR. O_TMPFILE needs write
  * access: a read-only file is always created and unlinked at once. The

@@ -160,18 +160,13 @@ struct tempfile_spooled *tempfile_spooled(size_t max_size, const struct tempfile
 
 /* ---- the file after rollover ------------------------------------------------- */
 
-/* Write all n bytes at the descriptor's position (short writes continued,
- * EINTR retried). The count written if any was, else -errno. */
+/* All n bytes at the descriptor's position: the count written if any was,
+ * else -errno. */
 static ssize_t fd_write_all(int fd, const unsigned char *buf, size_t n)
 {
-	size_t done = 0;
-	while (done < n) {
-		ssize_t w = tf_os_write(fd, buf + done, n - done);
-		if (w <= 0) /* 0: never for a regular file; do not spin */
-			return done > 0 ? (ssize_t)done : w == 0 ? -EIO : w;
-		done += (size_t)w;
-	}
-	return (ssize_t)done;
+	size_t done;
+	int rc = tf_write_all(fd, buf, n, &done);
+	return done > 0 || rc == 0 ? (ssize_t)done : rc;
 }
 
 /* The bytes in memory into the new file fd, at the same position. */
