@@ -6,11 +6,13 @@
  * platform is platform/win32.c, and internal.h documents each call.
  */
 #include "internal.h"
+#include "posix.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h> /* renameat2, RENAME_NOREPLACE (glibc) */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -264,9 +266,7 @@ int tf_os_fsync(int fd)
 	return rc < 0 ? tf_neg_errno() : 0;
 }
 
-/* fsync what path names, opened read-only (enough for fsync(2) on Linux
- * and the BSDs) with extra_flags. */
-static int fsync_opened(const char *path, int extra_flags)
+int tf_posix_fsync_opened(const char *path, int extra_flags)
 {
 	int fd;
 	TF_RETRY_EINTR(fd, open(path, O_RDONLY | O_CLOEXEC | extra_flags));
@@ -279,7 +279,7 @@ static int fsync_opened(const char *path, int extra_flags)
 
 int tf_os_fsync_path(const char *path)
 {
-	return fsync_opened(path, O_NOFOLLOW);
+	return tf_posix_fsync_opened(path, O_NOFOLLOW);
 }
 
 int tf_os_fsync_parent(const char *path)
@@ -293,7 +293,7 @@ int tf_os_fsync_parent(const char *path)
 		return -ENOMEM;
 	memcpy(dir, path, len);
 	dir[len] = '\0';
-	int rc = fsync_opened(dir, O_DIRECTORY);
+	int rc = tf_posix_fsync_opened(dir, O_DIRECTORY);
 	free(dir);
 	return rc;
 }
@@ -310,25 +310,28 @@ void tf_test_disable_renameat2(bool disable)
 #  define TF_RENAMEAT2_DISABLED() false
 #endif
 
-/* renameat2(RENAME_NOREPLACE), through syscall(2) where the C library
- * lacks the wrapper (musl, old glibc); ENOSYS where the OS has neither. */
+int tf_posix_renameat2(int fromdir, const char *from, int todir, const char *to, unsigned how)
+{
+#if defined(RENAME_NOREPLACE)
+	return renameat2(fromdir, from, todir, to, how) == 0 ? 0 : tf_neg_errno();
+#elif defined(__linux__) && defined(SYS_renameat2)
+	return syscall(SYS_renameat2, fromdir, from, todir, to, how) == 0 ? 0 : tf_neg_errno();
+#else
+	(void)fromdir;
+	(void)from;
+	(void)todir;
+	(void)to;
+	(void)how;
+	return -ENOSYS;
+#endif
+}
+
+/* renameat2(RENAME_NOREPLACE) by path, unless a test turned it off. */
 static int renameat2_noreplace(const char *from, const char *to)
 {
 	if (TF_RENAMEAT2_DISABLED())
 		return -ENOSYS;
-#if defined(RENAME_NOREPLACE)
-	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) != 0)
-		return tf_neg_errno();
-	return 0;
-#elif defined(__linux__) && defined(SYS_renameat2)
-	return syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, 1u /* RENAME_NOREPLACE */) == 0
-		? 0
-		: tf_neg_errno();
-#else
-	(void)from;
-	(void)to;
-	return -ENOSYS;
-#endif
+	return tf_posix_renameat2(AT_FDCWD, from, AT_FDCWD, to, TF_RENAME_NOREPLACE);
 }
 
 /* Move from to to unless to exists: renameat2 first; where the kernel

@@ -8,14 +8,11 @@
  * call.
  */
 #include "internal.h"
+#include "posix.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <sys/stat.h>
-#if defined(__linux__)
-#  include <sys/syscall.h>
-#endif
 #include <unistd.h>
 
 #ifndef O_PATH
@@ -92,24 +89,6 @@ int tf_os_link_tmpfile(int fd, int dirfd, const char *name)
 	return linkat(AT_FDCWD, proc, dirfd, name, AT_SYMLINK_FOLLOW) == 0 ? 0 : tf_neg_errno();
 }
 
-/* renameat2(RENAME_NOREPLACE), through syscall(2) where the C library has
- * no wrapper; -ENOSYS where neither exists. */
-static int renameat_noreplace(int dirfd, const char *from, const char *to)
-{
-#if defined(RENAME_NOREPLACE)
-	return renameat2(dirfd, from, dirfd, to, RENAME_NOREPLACE) == 0 ? 0 : tf_neg_errno();
-#elif defined(__linux__) && defined(SYS_renameat2)
-	return syscall(SYS_renameat2, dirfd, from, dirfd, to, 1u /* RENAME_NOREPLACE */) == 0
-		? 0
-		: tf_neg_errno();
-#else
-	(void)dirfd;
-	(void)from;
-	(void)to;
-	return -ENOSYS;
-#endif
-}
-
 int tf_os_rename_in(int dirfd, const char *from, const char *from_path, const char *to,
 	const char *to_path, unsigned flags)
 {
@@ -117,7 +96,7 @@ int tf_os_rename_in(int dirfd, const char *from, const char *from_path, const ch
 	(void)to_path;
 	if (!(flags & TEMPFILE_NOREPLACE))
 		return renameat(dirfd, from, dirfd, to) == 0 ? 0 : tf_neg_errno();
-	int r = renameat_noreplace(dirfd, from, to);
+	int r = tf_posix_renameat2(dirfd, from, dirfd, to, TF_RENAME_NOREPLACE);
 	if (r != -ENOSYS && r != -EINVAL)
 		return r;
 	/* link never replaces: as exclusive as RENAME_NOREPLACE. */

@@ -6,15 +6,12 @@
  * directories' names swapped in one step, and a directory made durable.
  */
 #include "internal.h"
+#include "posix.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#if defined(__linux__)
-#  include <sys/syscall.h>
-#endif
 
 #ifdef TEMPFILE_TEST_SEAMS
 static int test_fallback;
@@ -28,30 +25,12 @@ void tf_test_dir_rename_fallback(int level)
 #  define FALLBACK_LEVEL() 0
 #endif
 
-/* renameat2(2) with flags, through syscall(2) where the C library lacks
- * the wrapper (musl, old glibc); -ENOSYS where the OS has neither. */
-static int renameat2_flags(const char *from, const char *to, unsigned how)
-{
-#if defined(RENAME_NOREPLACE)
-	return renameat2(AT_FDCWD, from, AT_FDCWD, to, how) == 0 ? 0 : tf_neg_errno();
-#elif defined(__linux__) && defined(SYS_renameat2)
-	return syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, how) == 0 ? 0 : tf_neg_errno();
-#else
-	(void)from;
-	(void)to;
-	(void)how;
-	return -ENOSYS;
-#endif
-}
-
-/* The kernel's values (linux/fs.h), for C libraries that do not name them. */
-#define TF_RENAME_NOREPLACE 1u
-#define TF_RENAME_EXCHANGE 2u
-
 int tf_os_rename_dir_noreplace(const char *from, const char *to, unsigned flags)
 {
 	(void)flags; /* TEMPFILE_SYNC: the caller fsyncs the parent */
-	int r = FALLBACK_LEVEL() >= 2 ? -ENOSYS : renameat2_flags(from, to, TF_RENAME_NOREPLACE);
+	int r = FALLBACK_LEVEL() >= 2
+		? -ENOSYS
+		: tf_posix_renameat2(AT_FDCWD, from, AT_FDCWD, to, TF_RENAME_NOREPLACE);
 	if (r != -ENOSYS && r != -EINVAL)
 		return r;
 	/* No link(2) trick for directories: check, then rename(2), which
@@ -69,16 +48,10 @@ int tf_os_rename_exchange(const char *a, const char *b)
 {
 	if (FALLBACK_LEVEL() >= 1)
 		return -ENOSYS;
-	return renameat2_flags(a, b, TF_RENAME_EXCHANGE);
+	return tf_posix_renameat2(AT_FDCWD, a, AT_FDCWD, b, TF_RENAME_EXCHANGE);
 }
 
 int tf_os_fsync_dir(const char *path)
 {
-	int fd;
-	TF_RETRY_EINTR(fd, open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-	if (fd < 0)
-		return tf_neg_errno();
-	int rc = tf_os_fsync(fd);
-	close(fd);
-	return rc;
+	return tf_posix_fsync_opened(path, O_DIRECTORY | O_NOFOLLOW);
 }
