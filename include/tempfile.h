@@ -366,9 +366,16 @@ TEMPFILE_EXPORT int tempfile_close(struct tempfile *t);
  * owner and no mode: the new file gets its directory's inherited
  * permissions. Fails with EINVAL for a NULL path, another flag or a mode
  * beyond 07777; ENOENT when path's directory is missing; EISDIR when path
- * is a directory (or ends in '/' or a "." component); EACCES or EROFS when
- * the directory cannot be written (with TEMPFILE_SYNC, EACCES also when it
- * cannot be read: its fsync needs that); nothing is created then. */
+ * ends in '/' or a "." component, or is a directory and mode is 0 (mode 0
+ * looks at what is at path; with another mode nothing looks, and a
+ * directory at path fails the commit with EISDIR instead); EACCES or EROFS
+ * when the directory cannot be written (with TEMPFILE_SYNC, EACCES also
+ * when it cannot be read: its fsync needs that); nothing is created then.
+ * With TEMPFILE_SYNC, and where the content is staged in a named file,
+ * the directory is opened here and held until commit, which gives the name
+ * in that directory (and syncs it), even if another directory has taken
+ * its path meanwhile; an O_TMPFILE file without TEMPFILE_SYNC holds
+ * nothing, and commit names path as it resolves then. */
 struct tempfile_atomic;
 TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED struct tempfile_atomic *tempfile_atomic_open(const char *path,
 	unsigned flags, unsigned mode);

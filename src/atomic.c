@@ -9,9 +9,12 @@
  * does (linkat to a hidden random name, renameat over the target; with
  * TEMPFILE_NOREPLACE linkat straight to the target); or, where O_TMPFILE is
  * refused, a hidden named file registered for exit and signal cleanup,
- * published by renameat. Every step after the directory is opened is
- * relative to its descriptor, so a directory swapped for another under us
- * makes the commit fail instead of writing elsewhere.
+ * published by renameat. With TEMPFILE_SYNC (whose fsync needs a
+ * descriptor) and for a named staged file the directory is held open and
+ * every step is relative to it, so the name goes where the file was made
+ * and the directory synced is that one, even if another took its path
+ * meanwhile. An O_TMPFILE file without SYNC holds nothing (two system
+ * calls fewer) and each step names its full path.
  */
 #include "internal.h"
 
@@ -42,10 +45,12 @@ void tf_test_atomic_disable_o_tmpfile(bool disable)
 
 struct tempfile_atomic {
 	int fd;        /* the staged file, read/write                        */
-	int dirfd;     /* target's directory (Windows: 0, no descriptor)     */
+	int dirfd;     /* target's directory, held, or -1 (Windows: 0)       */
 	FILE *stream;  /* on fd, made by the first tempfile_atomic_stream()  */
 	char *target;  /* NEW: absolute path of the target                   */
 	const char *base; /* its last component, inside target               */
+	char *link;    /* NEW: target's directory, room for a commit name    */
+	size_t link_at; /* where that name goes in link                      */
 	char *staged;  /* NEW: the named fallback's absolute path, or NULL   */
 	const char *staged_base; /* its last component, inside staged        */
 	unsigned flags;
@@ -72,9 +77,9 @@ static bool tmpfile_refused(int err)
 }
 
 /* Split a->target at its last separator: the directory (with its trailing
- * separator, so that a root stays a root) as *dir, NEW. -EISDIR for a path
- * that can only name a directory. */
-static int split_target(struct tempfile_atomic *a, const char *path, char **dir)
+ * separator, so that a root stays a root) into a->link, with room after it
+ * for a commit name. -EISDIR for a path that can only name a directory. */
+static int split_target(struct tempfile_atomic *a, const char *path)
 {
 	size_t n = strlen(path);
 	if (n > 0 && (tf_os_is_separator(path[n - 1]) ||
@@ -89,18 +94,25 @@ static int split_target(struct tempfile_atomic *a, const char *path, char **dir)
 	if (cut == 0 || a->target[cut] == '\0')
 		return -EISDIR; /* a root, or what tf_absolute made of "x/.." */
 	a->base = a->target + cut;
-	*dir = malloc(cut + 1);
-	if (!*dir)
+	a->link = malloc(cut + sizeof TF_ATOMIC_PREFIX + TF_NAME_LEN);
+	if (!a->link)
 		return -ENOMEM;
-	memcpy(*dir, a->target, cut);
-	(*dir)[cut] = '\0';
+	memcpy(a->link, a->target, cut);
+	a->link[cut] = '\0';
+	a->link_at = cut;
 	return 0;
 }
 
 /* The named fallback: a ".tmp" file made by the core's retry loop in dir,
- * registered (TEMPFILE_AT_EXIT) until commit or discard. */
+ * held open, registered (TEMPFILE_AT_EXIT) until commit or discard. */
 static int stage_named(struct tempfile_atomic *a, const char *dir, mode_t mode)
 {
+	if (a->dirfd < 0) {
+		int dirfd = tf_os_dir_open(dir, false);
+		if (dirfd < 0)
+			return dirfd;
+		a->dirfd = dirfd;
+	}
 	struct tempfile_opts o = {
 		.dir = dir, .prefix = TF_ATOMIC_PREFIX, .mode = mode, .flags = TEMPFILE_AT_EXIT
 	};
@@ -164,6 +176,7 @@ static void release(struct tempfile_atomic *a)
 	if (a->dirfd >= 0)
 		tf_os_dir_close(a->dirfd);
 	free(a->staged);
+	free(a->link);
 	free(a->target);
 	free(a);
 }
@@ -179,13 +192,15 @@ static int open_atomic(const char *path, unsigned flags, unsigned mode,
 	a->fd = -1;
 	a->dirfd = -1;
 	a->flags = flags;
-	char *dir = NULL;
-	int rc = split_target(a, path, &dir);
-	if (rc == 0)
-		rc = a->dirfd = tf_os_dir_open(dir, (flags & TEMPFILE_SYNC) != 0);
+	int rc = split_target(a, path);
+	const char *dir = a->link; /* NUL-terminated until a commit name */
+	if (rc == 0 && (flags & TEMPFILE_SYNC))
+		rc = a->dirfd = tf_os_dir_open(dir, true);
+	/* Only mode 0 needs the old file; any other mode finds a directory
+	 * at path at commit (EISDIR) and saves the system call. */
 	struct stat old;
 	bool exists = false;
-	if (rc >= 0) {
+	if (rc >= 0 && mode == 0) {
 		rc = tf_os_lstat_in(a->dirfd, a->base, a->target, &old);
 		exists = rc == 0;
 		if (rc == -ENOENT)
@@ -196,7 +211,7 @@ static int open_atomic(const char *path, unsigned flags, unsigned mode,
 	mode_t create_mode = (mode_t)(mode ? mode : 0666);
 	if (rc >= 0) {
 		rc = O_TMPFILE_DISABLED() ? -EOPNOTSUPP
-					  : tf_os_open_linkable_tmpfile(a->dirfd, create_mode);
+					  : tf_os_open_linkable_tmpfile(a->dirfd, dir, create_mode);
 		if (rc < 0 && tmpfile_refused(-rc))
 			rc = stage_named(a, dir, create_mode);
 	}
@@ -204,7 +219,6 @@ static int open_atomic(const char *path, unsigned flags, unsigned mode,
 		a->fd = rc;
 		rc = adopt_old(a, &old, exists, mode);
 	}
-	free(dir);
 	if (rc < 0) {
 		(void)drop(a);
 		release(a);
@@ -239,22 +253,21 @@ FILE *tempfile_atomic_stream(struct tempfile_atomic *a)
 static int publish_unnamed(struct tempfile_atomic *a)
 {
 	if (a->flags & TEMPFILE_NOREPLACE)
-		return tf_os_link_tmpfile(a->fd, a->dirfd, a->base);
-	char name[sizeof TF_ATOMIC_PREFIX + TF_NAME_LEN];
+		return tf_os_link_tmpfile(a->fd, a->dirfd, a->base, a->target);
+	char *name = a->link + a->link_at; /* the full path is a->link */
 	memcpy(name, TF_ATOMIC_PREFIX, sizeof TF_ATOMIC_PREFIX - 1);
-	name[sizeof name - 1] = '\0';
+	name[sizeof TF_ATOMIC_PREFIX - 1 + TF_NAME_LEN] = '\0';
 	int rc = -EEXIST;
 	for (unsigned i = 0; i < TEMPFILE_TMP_MAX && rc == -EEXIST; i++) {
 		rc = tf_random_name(name + sizeof TF_ATOMIC_PREFIX - 1);
 		if (rc == 0)
-			rc = tf_os_link_tmpfile(a->fd, a->dirfd, name);
+			rc = tf_os_link_tmpfile(a->fd, a->dirfd, name, a->link);
 	}
 	if (rc < 0)
 		return rc;
-	/* Windows never gets here: it has no O_TMPFILE, so no full paths. */
-	rc = tf_os_rename_in(a->dirfd, name, NULL, a->base, NULL, 0);
+	rc = tf_os_rename_in(a->dirfd, name, a->link, a->base, a->target, 0);
 	if (rc < 0)
-		(void)tf_os_unlink_in(a->dirfd, name, NULL);
+		(void)tf_os_unlink_in(a->dirfd, name, a->link);
 	return rc;
 }
 

@@ -501,13 +501,15 @@ TF_HIDDEN int tf_os_cookie_stream(struct tf_stream_cookie *cookie, const char *m
 /* ---- platform/posix_atomic.c, win32_atomic.c: for atomic.c ------------------
  *
  * Staging and publishing in one directory. Each call that names an entry
- * takes both the directory's descriptor and name (POSIX acts relative to
- * the descriptor, so the directory cannot be swapped under a commit) and
- * the entry's full path (Windows, which has no directory descriptors, acts
- * on that). 0 (or a descriptor) or -errno, errno left alone. */
+ * takes a directory descriptor and the entry's name in it, and the entry's
+ * full path. POSIX acts relative to the descriptor (held for TEMPFILE_SYNC,
+ * whose fsync needs one, and for a named staged file, so that its commit
+ * is in the directory it was made in), or with dirfd -1 on the full path; Windows, which has no directory
+ * descriptors, always on the full path. 0 (or a descriptor) or -errno,
+ * errno left alone. */
 
-/* Open the directory dir to stage in: O_RDONLY|O_DIRECTORY (O_PATH where
- * it may not be read, unless for_sync: tf_os_dir_sync needs the first).
+/* Open the directory dir to hold: O_RDONLY|O_DIRECTORY (O_PATH where it
+ * may not be read, unless for_sync: tf_os_dir_sync needs the first).
  * Windows: 0 if dir is a directory (no descriptor). -ENOENT, -ENOTDIR,
  * -EACCES, ... */
 TF_HIDDEN int tf_os_dir_open(const char *dir, bool for_sync);
@@ -519,15 +521,16 @@ TF_HIDDEN int tf_os_dir_sync(int dirfd);
 /* lstat(2) of name in the directory. */
 TF_HIDDEN int tf_os_lstat_in(int dirfd, const char *name, const char *path, struct stat *st);
 
-/* An unnamed read/write file in the directory that can be linked later:
- * openat(dirfd, ".", O_TMPFILE|O_RDWR|O_CLOEXEC, mode), EINTR retried.
- * -EOPNOTSUPP where there is no O_TMPFILE (Windows, or a build without). */
-TF_HIDDEN int tf_os_open_linkable_tmpfile(int dirfd, mode_t mode);
+/* An unnamed read/write file in the directory (dirfd, or the directory
+ * path dir) that can be linked later: O_TMPFILE|O_RDWR|O_CLOEXEC, mode,
+ * EINTR retried. -EOPNOTSUPP where there is no O_TMPFILE (Windows, or a
+ * build without). */
+TF_HIDDEN int tf_os_open_linkable_tmpfile(int dirfd, const char *dir, mode_t mode);
 
-/* Give the unnamed file open at fd the name name in dirfd (never
- * replacing: -EEXIST): linkat(AT_EMPTY_PATH), or where that needs a
- * privilege we lack, linkat of /proc/self/fd/N. */
-TF_HIDDEN int tf_os_link_tmpfile(int fd, int dirfd, const char *name);
+/* Give the unnamed file open at fd the name name in dirfd (path: its full
+ * path), never replacing: -EEXIST. linkat(AT_EMPTY_PATH), or where that
+ * needs a privilege we lack, linkat of /proc/self/fd/N. */
+TF_HIDDEN int tf_os_link_tmpfile(int fd, int dirfd, const char *name, const char *path);
 
 /* Rename from to to in the directory, replacing to unless flags has
  * TEMPFILE_NOREPLACE (as tf_os_rename, relative to dirfd). */

@@ -744,6 +744,70 @@ static void directory_at_commit(struct place *p)
 
 PLACE_TEST(a_directory_that_took_the_path_fails_the_commit_with_eisdir, directory_at_commit)
 
+static void directory_at_path_with_a_mode(struct place *p)
+{
+	/* A mode other than 0 does not look at path: the directory there is
+	 * found by the commit, and nothing is left either way. */
+	char *path = tft_join(p->dir, "sub");
+	cr_assert_eq(mkdir(path, 0755), 0);
+	for (unsigned flags = 0; flags <= TEMPFILE_SYNC; flags += TEMPFILE_SYNC) {
+		struct tempfile_atomic *a = tempfile_atomic_open(path, flags, 0600);
+		cr_assert_not_null(a, "%s", strerror(errno));
+		cr_assert_eq(write(tempfile_atomic_fd(a), "x", 1), 1);
+		expect_commit_error(a, EISDIR);
+		expect_write_error(path, "x", 1, flags, 0644, EISDIR);
+		expect_write_error(path, "x", 1, flags | TEMPFILE_NOREPLACE, 0644, EEXIST);
+	}
+	assert_listing(p->dir, "/sub");
+	assert_listing(path, "");
+	free(path);
+}
+
+PLACE_TEST(with_a_mode_a_directory_at_path_fails_the_commit_with_eisdir,
+	directory_at_path_with_a_mode)
+
+/* Open path, move its directory aside to aside and make a new one at its
+ * path, commit: where the new content went. */
+static void commit_after_directory_moved(const char *dir, const char *aside, unsigned flags)
+{
+	char *path = tft_join(dir, "out");
+	struct tempfile_atomic *a = tempfile_atomic_open(path, flags, 0644);
+	cr_assert_not_null(a, "%s", strerror(errno));
+	cr_assert_eq(write(tempfile_atomic_fd(a), "new", 3), 3);
+	cr_assert_eq(rename(dir, aside), 0);
+	cr_assert_eq(mkdir(dir, 0755), 0);
+	cr_assert_eq(tempfile_atomic_commit(a), 0, "%s", strerror(errno));
+	free(path);
+}
+
+static void held_directory(struct place *p)
+{
+	char *dir = tft_join(p->dir, "d");
+	char *aside = tft_join(p->dir, "aside");
+	char *in_dir = tft_join(dir, "out");
+	char *in_aside = tft_join(aside, "out");
+	cr_assert_eq(mkdir(dir, 0755), 0);
+	/* SYNC holds the directory it opened: the name goes there. */
+	commit_after_directory_moved(dir, aside, TEMPFILE_SYNC);
+	assert_content(in_aside, "new");
+	assert_listing(aside, "/out");
+	assert_listing(dir, "");
+	tft_remove_tree(aside);
+	/* Without SYNC an O_TMPFILE commit names path as it resolves then; a
+	 * named staged file holds its directory as SYNC does. */
+	commit_after_directory_moved(dir, aside, 0);
+	assert_content(p->unnamed ? in_dir : in_aside, "new");
+	assert_listing(p->unnamed ? dir : aside, "/out");
+	assert_listing(p->unnamed ? aside : dir, "");
+	free(in_aside);
+	free(in_dir);
+	free(aside);
+	free(dir);
+}
+
+PLACE_TEST(sync_commits_into_the_directory_it_held_and_a_plain_commit_into_path_as_it_is,
+	held_directory)
+
 static int refused_in_read_only_directory(const char *path)
 {
 	if (tempfile_atomic_open(path, 0, 0) != NULL || errno != EACCES)

@@ -4,8 +4,8 @@
  * platform/posix_atomic.c - what atomic.c asks of a POSIX system: a
  * directory held open, an O_TMPFILE file that can be linked later, linkat,
  * renameat (RENAME_NOREPLACE), unlinkat and the old file's mode and owner,
- * all relative to the directory's descriptor. internal.h documents each
- * call.
+ * relative to the directory's descriptor, or to the working directory with
+ * full paths when none is held (dirfd -1). internal.h documents each call.
  */
 #include "internal.h"
 #include "posix.h"
@@ -29,6 +29,18 @@ void tf_test_atomic_no_empty_path(bool on)
 #else
 #  define EMPTY_PATH_DISABLED() false
 #endif
+
+/* What the *_in calls act on: the name in the held directory, or the full
+ * path where none is held. */
+static int at_dir(int dirfd)
+{
+	return dirfd < 0 ? AT_FDCWD : dirfd;
+}
+
+static const char *in_dir(int dirfd, const char *name, const char *path)
+{
+	return dirfd < 0 ? path : name;
+}
 
 int tf_os_dir_open(const char *dir, bool for_sync)
 {
@@ -54,26 +66,31 @@ int tf_os_dir_sync(int dirfd)
 
 int tf_os_lstat_in(int dirfd, const char *name, const char *path, struct stat *st)
 {
-	(void)path;
-	return fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW) == 0 ? 0 : tf_neg_errno();
+	return fstatat(at_dir(dirfd), in_dir(dirfd, name, path), st, AT_SYMLINK_NOFOLLOW) == 0
+		? 0
+		: tf_neg_errno();
 }
 
-int tf_os_open_linkable_tmpfile(int dirfd, mode_t mode)
+int tf_os_open_linkable_tmpfile(int dirfd, const char *dir, mode_t mode)
 {
 #ifdef O_TMPFILE
 	/* No O_EXCL: commit links it. */
 	int fd;
-	TF_RETRY_EINTR(fd, openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, mode));
+	TF_RETRY_EINTR(fd, openat(at_dir(dirfd), in_dir(dirfd, ".", dir),
+				   O_TMPFILE | O_RDWR | O_CLOEXEC, mode));
 	return fd < 0 ? tf_neg_errno() : fd;
 #else
 	(void)dirfd;
+	(void)dir;
 	(void)mode;
 	return -EOPNOTSUPP;
 #endif
 }
 
-int tf_os_link_tmpfile(int fd, int dirfd, const char *name)
+int tf_os_link_tmpfile(int fd, int dirfd, const char *name, const char *path)
 {
+	name = in_dir(dirfd, name, path);
+	dirfd = at_dir(dirfd);
 #ifdef AT_EMPTY_PATH
 	if (!EMPTY_PATH_DISABLED()) {
 		if (linkat(fd, "", dirfd, name, AT_EMPTY_PATH) == 0)
@@ -92,8 +109,9 @@ int tf_os_link_tmpfile(int fd, int dirfd, const char *name)
 int tf_os_rename_in(int dirfd, const char *from, const char *from_path, const char *to,
 	const char *to_path, unsigned flags)
 {
-	(void)from_path;
-	(void)to_path;
+	from = in_dir(dirfd, from, from_path);
+	to = in_dir(dirfd, to, to_path);
+	dirfd = at_dir(dirfd);
 	if (!(flags & TEMPFILE_NOREPLACE))
 		return renameat(dirfd, from, dirfd, to) == 0 ? 0 : tf_neg_errno();
 	int r = tf_posix_renameat2(dirfd, from, dirfd, to, TF_RENAME_NOREPLACE);
@@ -112,8 +130,7 @@ int tf_os_rename_in(int dirfd, const char *from, const char *from_path, const ch
 
 int tf_os_unlink_in(int dirfd, const char *name, const char *path)
 {
-	(void)path;
-	return unlinkat(dirfd, name, 0) == 0 ? 0 : tf_neg_errno();
+	return unlinkat(at_dir(dirfd), in_dir(dirfd, name, path), 0) == 0 ? 0 : tf_neg_errno();
 }
 
 int tf_os_adopt_attributes(int fd, const struct stat *old)

@@ -58,18 +58,20 @@ int tf_os_lstat_in(int dirfd, const char *name, const char *path, struct stat *s
 	return tf_os_lstat(path, st);
 }
 
-int tf_os_open_linkable_tmpfile(int dirfd, mode_t mode)
+int tf_os_open_linkable_tmpfile(int dirfd, const char *dir, mode_t mode)
 {
 	(void)dirfd;
+	(void)dir;
 	(void)mode;
 	return -EOPNOTSUPP;
 }
 
-int tf_os_link_tmpfile(int fd, int dirfd, const char *name)
+int tf_os_link_tmpfile(int fd, int dirfd, const char *name, const char *path)
 {
 	(void)fd;
 	(void)dirfd;
 	(void)name;
+	(void)path;
 	return -EOPNOTSUPP;
 }
 
