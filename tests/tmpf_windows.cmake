@@ -69,6 +69,43 @@ tmpf(0 out rm -f "${dir}")
 tmpf(1 out rm "C:\\")
 expect_match("rm C:\\" "root directory" "${last_stderr}")
 
+# write: standard input replaces FILE (MoveFileExW over it), --sync too;
+# --no-clobber refuses an existing FILE and leaves it; nothing else is left
+# in the directory (no staged ".tmp" file).
+function(tmpf_write expect_status input)
+  file(WRITE "${write_dir}/input" "${input}")
+  execute_process(COMMAND ${EMULATOR} ${TMPF} write ${ARGN}
+    INPUT_FILE "${write_dir}/input" RESULT_VARIABLE status
+    OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 120)
+  file(REMOVE "${write_dir}/input")
+  if(NOT "${status}" STREQUAL "${expect_status}")
+    message(SEND_ERROR "tmpf write ${ARGN}: status ${status}, expected ${expect_status}\nstderr: ${err}")
+  endif()
+endfunction()
+function(expect_file path want)
+  file(READ "${path}" got)
+  if(NOT got STREQUAL want)
+    message(SEND_ERROR "${path} holds '${got}', not '${want}'")
+  endif()
+endfunction()
+function(expect_only_file dir name)
+  file(GLOB entries RELATIVE "${dir}" "${dir}/*" "${dir}/.*")
+  if(NOT "${entries}" STREQUAL "${name}")
+    message(SEND_ERROR "${dir} holds '${entries}', not only '${name}'")
+  endif()
+endfunction()
+tmpf(0 write_dir_windows -d)
+unix_path("${write_dir_windows}" write_dir)
+set(target_windows "${write_dir_windows}\\out.txt")
+tmpf_write(0 "first" "${target_windows}")
+expect_file("${write_dir}/out.txt" "first")
+tmpf_write(0 "second, durably" --sync "${target_windows}")
+expect_file("${write_dir}/out.txt" "second, durably")
+tmpf_write(1 "never" --no-clobber "${target_windows}")
+expect_file("${write_dir}/out.txt" "second, durably")
+expect_only_file("${write_dir}" "out.txt")
+tmpf(0 out rm "${write_dir_windows}")
+
 # run: the command's status, 127 when it does not exist, TMPDIR set to a
 # directory that is removed afterwards unless --keep.
 tmpf(7 out run -- cmd /c exit 7)
