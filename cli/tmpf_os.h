@@ -84,7 +84,7 @@ struct tmpf_run {
  * once none of it runs. Returns 0 and the results (status: the command's
  * exit status, or 128+N if signal N killed it; on Windows, a process ended
  * by Ctrl-C/Ctrl-Break is 130), or an errno value (ENOENT: command not
- * found; ENOTSUP: no private /tmp on this system) and step. */
+ * found; ENOSYS: no private /tmp on this system) and step. */
 int tmpf_os_run(struct tmpf_run *run);
 
 #endif

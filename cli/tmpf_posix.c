@@ -622,7 +622,7 @@ int tmpf_os_run(struct tmpf_run *run)
 		error = spawn_private(run, &original, &l.pid);
 #else
 		run->step = TMPF_RUN_PRIVATE_TMP;
-		error = ENOTSUP;
+		error = ENOSYS;
 #endif
 	} else {
 		error = spawn_command(run->command, &original, &l.pid);
