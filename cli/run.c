@@ -55,7 +55,7 @@ static const char run_help[] =
 	"      --kill-after=DURATION  SIGKILL what is left of the unit DURATION\n"
 	"                            after its SIGTERM (default: 5s; 0: at once)\n"
 	"      --no-kill           the unit is COMMAND alone: what it leaves\n"
-	"                            running is not ended (tmpf before 0.1)\n"
+	"                            running is not ended\n"
 	"      --help              display this help and exit\n"
 	"      --version           output version information and exit\n"
 	"\n"
@@ -248,7 +248,7 @@ int run_main(int argc, char **argv)
 	bool failed = status != EXIT_SUCCESS;
 	if (run.unit_error) {
 		/* Some of the unit may still write there: leave it to them. */
-		complain(run.unit_error, "cannot find what %s left running; kept temporary directory %s",
+		complain(run.unit_error, "cannot end what %s left running; kept temporary directory %s",
 			quote(r.command[0]), quote(dir));
 		if (!failed)
 			status = EXIT_TMPF_FAILED;

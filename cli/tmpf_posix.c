@@ -158,7 +158,8 @@ static int by_pid(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Every process on the system, then only tmpf's descendants. */
+/* Every process on the system. A /proc without tmpf in it (none mounted,
+ * another PID namespace's) shows nothing of the unit: ENOENT. */
 static int scan_processes(struct unit *u)
 {
 	u->count = 0;
@@ -166,6 +167,7 @@ static int scan_processes(struct unit *u)
 	if (!proc)
 		return errno;
 	int error = 0;
+	bool self_seen = false;
 	for (;;) {
 		errno = 0;
 		struct dirent *entry = readdir(proc);
@@ -187,11 +189,13 @@ static int scan_processes(struct unit *u)
 			u->procs = procs;
 			u->capacity = grown;
 		}
-		if (read_proc_stat((pid_t)pid, &u->procs[u->count]) == 0)
+		if (read_proc_stat((pid_t)pid, &u->procs[u->count]) == 0) {
+			self_seen = self_seen || pid == (long)getpid();
 			u->count++;
+		}
 	}
 	(void)closedir(proc);
-	return error;
+	return error ? error : self_seen ? 0 : ENOENT;
 }
 
 /* The descendants of tmpf, from the pass over /proc: 0, or an errno. */
@@ -249,25 +253,22 @@ static int pidfd_signal(int fd, int sig)
 /* Send sig to p if it is still the process the pass saw. A child of tmpf
  * keeps its pid until tmpf reaps it; any other pid may have been reused
  * since: a pidfd taken before its start time is checked again holds the
- * very process, where the kernel has pidfds. */
-static void signal_seen(const struct proc_seen *p, int sig)
+ * very process, where the kernel has pidfds. 0, or why it was not sent
+ * (ESRCH: gone). */
+static int signal_seen(const struct proc_seen *p, int sig)
 {
-	if (p->ppid == getpid()) {
-		(void)kill(p->pid, sig);
-		return;
-	}
+	if (p->ppid == getpid())
+		return kill(p->pid, sig) == 0 ? 0 : errno;
 	int fd = open_pidfd(p->pid);
 	if (fd < 0 && errno != ENOSYS)
-		return; /* gone */
+		return errno;
+	int error = ESRCH;
 	struct proc_seen now;
-	if (read_proc_stat(p->pid, &now) == 0 && now.start == p->start) {
-		if (fd >= 0)
-			(void)pidfd_signal(fd, sig);
-		else
-			(void)kill(p->pid, sig);
-	}
+	if (read_proc_stat(p->pid, &now) == 0 && now.start == p->start)
+		error = (fd >= 0 ? pidfd_signal(fd, sig) : kill(p->pid, sig)) == 0 ? 0 : errno;
 	if (fd >= 0)
 		(void)close(fd);
+	return error;
 }
 #endif /* TMPF_HAVE_UNIT */
 
@@ -407,6 +408,10 @@ static int spawn_private(struct tmpf_run *run, const sigset_t *mask, pid_t *pid)
 
 /* ---- tmpf run: the loop ----------------------------------------------------- */
 
+/* Passes of SIGKILL, 20 ms apart, before tmpf gives up on what it cannot
+ * end (a process it may not signal, or cannot see): 10 s. */
+#define KILL_ROUNDS 500
+
 /* What the loop knows while COMMAND and its unit run. */
 struct run_loop {
 	struct tmpf_run *run;
@@ -416,6 +421,8 @@ struct run_loop {
 	bool counted;             /* what COMMAND left was counted when it ended */
 	bool has_deadline;        /* the timeout's, then the grace's */
 	int scan_error;           /* the last pass over /proc failed: an errno */
+	int kill_error;           /* why a signal could not be sent, if one could not */
+	unsigned kill_rounds;     /* passes of SIGKILL so far */
 	struct timespec deadline; /* CLOCK_MONOTONIC */
 #if TMPF_HAVE_UNIT
 	struct unit unit;
@@ -474,10 +481,11 @@ static unsigned signal_unit(struct run_loop *l, int sig, bool from_terminal)
 				const struct proc_seen *p = &l->unit.procs[i];
 				if (from_terminal && p->pgrp == group)
 					continue;
-				if (sig)
-					signal_seen(p, sig);
+				int error = sig ? signal_seen(p, sig) : 0;
+				if (error && error != ESRCH)
+					l->kill_error = error; /* EPERM: a set-user-ID program, say */
 				if (sig == SIGTERM)
-					signal_seen(p, SIGCONT); /* a stopped process acts on it only then */
+					(void)signal_seen(p, SIGCONT); /* a stopped process acts on it only then */
 				if (p->pid != l->pid && !p->zombie)
 					others++;
 			}
@@ -553,9 +561,15 @@ static int run_loop(struct run_loop *l, const sigset_t *waited)
 			unsigned killed = signal_unit(l, SIGKILL, false);
 			if (killed > l->run->killed)
 				l->run->killed = killed;
+			l->kill_rounds++;
 		}
 		if (l->pid == 0 && l->scan_error) {
 			l->run->unit_error = l->scan_error; /* what is left cannot be found */
+			return 0;
+		}
+		if (l->pid == 0 && l->kill_rounds > KILL_ROUNDS) {
+			/* Still there after all that SIGKILL: not tmpf's to end. */
+			l->run->unit_error = l->kill_error ? l->kill_error : ESRCH;
 			return 0;
 		}
 		/* While killing, look again soon: SIGKILL is final, but a process

@@ -173,6 +173,47 @@ test_the_command_killed_from_outside_is_reported_and_its_unit_ended() {
 	expect_nothing_left
 }
 
+# Without a /proc that shows tmpf (an empty file system mounted over it,
+# in a mount namespace of the test's own), what is left cannot be found:
+# the directory is kept and said so. Needs root for the mount.
+test_what_cannot_be_found_keeps_the_directory() {
+	if [ "$(id -u)" != 0 ] || ! unshare -m true 2>/dev/null; then
+		echo "tmpf-run: $current skipped: needs root and unshare -m"
+		return 0
+	fi
+	mkdir "$s/work"
+	env "$(mark)" timeout -k 5 120 unshare -m sh -c 'mount -t tmpfs none /proc && exec "$0" "$@"' \
+		"$tmpf" run -p "$s/work" -- sh -c 'sleep 300 & exit 0' 2>"$s/.err"
+	status=$? err=$(cat "$s/.err")
+	local kept
+	kept=$(find "$s/work" -mindepth 1 -maxdepth 1)
+	expect_status 125
+	expect_err "tmpf: cannot end what 'sh' left running; kept temporary directory '$kept': No such file or directory"
+	[ -d "$kept" ] || fail "the directory was not kept"
+	local left
+	left=$(marked | wc -l)
+	[ "$left" = 1 ] || fail "$left processes of the run left, expected the sleep alone"
+	kill -KILL $(marked) 2>/dev/null
+	expect_nothing_left
+}
+
+# One more signal while what is left has its grace: SIGKILL at once (the
+# 300 s grace would outlast finish_unit's 120 s).
+test_a_second_signal_skips_the_grace() {
+	mkdir "$s/work"
+	start_unit run --kill-after=300 -p "$s/work" -- sh -c '
+		sh -c "trap \"\" TERM; echo ready >\"\$0/ready\"; exec sleep 300" "$0" &
+		while [ ! -s "$0/ready" ]; do sleep 0.01; done
+		echo $$ >"$0/command"' "$s"
+	wait_for "$s/command" || fail "command never started"
+	while kill -0 "$(cat "$s/command")" 2>/dev/null; do sleep 0.01; done
+	kill -TERM "$pid"
+	finish_unit
+	expect_status 0
+	expect_err "tmpf: ended 1 process that 'sh' left running (1 with SIGKILL)"
+	expect_nothing_left
+}
+
 # ---- signals reach the whole unit ------------------------------------------------
 
 # Send SIG to tmpf while COMMAND and two others of its unit wait for it: a
