@@ -138,11 +138,20 @@ static int read_proc_stat(pid_t pid, struct proc_seen *p)
 	buf[n] = '\0';
 	/* The name in parentheses may hold anything, ")" too: the fields go on
 	 * after the last one. Then state, ppid, pgrp, 16 others, starttime. */
-	const char *rest = strrchr(buf, ')');
-	char state;
-	long ppid, pgrp;
-	if (!rest || sscanf(rest + 1, " %c %ld %ld %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s "
-				     "%*s %*s %llu", &state, &ppid, &pgrp, &p->start) != 4)
+	const char *c = strrchr(buf, ')');
+	if (!c || c[1] != ' ' || !c[2])
+		return -1;
+	char state = c[2];
+	c += 3;
+	char *end;
+	long ppid = strtol(c, &end, 10);
+	long pgrp = end != c ? strtol(end, &end, 10) : 0;
+	for (int skipped = 0; skipped < 16 && end; skipped++)
+		end = strchr(end + 1, ' ');
+	if (!end)
+		return -1;
+	p->start = strtoull(end, &end, 10);
+	if (*end != ' ' && *end != '\n')
 		return -1;
 	p->pid = pid;
 	p->ppid = (pid_t)ppid;
