@@ -473,10 +473,10 @@ static bool deadline_reached(const struct run_loop *l)
 }
 
 /* Send sig to the unit (COMMAND alone without run->contain, or where there
- * is no unit): the number of processes that got it besides COMMAND (0:
- * only count them). A
- * terminal's signal (from_terminal) has reached its foreground process
- * group, tmpf's: only the unit's processes outside it get it from tmpf. */
+ * is no unit): the number of processes that got it besides COMMAND (sig 0:
+ * only count them). A terminal's signal (from_terminal) has reached its
+ * foreground process group, tmpf's: only the unit's processes outside it
+ * get it from tmpf. */
 static unsigned signal_unit(struct run_loop *l, int sig, bool from_terminal)
 {
 	unsigned others = 0;
