@@ -15,7 +15,6 @@
 #include <fcntl.h>
 #include <langinfo.h>
 #include <locale.h>
-#include <math.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -442,9 +441,9 @@ static void set_deadline(struct run_loop *l, double seconds)
 {
 	struct timespec now;
 	(void)clock_gettime(CLOCK_MONOTONIC, &now);
-	double whole = floor(seconds);
-	l->deadline.tv_sec = now.tv_sec + (time_t)whole;
-	l->deadline.tv_nsec = now.tv_nsec + (long)((seconds - whole) * 1e9);
+	time_t whole = (time_t)seconds; /* >= 0: truncation is floor */
+	l->deadline.tv_sec = now.tv_sec + whole;
+	l->deadline.tv_nsec = now.tv_nsec + (long)((seconds - (double)whole) * 1e9);
 	if (l->deadline.tv_nsec >= 1000000000L) {
 		l->deadline.tv_sec++;
 		l->deadline.tv_nsec -= 1000000000L;
