@@ -261,15 +261,17 @@ static int pidfd_signal(int fd, int sig)
 /* Send sig to p if it is still the process the pass saw. A child of tmpf
  * keeps its pid until tmpf reaps it; any other pid may have been reused
  * since: a pidfd taken before its start time is checked again holds the
- * very process, where the kernel has pidfds. 0, or why it was not sent
- * (ESRCH: gone). */
+ * very process, where the kernel lets tmpf have pidfds. 0, or why it was
+ * not sent (ESRCH: gone). */
 static int signal_seen(const struct proc_seen *p, int sig)
 {
 	if (p->ppid == getpid())
 		return kill(p->pid, sig) == 0 ? 0 : errno;
 	int fd = open_pidfd(p->pid);
-	if (fd < 0 && errno != ENOSYS)
-		return errno;
+	if (fd < 0 && errno == ESRCH)
+		return ESRCH;
+	/* Other failures (ENOSYS; EPERM from a container's seccomp filter):
+	 * kill by pid, right after the check, the best that is left. */
 	int error = ESRCH;
 	struct proc_seen now;
 	if (read_proc_stat(p->pid, &now) == 0 && now.start == p->start)
