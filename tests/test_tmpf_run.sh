@@ -13,7 +13,7 @@
 set -u
 ulimit -c 0 # SIGQUIT ends some of the unit: no core files
 
-suite=tmpf-run
+suite="tmpf-run"
 # shellcheck source=tests/tmpf_cli.sh
 . "$(dirname "${BASH_SOURCE[0]}")/tmpf_cli.sh"
 
@@ -211,7 +211,7 @@ test_what_cannot_be_found_keeps_the_directory() {
 	local left
 	left=$(marked | wc -l)
 	[ "$left" = 1 ] || fail "$left processes of the run left, expected the sleep alone"
-	kill -KILL $(marked) 2>/dev/null
+	end_marked
 	expect_nothing_left
 }
 
