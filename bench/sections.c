@@ -652,7 +652,7 @@ static double invoke_once(const char *const argv[], char **env)
 	return status == 0 ? (double)(end - start) : NAN;
 }
 
-enum { INVOKE_TRUE, INVOKE_MKTEMP, INVOKE_MKTEMP_C, INVOKE_TMPF, NINVOKE };
+enum { INVOKE_TRUE, INVOKE_MKTEMP, INVOKE_MKTEMP_C, INVOKE_TMPF, INVOKE_RUN, NINVOKE };
 
 static void tmpf_in(const char *dir, const char *tag, bool with_counts)
 {
@@ -661,18 +661,21 @@ static void tmpf_in(const char *dir, const char *tag, bool with_counts)
 	const char *mktemp_argv[] = { bench_cfg.mktemp ? bench_cfg.mktemp : "mktemp", "-p", scratch,
 		NULL };
 	const char *tmpf_argv[] = { bench_cfg.tmpf ? bench_cfg.tmpf : "tmpf", "-p", scratch, NULL };
-	const char *const *argv[NINVOKE] = { true_argv, mktemp_argv, mktemp_argv, tmpf_argv };
+	/* tmpf run's own cost: a directory made and removed around a spawn. */
+	const char *run_argv[] = { tmpf_argv[0], "run", "-p", scratch, "/bin/true", NULL };
+	const char *const *argv[NINVOKE] = { true_argv, mktemp_argv, mktemp_argv, tmpf_argv, run_argv };
 	/* GNU mktemp calls setlocale(LC_ALL, ""): under a UTF-8 locale it reads
 	 * the locale files on every start; under LC_ALL=C it reads none. Both
 	 * are shown, so that tmpf is compared with the cheaper one too. */
 	const char *lang = getenv("LC_ALL") ? getenv("LC_ALL") : getenv("LANG");
 	char **c_env = bench_env_with("LC_ALL", "C");
-	char **envs[NINVOKE] = { NULL, NULL, c_env, NULL };
+	char **envs[NINVOKE] = { NULL, NULL, c_env, NULL, NULL };
 	char mktemp_label[128];
 	snprintf(mktemp_label, sizeof mktemp_label, "GNU mktemp -p DIR (%s%s)",
 		lang ? "locale " : "no locale set", lang ? lang : "");
 	struct timed t[NINVOKE] = { { .label = "exec of /bin/true" }, { .label = mktemp_label },
-		{ .label = "GNU mktemp -p DIR (LC_ALL=C)" }, { .label = "tmpf -p DIR" } };
+		{ .label = "GNU mktemp -p DIR (LC_ALL=C)" }, { .label = "tmpf -p DIR" },
+		{ .label = "tmpf run -p DIR /bin/true" } };
 	for (int k = 0; k < NINVOKE; k++) {
 		t[k].counts.syscalls = t[k].counts.instructions = NAN;
 		t[k].counts.mix[0] = '\0';
@@ -680,7 +683,8 @@ static void tmpf_in(const char *dir, const char *tag, bool with_counts)
 	if (!bench_cfg.mktemp)
 		t[INVOKE_MKTEMP].missing = t[INVOKE_MKTEMP_C].missing = "skipped: mktemp not found";
 	if (!bench_cfg.tmpf)
-		t[INVOKE_TMPF].missing = "not available: tmpf is not built yet (cli/main.c)";
+		t[INVOKE_TMPF].missing = t[INVOKE_RUN].missing =
+			"not available: tmpf is not built yet (cli/main.c)";
 	for (int k = 1; k < NINVOKE; k++)
 		if (!t[k].missing && isnan(invoke_once(argv[k], envs[k])))
 			t[k].missing = "failed: did not run cleanly";

@@ -12,6 +12,10 @@
 /* What one tmpf run invocation asks for. */
 struct run_request {
 	bool keep, keep_on_failure;
+	bool no_kill;       /* --no-kill: the unit is COMMAND alone */
+	bool private_tmp;   /* --private-tmp */
+	double timeout;     /* --timeout, seconds; 0: none */
+	double kill_after;  /* --kill-after, seconds */
 	const char *dir;    /* NULL: tempfile_gettempdir() */
 	const char *prefix; /* NULL: "tmpf." */
 	char **command;     /* NULL-terminated, within argv */

@@ -50,16 +50,41 @@ int tmpf_os_setenv(const char *name, const char *value);
 
 /* Where tmpf_os_run failed. */
 enum tmpf_run_step {
-	TMPF_RUN_FORWARDING, /* setting up the forwarding of interrupts */
-	TMPF_RUN_SPAWN,      /* starting command                        */
-	TMPF_RUN_WAIT        /* waiting for it                           */
+	TMPF_RUN_FORWARDING,  /* setting up the forwarding of interrupts      */
+	TMPF_RUN_PRIVATE_TMP, /* giving command its own /tmp (--private-tmp)  */
+	TMPF_RUN_SPAWN,       /* starting command                              */
+	TMPF_RUN_WAIT         /* waiting for it                                */
 };
-/* tmpf run: run command (argv style, searched in PATH) and wait for it.
- * While it runs, interrupts (POSIX: SIGINT, SIGTERM, SIGHUP; Windows:
- * Ctrl-C, Ctrl-Break) reach command and leave tmpf alive to clean up.
- * Returns 0 and *status (the command's exit status, or 128+N if signal N
- * killed it; on Windows, a process ended by Ctrl-C/Ctrl-Break is 130), or
- * an errno value (ENOENT: command not found) and *step. */
-int tmpf_os_run(char **command, int *status, enum tmpf_run_step *step);
+
+/* One tmpf run: what to run and how (filled in by run.c), what happened
+ * (filled in by tmpf_os_run). */
+struct tmpf_run {
+	char **command;       /* argv style, searched in PATH */
+	const char *dir;      /* the run's directory (bound on /tmp with private_tmp) */
+	bool contain;         /* the unit is command and all it starts, not command alone */
+	bool private_tmp;     /* command sees dir as /tmp and /var/tmp */
+	double timeout;       /* seconds command may run; 0: no limit */
+	double kill_after;    /* seconds between SIGTERM and SIGKILL */
+
+	int status;            /* command's status, or 128+N for signal N */
+	bool timed_out;        /* the timeout ended it */
+	unsigned left_running; /* processes of the unit alive when command ended */
+	unsigned killed;       /* how many of them needed SIGKILL */
+	int unit_error;        /* errno: the unit's leftovers could not be found */
+	enum tmpf_run_step step; /* where a failure happened */
+	const char *failed_call; /* at TMPF_RUN_PRIVATE_TMP: what failed */
+};
+
+/* tmpf run: run command and wait for it. With contain, the unit is command
+ * and every process descended from it (POSIX: Linux's child subreaper
+ * catches what double-forks and setsid; Windows: a job object); interrupts
+ * (POSIX: SIGINT, SIGTERM, SIGHUP, SIGQUIT; Windows: Ctrl-C, Ctrl-Break)
+ * reach the unit and leave tmpf alive to clean up. When command ends, what
+ * is left of the unit gets SIGTERM, then SIGKILL after kill_after; returns
+ * once none of it runs. Returns 0 and the results (status: the command's
+ * exit status, or 128+N if signal N killed it; on Windows, a process ended
+ * by Ctrl-C/Ctrl-Break is 130), or an errno value (ENOENT: command not
+ * found; ENOSYS: no private /tmp on this system) and step. */
+int tmpf_os_run(struct tmpf_run *run);
 
 #endif

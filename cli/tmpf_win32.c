@@ -235,12 +235,72 @@ static BOOL WINAPI survive_interrupts(DWORD event)
 	return event == CTRL_C_EVENT || event == CTRL_BREAK_EVENT;
 }
 
-int tmpf_os_run(char **command, int *status, enum tmpf_run_step *step)
+/* A job object that ends every process in it when its last handle closes,
+ * tmpf's end included; NULL where one cannot be made (the command alone is
+ * then the unit). */
+static HANDLE make_job(void)
+{
+	HANDLE job = CreateJobObjectW(NULL, NULL);
+	if (!job)
+		return NULL;
+	JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits = { 0 };
+	limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
+	if (!SetInformationJobObject(job, JobObjectExtendedLimitInformation, &limits, sizeof limits)) {
+		CloseHandle(job);
+		return NULL;
+	}
+	return job;
+}
+
+/* How many processes of the job still run (0 if it cannot tell). */
+static unsigned job_processes(HANDLE job)
+{
+	JOBOBJECT_BASIC_ACCOUNTING_INFORMATION info;
+	if (!QueryInformationJobObject(job, JobObjectBasicAccountingInformation, &info, sizeof info, NULL))
+		return 0;
+	return (unsigned)info.ActiveProcesses;
+}
+
+/* End what is left of the job: Windows has no SIGTERM to send first, so
+ * at once. Returns once none of it runs (or after a minute of trying). */
+static unsigned end_job(HANDLE job)
+{
+	unsigned left = job_processes(job);
+	if (left == 0)
+		return 0;
+	(void)TerminateJobObject(job, 1);
+	for (int i = 0; i < 6000 && job_processes(job) > 0; i++)
+		Sleep(10);
+	return left;
+}
+
+/* Wait for the process until the deadline (GetTickCount64; 0: none). */
+static DWORD wait_until(HANDLE process, ULONGLONG deadline)
+{
+	for (;;) {
+		DWORD ms = INFINITE;
+		if (deadline) {
+			ULONGLONG now = GetTickCount64();
+			if (now >= deadline)
+				return WAIT_TIMEOUT;
+			ULONGLONG left = deadline - now;
+			ms = left > 86400000u ? 86400000u : (DWORD)left;
+		}
+		DWORD r = WaitForSingleObject(process, ms);
+		if (r != WAIT_TIMEOUT || !deadline)
+			return r;
+	}
+}
+
+int tmpf_os_run(struct tmpf_run *run)
 {
 	wchar_t *line = NULL;
 	size_t len = 0;
-	*step = TMPF_RUN_SPAWN;
-	for (char **arg = command; *arg; arg++) {
+	run->step = TMPF_RUN_PRIVATE_TMP;
+	if (run->private_tmp)
+		return ENOSYS; /* no mount namespaces */
+	run->step = TMPF_RUN_SPAWN;
+	for (char **arg = run->command; *arg; arg++) {
 		wchar_t *w = wide(*arg);
 		bool ok = w && append_argument(&line, &len, w);
 		free(w);
@@ -251,34 +311,58 @@ int tmpf_os_run(char **command, int *status, enum tmpf_run_step *step)
 	}
 	if (!SetConsoleCtrlHandler(survive_interrupts, TRUE)) {
 		free(line);
-		*step = TMPF_RUN_FORWARDING;
+		run->step = TMPF_RUN_FORWARDING;
 		return errno_from(GetLastError());
 	}
+	HANDLE job = run->contain ? make_job() : NULL;
+	bool suspended = job != NULL;
 	STARTUPINFOW si = { .cb = sizeof si };
 	PROCESS_INFORMATION pi;
 	/* NULL application name: the first word is searched as the shell
 	 * would (the program's directory, the current one, the system ones,
-	 * then PATH), ".exe" appended when missing. */
-	BOOL started = CreateProcessW(NULL, line, NULL, NULL, TRUE, 0, NULL, NULL, &si, &pi);
+	 * then PATH), ".exe" appended when missing. Suspended until it is in
+	 * the job, so that nothing it starts escapes. */
+	BOOL started = CreateProcessW(NULL, line, NULL, NULL, TRUE, suspended ? CREATE_SUSPENDED : 0, NULL,
+		NULL, &si, &pi);
 	DWORD error = started ? 0 : GetLastError();
 	free(line);
 	int result = 0;
 	if (!started) {
 		result = errno_from(error);
 	} else {
+		if (job && !AssignProcessToJobObject(job, pi.hProcess)) {
+			CloseHandle(job); /* an older Windows in a job of its own: the command alone */
+			job = NULL;
+		}
+		if (suspended)
+			(void)ResumeThread(pi.hThread);
+		ULONGLONG deadline = run->timeout > 0 ? GetTickCount64() + (ULONGLONG)(run->timeout * 1000) : 0;
 		DWORD code = 0;
-		if (WaitForSingleObject(pi.hProcess, INFINITE) != WAIT_OBJECT_0 ||
-			!GetExitCodeProcess(pi.hProcess, &code)) {
+		DWORD waited = wait_until(pi.hProcess, deadline);
+		if (waited == WAIT_TIMEOUT) {
+			/* The timeout: the unit ends at once (no SIGTERM here). */
+			run->timed_out = true;
+			if (job)
+				(void)TerminateJobObject(job, 124);
+			else
+				(void)TerminateProcess(pi.hProcess, 124);
+			waited = WaitForSingleObject(pi.hProcess, INFINITE);
+		}
+		if (waited != WAIT_OBJECT_0 || !GetExitCodeProcess(pi.hProcess, &code)) {
 			result = errno_from(GetLastError());
-			*step = TMPF_RUN_WAIT;
+			run->step = TMPF_RUN_WAIT;
 		} else {
 			/* STATUS_CONTROL_C_EXIT: ended by Ctrl-C or Ctrl-Break, which
 			 * a POSIX shell would report as 128 + SIGINT. */
-			*status = code == 0xC000013Au ? 130 : (int)code;
+			run->status = run->timed_out ? 124 : code == 0xC000013Au ? 130 : (int)code;
+			if (job)
+				run->left_running = end_job(job);
 		}
 		CloseHandle(pi.hProcess);
 		CloseHandle(pi.hThread);
 	}
+	if (job)
+		CloseHandle(job);
 	(void)SetConsoleCtrlHandler(survive_interrupts, FALSE);
 	return result;
 }

@@ -124,6 +124,16 @@ if(NOT IS_DIRECTORY "${kept_unix}")
 endif()
 tmpf(0 out rm "${kept}")
 
+# run's unit is a job object: what the command leaves running is ended
+# (and counted on stderr), --timeout ends it all with 124, --private-tmp is
+# refused with 125. The straggler and the endless command are cmd loops
+# that never stop on their own ("for /l" with a step of 0).
+tmpf(3 out run -- cmd /c "start /b cmd /c for /l %i in (0,0,1) do @rem & exit 3")
+expect_match("run with a straggler" "ended 1 process that 'cmd' left running" "${last_stderr}")
+tmpf(124 out run --timeout=1 -- cmd /c "for /l %i in (0,0,1) do @rem")
+tmpf(125 out run --private-tmp -- cmd /c exit 0)
+expect_match("run --private-tmp" "cannot give 'cmd' a private /tmp" "${last_stderr}")
+
 # A non-ASCII template: wine turns the UTF-8 argument into UTF-16 (with a
 # UTF-8 locale), tmpf gets it back as UTF-8 and prints the same bytes.
 set(ENV{LC_ALL} C.UTF-8)
