@@ -32,4 +32,17 @@ struct tf_creation_guard {
 };
 #endif
 
+/* A lease's hold on one object (platform/posix_lease.c, win32_lease.c):
+ * the descriptor (Windows: the handle) that keeps it, and where the
+ * fallback marker is, if the object carries none of its own (NEW, or
+ * NULL). */
+struct tf_os_lease {
+#ifdef _WIN32
+	void *handle;
+#else
+	int fd;
+#endif
+	char *marker;
+};
+
 #endif
