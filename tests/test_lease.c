@@ -603,6 +603,61 @@ Test(lease, a_symbolic_link_to_an_abandoned_lease_is_not_followed)
 	free(marker);
 }
 
+/* ---- an age-based cleaner ------------------------------------------------------ */
+
+#define TMPFILES "/usr/bin/systemd-tmpfiles"
+
+/* systemd-tmpfiles --clean conf: its exit status. */
+static int run_tmpfiles(const char *conf)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	cr_assert_neq(pid, -1);
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (null >= 0) {
+			dup2(null, 0);
+			dup2(null, 1);
+		}
+		execl(TMPFILES, "systemd-tmpfiles", "--clean", conf, (char *)NULL);
+		_exit(127);
+	}
+	int status;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+Test(lease, systemd_tmpfiles_cleans_a_stale_plain_directory_and_keeps_a_live_lease)
+{
+	if (access(TMPFILES, X_OK) != 0)
+		cr_skip_test(TMPFILES " not installed (Debian: apt-get install systemd)");
+	char *cleaned = tft_join(tft_dir, "cleaned"), *plain = tft_join(cleaned, "plain");
+	cr_assert_eq(mkdir(cleaned, 0755), 0);
+	cr_assert_eq(mkdir(plain, 0700), 0);
+	char *plain_file = tft_join(plain, "file");
+	tft_write_file(plain_file, "old");
+	struct creator c;
+	start_creator(&c, A_DIR, cleaned, LIVES, false, false);
+	/* Age 0: everything in it is old enough; only the lock can keep it. */
+	char *conf = tft_join(tft_dir, "test.conf"), *line = tft_format("d %s - - - 0\n", cleaned);
+	tft_write_file(conf, line);
+	int status = run_tmpfiles(conf);
+	bool plain_gone = !tft_exists(plain);
+	char *inner = tft_format("%s/inner/file", c.path);
+	bool lease_kept = tft_exists(c.path) && tft_exists(inner);
+	stop_creator(&c);
+	cr_assert_eq(status, 0, "systemd-tmpfiles --clean: status %d", status);
+	cr_assert(plain_gone, "the stale plain directory was not cleaned");
+	cr_assert(lease_kept, "the live leased directory was cleaned");
+	cr_assert_eq(tempfile_reap(cleaned, 0), 1);
+	free(cleaned);
+	free(plain);
+	free(plain_file);
+	free(conf);
+	free(line);
+	free(inner);
+}
+
 /* ---- explain and dry run --------------------------------------------------- */
 
 struct seen {
