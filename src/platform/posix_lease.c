@@ -154,12 +154,15 @@ int tf_os_lease_take(const char *path, int fd, bool is_dir, struct tf_os_lease *
 	l->fd = -1;
 	l->marker = NULL;
 	int lease_fd;
-	if (is_dir)
+	if (is_dir) {
 		TF_RETRY_EINTR(lease_fd, open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-	else
-		lease_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	if (lease_fd < 0)
-		return tf_neg_errno();
+		if (lease_fd < 0)
+			return tf_neg_errno();
+	} else {
+		lease_fd = tf_os_dup(fd); /* its own descriptor, the same open file */
+		if (lease_fd < 0)
+			return lease_fd;
+	}
 	/* Waits only while a reaper or systemd-tmpfiles holds the new object
 	 * for the moment it takes to see that it is no abandoned lease. */
 	int rc;
@@ -265,12 +268,14 @@ static int open_candidate(struct reaper *r, const char *name, const struct tf_fi
 
 /* Whether the lease on c has no holder left: its exclusive lock, taken
  * without waiting, succeeds (and is kept until c is closed, so that a
- * second reaper leaves it alone meanwhile). */
-static bool abandoned(const struct candidate *c)
+ * second reaper leaves it alone meanwhile). 1, 0 (held), or -errno. */
+static int abandoned(const struct candidate *c)
 {
 	int rc;
 	TF_RETRY_EINTR(rc, flock(c->fd, LOCK_EX | LOCK_NB));
-	return rc == 0;
+	if (rc == 0)
+		return 1;
+	return errno == EWOULDBLOCK ? 0 : tf_neg_errno();
 }
 
 /* Remove name, only while it still is the object open in c. 0 (also when
@@ -292,6 +297,15 @@ static int remove_candidate(struct reaper *r, const char *name, const struct can
 	if (unlinkat(r->dirfd, name, 0) != 0)
 		return errno == ENOENT ? 1 : tf_neg_errno();
 	return 0;
+}
+
+/* An entry that could not be judged (EMFILE, EIO...): reported, left. */
+static void judge_failed(struct reaper *r, const char *name, bool is_dir, int rc)
+{
+	if (r->first_error == 0)
+		r->first_error = rc;
+	if (r->visit)
+		r->visit(r->arg, name, is_dir, -rc);
 }
 
 /* An abandoned lease found: removed (unless a dry run) and reported.
@@ -341,16 +355,21 @@ static bool may_have_attribute(struct reaper *r, const char *name)
 #endif
 }
 
-static void reap_marked(struct reaper *r, const char *name)
+static void reap_marked(struct reaper *r, const char *name, bool is_dir)
 {
 	if (!may_have_attribute(r, name))
 		return;
 	struct candidate c;
 	int rc = open_candidate(r, name, NULL, &c);
+	if (rc < 0)
+		judge_failed(r, name, is_dir, rc);
 	if (rc <= 0)
 		return;
-	if (has_attribute(c.fd, name) && abandoned(&c))
+	rc = has_attribute(c.fd, name) ? abandoned(&c) : 0;
+	if (rc == 1)
 		reap_candidate(r, name, &c);
+	else if (rc < 0)
+		judge_failed(r, name, c.is_dir, rc);
 	close(c.fd);
 }
 
@@ -388,19 +407,32 @@ static void reap_beside(struct reaper *r, const char *marker)
 {
 	const char *name = marker + MARKER_PREFIX_LEN;
 	struct tf_file_id want;
-	if (*name == '\0' || read_marker(r, marker, &want) != 1)
+	int rc = *name == '\0' ? 0 : read_marker(r, marker, &want);
+	if (rc < 0)
+		judge_failed(r, name, false, rc);
+	if (rc != 1)
 		return;
 	struct candidate c;
-	int rc = open_candidate(r, name, &want, &c);
-	if (rc < 0)
+	rc = open_candidate(r, name, &want, &c);
+	if (rc < 0) {
+		judge_failed(r, name, false, rc);
 		return;
+	}
 	if (rc == 1) {
-		rc = abandoned(&c) ? reap_candidate(r, name, &c) : -EWOULDBLOCK;
+		rc = abandoned(&c);
+		if (rc == 1)
+			rc = reap_candidate(r, name, &c);
+		else if (rc == 0)
+			rc = -EWOULDBLOCK; /* held: the marker stays */
+		else
+			judge_failed(r, name, c.is_dir, rc);
 		close(c.fd);
 	}
-	/* rc 0: removed, or no object of ours there (an orphan); 1: changed. */
-	if ((rc == 0 || rc == 1) && !r->dry_run)
-		(void)unlinkat(r->dirfd, marker, 0);
+	/* rc 0: removed, or no object of ours there (an orphan); 1: changed.
+	 * A marker that cannot go is reported: it would be reaped again. */
+	if ((rc == 0 || rc == 1) && !r->dry_run && unlinkat(r->dirfd, marker, 0) != 0 &&
+		errno != ENOENT && r->first_error == 0)
+		r->first_error = tf_neg_errno();
 }
 
 int tf_os_reap(const char *dir, bool dry_run, tf_reap_visit_fn *visit, void *arg)
@@ -435,7 +467,7 @@ int tf_os_reap(const char *dir, bool dry_run, tf_reap_visit_fn *visit, void *arg
 				reap_beside(r, name);
 		} else if (e->d_type == DT_REG || e->d_type == DT_DIR || e->d_type == DT_UNKNOWN) {
 			if (strcmp(name, ".") != 0 && strcmp(name, "..") != 0)
-				reap_marked(r, name);
+				reap_marked(r, name, e->d_type == DT_DIR);
 		}
 	}
 	closedir(r->dir);
