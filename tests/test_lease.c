@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -92,6 +93,9 @@ static void start_creator(struct creator *c, enum what what, const char *dir, en
 	cr_assert_neq(c->pid, -1);
 	if (c->pid == 0) {
 		close(pipefd[0]);
+		/* A test that fails before stop_creator leaves no stray behind. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() == 1)
+			_exit(7);
 		if (as_nobody && !tft_become_nobody())
 			_exit(3);
 		tf_test_lease_no_xattr(no_xattr);
@@ -193,10 +197,12 @@ static void check_live_kept(bool no_xattr)
 	struct creator file, dir;
 	start_creator(&file, A_FILE, tft_dir, LIVES, no_xattr, false);
 	start_creator(&dir, A_DIR, tft_dir, LIVES, no_xattr, false);
-	cr_assert_eq(reap_here(), 0);
-	cr_assert(tft_exists(file.path) && tft_exists(dir.path));
+	int reaped = reap_here();
+	bool there = tft_exists(file.path) && tft_exists(dir.path);
 	stop_creator(&file);
 	stop_creator(&dir);
+	cr_assert_eq(reaped, 0);
+	cr_assert(there);
 	cr_assert_eq(reap_here(), 2);
 	cr_assert_eq(tft_count_entries(tft_dir), 0);
 }
@@ -535,7 +541,7 @@ Test(lease, lease_is_refused_where_nothing_is_held)
 
 struct swap {
 	const char *dir;
-	bool make_new; /* put a new directory at the name */
+	bool make_new; /* put a new object of the same kind at the name */
 	int calls;
 };
 
@@ -546,8 +552,12 @@ static void swap_away(const char *name, void *arg)
 	char *from = tft_join(s->dir, name), *to = tft_format("%s/moved-%d", s->dir, s->calls);
 	if (rename(from, to) != 0)
 		cr_log_error("rename: %s", strerror(errno));
-	if (s->make_new && mkdir(from, 0700) != 0)
+	struct stat st;
+	bool was_dir = lstat(to, &st) == 0 && S_ISDIR(st.st_mode);
+	if (s->make_new && was_dir && mkdir(from, 0700) != 0)
 		cr_log_error("mkdir: %s", strerror(errno));
+	if (s->make_new && !was_dir)
+		tft_write_file(from, "new");
 	free(from);
 	free(to);
 }
@@ -581,6 +591,20 @@ Test(lease, an_entry_that_vanishes_mid_reap_is_skipped)
 Test(lease, an_entry_replaced_mid_reap_is_left)
 {
 	check_changed_mid_reap(A_DIR, true);
+	check_changed_mid_reap(A_FILE, true);
+}
+
+Test(lease, a_marker_naming_another_entry_is_no_lease)
+{
+	/* What a copy with its attributes, or a rename, looks like. */
+	char *copy = tft_join(tft_dir, "copy");
+	tft_write_file(copy, "x");
+	cr_assert_eq(setxattr(copy, "user.tempfile.lease", "tmporiginal", 11, 0), 0);
+	cr_assert_eq(reap_here(), 0);
+	cr_assert(tft_exists(copy));
+	cr_assert_eq(setxattr(copy, "user.tempfile.lease", "copy", 4, 0), 0);
+	cr_assert_eq(reap_here(), 1, "the same marker with its own name is an abandoned lease");
+	free(copy);
 }
 
 Test(lease, a_symbolic_link_to_an_abandoned_lease_is_not_followed)
