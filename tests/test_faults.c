@@ -1160,17 +1160,6 @@ static bool check_mkdtemp_lease(struct tfd_ctx *c, bool ok)
 	return check_leased(c, ok, S_IFDIR, 0700);
 }
 
-/* Forget ends the lease (its descriptor, its marker), then the object goes. */
-static void release_lease(struct tfd_ctx *c, bool ok)
-{
-	if (ok && tempfile_forget(c->path) != 0)
-		fprintf(stderr, "forget %s: %s\n", c->path, strerror(errno));
-	if (c->fd >= 0)
-		release_fd_and_path(c, ok);
-	else
-		release_dir(c, ok);
-}
-
 static int run_named_lease_close(struct tfd_ctx *c)
 {
 	struct tempfile *t = tempfile_named(
@@ -1281,15 +1270,16 @@ static void release_reap(struct tfd_ctx *c, bool ok)
 		fprintf(stderr, "cannot make the abandoned leases again\n");
 }
 
+/* release_at_exit's tempfile_forget ends a lease too. */
 static const struct tfd_op lease_ops[] = {
 	{ .name = "mkstemp_lease", .run = run_mkstemp_lease, .check = check_mkstemp_lease,
-		.release = release_lease },
+		.release = release_at_exit },
 	{ .name = "mkstemp_lease_fallback", .setup = setup_no_xattr, .run = run_mkstemp_lease,
-		.check = check_mkstemp_lease, .release = release_lease },
+		.check = check_mkstemp_lease, .release = release_at_exit },
 	{ .name = "mkdtemp_lease", .run = run_mkdtemp_lease, .check = check_mkdtemp_lease,
-		.release = release_lease },
+		.release = release_at_exit },
 	{ .name = "mkdtemp_lease_fallback", .setup = setup_no_xattr, .run = run_mkdtemp_lease,
-		.check = check_mkdtemp_lease, .release = release_lease },
+		.check = check_mkdtemp_lease, .release = release_at_exit },
 	{ .name = "named_lease_close", .run = run_named_lease_close, .check = check_work_empty,
 		.release = release_nothing },
 	{ .name = "dir_lease_cleanup", .run = run_dir_lease_cleanup, .check = check_work_empty,

@@ -240,32 +240,38 @@ static int child_at_exit(const char *dir)
 }
 
 
-Test(windows, at_exit_objects_are_removed_when_the_process_exits)
+/* Run this program with flag and dir (a child half of a test); its exit
+ * status, 99 if it could not be started. */
+static DWORD run_child(const wchar_t *flag, const char *dir)
 {
-	char *dir = tft_scratch();
-	cr_assert(dir != NULL, "errno %d", errno);
 	wchar_t self[MAX_PATH];
 	GetModuleFileNameW(NULL, self, MAX_PATH);
 	wchar_t *wdir = tft_wide(dir);
-	size_t len = wcslen(self) + wcslen(wdir) + 32;
+	size_t len = wcslen(self) + wcslen(flag) + wcslen(wdir) + 16;
 	wchar_t *cmd = malloc(len * sizeof *cmd);
-	_snwprintf(cmd, len, L"\"%ls\" --child-at-exit \"%ls\"", self, wdir);
+	_snwprintf(cmd, len, L"\"%ls\" %ls \"%ls\"", self, flag, wdir);
 	STARTUPINFOW si = { .cb = sizeof si };
 	PROCESS_INFORMATION pi;
-	BOOL started = CreateProcessW(NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi);
 	DWORD status = 99;
-	if (started) {
+	if (CreateProcessW(NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi)) {
 		WaitForSingleObject(pi.hProcess, 60000);
 		GetExitCodeProcess(pi.hProcess, &status);
 		CloseHandle(pi.hProcess);
 		CloseHandle(pi.hThread);
 	}
-	int left = (int)tft_count_entries(dir);
-	tft_remove_tree(dir);
 	free(cmd);
 	free(wdir);
+	return status;
+}
+
+Test(windows, at_exit_objects_are_removed_when_the_process_exits)
+{
+	char *dir = tft_scratch();
+	cr_assert(dir != NULL, "errno %d", errno);
+	DWORD status = run_child(L"--child-at-exit", dir);
+	int left = (int)tft_count_entries(dir);
+	tft_remove_tree(dir);
 	free(dir);
-	cr_assert(started, "CreateProcessW: %lu", (unsigned long)GetLastError());
 	cr_assert(status == 0, "child exit status %lu", (unsigned long)status);
 	cr_assert(left == 0, "%d entries left after exit", left);
 }
@@ -498,34 +504,11 @@ static int child_lease(const char *dir)
 	return 4;
 }
 
-/* Run this program with --child-lease dir; its exit status. */
-static DWORD run_lease_child(const char *dir)
-{
-	wchar_t self[MAX_PATH];
-	GetModuleFileNameW(NULL, self, MAX_PATH);
-	wchar_t *wdir = tft_wide(dir);
-	size_t len = wcslen(self) + wcslen(wdir) + 32;
-	wchar_t *cmd = malloc(len * sizeof *cmd);
-	_snwprintf(cmd, len, L"\"%ls\" --child-lease \"%ls\"", self, wdir);
-	STARTUPINFOW si = { .cb = sizeof si };
-	PROCESS_INFORMATION pi;
-	DWORD status = 99;
-	if (CreateProcessW(NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi)) {
-		WaitForSingleObject(pi.hProcess, 60000);
-		GetExitCodeProcess(pi.hProcess, &status);
-		CloseHandle(pi.hProcess);
-		CloseHandle(pi.hThread);
-	}
-	free(cmd);
-	free(wdir);
-	return status;
-}
-
 Test(windows, leases_of_a_terminated_process_are_reaped)
 {
 	char *dir = tft_scratch();
 	cr_assert(dir != NULL, "errno %d", errno);
-	DWORD status = run_lease_child(dir);
+	DWORD status = run_child(L"--child-lease", dir);
 	long before = tft_count_entries(dir);
 	int reaped = tempfile_reap(dir, 0);
 	long after = tft_count_entries(dir);
