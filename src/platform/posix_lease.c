@@ -87,8 +87,10 @@ static const char *base_name(const char *path)
 
 static void format_identity(char out[MARKER_TARGET_MAX], const struct tf_file_id *id)
 {
-	snprintf(out, MARKER_TARGET_MAX, "tfl1:%ju:%ju:%d:%jd:%" PRIu32, (uintmax_t)id->dev,
-		(uintmax_t)id->ino, id->has_btime ? 1 : 0, (intmax_t)id->btime_sec, id->btime_nsec);
+	/* All unsigned, as read_marker reads them back (strtoumax); the casts
+	 * back restore any value. */
+	snprintf(out, MARKER_TARGET_MAX, "tfl1:%ju:%ju:%d:%ju:%" PRIu32, (uintmax_t)id->dev,
+		(uintmax_t)id->ino, id->has_btime ? 1 : 0, (uintmax_t)id->btime_sec, id->btime_nsec);
 }
 
 /* ---- taking and dropping a lease --------------------------------------------- */
@@ -387,16 +389,22 @@ static int read_marker(struct reaper *r, const char *marker, struct tf_file_id *
 	if (n < 0)
 		return errno == ENOENT || errno == EINVAL ? 0 : tf_neg_errno();
 	target[n] = '\0';
-	uintmax_t dev, ino;
-	intmax_t sec;
-	unsigned nsec;
-	int has_btime, end = 0;
-	if (sscanf(target, "tfl1:%ju:%ju:%d:%jd:%u%n", &dev, &ino, &has_btime, &sec, &nsec,
-		    &end) != 5 ||
-		end != n)
+	/* "tfl1:" then five numbers, each ended by ':' but the last. */
+	if (strncmp(target, "tfl1:", 5) != 0)
 		return 0;
-	*id = (struct tf_file_id){ .dev = (dev_t)dev, .ino = (ino_t)ino, .has_btime = has_btime != 0,
-		.btime_sec = (int64_t)sec, .btime_nsec = (uint32_t)nsec };
+	uintmax_t field[5];
+	const char *p = target + 5;
+	for (int i = 0; i < 5; i++) {
+		char *end;
+		errno = 0;
+		field[i] = strtoumax(p, &end, 10);
+		if (errno != 0 || end == p || *end != (i < 4 ? ':' : '\0'))
+			return 0;
+		p = end + (i < 4);
+	}
+	*id = (struct tf_file_id){ .dev = (dev_t)field[0], .ino = (ino_t)field[1],
+		.has_btime = field[2] != 0, .btime_sec = (int64_t)field[3],
+		.btime_nsec = (uint32_t)field[4] };
 	return 1;
 }
 
