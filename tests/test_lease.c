@@ -10,6 +10,7 @@
 #include "support.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -409,6 +410,41 @@ Test(lease, a_forked_child_keeps_its_parents_lease)
 		nanosleep(&ts, NULL);
 	}
 	cr_assert_eq(reaped, 1);
+}
+
+/* ---- threads ----------------------------------------------------------------- */
+
+static void *lease_churn(void *arg)
+{
+	(void)arg;
+	struct tempfile_opts o = { .dir = tft_dir, .flags = TEMPFILE_LEASE };
+	for (int i = 0; i < 50; i++) {
+		char *path = NULL;
+		int fd = tempfile_mkstemp(&o, &path);
+		struct tempfile_dir *d = tempfile_dir(&o);
+		if (fd < 0 || !d || close(fd) != 0 || unlink(path) != 0 || tempfile_forget(path) != 0 ||
+			tempfile_dir_cleanup(d) != 0)
+			return (void *)1;
+		free(path);
+	}
+	return NULL;
+}
+
+Test(lease, threads_take_and_end_leases_at_once)
+{
+	int before = tft_count_fds();
+	pthread_t th[4];
+	for (int i = 0; i < 4; i++)
+		cr_assert_eq(pthread_create(&th[i], NULL, lease_churn, NULL), 0);
+	bool failed = false;
+	for (int i = 0; i < 4; i++) {
+		void *result;
+		cr_assert_eq(pthread_join(th[i], &result), 0);
+		failed |= result != NULL;
+	}
+	cr_assert(!failed);
+	cr_assert_eq(tft_count_fds(), before, "a lease descriptor stayed open");
+	cr_assert_eq(tft_count_entries(tft_dir), 0);
 }
 
 /* The next free descriptor number. */
