@@ -678,7 +678,7 @@ TEMPFILE_EXPORT int tempfile_forget(const char *path);
  * replaced meanwhile is skipped, and in a world-writable sticky directory
  * another user cannot swap it. Directories go as with tempfile_rmtree().
  * Only the entries of dir are looked at, not the trees inside them.
- * flags: 0. Returns how many objects it removed; -1 with ENOENT (dir
+ * Windows compares no owner: a user's %TEMP% is the user's own. flags: 0. Returns how many objects it removed; -1 with ENOENT (dir
  * missing), ENOTDIR, EACCES (dir unreadable), EINVAL (a flag, or dir ""),
  * or, after removing all the others, the error of the first abandoned
  * lease that could not be removed. */

@@ -718,6 +718,60 @@ Test(lease, systemd_tmpfiles_cleans_a_stale_plain_directory_and_keeps_a_live_lea
 	free(inner);
 }
 
+Test(lease, only_the_entries_of_dir_are_looked_at)
+{
+	char *sub = tft_join(tft_dir, "sub");
+	cr_assert_eq(mkdir(sub, 0700), 0);
+	struct creator c;
+	start_creator(&c, A_FILE, sub, KILLED, false, false);
+	cr_assert_eq(reap_here(), 0);
+	cr_assert(tft_exists(c.path));
+	cr_assert_eq(tempfile_reap(sub, 0), 1);
+	free(sub);
+}
+
+/* A removal that fails (a read-only directory, as nobody where we are
+ * root) is reported, and the lease stays for a later reap. */
+struct failed_seen {
+	int count, error;
+};
+
+static void note_error(const struct tempfile_reaped *e, void *arg)
+{
+	struct failed_seen *s = arg;
+	s->count++;
+	s->error = e->error;
+}
+
+Test(lease, a_lease_that_cannot_be_removed_is_reported)
+{
+	char *dir = tft_join(tft_dir, "ro");
+	cr_assert_eq(mkdir(dir, 0700), 0);
+	cr_assert_eq(chmod(tft_dir, 0755), 0);
+	bool root = geteuid() == 0;
+	if (root)
+		cr_assert_eq(chown(dir, 65534, 65534), 0);
+	struct creator c;
+	start_creator(&c, A_FILE, dir, KILLED, false, root);
+	cr_assert_eq(chmod(dir, 0500), 0);
+	fflush(NULL);
+	pid_t pid = fork();
+	cr_assert_neq(pid, -1);
+	if (pid == 0) {
+		if (root && !tft_become_nobody())
+			_exit(3);
+		struct failed_seen s = { 0 };
+		int rc = tempfile_reap_explain(dir, 0, note_error, &s);
+		_exit(rc == -1 && errno == EACCES && s.count == 1 && s.error == EACCES ? 0 : 1);
+	}
+	int status;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert_eq(chmod(dir, 0700), 0);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
+	cr_assert(tft_exists(c.path));
+	free(dir);
+}
+
 /* ---- explain and dry run --------------------------------------------------- */
 
 struct seen {
