@@ -662,8 +662,11 @@ TEMPFILE_EXPORT int tempfile_forget(const char *path);
  * tempfile_mktemplate unlinked by the caller keeps its space until
  * tempfile_forget() or exit, as any open file does. Where a file system
  * has no flock (some network file systems) creation fails with its error;
- * where it has no user attributes the fallback marker is used; a marker
- * that is lost (an age-based cleaner removing the link) leaves the object
+ * where it has no user attributes the fallback marker is used, and where
+ * besides no birth time can be read (no statx: Linux before 4.11, musl
+ * before 1.2.5) such a lease is never reaped, since device and inode alone
+ * cannot tell it from a new object given its inode number; a marker that
+ * is lost (an age-based cleaner removing the link) leaves the object
  * unreaped, never a live one removed. */
 
 /* Remove, in dir (NULL: tempfile_gettempdir()), every abandoned lease of

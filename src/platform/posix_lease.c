@@ -21,7 +21,8 @@
  * made without write permission) it is a symbolic link beside the object,
  * ".tempfile-lease." + name, whose target records the object's identity
  * (device, inode, birth time): one symlink(2), readable with one
- * readlink(2), never followed.
+ * readlink(2), never followed. Without a birth time (no statx) that
+ * identity is not enough, and such leases are never reaped.
  *
  * Every decision of the reaper is taken on a descriptor it opened itself,
  * never through a link: the object is the caller's (its owner), carries
@@ -424,6 +425,13 @@ static void reap_beside(struct reaper *r, const char *marker)
 	rc = open_candidate(r, name, &want, &c);
 	if (rc < 0) {
 		judge_failed(r, name, false, rc);
+		return;
+	}
+	/* Without a birth time on both sides (no statx: old kernels, musl
+	 * before 1.2.5) device and inode cannot tell a new object handed the
+	 * same inode number from the leased one: such a lease is never reaped. */
+	if (rc == 1 && !(want.has_btime && c.id.has_btime)) {
+		close(c.fd);
 		return;
 	}
 	if (rc == 1) {
