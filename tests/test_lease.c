@@ -284,8 +284,6 @@ Test(lease, objects_without_a_lease_are_never_reaped)
 	close(fd);
 	char *dir = tempfile_mkdtemp(&o);
 	cr_assert(dir);
-	/* A marker of the right value set by hand is a lease whose holder is
-	 * gone: the attribute alone decides, so set one on a copy only. */
 	cr_assert_eq(reap_here(), 0);
 	cr_assert(tft_exists(path) && tft_exists(dir));
 	free(path);
