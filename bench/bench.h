@@ -195,6 +195,16 @@ void bench_tmpf_section(void);
 int bench_gettempdir_child(const char *variant);
 int bench_tree_count_main(const char *contender, const char *dir, bool baseline);
 
+/* ---- lease.c: TEMPFILE_LEASE's rows and tempfile_reap ------------------------------- */
+
+/* The rows lease_file and lease_dir (sized here: bench_rows needs constants). */
+#define BENCH_NLEASE_FILE 3
+#define BENCH_NLEASE_DIR 5
+extern const struct bench_contender bench_lease_file[BENCH_NLEASE_FILE];
+extern const struct bench_contender bench_lease_dir[BENCH_NLEASE_DIR];
+/* The section reap: tempfile_reap over 10,000 entries, 100 abandoned. */
+void bench_reap_section(void);
+
 /* ---- tree.c: the tree-removal contenders ------------------------------------------ */
 
 /* Build root with dirs directories of files empty files each. 0 or -1/errno. */

@@ -760,6 +760,10 @@ const struct bench_row bench_rows[] = {
 	{ "atomic4k_sync", "atomic replace of a 4 KiB file, durable (mode 0600)",
 		"the same + fsync of the file and of the directory", 20, atomic_durable,
 		COUNT(atomic_durable), atomic_durable_py, COUNT(atomic_durable_py) },
+	{ "lease_file", "named file, without and with TEMPFILE_LEASE (issue 15)",
+		"open(O_CREAT\\|O_EXCL) + close + unlink", 1, bench_lease_file, BENCH_NLEASE_FILE, NULL, 0 },
+	{ "lease_dir", "directory, without and with TEMPFILE_LEASE (issue 15)", "mkdir + rmdir", 1,
+		bench_lease_dir, BENCH_NLEASE_DIR, NULL, 0 },
 };
 const size_t bench_nrows = COUNT(bench_rows);
 

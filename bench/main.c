@@ -46,7 +46,7 @@ static void usage(int status)
 	      "                      [--tree-reps R] [--only SECTION] [--no-counts]\n"
 	      "                      [--python PATH|none] [--tmpf PATH]\n"
 	      "SECTION: named anon dir spool1k spool1m atomic4k atomic4k_sync micro tree\n"
-	      "         gettempdir threads tmpf\n",
+	      "         gettempdir threads tmpf lease_file lease_dir reap\n",
 		status ? stderr : stdout);
 	exit(status);
 }
@@ -522,6 +522,8 @@ int main(int argc, char **argv)
 		bench_threads_section();
 	if (section_wanted("tmpf"))
 		bench_tmpf_section();
+	if (section_wanted("reap"))
+		bench_reap_section();
 	if (!bench_cfg.only) {
 		print_targets();
 	} else if (section_wanted("atomic4k") || section_wanted("atomic4k_sync")) {

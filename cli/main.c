@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
- * main.c - the tmpf command: GNU mktemp(1), exactly, plus four
- * subcommands (run, rm, where, write); see tmpf.h for which file does what.
+ * main.c - the tmpf command: GNU mktemp(1), exactly, plus five
+ * subcommands (run, reap, rm, where, write); see tmpf.h for which file does
+ * what (reap.h for reap).
  *
- * A first argument spelled exactly "run", "rm", "where" or "write" is the
- * subcommand. GNU mktemp takes it as a template and always fails (fewer
+ * A first argument spelled exactly "run", "reap", "rm", "where" or "write"
+ * is the subcommand. GNU mktemp takes it as a template and always fails (fewer
  * than 3 X's), so no working mktemp command line changes meaning.
  */
 #include <string.h>
 
+#include "reap.h"
 #include "tmpf.h"
 #include "tmpf_os.h"
 
@@ -31,6 +33,8 @@ int main(int argc, char **argv)
 	if (argc > 1) {
 		if (strcmp(argv[1], "run") == 0)
 			return run_main(argc - 1, argv + 1);
+		if (strcmp(argv[1], "reap") == 0)
+			return reap_main(argc - 1, argv + 1);
 		if (strcmp(argv[1], "rm") == 0)
 			return rm_main(argc - 1, argv + 1);
 		if (strcmp(argv[1], "where") == 0)

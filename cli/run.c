@@ -235,7 +235,11 @@ int run_main(int argc, char **argv)
 	if (!r.dir && !(default_dir = where_default_dir()))
 		return EXIT_TMPF_FAILED;
 	const char *parent = r.dir ? r.dir : default_dir;
-	const struct tempfile_opts opts = { .dir = parent, .prefix = r.prefix ? r.prefix : "tmpf." };
+	/* Leased: a tmpf run that is SIGKILLed leaves a directory that tmpf
+	 * reap, or the next tmpf run in parent, removes (one pass over it). */
+	const struct tempfile_opts opts = { .dir = parent, .prefix = r.prefix ? r.prefix : "tmpf.",
+		.flags = TEMPFILE_LEASE };
+	(void)tempfile_reap(parent, 0);
 	char *dir = tempfile_mkdtemp(&opts);
 	if (!dir)
 		complain(errno, "cannot create a temporary directory in %s", quote(parent));
@@ -254,6 +258,7 @@ int run_main(int argc, char **argv)
 			status = EXIT_TMPF_FAILED;
 	} else if (r.keep || (r.keep_on_failure && failed)) {
 		complain(0, "kept temporary directory %s", quote(dir));
+		(void)tempfile_forget(dir); /* kept: no lease, never reaped */
 	} else if (tempfile_rmtree(dir, 0) != 0) {
 		complain(errno, "cannot remove temporary directory %s", quote(dir));
 		if (!failed)

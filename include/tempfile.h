@@ -131,6 +131,14 @@ struct tempfile_opts {
 /* tempfile_persist and tempfile_atomic_* make data and name durable (fsync
  * file, then directory). */
 #define TEMPFILE_SYNC 0x20u
+/* The object is held by the creating process until it closes or cleans it
+ * up through the library, or ends by any means (SIGKILL included), and
+ * then tempfile_reap() removes it. Taken by tempfile_mkstemp,
+ * tempfile_mkdtemp, tempfile_named, tempfile_dir and tempfile_mktemplate
+ * (files and directories). See "Leases and reaping" below. */
+#define TEMPFILE_LEASE 0x40u
+/* tempfile_reap_explain reports what it would remove and removes nothing. */
+#define TEMPFILE_DRY_RUN 0x80u
 
 /* Names tried before a creator gives up with EEXIST. Each name carries 8
  * characters from a 37-letter alphabet (about 41.7 bits) drawn from a
@@ -235,7 +243,7 @@ TEMPFILE_EXPORT int tempfile_gettempdir_explain(
  * O_RDWR|O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC, mode 0600 (or o->mode) before
  * umask, and return its descriptor. If path is not NULL, *path receives the
  * absolute path: NEW, free() it. The caller closes and unlinks.
- * flags: TEMPFILE_TEXT, TEMPFILE_AT_EXIT.
+ * flags: TEMPFILE_TEXT, TEMPFILE_AT_EXIT, TEMPFILE_LEASE.
  * Errors: EINVAL (prefix/suffix with '/', empty dir, another flag, mode
  * beyond 07777, a reserved field not zero), ENOENT (dir missing, or no
  * usable default directory), ENOTDIR, EACCES, ENAMETOOLONG, ENOMEM, EEXIST
@@ -244,8 +252,8 @@ TEMPFILE_EXPORT int tempfile_gettempdir_explain(
 TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED int tempfile_mkstemp(const struct tempfile_opts *o, char **path);
 
 /* Create a directory the same way, mode 0700 (or o->mode) before umask, and
- * return its absolute path: NEW, free() it. flags: TEMPFILE_AT_EXIT.
- * NULL and errno as above. */
+ * return its absolute path: NEW, free() it. flags: TEMPFILE_AT_EXIT,
+ * TEMPFILE_LEASE. NULL and errno as above. */
 TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED char *tempfile_mkdtemp(const struct tempfile_opts *o);
 
 /* Return an absolute name that did not exist a moment ago, creating nothing.
@@ -266,9 +274,10 @@ enum tempfile_kind {
  * characters from [A-Za-z0-9] until an entry of that name can be created.
  * Only EEXIST is retried, at most 62^3 = 238328 times (glibc's and GNU
  * mktemp's bound, so a crowded directory behaves as it does for them).
- * flags: TEMPFILE_TEXT, TEMPFILE_AT_EXIT; mode 0: 0600 / 0700. On error tmpl
- * is left as given. EINVAL: fewer than 3 X's, suffix_len too long, unknown
- * flag or kind. */
+ * flags: TEMPFILE_TEXT, TEMPFILE_AT_EXIT, TEMPFILE_LEASE (not with
+ * TEMPFILE_KIND_NAME: nothing is made to hold); mode 0: 0600 / 0700. On
+ * error tmpl is left as given. EINVAL: fewer than 3 X's, suffix_len too
+ * long, unknown flag or kind. */
 TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED int tempfile_mktemplate(char *tmpl, size_t suffix_len,
 	enum tempfile_kind kind, unsigned flags, unsigned mode);
 
@@ -305,7 +314,7 @@ TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED int tempfile_temporary_fd(const struct temp
  * NamedTemporaryFile(mode="ab+") writes at the position after a seek (its
  * descriptor has no O_APPEND). flags: TEMPFILE_TEXT, TEMPFILE_KEEP,
  * TEMPFILE_AT_EXIT, TEMPFILE_IGNORE_CLEANUP_ERRORS (tempfile_close then
- * ignores a failed delete). */
+ * ignores a failed delete), TEMPFILE_LEASE. */
 struct tempfile;
 TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED struct tempfile *tempfile_named(const struct tempfile_opts *o,
 	const char *mode);
@@ -479,7 +488,8 @@ TEMPFILE_EXPORT int tempfile_spooled_close(struct tempfile_spooled *s);
 
 /* TemporaryDirectory: a directory made like tempfile_mkdtemp(), removed with
  * its whole tree by tempfile_dir_cleanup() unless TEMPFILE_KEEP. flags:
- * TEMPFILE_KEEP, TEMPFILE_AT_EXIT, TEMPFILE_IGNORE_CLEANUP_ERRORS. */
+ * TEMPFILE_KEEP, TEMPFILE_AT_EXIT, TEMPFILE_IGNORE_CLEANUP_ERRORS,
+ * TEMPFILE_LEASE. */
 struct tempfile_dir;
 TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED struct tempfile_dir *tempfile_dir(const struct tempfile_opts *o);
 /* BORROWED absolute path, valid until tempfile_dir_cleanup(). NULL
@@ -619,9 +629,83 @@ TEMPFILE_EXPORT int tempfile_cleanup_now(void);
 
 /* Take path (as returned by tempfile_mkstemp/tempfile_mkdtemp with
  * TEMPFILE_AT_EXIT) out of the exit registry without touching it on disk:
- * for objects the program removed, renamed or wants to keep. 0, or -1 with
- * ENOENT when this process has no such entry. */
+ * for objects the program removed, renamed or wants to keep. With
+ * TEMPFILE_LEASE (tempfile_mktemplate's tmpl too) it also ends the lease
+ * and closes its descriptor, leaving the object as an ordinary one that
+ * no reaper removes. 0, or -1 with ENOENT when this process has no such
+ * entry. */
 TEMPFILE_EXPORT int tempfile_forget(const char *path);
+
+/* ------------------------------------------------------------------------
+ * Leases and reaping (TEMPFILE_LEASE)
+ * ------------------------------------------------------------------------ */
+
+/* A leased object is held by a descriptor the library keeps open on it
+ * (Windows: a handle), O_CLOEXEC, which holds a shared BSD flock, and
+ * carries a marker: the extended attribute user.tempfile.lease (its value
+ * the object's name) where the file system has user attributes, else a
+ * symbolic link ".tempfile-lease." + name beside it recording the
+ * object's device, inode and birth time (Windows: a file of that name
+ * recording the volume and file index). While the lease lasts,
+ * systemd-tmpfiles --clean leaves a leased directory and everything in it
+ * alone (it skips a directory it cannot flock), whatever its age.
+ *
+ * The lease ends when the object is closed or cleaned up through the
+ * library (tempfile_close, tempfile_dir_cleanup, tempfile_forget for the
+ * creators without a handle), persisted, or when the process ends by any
+ * means. Kept (TEMPFILE_KEEP) or persisted, the object loses its marker
+ * and is an ordinary one. Otherwise, once no process holds it, it is an
+ * abandoned lease, for tempfile_reap().
+ *
+ * The descriptor is shared with fork()ed children (one flock per open
+ * file description): a child that lives on holds its parent's leases,
+ * even after the parent is gone. exec() closes it: an exec'd program does
+ * not hold them.
+ *
+ * Cost, per leased object: one descriptor for as long as the lease lasts
+ * (out of descriptors, the creator fails with EMFILE and leaves nothing),
+ * and three system calls on Linux (the descriptor, the flock, the marker;
+ * two more for the fallback marker); the file of tempfile_mkstemp or
+ * tempfile_mktemplate unlinked by the caller keeps its space until
+ * tempfile_forget() or exit, as any open file does. Where a file system
+ * has no flock (some network file systems) creation fails with its error;
+ * where it has no user attributes the fallback marker is used, and where
+ * besides no birth time can be read (no statx: Linux before 4.11, musl
+ * before 1.2.5) such a lease is never reaped, since device and inode alone
+ * cannot tell it from a new object given its inode number; a marker that
+ * is lost (an age-based cleaner removing the link) leaves the object
+ * unreaped, never a live one removed. */
+
+/* Remove, in dir (NULL: tempfile_gettempdir()), every abandoned lease of
+ * the calling user (its effective uid owns it): a file or directory that
+ * carries the marker and that no process holds. Nothing else: not a
+ * lease still held, not an object without the marker, not another user's
+ * (whatever marker it carries), not a new object made later at the same
+ * name (the marker is checked on the object itself; the fallback's
+ * recorded identity must match), never through a symbolic link. Each
+ * entry is judged on a descriptor the reaper opened, and removed only
+ * while the name still leads to that object: one that vanishes or is
+ * replaced meanwhile is skipped, and in a world-writable sticky directory
+ * another user cannot swap it. Directories go as with tempfile_rmtree().
+ * Only the entries of dir are looked at, not the trees inside them.
+ * Windows compares no owner: a user's %TEMP% is the user's own. flags: 0. Returns how many objects it removed; -1 with ENOENT (dir
+ * missing), ENOTDIR, EACCES (dir unreadable), EINVAL (a flag, or dir ""),
+ * or, after removing all the others, the error of the first abandoned
+ * lease that could not be removed. */
+TEMPFILE_EXPORT int tempfile_reap(const char *dir, unsigned flags);
+
+/* One abandoned lease tempfile_reap_explain() found. */
+struct tempfile_reaped {
+	const char *name; /* the entry in dir; BORROWED: during the callback */
+	int is_dir;       /* 1 for a directory, 0 for a file               */
+	int error;        /* 0: removed (or, dry run, would be); else errno  */
+};
+
+/* tempfile_reap(), calling fn(entry, arg) (fn may be NULL) for each
+ * abandoned lease found, removed or not. flags: TEMPFILE_DRY_RUN (remove
+ * nothing; the count is of what would be removed). */
+TEMPFILE_EXPORT int tempfile_reap_explain(const char *dir, unsigned flags,
+	void (*fn)(const struct tempfile_reaped *entry, void *arg), void *arg);
 
 /* ------------------------------------------------------------------------
  * Version

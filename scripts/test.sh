@@ -16,6 +16,9 @@ command -v groff >/dev/null || need+=(groff-base)
 command -v g++ >/dev/null || need+=(g++)         # the C++ example
 command -v sponge >/dev/null || need+=(moreutils) # tmpf write against sponge
 command -v strace >/dev/null || need+=(strace)   # tmpf write --sync's fsync calls
+# test_lease runs systemd-tmpfiles --clean; the package installs and runs
+# without systemd as init (a container).
+[ -x /usr/bin/systemd-tmpfiles ] || need+=(systemd)
 if [ ${#need[@]} -gt 0 ]; then
 	sudo_cmd=""
 	[ "$(id -u)" -eq 0 ] || sudo_cmd=sudo

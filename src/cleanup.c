@@ -33,6 +33,8 @@ int tempfile_forget(const char *path)
 		return -1;
 	}
 	int r = tf_registry_forget(path);
+	if (tf_lease_forget(path) == 0)
+		r = 0; /* a lease of path was held: released, the object left */
 	if (r < 0) {
 		errno = -r;
 		return -1;

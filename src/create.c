@@ -162,6 +162,16 @@ void tf_test_creation_hook(void (*hook)(void *arg), void *arg)
 }
 #endif
 
+/* TEMPFILE_LEASE: hold what was just made; on failure it is undone. */
+static int lease_created(struct tf_target *t, enum tf_create_kind kind, int result)
+{
+	int r = tf_lease_take(t->path, kind == TF_CREATE_FILE ? result : -1,
+		kind == TF_CREATE_DIR, &t->lease);
+	if (r < 0)
+		undo_create(t, kind, result);
+	return r < 0 ? r : result;
+}
+
 /* One try and, with TEMPFILE_AT_EXIT, its registration, with the fatal
  * signals held off in between so that none can leave the new object on
  * disk unregistered. */
@@ -172,6 +182,8 @@ static int try_and_register(struct tf_target *t, enum tf_create_kind kind, int o
 	if (at_exit)
 		tf_creation_begin(&guard);
 	int result = try_once(t, kind, open_flags);
+	if (result >= 0 && (t->flags & TEMPFILE_LEASE) && kind != TF_CREATE_NONE)
+		result = lease_created(t, kind, result);
 #ifdef TEMPFILE_TEST_SEAMS
 	if (result >= 0 && at_exit && test_creation_hook)
 		test_creation_hook(test_creation_hook_arg);
@@ -180,6 +192,8 @@ static int try_and_register(struct tf_target *t, enum tf_create_kind kind, int o
 		int r = register_at_exit(t, kind, result, &guard);
 		if (r < 0) {
 			undo_create(t, kind, result);
+			tf_lease_release(t->lease, false);
+			t->lease = NULL;
 			result = r;
 		}
 	}
@@ -191,6 +205,7 @@ static int try_and_register(struct tf_target *t, enum tf_create_kind kind, int o
 int tf_create(struct tf_target *t, enum tf_create_kind kind, int open_flags)
 {
 	t->registration = NULL;
+	t->lease = NULL;
 	for (unsigned attempt = 0; attempt < t->attempts; attempt++) {
 		int rc = tf_random_chars(t->path + t->random_at, t->random_len, t->alphabet,
 			t->alphabet_len);
@@ -206,9 +221,11 @@ int tf_create(struct tf_target *t, enum tf_create_kind kind, int open_flags)
 int tempfile_mkstemp(const struct tempfile_opts *o, char **path)
 {
 	struct tf_target t;
-	int fd = tf_target_init(&t, o, 0600, TEMPFILE_TEXT | TEMPFILE_AT_EXIT);
+	int fd = tf_target_init(&t, o, 0600, TEMPFILE_TEXT | TEMPFILE_AT_EXIT | TEMPFILE_LEASE);
 	if (fd == 0) /* initialised: now the descriptor, or -errno */
 		fd = tf_create(&t, TF_CREATE_FILE, TF_FILE_OPEN_FLAGS);
+	if (fd >= 0 && t.lease)
+		tf_lease_adopt(t.lease); /* no handle: held until tempfile_forget or exit */
 	if (fd >= 0 && path)
 		*path = t.path; /* handed over */
 	else
@@ -224,6 +241,8 @@ static char *create_path(const struct tempfile_opts *o, mode_t default_mode, uns
 	int rc = tf_target_init(&t, o, default_mode, allowed_flags);
 	if (rc == 0)
 		rc = tf_create(&t, kind, 0);
+	if (rc == 0 && t.lease)
+		tf_lease_adopt(t.lease);
 	if (rc < 0)
 		tf_target_release(&t);
 	return tf_public_pointer(rc, t.path);
@@ -231,7 +250,7 @@ static char *create_path(const struct tempfile_opts *o, mode_t default_mode, uns
 
 char *tempfile_mkdtemp(const struct tempfile_opts *o)
 {
-	return create_path(o, 0700, TEMPFILE_AT_EXIT, TF_CREATE_DIR);
+	return create_path(o, 0700, TEMPFILE_AT_EXIT | TEMPFILE_LEASE, TF_CREATE_DIR);
 }
 
 char *tempfile_mktemp(const struct tempfile_opts *o)
@@ -266,7 +285,8 @@ int tempfile_mktemplate(char *tmpl, size_t suffix_len, enum tempfile_kind kind, 
 	size_t x_start, x_end;
 	if (!tmpl || (kind != TEMPFILE_KIND_FILE && kind != TEMPFILE_KIND_DIR &&
 			     kind != TEMPFILE_KIND_NAME) ||
-		!flags_and_mode_ok(flags, TEMPFILE_TEXT | TEMPFILE_AT_EXIT, mode))
+		!flags_and_mode_ok(flags, TEMPFILE_TEXT | TEMPFILE_AT_EXIT | TEMPFILE_LEASE, mode) ||
+		((flags & TEMPFILE_LEASE) && kind == TEMPFILE_KIND_NAME)) /* nothing to hold */
 		return tf_public_result(-EINVAL);
 	int result = find_x_run(tmpl, suffix_len, &x_start, &x_end);
 	if (result < 0)
@@ -290,6 +310,8 @@ int tempfile_mktemplate(char *tmpl, size_t suffix_len, enum tempfile_kind kind, 
 		[TEMPFILE_KIND_NAME] = TF_CREATE_NONE,
 	};
 	result = tf_create(&t, kinds[kind], TF_FILE_OPEN_FLAGS);
+	if (result >= 0 && t.lease)
+		tf_lease_adopt(t.lease);
 	if (result < 0)
 		memset(tmpl + x_start, 'X', x_end - x_start);
 	return tf_public_result(result);

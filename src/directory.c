@@ -16,6 +16,7 @@ struct tempfile_dir {
 	char *path;                          /* absolute, NEW; the final name once persisted */
 	unsigned flags;                      /* TEMPFILE_KEEP, _AT_EXIT, _IGNORE_CLEANUP_ERRORS */
 	struct tf_registration *registration; /* with TEMPFILE_AT_EXIT, else NULL */
+	struct tf_lease *lease;              /* with TEMPFILE_LEASE until persisted, else NULL */
 	bool persisted;                      /* published: never removed by us */
 };
 
@@ -34,7 +35,7 @@ static int dir_new(const struct tempfile_opts *o, struct tempfile_dir **out)
 {
 	struct tf_target t;
 	int rc = tf_target_init(&t, o, 0700,
-		TEMPFILE_KEEP | TEMPFILE_AT_EXIT | TEMPFILE_IGNORE_CLEANUP_ERRORS);
+		TEMPFILE_KEEP | TEMPFILE_AT_EXIT | TEMPFILE_IGNORE_CLEANUP_ERRORS | TEMPFILE_LEASE);
 	if (rc < 0)
 		return rc;
 	/* Allocated first, so that nothing can fail once the directory exists. */
@@ -48,6 +49,7 @@ static int dir_new(const struct tempfile_opts *o, struct tempfile_dir **out)
 	d->path = t.path; /* handed over */
 	d->flags = t.flags;
 	d->registration = t.registration;
+	d->lease = t.lease;
 	d->persisted = false;
 	*out = d;
 	return 0;
@@ -79,6 +81,7 @@ int tempfile_dir_cleanup(struct tempfile_dir *d)
 	}
 	/* Only now: a signal during the removal still finds it registered. */
 	tf_unregister(d->registration);
+	tf_lease_release(d->lease, (d->flags & TEMPFILE_KEEP) != 0);
 	free(d->path);
 	free(d);
 	return tf_public_result(rc);
@@ -264,6 +267,8 @@ static int dir_persist(struct tempfile_dir *d, const char *path, unsigned flags)
 	d->persisted = true;
 	tf_unregister(d->registration);
 	d->registration = NULL;
+	tf_lease_release(d->lease, true); /* published: no temporary any more */
+	d->lease = NULL;
 	if (flags & TEMPFILE_SYNC)
 		rc = tf_os_fsync_parent(target);
 	if (r.old_at) {

@@ -21,8 +21,9 @@
  * exit, even on SIGKILL; TEMPFILE_AT_EXIT only matters on the fallback path,
  * for the moment between create and unlink. */
 #define TF_TEMPORARY_FLAGS (TEMPFILE_TEXT | TEMPFILE_AT_EXIT)
-#define TF_NAMED_FLAGS \
-	(TEMPFILE_TEXT | TEMPFILE_KEEP | TEMPFILE_AT_EXIT | TEMPFILE_IGNORE_CLEANUP_ERRORS)
+#define TF_NAMED_FLAGS                                                                \
+	(TEMPFILE_TEXT | TEMPFILE_KEEP | TEMPFILE_AT_EXIT | TEMPFILE_IGNORE_CLEANUP_ERRORS | \
+	 TEMPFILE_LEASE)
 #define TF_PERSIST_FLAGS (TEMPFILE_NOREPLACE | TEMPFILE_SYNC)
 
 #ifdef TEMPFILE_TEST_SEAMS
@@ -237,6 +238,7 @@ struct tempfile {
 	unsigned flags; /* the creator's TEMPFILE_* flags                  */
 	bool persisted; /* renamed into place: never deleted by us         */
 	struct tf_registration *registration; /* TEMPFILE_AT_EXIT, or NULL */
+	struct tf_lease *lease; /* TEMPFILE_LEASE until persisted, or NULL */
 };
 
 /* The handle for a new named file as *out: 0 or -errno, nothing left. */
@@ -263,6 +265,7 @@ static int named(const struct tempfile_opts *o, const char *mode, struct tempfil
 	t->path = target.path; /* handed over */
 	t->flags = target.flags;
 	t->registration = target.registration;
+	t->lease = target.lease;
 	*out = t;
 	return 0;
 }
@@ -338,6 +341,7 @@ int tempfile_close(struct tempfile *t)
 		rc = r;
 	/* After the unlink: until then an exit must still remove the file. */
 	tf_unregister(t->registration);
+	tf_lease_release(t->lease, (t->flags & TEMPFILE_KEEP) != 0);
 	free(t->path);
 	free(t);
 	return tf_public_result(rc);
@@ -402,6 +406,8 @@ static int persist(struct tempfile *t, const char *path, unsigned flags)
 	t->persisted = true;
 	tf_unregister(t->registration);
 	t->registration = NULL;
+	tf_lease_release(t->lease, true); /* published: no temporary any more */
+	t->lease = NULL;
 	return (flags & TEMPFILE_SYNC) ? tf_os_fsync_parent(t->path) : 0;
 }
 

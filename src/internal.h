@@ -41,7 +41,7 @@
 /* Every flag a caller may pass anywhere. */
 #define TF_ALL_FLAGS                                                                      \
 	(TEMPFILE_TEXT | TEMPFILE_KEEP | TEMPFILE_AT_EXIT | TEMPFILE_IGNORE_CLEANUP_ERRORS | \
-	 TEMPFILE_NOREPLACE | TEMPFILE_SYNC)
+	 TEMPFILE_NOREPLACE | TEMPFILE_SYNC | TEMPFILE_LEASE | TEMPFILE_DRY_RUN)
 
 /* -errno for the C library call that just failed (the platform files;
  * file.c and spooled.c after fclose/fflush): never 0, so that a failure
@@ -370,6 +370,7 @@ struct tf_target {
 	mode_t mode;          /* creation mode, before umask                   */
 	unsigned attempts;    /* names to try before EEXIST                    */
 	struct tf_registration *registration; /* set by tf_create with TEMPFILE_AT_EXIT */
+	struct tf_lease *lease; /* set by tf_create with TEMPFILE_LEASE: NEW, the caller's */
 };
 
 /* The one check of a struct tempfile_opts, for every creator: 0, or
@@ -401,8 +402,9 @@ enum tf_create_kind {
 /* Fill in random characters and try to create, retrying only on EEXIST
  * (EINTR is retried in place), at most t->attempts times; then EEXIST.
  * open_flags is for TF_CREATE_FILE. On success t->path names what was
- * made, and with TEMPFILE_AT_EXIT in t->flags, t->registration records it
- * (tf_register). The descriptor or 0, or -errno (-EEXIST: every name
+ * made, with TEMPFILE_AT_EXIT in t->flags t->registration records it
+ * (tf_register), and with TEMPFILE_LEASE t->lease holds it (tf_lease_take;
+ * the caller releases or adopts it). The descriptor or 0, or -errno (-EEXIST: every name
  * taken) with nothing left behind. */
 TF_HIDDEN int tf_create(struct tf_target *t, enum tf_create_kind kind, int open_flags);
 
@@ -624,6 +626,64 @@ void tf_test_dir_rename_fallback(int level);
 /* Tests only: call hook(old_at) just before the replaced tree at old_at
  * is removed (NULL: none). */
 void tf_test_dir_persist_hook(void (*hook)(const char *old_at));
+#endif
+
+/* ---- lease.c, platform/{posix,win32}_lease.c: TEMPFILE_LEASE, tempfile_reap ----
+ *
+ * A lease is a descriptor (Windows: a handle) of the object kept open by
+ * the library, holding a BSD flock (Windows: no delete sharing), plus a
+ * marker on the object that a reaper recognises; doc/design.md "Leases"
+ * says why and what it costs. */
+
+struct tf_lease;
+
+/* Hold the object just created at path for this process: fd is its
+ * descriptor for a file, -1 for a directory. 0 and *out (NEW: end it with
+ * tf_lease_release, or hand it to tf_lease_adopt), or -errno (-EMFILE: no
+ * descriptor left; -ENOMEM; -ENAMETOOLONG: no room for the fallback
+ * marker's name) with *out NULL and nothing of the lease left; the object
+ * is the caller's to undo. */
+TF_HIDDEN int tf_lease_take(const char *path, int fd, bool is_dir, struct tf_lease **out);
+
+/* End a lease (NULL: nothing). kept: the object stays where it was, or has
+ * moved (persisted), and is no lease any more, so its marker goes; else it
+ * was removed, or its removal failed and what is left is for a later
+ * reaper. Then the descriptor is closed and l freed. Never fails. */
+TF_HIDDEN void tf_lease_release(struct tf_lease *l, bool kept);
+
+/* Keep l, a lease of an object no handle owns (tempfile_mkstemp, _mkdtemp,
+ * _mktemplate), until tf_lease_forget of its path or the end of the
+ * process. Cannot fail. */
+TF_HIDDEN void tf_lease_adopt(struct tf_lease *l);
+
+/* Under tempfile_forget: release (kept) every adopted lease of path. 0, or
+ * -ENOENT if there is none. */
+TF_HIDDEN int tf_lease_forget(const char *path);
+
+/* The platform's part of a lease (the descriptor, the fallback marker):
+ * struct tf_os_lease is in platform/os.h. 0 or -errno, nothing left. */
+TF_HIDDEN int tf_os_lease_take(const char *path, int fd, bool is_dir, struct tf_os_lease *l);
+TF_HIDDEN void tf_os_lease_drop(struct tf_os_lease *l, bool kept);
+
+/* What tf_os_reap found: name (an entry of the directory), a directory or
+ * a file, error 0 once removed (or, dry run, found), else why it was not. */
+typedef void tf_reap_visit_fn(void *arg, const char *name, bool is_dir, int error);
+
+/* Remove every abandoned lease of this user in dir (absolute), calling
+ * visit (if not NULL) for each one found; dry_run: find them only. The
+ * count removed (found), or -errno: the directory itself (-ENOENT,
+ * -ENOTDIR, -EACCES), or the first abandoned lease that could not be
+ * removed, after all others were. */
+TF_HIDDEN int tf_os_reap(const char *dir, bool dry_run, tf_reap_visit_fn *visit, void *arg);
+
+#ifdef TEMPFILE_TEST_SEAMS
+/* Tests only: act as if the file system had no user extended attributes
+ * (POSIX), so that leases take the fallback marker. */
+void tf_test_lease_no_xattr(bool on);
+/* Tests only: call hook(name, arg) in tf_os_reap once the entry name has
+ * been opened and found abandoned, before it is checked again and removed
+ * (NULL: none); a co-tenant's swap goes here. */
+void tf_test_reap_hook(void (*hook)(const char *name, void *arg), void *arg);
 #endif
 
 /* ---- cleanup.c, platform/{posix,win32}_cleanup.c: the exit registry ------

@@ -607,14 +607,15 @@ enum creator {
 static const char *const creator_names[C_COUNT] = { "mkstemp", "mkdtemp", "mktemp",
 	"temporary_fd", "temporary", "named", "spooled", "dir" };
 static const unsigned creator_flags[C_COUNT] = {
-	[C_MKSTEMP] = TEMPFILE_TEXT | TEMPFILE_AT_EXIT,
-	[C_MKDTEMP] = TEMPFILE_AT_EXIT,
+	[C_MKSTEMP] = TEMPFILE_TEXT | TEMPFILE_AT_EXIT | TEMPFILE_LEASE,
+	[C_MKDTEMP] = TEMPFILE_AT_EXIT | TEMPFILE_LEASE,
 	[C_MKTEMP] = TEMPFILE_TEXT,
 	[C_TEMPORARY_FD] = TEMPFILE_TEXT | TEMPFILE_AT_EXIT,
 	[C_TEMPORARY] = TEMPFILE_TEXT | TEMPFILE_AT_EXIT,
-	[C_NAMED] = TEMPFILE_TEXT | TEMPFILE_KEEP | TEMPFILE_AT_EXIT | TEMPFILE_IGNORE_CLEANUP_ERRORS,
+	[C_NAMED] = TEMPFILE_TEXT | TEMPFILE_KEEP | TEMPFILE_AT_EXIT | TEMPFILE_IGNORE_CLEANUP_ERRORS |
+		TEMPFILE_LEASE,
 	[C_SPOOLED] = TEMPFILE_TEXT | TEMPFILE_AT_EXIT,
-	[C_DIR] = TEMPFILE_KEEP | TEMPFILE_AT_EXIT | TEMPFILE_IGNORE_CLEANUP_ERRORS,
+	[C_DIR] = TEMPFILE_KEEP | TEMPFILE_AT_EXIT | TEMPFILE_IGNORE_CLEANUP_ERRORS | TEMPFILE_LEASE,
 };
 
 /* Create with o through creator c and remove what was made at once: 0, or
@@ -715,7 +716,7 @@ Test(create, template_persist_and_rmtree_accept_exactly_the_flags_their_comments
 		char *tmpl = tft_join(dir, "tXXXXXX");
 		errno = 0;
 		int fd = tempfile_mktemplate(tmpl, 0, TEMPFILE_KIND_FILE, bit, 0);
-		if (bit & (TEMPFILE_TEXT | TEMPFILE_AT_EXIT)) {
+		if (bit & (TEMPFILE_TEXT | TEMPFILE_AT_EXIT | TEMPFILE_LEASE)) {
 			cr_expect_geq(fd, 0, "mktemplate refused %#x", bit);
 			close(fd);
 			unlink(tmpl);

@@ -22,7 +22,9 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* ---- shared checks and releases ------------------------------------------------- */
@@ -1105,6 +1107,191 @@ static const int enoent_only[] = { ENOENT, 0 };
 static const int eexist_only[] = { EEXIST, 0 };
 static const int close_may_report_eintr[] = { TFF_close, 0 };
 
+/* ---- leases and reaping -------------------------------------------------------------- */
+
+/* Leases: on success the object exists and is held (one descriptor more
+ * until release forgets it or closes the handle); on failure nothing is
+ * left, the lease's descriptor included. */
+static int setup_no_xattr(struct tfd_ctx *c)
+{
+	(void)c;
+	tf_test_lease_no_xattr(true); /* this case's child only */
+	return 0;
+}
+
+static int run_mkstemp_lease(struct tfd_ctx *c)
+{
+	c->fd = tempfile_mkstemp(&(struct tempfile_opts){ .dir = c->work, .prefix = "pre",
+					 .suffix = ".suf", .flags = TEMPFILE_LEASE },
+		&c->path);
+	return c->fd < 0 ? -1 : 0;
+}
+
+static int run_mkdtemp_lease(struct tfd_ctx *c)
+{
+	c->path = tempfile_mkdtemp(&(struct tempfile_opts){
+		.dir = c->work, .prefix = "pre", .suffix = ".suf", .flags = TEMPFILE_LEASE });
+	return c->path ? 0 : -1;
+}
+
+/* The marker, if it is the fallback link, is the one entry besides. */
+static bool check_leased(struct tfd_ctx *c, bool ok, mode_t type, mode_t mode)
+{
+	if (!ok)
+		return c->path == NULL || note(c, "path set on failure");
+	struct stat st;
+	if (!check_created(c, c->path, "pre", ".suf", type, mode))
+		return false;
+	const char *name = strrchr(c->path, '/') + 1;
+	char *marker = tft_format("%s/.tempfile-lease.%s", c->work, name);
+	bool beside = lstat(marker, &st) == 0;
+	free(marker);
+	long want = beside ? 2 : 1;
+	return tft_count_entries(c->work) == want || note(c, "wrong entries beside the lease");
+}
+
+static bool check_mkstemp_lease(struct tfd_ctx *c, bool ok)
+{
+	return check_leased(c, ok, S_IFREG, 0600);
+}
+
+static bool check_mkdtemp_lease(struct tfd_ctx *c, bool ok)
+{
+	return check_leased(c, ok, S_IFDIR, 0700);
+}
+
+static int run_named_lease_close(struct tfd_ctx *c)
+{
+	struct tempfile *t = tempfile_named(
+		&(struct tempfile_opts){ .dir = c->work, .flags = TEMPFILE_LEASE }, NULL);
+	if (!t)
+		return -1;
+	return tempfile_close(t);
+}
+
+static int run_dir_lease_cleanup(struct tfd_ctx *c)
+{
+	struct tempfile_dir *d =
+		tempfile_dir(&(struct tempfile_opts){ .dir = c->work, .flags = TEMPFILE_LEASE });
+	if (!d)
+		return -1;
+	return tempfile_dir_cleanup(d);
+}
+
+/* On failure the tree comparison judges: a failed removal leaves the
+ * object (now an abandoned lease), which is that fault's effect. */
+static bool check_work_empty(struct tfd_ctx *c, bool ok)
+{
+	return !ok || tft_count_entries(c->work) == 0 || note(c, "something was left");
+}
+
+/* Reaping: work holds an abandoned leased file and directory (made by a
+ * child that exited, under fixed names so that release can make them
+ * again) and a plain file, which stays. */
+static int make_abandoned(const char *work, bool no_xattr)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		static const char *const names[] = { "leasefil", "leasedir" };
+		tf_test_script_names(names, 2);
+		tf_test_lease_no_xattr(no_xattr);
+		struct tempfile_opts o = { .dir = work, .prefix = "", .flags = TEMPFILE_LEASE };
+		int fd = tempfile_mkstemp(&o, NULL);
+		char *dir = tempfile_mkdtemp(&o);
+		char *inner = dir ? tft_join(dir, "inner") : NULL;
+		_exit(fd >= 0 && inner && mkdir(inner, 0700) == 0 ? 0 : 1);
+	}
+	int status;
+	return waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0
+		       ? 0
+		       : -1;
+}
+
+static int setup_reap_with(struct tfd_ctx *c, bool no_xattr)
+{
+	char *plain = tft_join(c->work, "plain");
+	int fd = open(plain, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+	free(plain);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	c->number = no_xattr;
+	return make_abandoned(c->work, no_xattr);
+}
+
+static int setup_reap(struct tfd_ctx *c)
+{
+	return setup_reap_with(c, false);
+}
+
+static int setup_reap_fallback(struct tfd_ctx *c)
+{
+	return setup_reap_with(c, true);
+}
+
+static int run_reap(struct tfd_ctx *c)
+{
+	int n = tempfile_reap(c->work, 0);
+	c->fd = -1;
+	c->path = NULL;
+	c->handle = (void *)(intptr_t)n;
+	return n < 0 ? -1 : 0;
+}
+
+static bool check_reaped(struct tfd_ctx *c, bool ok)
+{
+	char *plain = tft_join(c->work, "plain");
+	bool kept = access(plain, F_OK) == 0;
+	free(plain);
+	if (!kept)
+		return note(c, "the plain file was reaped");
+	if (!ok)
+		return true;
+	if ((intptr_t)c->handle != 2)
+		return note(c, "success, but not both leases counted");
+	return tft_count_entries(c->work) == 1 || note(c, "success, but a lease is left");
+}
+
+/* What a failed reap left goes; the fixture is made again. */
+static void release_reap(struct tfd_ctx *c, bool ok)
+{
+	(void)ok;
+	static const char *const names[] = { "leasefil", "leasedir", ".tempfile-lease.leasefil",
+		".tempfile-lease.leasedir" };
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+		char *path = tft_join(c->work, names[i]);
+		remove_tree(path);
+		free(path);
+	}
+	if (make_abandoned(c->work, c->number != 0) != 0)
+		fprintf(stderr, "cannot make the abandoned leases again\n");
+}
+
+/* release_at_exit's tempfile_forget ends a lease too. */
+static const struct tfd_op lease_ops[] = {
+	{ .name = "mkstemp_lease", .run = run_mkstemp_lease, .check = check_mkstemp_lease,
+		.release = release_at_exit },
+	{ .name = "mkstemp_lease_fallback", .setup = setup_no_xattr, .run = run_mkstemp_lease,
+		.check = check_mkstemp_lease, .release = release_at_exit },
+	{ .name = "mkdtemp_lease", .run = run_mkdtemp_lease, .check = check_mkdtemp_lease,
+		.release = release_at_exit },
+	{ .name = "mkdtemp_lease_fallback", .setup = setup_no_xattr, .run = run_mkdtemp_lease,
+		.check = check_mkdtemp_lease, .release = release_at_exit },
+	{ .name = "named_lease_close", .run = run_named_lease_close, .check = check_work_empty,
+		.release = release_nothing },
+	{ .name = "dir_lease_cleanup", .run = run_dir_lease_cleanup, .check = check_work_empty,
+		.release = release_nothing, .leftover_ok_on_error = true },
+	{ .name = "reap", .setup = setup_reap, .run = run_reap, .check = check_reaped,
+		.release = release_reap, .leftover_ok_on_error = true },
+	{ .name = "reap_fallback", .setup = setup_reap_fallback, .run = run_reap,
+		.check = check_reaped, .release = release_reap, .leftover_ok_on_error = true },
+};
+
+#define LEASE_OP(name) op_named(lease_ops, sizeof lease_ops / sizeof *lease_ops, name)
+
 static const struct tfd_op core_ops[] = {
 	{ .name = "mkstemp", .run = run_mkstemp, .check = check_mkstemp,
 		.release = release_fd_and_path },
@@ -1322,6 +1509,15 @@ Test(faults, dir_persist_replace_is_old_or_new_under_every_fault) { run_op(COMPO
 Test(faults, dir_persist_replace_without_exchange_is_old_or_new_under_every_fault) { run_op(COMPONENT_OP("dir_persist_replace_without_exchange")); }
 Test(faults, dir_persist_replace_without_renameat2_is_old_or_new_under_every_fault) { run_op(COMPONENT_OP("dir_persist_replace_without_renameat2")); }
 #endif
+
+Test(faults, mkstemp_lease_survives_every_fault) { run_op(LEASE_OP("mkstemp_lease")); }
+Test(faults, mkstemp_lease_fallback_survives_every_fault) { run_op(LEASE_OP("mkstemp_lease_fallback")); }
+Test(faults, mkdtemp_lease_survives_every_fault) { run_op(LEASE_OP("mkdtemp_lease")); }
+Test(faults, mkdtemp_lease_fallback_survives_every_fault) { run_op(LEASE_OP("mkdtemp_lease_fallback")); }
+Test(faults, named_lease_close_survives_every_fault) { run_op(LEASE_OP("named_lease_close")); }
+Test(faults, dir_lease_cleanup_survives_every_fault) { run_op(LEASE_OP("dir_lease_cleanup")); }
+Test(faults, reap_survives_every_fault) { run_op(LEASE_OP("reap")); }
+Test(faults, reap_fallback_survives_every_fault) { run_op(LEASE_OP("reap_fallback")); }
 
 /* The shim itself: a test that cannot fail proves nothing, so prove that
  * it really fails what it is told to, and only that. */

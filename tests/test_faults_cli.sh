@@ -14,7 +14,7 @@ trap 'rm -rf "$work"' EXIT
 # static library, linked against the C library dynamically.
 if ! ldd "$TMPF" >/dev/null 2>&1; then
 	"${CC:-cc}" -std=c11 -O1 -g -D_GNU_SOURCE -DTEMPFILE_STATIC -I"$TF_SOURCE_DIR/include" \
-		-I"$TF_SOURCE_DIR/cli" "$TF_SOURCE_DIR"/cli/{main,mktemp,run,rm,where,write,opt,msg,quote,tmpf_posix}.c \
+		-I"$TF_SOURCE_DIR/cli" "$TF_SOURCE_DIR"/cli/{main,mktemp,run,reap,rm,where,write,opt,msg,quote,tmpf_posix}.c \
 		"$TF_BINARY_DIR/libtempfile.a" -lpthread -o "$work/tmpf"
 	TMPF=$work/tmpf
 	export TMPF

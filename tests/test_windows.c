@@ -240,32 +240,38 @@ static int child_at_exit(const char *dir)
 }
 
 
-Test(windows, at_exit_objects_are_removed_when_the_process_exits)
+/* Run this program with flag and dir (a child half of a test); its exit
+ * status, 99 if it could not be started. */
+static DWORD run_child(const wchar_t *flag, const char *dir)
 {
-	char *dir = tft_scratch();
-	cr_assert(dir != NULL, "errno %d", errno);
 	wchar_t self[MAX_PATH];
 	GetModuleFileNameW(NULL, self, MAX_PATH);
 	wchar_t *wdir = tft_wide(dir);
-	size_t len = wcslen(self) + wcslen(wdir) + 32;
+	size_t len = wcslen(self) + wcslen(flag) + wcslen(wdir) + 16;
 	wchar_t *cmd = malloc(len * sizeof *cmd);
-	_snwprintf(cmd, len, L"\"%ls\" --child-at-exit \"%ls\"", self, wdir);
+	_snwprintf(cmd, len, L"\"%ls\" %ls \"%ls\"", self, flag, wdir);
 	STARTUPINFOW si = { .cb = sizeof si };
 	PROCESS_INFORMATION pi;
-	BOOL started = CreateProcessW(NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi);
 	DWORD status = 99;
-	if (started) {
+	if (CreateProcessW(NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi)) {
 		WaitForSingleObject(pi.hProcess, 60000);
 		GetExitCodeProcess(pi.hProcess, &status);
 		CloseHandle(pi.hProcess);
 		CloseHandle(pi.hThread);
 	}
-	int left = (int)tft_count_entries(dir);
-	tft_remove_tree(dir);
 	free(cmd);
 	free(wdir);
+	return status;
+}
+
+Test(windows, at_exit_objects_are_removed_when_the_process_exits)
+{
+	char *dir = tft_scratch();
+	cr_assert(dir != NULL, "errno %d", errno);
+	DWORD status = run_child(L"--child-at-exit", dir);
+	int left = (int)tft_count_entries(dir);
+	tft_remove_tree(dir);
 	free(dir);
-	cr_assert(started, "CreateProcessW: %lu", (unsigned long)GetLastError());
 	cr_assert(status == 0, "child exit status %lu", (unsigned long)status);
 	cr_assert(left == 0, "%d entries left after exit", left);
 }
@@ -482,10 +488,71 @@ Test(windows, absolute_follows_windows_rules)
 }
 #endif
 
+/* ---- leases ------------------------------------------------------------------------ */
+
+/* The child half of leases_of_a_terminated_process_are_reaped: leased
+ * objects in dir, then the process is terminated, as a kill would. */
+static int child_lease(const char *dir)
+{
+	struct tempfile_opts o = { .dir = dir, .flags = TEMPFILE_LEASE };
+	struct tempfile *t = tempfile_named(&o, NULL);
+	struct tempfile_dir *d = tempfile_dir(&o);
+	char *inner = d ? tft_join(tempfile_dir_path(d), "inner") : NULL;
+	if (!t || !d || !make_file(inner, FILE_ATTRIBUTE_NORMAL))
+		return 3;
+	TerminateProcess(GetCurrentProcess(), 9);
+	return 4;
+}
+
+Test(windows, leases_of_a_terminated_process_are_reaped)
+{
+	char *dir = tft_scratch();
+	cr_assert(dir != NULL, "errno %d", errno);
+	DWORD status = run_child(L"--child-lease", dir);
+	long before = tft_count_entries(dir);
+	int reaped = tempfile_reap(dir, 0);
+	long after = tft_count_entries(dir);
+	tft_remove_tree(dir);
+	free(dir);
+	cr_assert(status == 9, "child exit status %lu", (unsigned long)status);
+	cr_assert(before == 4, "%ld entries: two objects, two markers", before);
+	cr_assert(reaped == 2, "reaped %d (errno %d)", reaped, errno);
+	cr_assert(after == 0, "%ld entries left", after);
+}
+
+Test(windows, a_held_lease_is_not_reaped_and_close_ends_it)
+{
+	char *dir = tft_scratch();
+	cr_assert(dir != NULL, "errno %d", errno);
+	struct tempfile_opts o = { .dir = dir, .flags = TEMPFILE_LEASE };
+	struct tempfile *t = tempfile_named(&o, NULL);
+	struct tempfile_dir *d = tempfile_dir(&o);
+	char *kept = tempfile_mkdtemp(&o);
+	bool made = t && d && kept;
+	int held = tempfile_reap(dir, 0);
+	long with_markers = tft_count_entries(dir);
+	int closed = tempfile_close(t) == 0 && tempfile_dir_cleanup(d) == 0;
+	int forgot = kept ? tempfile_forget(kept) : -1;
+	long left = tft_count_entries(dir);
+	int reaped = tempfile_reap(dir, 0);
+	bool still = kept && tft_is_dir(kept);
+	tft_remove_tree(dir);
+	free(kept);
+	free(dir);
+	cr_assert(made, "errno %d", errno);
+	cr_assert(held == 0, "a held lease was reaped (%d)", held);
+	cr_assert(with_markers == 6, "%ld entries", with_markers);
+	cr_assert(closed && forgot == 0, "close, cleanup, forget");
+	cr_assert(left == 1, "%ld entries left: the forgotten directory alone", left);
+	cr_assert(reaped == 0 && still, "an ordinary directory was reaped");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "--child-at-exit") == 0)
 		return child_at_exit(argv[2]);
+	if (argc == 3 && strcmp(argv[1], "--child-lease") == 0)
+		return child_lease(argv[2]);
 	struct criterion_test_set *tests = criterion_initialize();
 	int result = 1;
 	if (criterion_handle_args(argc, argv, true))

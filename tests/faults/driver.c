@@ -52,6 +52,10 @@ static const int errnos_opendir[] = { EMFILE, ENFILE, ENOMEM, EACCES, EIO, 0 };
 static const int errnos_readdir[] = { EIO, 0 };
 static const int errnos_sigaction[] = { EINVAL, 0 };
 static const int errnos_fchdir[] = { EACCES, EIO, 0 };
+static const int errnos_flock[] = { ENOLCK, EINTR, 0 };
+/* EOPNOTSUPP and EACCES: the lease takes its fallback marker. */
+static const int errnos_setxattr[] = { ENOSPC, EDQUOT, EIO, EOPNOTSUPP, EACCES, 0 };
+static const int errnos_symlink[] = { ENOSPC, EDQUOT, EIO, EACCES, EROFS, 0 };
 
 static const int *errnos_for(int fn)
 {
@@ -83,6 +87,9 @@ static const int *errnos_for(int fn)
 	case TFF_readdir: return errnos_readdir;
 	case TFF_sigaction: return errnos_sigaction;
 	case TFF_fchdir: return errnos_fchdir;
+	case TFF_flock: return errnos_flock;
+	case TFF_fsetxattr: return errnos_setxattr;
+	case TFF_symlink: return errnos_symlink;
 	default: return errnos_alloc;
 	}
 }

@@ -31,7 +31,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -436,6 +438,21 @@ int fchmodat(int dirfd, const char *path, mode_t mode, int flags)
 int fchown(int fd, uid_t owner, gid_t group)
 {
 	FAIL_OR_PASS(fchown, -1, fd, owner, group);
+}
+
+int flock(int fd, int operation)
+{
+	FAIL_OR_PASS(flock, -1, fd, operation);
+}
+
+int fsetxattr(int fd, const char *name, const void *value, size_t size, int flags)
+{
+	FAIL_OR_PASS(fsetxattr, -1, fd, name, value, size, flags);
+}
+
+int symlink(const char *target, const char *path)
+{
+	FAIL_OR_PASS(symlink, -1, target, path);
 }
 
 int dup(int fd)

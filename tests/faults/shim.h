@@ -30,7 +30,7 @@
 	X(realloc) X(lstat) X(stat) X(fstat) X(fstatat) X(getcwd) X(ftruncate) X(lseek)   \
 	X(fchmod) X(fchmodat) X(fdopen) X(fflush) X(fclose) X(dup) X(fdopendir)           \
 	X(opendir) X(readdir) X(fopencookie) X(sigaction) X(atexit) X(fchdir)         \
-	X(statx) X(mmap) X(fchown)
+	X(statx) X(mmap) X(fchown) X(flock) X(fsetxattr) X(symlink)
 
 enum tff_function {
 #define TFF_ENUM(name) TFF_##name,
