@@ -466,7 +466,8 @@ TF_HIDDEN int tf_remove_tree_pooled(const char *path, const struct tf_file_id *e
 /* Tests only: where the removal calls the hook. */
 enum tf_rmtree_event {
 	TF_RMTREE_WALK_START, /* a walk begins (no rmdir fast path); dirfd: the top, name "" */
-	TF_RMTREE_BEFORE_OPEN /* name in dirfd was fstatat'ed as a directory, not opened yet */
+	TF_RMTREE_BEFORE_OPEN, /* name in dirfd was fstatat'ed as a directory, not opened yet */
+	TF_RMTREE_WORKER_EXIT  /* a thread of the pool is about to end; dirfd -1, name "" */
 };
 typedef void tf_test_rmtree_hook_fn(enum tf_rmtree_event event, int dirfd, const char *name,
 	void *arg);

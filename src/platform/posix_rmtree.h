@@ -125,4 +125,11 @@ TF_HIDDEN int tf_rm_walk_tree(struct tf_rm_walk *w, int top_fd, const struct tf_
  * *chmodded when it does. 0 or -errno. */
 TF_HIDDEN int tf_rm_unlink_in(int dirfd, mode_t mode, bool *chmodded, const char *name, int flag);
 
+#ifdef TEMPFILE_TEST_SEAMS
+/* The hook tf_test_rmtree_hook set, called at event (if any). */
+void tf_rm_test_hook(enum tf_rmtree_event event, int fd, const char *name);
+#else
+#  define tf_rm_test_hook(event, fd, name) ((void)0)
+#endif
+
 #endif

@@ -202,6 +202,7 @@ static void *work(void *arg)
 		}
 	}
 	pthread_mutex_unlock(&p->lock);
+	tf_rm_test_hook(TF_RMTREE_WORKER_EXIT, -1, "");
 	return NULL;
 }
 

@@ -54,11 +54,13 @@ void tf_test_rmtree_lose_position(bool on)
 	test_lose_position = on;
 }
 
-#  define TEST_HOOK(event, fd, name)                                   \
-	do {                                                          \
-		if (test_hook)                                        \
-			test_hook((event), (fd), (name), test_hook_arg); \
-	} while (0)
+void tf_rm_test_hook(enum tf_rmtree_event event, int fd, const char *name)
+{
+	if (test_hook)
+		test_hook(event, fd, name, test_hook_arg);
+}
+
+#  define TEST_HOOK(event, fd, name) tf_rm_test_hook((event), (fd), (name))
 #else
 #  define TEST_HOOK(event, fd, name) ((void)0)
 #endif
