@@ -50,7 +50,51 @@ fail:;
 	return -1;
 }
 
-/* Remove what is inside the directory open at fd; closes fd. */
+int bench_tree_build_flat(const char *root, size_t files)
+{
+	if (mkdir(root, 0700) != 0)
+		return -1;
+	int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return -1;
+	char name[32];
+	for (size_t f = 0; f < files; f++) {
+		snprintf(name, sizeof name, "f%06zu", f);
+		int fd = openat(rootfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0 || close(fd) != 0)
+			goto fail;
+	}
+	close(rootfd);
+	return 0;
+fail:;
+	int saved = errno;
+	close(rootfd);
+	errno = saved;
+	return -1;
+}
+
+/* Deeper than PATH_MAX: built relative to each new level. */
+int bench_tree_build_chain(const char *root, size_t depth)
+{
+	if (mkdir(root, 0700) != 0)
+		return -1;
+	int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (size_t d = 0; fd >= 0 && d < depth; d++) {
+		int next = mkdirat(fd, "d", 0700) == 0 ?
+			openat(fd, "d", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		fd = next;
+	}
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+/* Remove what is inside the directory open at fd; closes fd. One
+ * descriptor per level: a deep chain needs RLIMIT_NOFILE raised (tree_in). */
 static int walk(int fd)
 {
 	DIR *d = fdopendir(fd);

@@ -830,6 +830,7 @@ static size_t stack_touched_below(const unsigned char *stack, const void *from)
 struct stack_run {
 	const char *path;
 	bool cleanup_now; /* tempfile_cleanup_now() instead of tempfile_rmtree(path) */
+	bool in_handler;  /* tf_rmtree_path_signal_safe(path) instead */
 	bool measure;     /* fill in used */
 	unsigned char *stack;
 	int rc, err;
@@ -840,7 +841,18 @@ static void run_removal(struct stack_run *r)
 {
 	volatile unsigned char here = 0; /* where the call is made */
 	errno = 0;
-	r->rc = r->cleanup_now ? tempfile_cleanup_now() : tempfile_rmtree(r->path, 0);
+	if (r->cleanup_now) {
+		r->rc = tempfile_cleanup_now();
+	} else if (r->in_handler) {
+		/* tempfile_rmtree may start threads: a handler has the exit
+		 * registry's removal, the sequential walk. */
+		int err = tf_rmtree_path_signal_safe(r->path, 0, NULL);
+		r->rc = err < 0 ? -1 : 0;
+		if (err < 0)
+			errno = -err;
+	} else {
+		r->rc = tempfile_rmtree(r->path, 0);
+	}
 	r->err = errno;
 	if (r->measure)
 		r->used = stack_touched_below(r->stack, (const void *)&here);
@@ -885,6 +897,7 @@ static bool removal_in_signal_handler(struct stack_run *r, size_t size)
 	struct sigaction sa = { .sa_handler = removal_handler, .sa_flags = SA_ONSTACK };
 	sigemptyset(&sa.sa_mask);
 	signalled_run = r;
+	r->in_handler = true;
 	return sigaltstack(&ss, NULL) == 0 && sigaction(SIGUSR1, &sa, NULL) == 0 &&
 		raise(SIGUSR1) == 0;
 }

@@ -291,3 +291,24 @@ Test(rmtree, pool_threads_from_the_environment)
 	cr_assert_eq(remove_counting_threads(top), 2);
 	free(top);
 }
+
+/* The exit registry's removal (signal handlers, exit) is the sequential
+ * walk by construction: even with the pool forced on, no thread. */
+Test(rmtree, pool_is_never_used_by_the_exit_registry)
+{
+	struct tempfile_dir *d = tempfile_dir(
+		&(struct tempfile_opts){ .dir = scratch, .flags = TEMPFILE_AT_EXIT | TEMPFILE_KEEP });
+	cr_assert_not_null(d);
+	char *registered = strdup(tempfile_dir_path(d));
+	char *inside = tft_join(registered + strlen(scratch) + 1, "tree");
+	free(make_wide(inside, 40, 20));
+	struct threads_seen t = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	tf_test_rmtree_hook(note_thread, &t);
+	cr_assert_eq(tempfile_cleanup_now(), 0, "%s", strerror(errno));
+	tf_test_rmtree_hook(NULL, NULL);
+	cr_assert_not(tft_exists(registered));
+	cr_assert_eq(t.n, 1, "the exit registry's removal ran on %d threads", t.n);
+	cr_assert_eq(tempfile_dir_cleanup(d), 0);
+	free(inside);
+	free(registered);
+}
