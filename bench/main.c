@@ -44,7 +44,8 @@ struct bench_config bench_cfg;
 static void usage(int status)
 {
 	fputs("usage: tempfile_bench [--quick] [--dir DIR]... [--reps R] [--block N]\n"
-	      "                      [--tree-reps R] [--only SECTION] [--no-counts]\n"
+	      "                      [--tree-reps R] [--tree-dirs D] [--tree-files F]\n"
+	      "                      [--only SECTION] [--no-counts]\n"
 	      "                      [--python PATH|none] [--tmpf PATH]\n"
 	      "SECTION: named anon dir spool1k spool1m atomic4k atomic4k_sync micro tree\n"
 	      "         tree_flat tree_chain tree_1m (full run only)\n"
@@ -465,6 +466,10 @@ int main(int argc, char **argv)
 			bench_cfg.reps = bench_cfg.spawn_reps = (unsigned)parse_size(argv[++i]);
 		else if (strcmp(a, "--tree-reps") == 0 && has_value)
 			bench_cfg.tree_reps = (unsigned)parse_size(argv[++i]);
+		else if (strcmp(a, "--tree-dirs") == 0 && has_value)
+			bench_cfg.tree_dirs = parse_size(argv[++i]);
+		else if (strcmp(a, "--tree-files") == 0 && has_value)
+			bench_cfg.tree_files = parse_size(argv[++i]);
 		else if (strcmp(a, "--block") == 0 && has_value)
 			bench_cfg.block = parse_size(argv[++i]);
 		else if (strcmp(a, "--only") == 0 && has_value)

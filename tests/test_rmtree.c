@@ -191,8 +191,8 @@ static void count_walks(enum tf_rmtree_event event, int dirfd, const char *name,
 {
 	(void)dirfd;
 	(void)name;
-	if (event == TF_RMTREE_WALK_START)
-		++*(int *)arg;
+	if (event == TF_RMTREE_WALK_START) /* from the pool's threads too */
+		__atomic_add_fetch((int *)arg, 1, __ATOMIC_RELAXED);
 }
 
 /* ---- basic behaviour ------------------------------------------------------- */

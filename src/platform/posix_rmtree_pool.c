@@ -43,11 +43,17 @@
 #define TF_RM_DEFAULT_THREADS 8
 #define TF_RM_MAX_THREADS 64
 /* Entries the walk removes alone before it starts threads. Measured on 2
- * CPUs, tmpfs, trees of 10 directories of N files (bench/run.sh --only
- * rmtree_small: the pool forced on against the sequential walk): break-even
- * near 250 entries, the pool ahead from 500; 1000 leaves a margin for
- * slower thread start-up. */
-#define TF_RM_POOL_THRESHOLD 1000
+ * CPUs (load 2), tmpfs, 10 directories of N files, the pool from the first
+ * directory against the sequential walk (× sequential, medians of 21-41
+ * interleaved runs):
+ *   CFLAGS=-DTF_RM_POOL_THRESHOLD=0 TEMPFILE_BENCH_BUILD=build-bench-t0 \
+ *   bench/run.sh --only tree --dir /dev/shm --tree-dirs 10 --tree-files N \
+ *   --tree-reps 41 --no-counts --python none
+ * 50-250 entries 1.00-1.18, 500 1.09-1.26, 750 0.69, 1,000 0.80-0.94,
+ * 1,500 0.98, 3,000 0.71: thread start-up is paid back from about 750. */
+#ifndef TF_RM_POOL_THRESHOLD
+#  define TF_RM_POOL_THRESHOLD 1000
+#endif
 /* Directories handed over and not yet removed, per thread at most: each
  * holds one or two descriptors. */
 #define TF_RM_POOL_NODES 4
