@@ -43,10 +43,10 @@ static char *make_wide(const char *name, int dirs, int files)
 	return top;
 }
 
-/* The threads that met a directory: at most 8 told apart. */
+/* The threads that met a directory: at most 16 told apart. */
 struct threads_seen {
 	pthread_mutex_t lock;
-	pthread_t seen[8];
+	pthread_t seen[16];
 	int n;
 };
 
@@ -61,7 +61,7 @@ static void note_thread(enum tf_rmtree_event event, int dirfd, const char *name,
 	bool known = false;
 	for (int i = 0; i < t->n; i++)
 		known = known || pthread_equal(t->seen[i], me);
-	if (!known && t->n < 8)
+	if (!known && t->n < 16)
 		t->seen[t->n++] = me;
 	pthread_mutex_unlock(&t->lock);
 }
@@ -318,4 +318,123 @@ Test(rmtree, pool_is_never_used_by_the_exit_registry)
 	cr_assert_eq(tempfile_dir_cleanup(d), 0);
 	free(inside);
 	free(registered);
+}
+
+/* The threads a removal of a big tree uses in a child whose CPUs are the
+ * first `cpus` of this process's (0: all of them), with no seam: what the
+ * CPUs say. -1 if the affinity cannot be set. */
+static int threads_on_cpus(int cpus)
+{
+	char *top = make_wide("top", 200, 100);
+	int pipefd[2];
+	cr_assert_eq(pipe(pipefd), 0);
+	fflush(NULL);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		tf_test_rmtree_pool(0, SIZE_MAX);
+		unsetenv("TEMPFILE_RMTREE_THREADS");
+		cpu_set_t have, want;
+		CPU_ZERO(&want);
+		if (sched_getaffinity(0, sizeof have, &have) != 0)
+			_exit(1);
+		int taken = 0;
+		for (size_t c = 0; c < CPU_SETSIZE && (cpus == 0 || taken < cpus); c++)
+			if (CPU_ISSET(c, &have)) {
+				CPU_SET(c, &want);
+				taken++;
+			}
+		if (sched_setaffinity(0, sizeof want, &want) != 0)
+			_exit(1);
+		struct threads_seen t = { .lock = PTHREAD_MUTEX_INITIALIZER };
+		tf_test_rmtree_hook(note_thread, &t);
+		int rc = tempfile_rmtree(top, 0);
+		unsigned char n = rc == 0 ? (unsigned char)t.n : 0;
+		_exit(write(pipefd[1], &n, 1) == 1 ? 0 : 1);
+	}
+	close(pipefd[1]);
+	unsigned char n = 0;
+	ssize_t got = read(pipefd[0], &n, 1);
+	close(pipefd[0]);
+	int status;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	free(top);
+	if (got != 1)
+		return -1;
+	cr_assert_gt(n, 0, "the removal failed");
+	return n;
+}
+
+static int cpus_of_this_process(void)
+{
+	cpu_set_t set;
+	cr_assert_eq(sched_getaffinity(0, sizeof set, &set), 0);
+	return CPU_COUNT(&set);
+}
+
+Test(rmtree, pool_on_one_cpu_starts_no_thread)
+{
+	int n = threads_on_cpus(1);
+	if (n < 0)
+		cr_skip_test("cannot set the CPU affinity");
+	cr_assert_eq(n, 1);
+}
+
+Test(rmtree, pool_has_a_thread_per_cpu)
+{
+	if (cpus_of_this_process() < 2)
+		cr_skip_test("one CPU here");
+	int n = threads_on_cpus(2);
+	if (n < 0)
+		cr_skip_test("cannot set the CPU affinity");
+	cr_assert_eq(n, 2);
+}
+
+Test(rmtree, pool_has_at_most_8_threads)
+{
+	if (cpus_of_this_process() <= 8)
+		cr_skip_test("8 CPUs or fewer here: the cap cannot show");
+	int n = threads_on_cpus(0);
+	if (n < 0)
+		cr_skip_test("cannot set the CPU affinity");
+	cr_assert_leq(n, 8);
+	cr_assert_geq(n, 2);
+}
+
+Test(rmtree, pool_starts_no_thread_under_a_soft_rlimit_nofile_of_255)
+{
+	if (under_valgrind())
+		cr_skip_test("RLIMIT_NOFILE cannot be lowered under valgrind");
+	tf_test_rmtree_pool(0, SIZE_MAX);
+	tft_setenv("TEMPFILE_RMTREE_THREADS", "2");
+	char *top = make_wide("top", 200, 100);
+	struct rlimit rl;
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	rl.rlim_cur = 255;
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	cr_assert_eq(remove_counting_threads(top), 1);
+	free(top);
+	rl.rlim_cur = 256;
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	top = make_wide("top", 200, 100);
+	cr_assert_eq(remove_counting_threads(top), 2);
+	free(top);
+}
+
+Test(rmtree, pool_removes_for_tempfile_dir_cleanup_too)
+{
+	tf_test_rmtree_pool(2, SIZE_MAX);
+	struct tempfile_dir *d = tempfile_dir(&(struct tempfile_opts){ .dir = scratch });
+	cr_assert_not_null(d);
+	char *path = strdup(tempfile_dir_path(d));
+	char *inside = tft_join(path + strlen(scratch) + 1, "tree");
+	free(make_wide(inside, 200, 100));
+	struct threads_seen t = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	tf_test_rmtree_hook(note_thread, &t);
+	cr_assert_eq(tempfile_dir_cleanup(d), 0, "%s", strerror(errno));
+	tf_test_rmtree_hook(NULL, NULL);
+	cr_assert_not(tft_exists(path));
+	cr_assert_eq(t.n, 2);
+	free(inside);
+	free(path);
 }

@@ -14,9 +14,10 @@
  * inside keeps every ancestor, as in the sequential walk. So every rule of
  * that walk holds in each thread; what the pool adds is only who walks.
  *
- * No thread starts before the walk met TF_RM_POOL_THRESHOLD entries, and
- * then only when a directory is there to hand over, so small trees, flat
- * directories and chains cost what the sequential walk costs. Descriptors:
+ * No thread starts before the walks met TF_RM_POOL_THRESHOLD entries, and
+ * then only when a directory is there to hand over: until then the caller
+ * takes what it queued itself, so small trees, flat directories and chains
+ * cost what the sequential walk costs (the same calls per entry). Descriptors:
  * each thread's walk keeps its own TF_RM_WINDOW at most, and each
  * directory handed over holds one or two until it is removed, of which
  * there are TF_RM_POOL_NODES per thread at most. No global state, no global lock: the
@@ -91,11 +92,13 @@ struct pool {
 	struct node top;
 	struct node *head, *tail;
 	size_t queued, live; /* nodes queued; nodes not yet removed (the top aside) */
+	size_t entries;      /* met by the walks that are over */
 	size_t queue_cap, node_cap;
 	size_t threshold;
 	unsigned threads; /* wanted, the caller's included */
 	unsigned started;
 	bool tried, stop;
+	bool offered; /* a node was queued: finish_pool has work */
 	int error; /* the first error of a taker (-errno), 0 if none */
 	struct worker workers[TF_RM_MAX_THREADS - 1];
 };
@@ -172,6 +175,9 @@ static void run_node(struct pool *p, struct tf_rm_walk *w, struct node *n)
 	w->offer_arg = n;
 	int err = tf_rm_walk_tree(w, n->fd, &n->st, &p->mount, n->chmodded, n->parent->kept_fd,
 		n->name);
+	pthread_mutex_lock(&p->lock);
+	p->entries += w->entries;
+	pthread_mutex_unlock(&p->lock);
 	if (err)
 		note_error(p, n, err);
 	release(p, n);
@@ -247,22 +253,28 @@ static bool start_workers(struct pool *p)
 	return p->started > 0;
 }
 
-/* tf_rm_offer_fn: queue the directory for a worker while the pool has room
- * and the walk has done enough alone to be worth the threads. */
+/* tf_rm_offer_fn: queue the directory while the pool has room. Before the
+ * walks met the threshold's entries no thread runs: the caller takes the
+ * queue itself after its walk, and so reaches the next level's directories
+ * as handed-over tops too (a tree in one subdirectory splits as well as one
+ * that starts wide). Past it the workers start, once. */
 static bool offer(struct tf_rm_walk *w, int fd, const struct tf_os_stat *st, bool chmodded,
 	const char *name)
 {
 	struct node *parent = w->offer_arg;
 	struct pool *p = parent->pool;
-	if (parent == &p->top && (p->tried ? !p->started : w->entries < p->threshold))
-		return false;
+	if (p->tried && !p->started)
+		return false; /* no thread could be made: the walk alone */
+	/* Only the caller runs before the workers start: no lock for entries. */
+	if (!p->tried && p->entries + w->entries >= p->threshold)
+		(void)start_workers(p); /* if none starts, what is queued is the caller's */
 	size_t len = strlen(name);
 	if (len > NAME_MAX)
 		return false;
 	pthread_mutex_lock(&p->lock);
 	bool room = p->queued < p->queue_cap && p->live < p->node_cap;
 	pthread_mutex_unlock(&p->lock);
-	if (!room || (!p->tried && !start_workers(p)))
+	if (!room)
 		return false;
 	/* Its removal, after the walk closed its own descriptor, needs one. */
 	if (parent->kept_fd < 0) {
@@ -285,6 +297,7 @@ static bool offer(struct tf_rm_walk *w, int fd, const struct tf_os_stat *st, boo
 	p->tail = n;
 	p->queued++;
 	p->live++;
+	p->offered = true;
 	parent->pending++;
 	pthread_cond_signal(&p->wake);
 	pthread_mutex_unlock(&p->lock);
@@ -332,7 +345,8 @@ static int pooled_walk(struct tf_rm_walk *w, int top_fd, const struct tf_os_stat
 	w->offer = offer;
 	w->offer_arg = &p->top;
 	int err = tf_rm_walk_tree(w, top_fd, top, top_mount, chmodded, anchor_fd, anchor_name);
-	if (p->started)
+	/* Workers may have started for an offer that then found no room. */
+	if (p->offered || p->started)
 		err = finish_pool(p, w, err);
 	w->offer = NULL;
 	if (p->top.kept_fd >= 0)
