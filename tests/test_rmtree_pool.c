@@ -438,3 +438,20 @@ Test(rmtree, pool_removes_for_tempfile_dir_cleanup_too)
 	free(inside);
 	free(path);
 }
+
+Test(rmtree, pool_removes_the_tree_tempfile_dir_persist_replaces)
+{
+	tf_test_rmtree_pool(2, SIZE_MAX);
+	char *old = make_wide("old", 200, 100);
+	struct tempfile_dir *d = tempfile_dir(&(struct tempfile_opts){ .dir = scratch });
+	cr_assert_not_null(d);
+	struct threads_seen t = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	tf_test_rmtree_hook(note_thread, &t);
+	cr_assert_eq(tempfile_dir_persist(d, old, 0), 0, "%s", strerror(errno));
+	tf_test_rmtree_hook(NULL, NULL);
+	cr_assert_eq(tft_count_entries(old), 0, "the new, empty directory is at old's name");
+	cr_assert_eq(tft_count_entries(scratch), 1, "the old tree is gone");
+	cr_assert_eq(t.n, 2);
+	cr_assert_eq(tempfile_dir_cleanup(d), 0);
+	free(old);
+}

@@ -345,8 +345,9 @@ static int pooled_walk(struct tf_rm_walk *w, int top_fd, const struct tf_os_stat
 	w->offer = offer;
 	w->offer_arg = &p->top;
 	int err = tf_rm_walk_tree(w, top_fd, top, top_mount, chmodded, anchor_fd, anchor_name);
-	/* Workers may have started for an offer that then found no room. */
-	if (p->offered || p->started)
+	/* Workers may have started for an offer that then found no room.
+	 * Without workers only this thread wrote offered: no lock to read it. */
+	if (p->started || p->offered)
 		err = finish_pool(p, w, err);
 	w->offer = NULL;
 	if (p->top.kept_fd >= 0)
