@@ -19,6 +19,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,6 +27,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -980,6 +982,7 @@ static void race_rmtree(bool attacker_is_nobody, int free_fds)
 	cr_assert_eq(pipe2(go, O_CLOEXEC), 0);
 	cr_assert_eq(pipe2(ack, O_CLOEXEC), 0);
 	fflush(NULL);
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	cr_assert_geq(pid, 0);
 	if (pid == 0) {
@@ -987,6 +990,11 @@ static void race_rmtree(bool attacker_is_nobody, int free_fds)
 		close(ack[0]);
 		if (attacker_is_nobody && !tft_become_nobody())
 			_exit(3);
+		/* A removal that dies mid-round (a sanitizer's report) must not
+		 * leave the attacker spinning: set after the uid change, which
+		 * clears it. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+			_exit(4);
 		attacker(sticky, outside, go[0], ack[1], shared);
 	}
 	close(go[0]);
