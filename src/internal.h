@@ -465,7 +465,7 @@ TF_HIDDEN int tf_remove_tree_pooled(const char *path, const struct tf_file_id *e
 #ifdef TEMPFILE_TEST_SEAMS
 /* Tests only: where the removal calls the hook. */
 enum tf_rmtree_event {
-	TF_RMTREE_WALK_START, /* a walk begins (no rmdir fast path); dirfd: the top, name "" */
+	TF_RMTREE_WALK_START, /* a removal walks (no rmdir fast path), once per call; dirfd: the top, name "" */
 	TF_RMTREE_BEFORE_OPEN, /* name in dirfd was fstatat'ed as a directory, not opened yet */
 	TF_RMTREE_WORKER_EXIT  /* a thread of the pool is about to end; dirfd -1, name "" */
 };

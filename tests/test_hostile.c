@@ -925,11 +925,11 @@ static void widen_the_window(enum tf_rmtree_event event, int fd, const char *nam
 {
 	(void)fd;
 	(void)name;
-	(void)arg;
-	static _Thread_local uint32_t x = 1;
+	static _Thread_local uint32_t state; /* 0: this thread starts from *arg */
 	if (event != TF_RMTREE_BEFORE_OPEN)
 		return;
-	x = x * 1103515245u + 12345u;
+	uint32_t x = state ? state : *(const uint32_t *)arg;
+	state = x = x * 1103515245u + 12345u;
 	if ((x >> 16) & 1)
 		sched_yield();
 	for (volatile unsigned spin = (x >> 20) & 1023; spin; spin--)
@@ -1012,7 +1012,8 @@ static void race_rmtree(bool attacker_is_nobody, int free_fds)
 		cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
 		budget_leave(&budget, 16); /* for building, checking, cleaning */
 	}
-	tf_test_rmtree_hook(widen_the_window, NULL);
+	static const uint32_t seed = 1;
+	tf_test_rmtree_hook(widen_the_window, (void *)&seed);
 	int removed = 0, failed = 0;
 	char why[256] = "";
 	for (int round = 0; round < RACE_ROUNDS; round++) {

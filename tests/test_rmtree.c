@@ -193,8 +193,8 @@ static void count_walks(enum tf_rmtree_event event, int dirfd, const char *name,
 {
 	(void)dirfd;
 	(void)name;
-	if (event == TF_RMTREE_WALK_START) /* from the pool's threads too */
-		__atomic_add_fetch((int *)arg, 1, __ATOMIC_RELAXED);
+	if (event == TF_RMTREE_WALK_START)
+		++*(int *)arg;
 }
 
 /* ---- basic behaviour ------------------------------------------------------- */
@@ -219,15 +219,7 @@ Test(rmtree, empty_directory_is_one_rmdir_without_a_walk)
 	free(top);
 	top = make_populated("full");
 	cr_assert_eq(tempfile_rmtree(top, 0), 0);
-	/* tempfile_rmtree walks each directory handed over as a tree of its
-	 * own; the sequential walk alone is one walk. */
-	cr_assert_geq(walks, 1, "a populated directory is walked");
-	free(top);
-	walks = 0;
-	top = make_populated("full2");
-	cr_assert_eq(tf_rmtree_path_signal_safe(top, 0, NULL), 0);
 	cr_assert_eq(walks, 1, "a populated directory is walked once");
-	cr_assert_not(tft_exists(top));
 	free(top);
 }
 

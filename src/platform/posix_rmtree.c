@@ -258,6 +258,7 @@ static int empty_contents(struct tf_rm_walk *w, int dirfd)
 		close(fd);
 		return r;
 	}
+	tf_rm_test_hook(TF_RMTREE_WALK_START, fd, "");
 	return tf_rm_walk_tree(w, fd, &st, &mount, chmodded, dirfd, ".");
 }
 
@@ -332,6 +333,7 @@ static int remove_in_parent(struct tf_rm_walk *w, int parent_fd, const char *bas
 		close(fd);
 		return err;
 	}
+	tf_rm_test_hook(TF_RMTREE_WALK_START, fd, ""); /* once per removal, whoever walks */
 	if (walk)
 		err = walk(w, fd, &st, &top_mount, chmodded, parent_fd, base, arg);
 	else

@@ -448,7 +448,6 @@ int tf_rm_walk_tree(struct tf_rm_walk *w, int top_fd, const struct tf_os_stat *t
 	w->entries = 0;
 	unsigned restarts = 0;
 	init_level(&w->level[0], top_fd, top, chmodded);
-	TEST_HOOK(TF_RMTREE_WALK_START, top_fd, "");
 	for (;;) {
 		struct tf_rm_level *l = slot(w, w->depth);
 		struct entry e;
