@@ -16,6 +16,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* files empty files f0000... (width digits) in the directory open at dir.
+ * 0 or -1/errno. */
+static int make_files(int dir, size_t files, int width)
+{
+	char name[32];
+	for (size_t f = 0; f < files; f++) {
+		snprintf(name, sizeof name, "f%0*zu", width, f);
+		int fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0 || close(fd) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 int bench_tree_build(const char *root, size_t dirs, size_t files)
 {
 	if (mkdir(root, 0700) != 0)
@@ -24,30 +38,21 @@ int bench_tree_build(const char *root, size_t dirs, size_t files)
 	if (rootfd < 0)
 		return -1;
 	char name[32];
-	for (size_t d = 0; d < dirs; d++) {
+	int rc = 0;
+	for (size_t d = 0; rc == 0 && d < dirs; d++) {
 		snprintf(name, sizeof name, "d%04zu", d);
-		if (mkdirat(rootfd, name, 0700) != 0)
-			goto fail;
-		int sub = openat(rootfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (sub < 0)
-			goto fail;
-		for (size_t f = 0; f < files; f++) {
-			snprintf(name, sizeof name, "f%04zu", f);
-			int fd = openat(sub, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-			if (fd < 0 || close(fd) != 0) {
-				close(sub);
-				goto fail;
-			}
-		}
-		close(sub);
+		int sub = mkdirat(rootfd, name, 0700) == 0 ?
+			openat(rootfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+		rc = sub < 0 ? -1 : make_files(sub, files, 4);
+		int saved = errno;
+		if (sub >= 0)
+			close(sub);
+		errno = saved;
 	}
-	close(rootfd);
-	return 0;
-fail:;
 	int saved = errno;
 	close(rootfd);
 	errno = saved;
-	return -1;
+	return rc;
 }
 
 int bench_tree_build_flat(const char *root, size_t files)
@@ -57,20 +62,11 @@ int bench_tree_build_flat(const char *root, size_t files)
 	int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return -1;
-	char name[32];
-	for (size_t f = 0; f < files; f++) {
-		snprintf(name, sizeof name, "f%06zu", f);
-		int fd = openat(rootfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		if (fd < 0 || close(fd) != 0)
-			goto fail;
-	}
-	close(rootfd);
-	return 0;
-fail:;
+	int rc = make_files(rootfd, files, 6);
 	int saved = errno;
 	close(rootfd);
 	errno = saved;
-	return -1;
+	return rc;
 }
 
 /* Deeper than PATH_MAX: built relative to each new level. */

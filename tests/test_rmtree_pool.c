@@ -299,6 +299,16 @@ Test(rmtree, pool_threads_from_the_environment)
 	free(top);
 }
 
+/* A wide tree in d's directory; a copy of that directory's path. */
+static char *fill_handle(const struct tempfile_dir *d, int dirs, int files)
+{
+	char *path = strdup(tempfile_dir_path(d));
+	char *inside = tft_join(path + strlen(scratch) + 1, "tree");
+	free(make_wide(inside, dirs, files));
+	free(inside);
+	return path;
+}
+
 /* The exit registry's removal (signal handlers, exit) is the sequential
  * walk by construction: even with the pool forced on, no thread. */
 Test(rmtree, pool_is_never_used_by_the_exit_registry)
@@ -306,9 +316,7 @@ Test(rmtree, pool_is_never_used_by_the_exit_registry)
 	struct tempfile_dir *d = tempfile_dir(
 		&(struct tempfile_opts){ .dir = scratch, .flags = TEMPFILE_AT_EXIT | TEMPFILE_KEEP });
 	cr_assert_not_null(d);
-	char *registered = strdup(tempfile_dir_path(d));
-	char *inside = tft_join(registered + strlen(scratch) + 1, "tree");
-	free(make_wide(inside, 40, 20));
+	char *registered = fill_handle(d, 40, 20);
 	struct threads_seen t = { .lock = PTHREAD_MUTEX_INITIALIZER };
 	tf_test_rmtree_hook(note_thread, &t);
 	cr_assert_eq(tempfile_cleanup_now(), 0, "%s", strerror(errno));
@@ -316,7 +324,6 @@ Test(rmtree, pool_is_never_used_by_the_exit_registry)
 	cr_assert_not(tft_exists(registered));
 	cr_assert_eq(t.n, 1, "the exit registry's removal ran on %d threads", t.n);
 	cr_assert_eq(tempfile_dir_cleanup(d), 0);
-	free(inside);
 	free(registered);
 }
 
@@ -426,16 +433,13 @@ Test(rmtree, pool_removes_for_tempfile_dir_cleanup_too)
 	tf_test_rmtree_pool(2, SIZE_MAX);
 	struct tempfile_dir *d = tempfile_dir(&(struct tempfile_opts){ .dir = scratch });
 	cr_assert_not_null(d);
-	char *path = strdup(tempfile_dir_path(d));
-	char *inside = tft_join(path + strlen(scratch) + 1, "tree");
-	free(make_wide(inside, 200, 100));
+	char *path = fill_handle(d, 200, 100);
 	struct threads_seen t = { .lock = PTHREAD_MUTEX_INITIALIZER };
 	tf_test_rmtree_hook(note_thread, &t);
 	cr_assert_eq(tempfile_dir_cleanup(d), 0, "%s", strerror(errno));
 	tf_test_rmtree_hook(NULL, NULL);
 	cr_assert_not(tft_exists(path));
 	cr_assert_eq(t.n, 2);
-	free(inside);
 	free(path);
 }
 
