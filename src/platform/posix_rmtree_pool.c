@@ -98,6 +98,7 @@ struct pool {
 	unsigned threads; /* wanted, the caller's included */
 	unsigned started;
 	bool tried, stop;
+	bool alone;   /* tried, and no worker started: set before any could read it */
 	bool offered; /* a node was queued: finish_pool has work */
 	int error; /* the first error of a taker (-errno), 0 if none */
 	struct worker workers[TF_RM_MAX_THREADS - 1];
@@ -235,8 +236,10 @@ static bool start_workers(struct pool *p)
 	p->tried = true;
 	sigset_t all, old;
 	sigfillset(&all);
-	if (pthread_sigmask(SIG_SETMASK, &all, &old) != 0)
+	if (pthread_sigmask(SIG_SETMASK, &all, &old) != 0) {
+		p->alone = true;
 		return false;
+	}
 	for (unsigned i = 0; i + 1 < p->threads; i++) {
 		struct worker *w = &p->workers[i];
 		w->pool = p;
@@ -250,6 +253,7 @@ static bool start_workers(struct pool *p)
 		p->started++;
 	}
 	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+	p->alone = p->started == 0;
 	return p->started > 0;
 }
 
@@ -263,7 +267,8 @@ static bool offer(struct tf_rm_walk *w, int fd, const struct tf_os_stat *st, boo
 {
 	struct node *parent = w->offer_arg;
 	struct pool *p = parent->pool;
-	if (p->tried && !p->started)
+	/* Workers read only what was written before they started. */
+	if (p->alone)
 		return false; /* no thread could be made: the walk alone */
 	/* Only the caller runs before the workers start: no lock for entries. */
 	if (!p->tried && p->entries + w->entries >= p->threshold)
