@@ -187,7 +187,9 @@ double bench_count_instructions_in(const char *const argv[], char *const envp[],
 
 /* ---- sections.c: the rows that are not plain op loops --------------------------- */
 
-void bench_tree_section(void);
+/* The tree-removal rows: the one named key (tree, tree_flat, tree_chain,
+ * tree_1m), or all (NULL; tree_1m not with --quick). */
+void bench_tree_section(const char *key);
 void bench_gettempdir_section(void);
 void bench_threads_section(void);
 void bench_tmpf_section(void);
@@ -211,6 +213,10 @@ void bench_reap_section(void);
 int bench_tree_build(const char *root, size_t dirs, size_t files);
 /* The floor: a plain recursive unlinkat walk, no checks. 0 or -1/errno. */
 int bench_tree_floor(const char *root);
+/* Build root with files empty files in it. 0 or -1/errno. */
+int bench_tree_build_flat(const char *root, size_t files);
+/* Build root with a chain of depth directories below it. 0 or -1/errno. */
+int bench_tree_build_chain(const char *root, size_t depth);
 
 /* ---- peers: the Python process ----------------------------------------------------- */
 

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -77,7 +78,8 @@ static char *scratch_in(const char *dir, const char *what)
  * Tree removal
  * ================================================================================= */
 
-enum tree_kind { TREE_FLOOR, TREE_LIB, TREE_RM, TREE_PYTHON };
+/* TREE_SEQ: tempfile_rmtree with TEMPFILE_RMTREE_THREADS=1, the sequential walk. */
+enum tree_kind { TREE_FLOOR, TREE_LIB, TREE_RM, TREE_PYTHON, TREE_SEQ, TREE_KINDS };
 
 /* Kept out of line: callgrind counts inside it (--toggle-collect). */
 __attribute__((noinline)) int bench_measured_tree(enum tree_kind kind, const char *path);
@@ -87,6 +89,7 @@ __attribute__((noinline)) int bench_measured_tree(enum tree_kind kind, const cha
 	case TREE_FLOOR:
 		return bench_tree_floor(path);
 	case TREE_LIB:
+	case TREE_SEQ:
 #ifdef BENCH_HAVE_tempfile_rmtree
 		return tempfile_rmtree(path, 0);
 #else
@@ -111,6 +114,8 @@ int bench_tree_count_main(const char *contender, const char *path, bool baseline
 /* Remove path with contender kind; ns, or NAN with errno. */
 static double tree_remove(enum tree_kind kind, const char *path, struct bench_python *py)
 {
+	if (kind == TREE_SEQ)
+		setenv("TEMPFILE_RMTREE_THREADS", "1", 1);
 	uint64_t start = bench_now_ns();
 	if (kind == TREE_RM) {
 		const char *argv[] = { "rm", "-rf", path, NULL };
@@ -126,9 +131,11 @@ static double tree_remove(enum tree_kind kind, const char *path, struct bench_py
 			errno = EIO;
 		return ns > 0 ? ns : NAN;
 	} else if (bench_measured_tree(kind, path) != 0) {
+		unsetenv("TEMPFILE_RMTREE_THREADS");
 		return NAN;
 	}
 	double ns = (double)(bench_now_ns() - start);
+	unsetenv("TEMPFILE_RMTREE_THREADS");
 	struct stat st;
 	if (lstat(path, &st) == 0) {
 		errno = ENOTEMPTY; /* a remover that leaves the tree behind has failed */
@@ -142,14 +149,57 @@ static const char *const tree_labels[] = {
 	"libtempfile tempfile_rmtree",
 	"rm -rf (includes its fork+exec)",
 	"Python shutil.rmtree (timed inside Python)",
+	"libtempfile, sequential walk (TEMPFILE_RMTREE_THREADS=1)",
 };
 
-/* Syscalls and instructions per entry, in dir, on a small tree. */
+/* The trees removed (issues 6 and 16). The first is the README's row. */
+enum tree_form { FORM_DIRS, FORM_FLAT, FORM_CHAIN };
+struct tree_shape {
+	const char *key; /* --only KEY, and the results' key */
+	enum tree_form form;
+	size_t dirs, files;      /* FORM_DIRS: dirs of files; FLAT: files; CHAIN: dirs deep */
+	size_t disk_dirs, disk_files; /* the same on a disk file system (0: skipped there) */
+	bool full_only;
+};
+
+static const struct tree_shape tree_shapes[] = {
+	{ "tree", FORM_DIRS, 1000, 100, 20, 100, false },
+	{ "tree_flat", FORM_FLAT, 0, 100000, 0, 2000, false },
+	{ "tree_chain", FORM_CHAIN, 10000, 0, 2000, 0, false },
+	{ "tree_1m", FORM_DIRS, 1000, 1000, 0, 0, true },
+};
+
+static int shape_build(const struct tree_shape *s, const char *root, size_t dirs, size_t files)
+{
+	switch (s->form) {
+	case FORM_FLAT:
+		return bench_tree_build_flat(root, files);
+	case FORM_CHAIN:
+		return bench_tree_build_chain(root, dirs);
+	default:
+		return bench_tree_build(root, dirs, files);
+	}
+}
+
+static const char *shape_text(const struct tree_shape *s, size_t dirs, size_t files)
+{
+	switch (s->form) {
+	case FORM_FLAT:
+		return bench_printf("%zu files in one directory", files);
+	case FORM_CHAIN:
+		return bench_printf("a chain of %zu directories", dirs);
+	default:
+		return bench_printf("%zu files in %zu directories", dirs * files, dirs);
+	}
+}
+
+/* Syscalls and instructions per entry, in dir, on a tree of 2,020 entries
+ * (20 directories of 100 files): past the pool's threshold of 1,000. */
 static void tree_counts(const char *dir, struct timed *t)
 {
-	size_t dirs = 10, files = 100;
+	size_t dirs = 20, files = 100;
 	double entries = (double)(dirs * files + dirs);
-	for (int k = 0; k < 4; k++) {
+	for (int k = 0; k < TREE_KINDS; k++) {
 		if (t[k].missing)
 			continue;
 		char *tree = bench_printf("%s/count-tree", dir), *empty = bench_printf("%s/count-empty", dir);
@@ -160,7 +210,8 @@ static void tree_counts(const char *dir, struct timed *t)
 		if (bench_tree_build(tree, dirs, files) != 0 || mkdir(empty, 0700) != 0 ||
 			bench_tree_build(tree2, dirs, files) != 0)
 			bench_fatal("building the count tree: %s", strerror(errno));
-		const char *key = k == TREE_LIB ? "lib" : "floor";
+		const char *key = k == TREE_LIB || k == TREE_SEQ ? "lib" : "floor";
+		char **env = k == TREE_SEQ ? bench_env_with("TEMPFILE_RMTREE_THREADS", "1") : NULL;
 		bench_note("counting tree: %s", t[k].label);
 		const char *c_argv[] = { bench_cfg.self, "--count-tree", key, tree, NULL };
 		const char *c_base[] = { bench_cfg.self, "--count-tree", key, empty, NULL };
@@ -172,11 +223,11 @@ static void tree_counts(const char *dir, struct timed *t)
 			bench_cfg.peers_py, "rmtree1", empty, NULL };
 		const char *const *argv = k == TREE_RM ? rm_argv : k == TREE_PYTHON ? py_argv : c_argv;
 		const char *const *base = k == TREE_RM ? rm_base : k == TREE_PYTHON ? py_base : c_base;
-		bench_count_diff(argv, base, NULL, entries, &t[k].counts);
+		bench_count_diff(argv, base, env, entries, &t[k].counts);
 		t[k].counts.instructions = NAN;
-		if (k == TREE_FLOOR || k == TREE_LIB) {
+		if (k == TREE_FLOOR || k == TREE_LIB || k == TREE_SEQ) {
 			const char *i_argv[] = { bench_cfg.self, "--count-tree", key, tree2, NULL };
-			t[k].counts.instructions = bench_count_instructions_in(i_argv, NULL,
+			t[k].counts.instructions = bench_count_instructions_in(i_argv, env,
 				"bench_measured_tree", entries);
 		}
 		bench_remove_tree(tree);
@@ -188,17 +239,41 @@ static void tree_counts(const char *dir, struct timed *t)
 	}
 }
 
-static void tree_in(const char *dir, const char *tag, bool with_counts)
+static void tree_in(const struct tree_shape *shape, const char *dir, const char *tag,
+	bool with_counts)
 {
-	struct timed t[4];
+	struct timed t[TREE_KINDS];
 	memset(t, 0, sizeof t);
-	for (int k = 0; k < 4; k++)
+	for (int k = 0; k < TREE_KINDS; k++)
 		t[k].label = tree_labels[k];
 #ifndef BENCH_HAVE_tempfile_rmtree
 	t[TREE_LIB].missing = "not available: tempfile_rmtree() is not in this build of libtempfile";
+	t[TREE_SEQ].missing = t[TREE_LIB].missing;
 #endif
 	if (!bench_which("rm"))
 		t[TREE_RM].missing = "skipped: rm not found";
+	char *fs = bench_fs_description(dir);
+	/* Building is untimed, but on ext4 without a journal every new inode
+	 * skips the inodes deleted in the last minutes (recently_deleted() in
+	 * find_inode_bit), so after create/unlink churn one create costs about a
+	 * millisecond: 100,000 files would take minutes per repetition. Disk
+	 * directories get a smaller tree, and the table says so. */
+	bool small = strncmp(fs, "tmpfs", 5) != 0;
+	size_t dirs = small ? shape->disk_dirs : shape->dirs;
+	size_t files = small ? shape->disk_files : shape->files;
+	if (small && shape->form == FORM_DIRS && shape == &tree_shapes[0])
+		dirs = bench_cfg.tree_disk_dirs < bench_cfg.tree_dirs ? bench_cfg.tree_disk_dirs
+								       : bench_cfg.tree_dirs;
+	else if (shape == &tree_shapes[0]) {
+		dirs = bench_cfg.tree_dirs;
+		files = bench_cfg.tree_files;
+	}
+	if (small && dirs == 0 && files == 0) {
+		printf("\n#### Tree removal in %s: %s skipped (%s: building it would take too long)\n",
+			dir, shape->key, fs);
+		free(fs);
+		return;
+	}
 	struct bench_python py = { .pid = -1 };
 	if (!bench_cfg.python) {
 		t[TREE_PYTHON].missing = "skipped: no python3 (not found or --python none)";
@@ -208,31 +283,29 @@ static void tree_in(const char *dir, const char *tag, bool with_counts)
 			t[TREE_PYTHON].missing = "failed: cannot start python3";
 	}
 	char *scratch = scratch_in(dir, "tree");
-	size_t dirs = bench_cfg.tree_dirs;
-	char *fs = bench_fs_description(dir);
-	/* Building is untimed, but on ext4 without a journal every new inode
-	 * skips the inodes deleted in the last minutes (recently_deleted() in
-	 * find_inode_bit), so after create/unlink churn one create costs about a
-	 * millisecond: 100,000 files would take minutes per repetition. Disk
-	 * directories get a smaller tree, and the table says so. */
-	bool small = strncmp(fs, "tmpfs", 5) != 0 && bench_cfg.tree_disk_dirs < dirs;
-	if (small)
-		dirs = bench_cfg.tree_disk_dirs;
-	size_t files = dirs * bench_cfg.tree_files;
-	bench_note("tree removal in %s: %zu files in %zu directories, %u repetitions", dir, files,
-		dirs, bench_cfg.tree_reps);
+	const char *what = shape_text(shape, dirs, files);
+	if (shape->form == FORM_CHAIN) {
+		/* The floor keeps a descriptor per level, Python too. */
+		struct rlimit rl;
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			(void)setrlimit(RLIMIT_NOFILE, &rl);
+		}
+	}
+	unsigned reps = shape->full_only && bench_cfg.tree_reps > 3 ? 3 : bench_cfg.tree_reps;
+	bench_note("tree removal in %s: %s, %u repetitions", dir, what, reps);
 	unsigned serial = 0;
-	int slots[4] = { 0 }, nslots = 0;
-	for (int k = 0; k < 4; k++)
+	int slots[TREE_KINDS] = { 0 }, nslots = 0;
+	for (int k = 0; k < TREE_KINDS; k++)
 		if (!t[k].missing)
 			slots[nslots++] = k;
-	for (unsigned r = 0; r < bench_cfg.tree_reps; r++) {
+	for (unsigned r = 0; r < reps; r++) {
 		for (int j = 0; j < nslots; j++) {
 			int k = slots[((int)r + j) % nslots];
 			if (t[k].missing)
 				continue;
 			char *root = bench_printf("%s/t%u", scratch, serial++);
-			if (bench_tree_build(root, dirs, bench_cfg.tree_files) != 0)
+			if (shape_build(shape, root, dirs, files) != 0)
 				bench_fatal("building %s: %s", root, strerror(errno));
 			sync();
 			double ns = tree_remove((enum tree_kind)k, root, &py);
@@ -249,9 +322,8 @@ static void tree_in(const char *dir, const char *tag, bool with_counts)
 		bench_python_stop(&py);
 	if (with_counts)
 		tree_counts(scratch, t);
-	printf("\n#### Tree removal in %s: %zu files in %zu directories (%s)\n\n", dir, files,
-		dirs, fs);
-	if (small)
+	printf("\n#### Tree removal in %s: %s (%s)\n\n", dir, what, fs);
+	if (small && shape == &tree_shapes[0])
 		printf("A smaller tree here: building is untimed, but on ext4 without a journal "
 		       "each new inode skips every inode deleted in the last minutes (recently_deleted() "
 		       "in the kernel's find_inode_bit), so after create/unlink churn one create "
@@ -259,33 +331,35 @@ static void tree_in(const char *dir, const char *tag, bool with_counts)
 			bench_cfg.tree_dirs * bench_cfg.tree_files);
 	printf("Each repetition builds a fresh tree per contender (untimed), runs sync, then times "
 	       "the removal; contenders in rotating order.\n\n");
-	printf("| contender | ms median | min–max | × floor | × rm -rf |%s\n",
+	printf("| contender | ms median | min–max | × floor | × rm -rf | × sequential |%s\n",
 		with_counts ? " syscalls/entry | instructions/entry |" : "");
-	printf("|---|---:|---:|---:|---:|%s\n", with_counts ? "---:|---:|" : "");
-	for (int k = 0; k < 4; k++) {
-		char med[64], range[64], f[32], rm[32], sys[32], ins[32];
+	printf("|---|---:|---:|---:|---:|---:|%s\n", with_counts ? "---:|---:|" : "");
+	for (int k = 0; k < TREE_KINDS; k++) {
+		char med[64], range[64], f[32], rm[32], seq[32], sys[32], ins[32];
 		if (t[k].missing) {
-			printf("| %s | %s | | | |%s\n", t[k].label, t[k].missing,
+			printf("| %s | %s | | | | |%s\n", t[k].label, t[k].missing,
 				with_counts ? " | |" : "");
 			continue;
 		}
 		fmt_stats(&t[k], 1e-6, 1, med, range, sizeof med);
 		fmt_ratio(f, sizeof f, ratio_median(&t[k], &t[TREE_FLOOR]));
 		fmt_ratio(rm, sizeof rm, t[TREE_RM].missing ? NAN : ratio_median(&t[k], &t[TREE_RM]));
-		bench_result(ratio_median(&t[k], &t[TREE_FLOOR]), "%s/tree/%d/x_floor", tag, k);
+		fmt_ratio(seq, sizeof seq, ratio_median(&t[k], &t[TREE_SEQ]));
+		bench_result(ratio_median(&t[k], &t[TREE_FLOOR]), "%s/%s/%d/x_floor", tag, shape->key, k);
 		bench_result(t[TREE_RM].missing ? NAN : ratio_median(&t[k], &t[TREE_RM]),
-			"%s/tree/%d/x_rm", tag, k);
-		bench_result(bench_median(t[k].v, t[k].n), "%s/tree/%d/median", tag, k);
-		printf("| %s | %s | %s | %s | %s |", t[k].label, med, range, f, rm);
+			"%s/%s/%d/x_rm", tag, shape->key, k);
+		bench_result(ratio_median(&t[k], &t[TREE_SEQ]), "%s/%s/%d/x_seq", tag, shape->key, k);
+		bench_result(bench_median(t[k].v, t[k].n), "%s/%s/%d/median", tag, shape->key, k);
+		printf("| %s | %s | %s | %s | %s | %s |", t[k].label, med, range, f, rm, seq);
 		if (with_counts)
 			printf(" %s | %s |", bench_fmt_count(sys, sizeof sys, t[k].counts.syscalls),
 				bench_fmt_count(ins, sizeof ins, t[k].counts.instructions));
 		printf("\n");
 	}
 	if (with_counts) {
-		printf("\nSyscall mix per entry (%zu-entry tree, minus an empty one):\n\n",
-			(size_t)10 * 100 + 10);
-		for (int k = 0; k < 4; k++)
+		printf("\nSyscall mix per entry (%zu-entry tree, minus an empty one; strace -f):\n\n",
+			(size_t)20 * 100 + 20);
+		for (int k = 0; k < TREE_KINDS; k++)
 			if (!t[k].missing && t[k].counts.mix[0])
 				printf("- %s: %s\n", t[k].label, t[k].counts.mix);
 	}
@@ -295,10 +369,16 @@ static void tree_in(const char *dir, const char *tag, bool with_counts)
 	free(fs);
 }
 
-void bench_tree_section(void)
+void bench_tree_section(const char *key)
 {
-	for (size_t i = 0; i < bench_cfg.ndirs; i++)
-		tree_in(bench_cfg.dirs[i], i == 0 ? "d0" : "d1", bench_cfg.counts && i == 0);
+	for (size_t s = 0; s < sizeof tree_shapes / sizeof *tree_shapes; s++) {
+		const struct tree_shape *shape = &tree_shapes[s];
+		if (key ? strcmp(key, shape->key) != 0 : shape->full_only && bench_cfg.quick)
+			continue;
+		for (size_t i = 0; i < bench_cfg.ndirs; i++)
+			tree_in(shape, bench_cfg.dirs[i], i == 0 ? "d0" : "d1",
+				bench_cfg.counts && i == 0 && s == 0);
+	}
 }
 
 /* =================================================================================

@@ -557,7 +557,19 @@ TEMPFILE_EXPORT TEMPFILE_WARN_UNUSED int tempfile_dir_persist(struct tempfile_di
  * anonymous mapping, not the stack: ENOMEM, nothing removed, where that
  * cannot be made (an empty directory needs none). flags:
  * TEMPFILE_IGNORE_CLEANUP_ERRORS (go on, return 0). Otherwise -1 with the
- * first error after removing all it can. */
+ * first error after removing all it can.
+ * Threads (Linux): past about 1,000 entries, directories are handed to a few
+ * threads, each removing its own subtrees with every check above; small
+ * trees start none. As many threads as the CPUs the process may run on, at
+ * most 8, none with one CPU; TEMPFILE_RMTREE_THREADS (1 to 64) sets the
+ * number instead, 1 for none. With threads, up to 16 + 8 directory
+ * descriptors per thread are open; with a soft RLIMIT_NOFILE under 256 no
+ * thread is started. When no thread can be started (EAGAIN, RLIMIT_NPROC)
+ * the removal goes on alone and reports nothing. All of them have ended
+ * when it returns. tempfile_dir_cleanup() and tempfile_dir_persist() remove
+ * the same way; the exit registry and tempfile_cleanup_now() never start a
+ * thread. Because of the threads tempfile_rmtree() is not async-signal-safe:
+ * a signal handler has tempfile_cleanup_now(). */
 TEMPFILE_EXPORT int tempfile_rmtree(const char *path, unsigned flags);
 
 /* ------------------------------------------------------------------------

@@ -438,21 +438,38 @@ TF_HIDDEN int tf_rmtree_contents(int dirfd, unsigned flags);
  * as tf_rmtree_contents; -ENOENT if path does not exist. If expect is not
  * NULL, no rmdir shortcut: the directory is opened first and emptied and
  * removed only while it is the object expect identifies (tf_same_file;
- * else -ESTALE). ASYNC-SIGNAL-SAFE, errno preserved (a signal handler's
- * caller must find its own). src/rmtree.c. */
+ * else -ESTALE). A large tree is removed by a few threads
+ * (tf_remove_tree_pooled), all joined before it returns; errno preserved.
+ * NOT async-signal-safe: signal handlers and the exit registry use
+ * tf_rmtree_path_signal_safe. src/rmtree.c. */
 TF_HIDDEN int tf_rmtree_path(const char *path, unsigned flags, const struct tf_file_id *expect);
 
-/* The platform's removal under tf_rmtree_path (which adds errno
- * preservation and TEMPFILE_IGNORE_CLEANUP_ERRORS): platform/posix_rmtree.c,
- * platform/win32_rmtree.c. The first error met (-errno), or 0.
- * ASYNC-SIGNAL-SAFE on POSIX. */
+/* tf_rmtree_path with the sequential walk only: never a thread, a lock or
+ * malloc. ASYNC-SIGNAL-SAFE, errno preserved (a signal handler's caller
+ * must find its own). src/rmtree.c. */
+TF_HIDDEN int tf_rmtree_path_signal_safe(const char *path, unsigned flags,
+	const struct tf_file_id *expect);
+
+/* The platform's removal under tf_rmtree_path_signal_safe (which adds
+ * errno preservation and TEMPFILE_IGNORE_CLEANUP_ERRORS):
+ * platform/posix_rmtree.c, platform/win32_rmtree.c. The first error met
+ * (-errno), or 0. ASYNC-SIGNAL-SAFE on POSIX. */
 TF_HIDDEN int tf_remove_tree(const char *path, const struct tf_file_id *expect);
+
+/* tf_remove_tree for tf_rmtree_path: on POSIX, past TF_RM_POOL_THRESHOLD
+ * entries, subtrees go to a pool of threads (TEMPFILE_RMTREE_THREADS, else
+ * the CPUs available, at most 8; none on one CPU), each with the
+ * sequential walk's checks, all joined before it returns; thread creation
+ * failing, it goes on alone. Windows: tf_remove_tree. Not
+ * async-signal-safe. platform/posix_rmtree_pool.c, win32_rmtree.c. */
+TF_HIDDEN int tf_remove_tree_pooled(const char *path, const struct tf_file_id *expect);
 
 #ifdef TEMPFILE_TEST_SEAMS
 /* Tests only: where the removal calls the hook. */
 enum tf_rmtree_event {
-	TF_RMTREE_WALK_START, /* a walk begins (no rmdir fast path); dirfd: the top, name "" */
-	TF_RMTREE_BEFORE_OPEN /* name in dirfd was fstatat'ed as a directory, not opened yet */
+	TF_RMTREE_WALK_START, /* a removal walks (no rmdir fast path), once per call; dirfd: the top, name "" */
+	TF_RMTREE_BEFORE_OPEN, /* name in dirfd was fstatat'ed as a directory, not opened yet */
+	TF_RMTREE_WORKER_EXIT  /* a thread of the pool is about to end; dirfd -1, name "" */
 };
 typedef void tf_test_rmtree_hook_fn(enum tf_rmtree_event event, int dirfd, const char *name,
 	void *arg);
@@ -464,6 +481,12 @@ void tf_test_rmtree_no_fchmodat2(bool on);
  * had skipped every remaining entry (as on file systems whose positions do
  * not survive a reopen), so that only the second pass can empty it. */
 void tf_test_rmtree_lose_position(bool on);
+/* Tests only: the pool with `threads` threads (0: as the CPUs say, and not
+ * below TEMPFILE_RMTREE_THREADS' descriptor check) started after
+ * `threshold` entries (SIZE_MAX: the built-in one). */
+void tf_test_rmtree_pool(unsigned threads, size_t threshold);
+/* Tests only: pthread_create fails with err (0: it does not). */
+void tf_test_rmtree_pool_thread_error(int err);
 #endif
 
 /* ---- platform/posix_file.c, win32_file.c: for file.c and spooled.c ------------ */

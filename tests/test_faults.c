@@ -960,6 +960,28 @@ static int run_rmtree_ignoring_errors(struct tfd_ctx *c)
 	return tempfile_rmtree(c->path, TEMPFILE_IGNORE_CLEANUP_ERRORS);
 }
 
+/* Through the pool, its threads never started (so the calls come in one
+ * order): the top's directories handed over, and the caller taking them. */
+static int run_rmtree_pooled(struct tfd_ctx *c)
+{
+	tf_test_rmtree_pool(2, SIZE_MAX - 1);
+	int rc = tempfile_rmtree(c->path, 0);
+	tf_test_rmtree_pool(0, SIZE_MAX);
+	return rc;
+}
+
+/* The pool's start, its threads failing to start (EAGAIN, as at
+ * RLIMIT_NPROC): the walk goes on alone. */
+static int run_rmtree_pool_no_threads(struct tfd_ctx *c)
+{
+	tf_test_rmtree_pool(2, 0);
+	tf_test_rmtree_pool_thread_error(EAGAIN);
+	int rc = tempfile_rmtree(c->path, 0);
+	tf_test_rmtree_pool_thread_error(0);
+	tf_test_rmtree_pool(0, SIZE_MAX);
+	return rc;
+}
+
 static void release_rmtree(struct tfd_ctx *c, bool ok)
 {
 	release_tree(c, ok);
@@ -1399,6 +1421,10 @@ __attribute__((unused)) static const struct tfd_op component_ops[] = {
 		.check = check_tree_gone, .release = release_tree, .leftover_ok_on_error = true },
 	{ .name = "rmtree", .setup = setup_tree, .run = run_rmtree, .check = check_tree_gone,
 		.release = release_rmtree, .leftover_ok_on_error = true },
+	{ .name = "rmtree_pooled", .setup = setup_tree, .run = run_rmtree_pooled, .check = check_tree_gone,
+		.release = release_rmtree, .leftover_ok_on_error = true },
+	{ .name = "rmtree_pool_no_threads", .setup = setup_tree, .run = run_rmtree_pool_no_threads,
+		.check = check_tree_gone, .release = release_rmtree, .leftover_ok_on_error = true },
 	{ .name = "rmtree_ignoring_errors", .setup = setup_tree, .run = run_rmtree_ignoring_errors,
 		.check = check_link_not_followed, .release = release_rmtree, .leftover_ok_on_error = true },
 	{ .name = "dir_persist_new_name", .setup = setup_dir_new_name, .prepare = prepare_dir_persist,
@@ -1502,6 +1528,8 @@ Test(faults, spooled_stream_survives_every_fault) { run_op(COMPONENT_OP("spooled
 #ifdef TFT_HAVE_DIRECTORY
 Test(faults, dir_cleanup_survives_every_fault) { run_op(COMPONENT_OP("dir_cleanup")); }
 Test(faults, rmtree_survives_every_fault) { run_op(COMPONENT_OP("rmtree")); }
+Test(faults, rmtree_pooled_survives_every_fault) { run_op(COMPONENT_OP("rmtree_pooled")); }
+Test(faults, rmtree_pool_no_threads_survives_every_fault) { run_op(COMPONENT_OP("rmtree_pool_no_threads")); }
 Test(faults, rmtree_ignoring_errors_survives_every_fault) { run_op(COMPONENT_OP("rmtree_ignoring_errors")); }
 Test(faults, dir_persist_new_name_is_old_or_new_under_every_fault) { run_op(COMPONENT_OP("dir_persist_new_name")); }
 Test(faults, dir_persist_new_name_without_renameat2_is_old_or_new_under_every_fault) { run_op(COMPONENT_OP("dir_persist_new_name_without_renameat2")); }

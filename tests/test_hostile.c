@@ -19,6 +19,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,12 +27,22 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 /* ---- helpers ------------------------------------------------------------------ */
+
+/* test_hostile_pool.c: the removals through the pool of threads, forced
+ * on from the first directory. */
+static void pool_if_asked(void)
+{
+#ifdef TF_RMTREE_POOLED
+	tf_test_rmtree_pool(2, 0);
+#endif
+}
 
 /* Only the given variables set (NULL: unset), and the cache forgotten. */
 static void set_candidates(const char *tmpdir, const char *temp, const char *tmp)
@@ -637,6 +648,7 @@ Test(hostile, persist_noreplace_refuses_a_dangling_link)
  * cleanup removes all of it and nothing outside. */
 Test(hostile, directory_cleanup_never_leaves_the_tree)
 {
+	pool_if_asked();
 	char *scratch = tft_scratch();
 	char *victim = make_dir(scratch, "victim", 0755);
 	char *victim_file = tft_join(victim, "file");
@@ -907,18 +919,20 @@ static void attacker(int sticky, const char *outside, int go, int ack,
 }
 
 /* Between the fstatat that saw a directory and the open: give the attacker
- * a moment, sometimes the CPU (so that it races even on one core). */
+ * a moment, sometimes the CPU (so that it races even on one core). The
+ * pool's threads call it too: each its own sequence. */
 static void widen_the_window(enum tf_rmtree_event event, int fd, const char *name, void *arg)
 {
 	(void)fd;
 	(void)name;
-	uint32_t *x = arg;
+	static _Thread_local uint32_t state; /* 0: this thread starts from *arg */
 	if (event != TF_RMTREE_BEFORE_OPEN)
 		return;
-	*x = *x * 1103515245u + 12345u;
-	if ((*x >> 16) & 1)
+	uint32_t x = state ? state : *(const uint32_t *)arg;
+	state = x = x * 1103515245u + 12345u;
+	if ((x >> 16) & 1)
 		sched_yield();
-	for (volatile unsigned spin = (*x >> 20) & 1023; spin; spin--)
+	for (volatile unsigned spin = (x >> 20) & 1023; spin; spin--)
 		;
 }
 
@@ -941,6 +955,7 @@ static void budget_leave(struct fd_budget *b, int free_fds)
 /* free_fds: descriptors left free for each removal, -1 for no limit. */
 static void race_rmtree(bool attacker_is_nobody, int free_fds)
 {
+	pool_if_asked();
 	if (geteuid() != 0)
 		cr_skip_test("the attacker's victim is root's: needs root");
 	const char *preload = getenv("LD_PRELOAD");
@@ -967,6 +982,7 @@ static void race_rmtree(bool attacker_is_nobody, int free_fds)
 	cr_assert_eq(pipe2(go, O_CLOEXEC), 0);
 	cr_assert_eq(pipe2(ack, O_CLOEXEC), 0);
 	fflush(NULL);
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	cr_assert_geq(pid, 0);
 	if (pid == 0) {
@@ -974,6 +990,11 @@ static void race_rmtree(bool attacker_is_nobody, int free_fds)
 		close(ack[0]);
 		if (attacker_is_nobody && !tft_become_nobody())
 			_exit(3);
+		/* A removal that dies mid-round (a sanitizer's report) must not
+		 * leave the attacker spinning: set after the uid change, which
+		 * clears it. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+			_exit(4);
 		attacker(sticky, outside, go[0], ack[1], shared);
 	}
 	close(go[0]);
@@ -991,8 +1012,8 @@ static void race_rmtree(bool attacker_is_nobody, int free_fds)
 		cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
 		budget_leave(&budget, 16); /* for building, checking, cleaning */
 	}
-	uint32_t x = 1;
-	tf_test_rmtree_hook(widen_the_window, &x);
+	static const uint32_t seed = 1;
+	tf_test_rmtree_hook(widen_the_window, (void *)&seed);
 	int removed = 0, failed = 0;
 	char why[256] = "";
 	for (int round = 0; round < RACE_ROUNDS; round++) {

@@ -153,7 +153,7 @@ static int remove_file(const char *path, const struct tf_file_id *id)
  * the moment by raising its soft limit to the hard one. */
 static int remove_tree_with_descriptors(const char *path, const struct tf_file_id *id)
 {
-	int rc = tf_rmtree_path(path, 0, id);
+	int rc = tf_rmtree_path_signal_safe(path, 0, id);
 	if (rc != -EMFILE)
 		return rc;
 	struct rlimit limit;
@@ -163,7 +163,7 @@ static int remove_tree_with_descriptors(const char *path, const struct tf_file_i
 	limit.rlim_cur = limit.rlim_max;
 	if (setrlimit(RLIMIT_NOFILE, &limit) != 0)
 		return rc;
-	rc = tf_rmtree_path(path, 0, id);
+	rc = tf_rmtree_path_signal_safe(path, 0, id);
 	limit.rlim_cur = soft;
 	(void)setrlimit(RLIMIT_NOFILE, &limit);
 	return rc;

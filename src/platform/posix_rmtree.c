@@ -258,6 +258,7 @@ static int empty_contents(struct tf_rm_walk *w, int dirfd)
 		close(fd);
 		return r;
 	}
+	tf_rm_test_hook(TF_RMTREE_WALK_START, fd, "");
 	return tf_rm_walk_tree(w, fd, &st, &mount, chmodded, dirfd, ".");
 }
 
@@ -306,9 +307,10 @@ static int split_path(const char *path, char *buf, const char **parent, const ch
 }
 
 /* Remove the directory base in parent_fd (O_PATH), checked against expect
- * if given, with the walk state w. The first error (-errno) or 0. */
+ * if given, with the walk state w, emptied by walk(..., arg) (NULL:
+ * tf_rm_walk_tree). The first error (-errno) or 0. */
 static int remove_in_parent(struct tf_rm_walk *w, int parent_fd, const char *base,
-	const struct tf_file_id *expect)
+	const struct tf_file_id *expect, tf_rm_top_walk_fn *walk, void *arg)
 {
 	/* path itself a mount point (of any file system, a bind mount
 	 * included): its contents are not ours to empty, its mode not ours
@@ -331,7 +333,11 @@ static int remove_in_parent(struct tf_rm_walk *w, int parent_fd, const char *bas
 		close(fd);
 		return err;
 	}
-	err = tf_rm_walk_tree(w, fd, &st, &top_mount, chmodded, parent_fd, base);
+	tf_rm_test_hook(TF_RMTREE_WALK_START, fd, ""); /* once per removal, whoever walks */
+	if (walk)
+		err = walk(w, fd, &st, &top_mount, chmodded, parent_fd, base, arg);
+	else
+		err = tf_rm_walk_tree(w, fd, &st, &top_mount, chmodded, parent_fd, base);
 	/* Remove the top only while it is still the directory we emptied. */
 	int r = tf_os_stat_at(parent_fd, base, &now);
 	if (r == 0 && !tf_same_file(&now.id, &st.id))
@@ -343,8 +349,8 @@ static int remove_in_parent(struct tf_rm_walk *w, int parent_fd, const char *bas
 	return err;
 }
 
-/* Remove the tree at path; the first error (-errno) or 0. */
-int tf_remove_tree(const char *path, const struct tf_file_id *expect)
+int tf_rm_remove_tree(const char *path, const struct tf_file_id *expect,
+	tf_rm_top_walk_fn *walk, void *arg)
 {
 	if (!path)
 		return -EINVAL;
@@ -368,10 +374,18 @@ int tf_remove_tree(const char *path, const struct tf_file_id *expect)
 		if (parent_fd < 0) {
 			err = tf_neg_errno();
 		} else {
-			err = remove_in_parent(&space->walk, parent_fd, base, expect);
+			err = remove_in_parent(&space->walk, parent_fd, base, expect, walk, arg);
 			close(parent_fd);
 		}
 	}
 	unmap_walk_space(space);
 	return err;
+}
+
+/* Remove the tree at path; the first error (-errno) or 0. The sequential
+ * walk alone: no offer is ever made (walk_space comes zeroed from mmap), so
+ * no thread is started from here, a signal handler's path. */
+int tf_remove_tree(const char *path, const struct tf_file_id *expect)
+{
+	return tf_rm_remove_tree(path, expect, NULL, NULL);
 }

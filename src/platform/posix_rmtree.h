@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* SPDX-FileCopyrightText: 2026 the libtempfile authors */
 /*
- * platform/posix_rmtree.h - what the two files of the POSIX removal share:
+ * platform/posix_rmtree.h - what the files of the POSIX removal share:
  * posix_rmtree.c (the entry points, and opening a directory without
- * following links or leaving the mount) and posix_rmtree_walk.c (the walk
- * over an explicit stack). Never included outside src/platform/.
+ * following links or leaving the mount), posix_rmtree_walk.c (the walk
+ * over an explicit stack) and posix_rmtree_pool.c (that walk run by a few
+ * threads on separate subtrees). Never included outside src/platform/.
  */
 #ifndef TEMPFILE_PLATFORM_POSIX_RMTREE_H
 #define TEMPFILE_PLATFORM_POSIX_RMTREE_H
@@ -52,8 +53,22 @@ struct tf_rm_saved_level {
 	char name[NAME_MAX + 1]; /* the child being emptied */
 };
 
+struct tf_rm_walk;
+
+/* Hand the directory `name` of the walk's top, open at fd and checked as
+ * the walk checks a directory before entering it (st, chmodded), to another
+ * thread instead of entering it: true if taken (fd and the removal of name
+ * are then the taker's), false to let the walk enter it. */
+typedef bool tf_rm_offer_fn(struct tf_rm_walk *w, int fd, const struct tf_os_stat *st,
+	bool chmodded, const char *name);
+
 /* All of it lives in the walk's mapping (struct walk_space). */
 struct tf_rm_walk {
+	/* Set by the pooled walk (posix_rmtree_pool.c) before tf_rm_walk_tree;
+	 * NULL in the sequential one, which so never reaches a thread. */
+	tf_rm_offer_fn *offer;
+	void *offer_arg;
+	size_t entries;    /* entries met so far (tf_rm_walk_tree resets it) */
 	struct tf_mount top_mount; /* nothing on another mount is entered */
 	int error;         /* the first error (-errno), 0 if none */
 	size_t depth;      /* of the current level; the top is 0 */
@@ -72,6 +87,18 @@ static inline bool tf_rm_is_dot_or_dotdot(const char *name)
 }
 
 /* ---- posix_rmtree.c ---- */
+
+/* The walk that empties the top in tf_rm_remove_tree: tf_rm_walk_tree's
+ * arguments, and arg. The first error (-errno), or 0. */
+typedef int tf_rm_top_walk_fn(struct tf_rm_walk *w, int top_fd, const struct tf_os_stat *top,
+	const struct tf_mount *top_mount, bool chmodded, int anchor_fd, const char *anchor_name,
+	void *arg);
+
+/* tf_remove_tree, with the top emptied by walk(..., arg) (NULL:
+ * tf_rm_walk_tree itself) between its checked opening and its checked
+ * rmdir. */
+TF_HIDDEN int tf_rm_remove_tree(const char *path, const struct tf_file_id *expect,
+	tf_rm_top_walk_fn *walk, void *arg);
 
 /* Open the directory `name` at `at` for reading, never through a link
  * (-ELOOP or -ENOTDIR then); st gets its fstat, which must match expect's
@@ -92,5 +119,17 @@ TF_HIDDEN int tf_rm_on_mount(int fd, const struct tf_os_stat *st, const struct t
  * walk closes top_fd. The first error met (-errno), or 0. */
 TF_HIDDEN int tf_rm_walk_tree(struct tf_rm_walk *w, int top_fd, const struct tf_os_stat *top,
 	const struct tf_mount *top_mount, bool chmodded, int anchor_fd, const char *anchor_name);
+
+/* unlinkat(dirfd, name, flag), retried once after making the directory
+ * (of mode `mode`) u+rwx unless *chmodded says that was done; sets
+ * *chmodded when it does. 0 or -errno. */
+TF_HIDDEN int tf_rm_unlink_in(int dirfd, mode_t mode, bool *chmodded, const char *name, int flag);
+
+#ifdef TEMPFILE_TEST_SEAMS
+/* The hook tf_test_rmtree_hook set, called at event (if any). */
+void tf_rm_test_hook(enum tf_rmtree_event event, int fd, const char *name);
+#else
+#  define tf_rm_test_hook(event, fd, name) ((void)0)
+#endif
 
 #endif

@@ -54,11 +54,13 @@ void tf_test_rmtree_lose_position(bool on)
 	test_lose_position = on;
 }
 
-#  define TEST_HOOK(event, fd, name)                                   \
-	do {                                                          \
-		if (test_hook)                                        \
-			test_hook((event), (fd), (name), test_hook_arg); \
-	} while (0)
+void tf_rm_test_hook(enum tf_rmtree_event event, int fd, const char *name)
+{
+	if (test_hook)
+		test_hook(event, fd, name, test_hook_arg);
+}
+
+#  define TEST_HOOK(event, fd, name) tf_rm_test_hook((event), (fd), (name))
 #else
 #  define TEST_HOOK(event, fd, name) ((void)0)
 #endif
@@ -83,26 +85,36 @@ static void fail(struct tf_rm_walk *w, struct tf_rm_level *l, int err)
 	l->failed = true;
 }
 
-/* After EACCES inside l: give l u+rwx once (its mode is known from its
- * fstat) so that the next try can list, search and unlink. */
+/* After EACCES inside a directory: give it u+rwx once (its mode is known
+ * from its fstat) so that the next try can list, search and unlink. */
+static bool make_writable_fd(int fd, mode_t mode, bool *chmodded)
+{
+	if (*chmodded)
+		return false;
+	*chmodded = true;
+	return fchmod(fd, (mode & 07777) | S_IRWXU) == 0;
+}
+
 static bool make_writable(struct tf_rm_level *l)
 {
-	if (l->chmodded)
-		return false;
-	l->chmodded = true;
-	return fchmod(l->fd, (l->mode & 07777) | S_IRWXU) == 0;
+	return make_writable_fd(l->fd, l->mode, &l->chmodded);
+}
+
+int tf_rm_unlink_in(int dirfd, mode_t mode, bool *chmodded, const char *name, int flag)
+{
+	for (;;) {
+		if (unlinkat(dirfd, name, flag) == 0)
+			return 0;
+		int err = tf_neg_errno();
+		if (err != -EACCES || !make_writable_fd(dirfd, mode, chmodded))
+			return err;
+	}
 }
 
 /* unlinkat in l, retried once after making l writable. 0 or -errno. */
 static int remove_in(struct tf_rm_level *l, const char *name, int flag)
 {
-	for (;;) {
-		if (unlinkat(l->fd, name, flag) == 0)
-			return 0;
-		int err = tf_neg_errno();
-		if (err != -EACCES || !make_writable(l))
-			return err;
-	}
+	return tf_rm_unlink_in(l->fd, l->mode, &l->chmodded, name, flag);
 }
 
 /* fstatat (no link followed) in l, retried once after making l
@@ -265,6 +277,10 @@ static int descend(struct tf_rm_walk *w, struct tf_rm_level *l, const struct ent
 		close(fd);
 		return same < 0 ? same : -EBUSY;
 	}
+	/* The pooled walk may give a subtree of its top to another thread:
+	 * the same checks were made, only who walks it differs. */
+	if (w->offer && w->depth == 0 && w->offer(w, fd, &now, chmodded, e->name))
+		return 0;
 	size_t depth = w->depth + 1;
 	l->pending = e->name;
 	l->pending_off = e->off;
@@ -286,6 +302,7 @@ static void handle_entry(struct tf_rm_walk *w, struct tf_rm_level *l, const stru
 {
 	unsigned char type = e->type;
 	int err = -EAGAIN; /* what stays if it never holds still */
+	w->entries++;
 	for (int attempt = 0; attempt < TF_RM_ATTEMPTS; attempt++) {
 		if (type != DT_DIR && type != DT_UNKNOWN) {
 			/* Never opened: FIFOs, devices, unreadable files are just unlinked. */
@@ -428,9 +445,9 @@ int tf_rm_walk_tree(struct tf_rm_walk *w, int top_fd, const struct tf_os_stat *t
 	w->anchor_name = anchor_name;
 	w->saved = NULL;
 	w->saved_cap = 0;
+	w->entries = 0;
 	unsigned restarts = 0;
 	init_level(&w->level[0], top_fd, top, chmodded);
-	TEST_HOOK(TF_RMTREE_WALK_START, top_fd, "");
 	for (;;) {
 		struct tf_rm_level *l = slot(w, w->depth);
 		struct entry e;

@@ -83,7 +83,7 @@ static int remove_registered(const struct tf_registration *r)
 		struct tf_file_id expect = { 0 };
 		expect.dev = (_dev_t)r->volume;
 		expect.ino = (_ino_t)r->index;
-		int err = tf_rmtree_path(r->path, 0, &expect);
+		int err = tf_rmtree_path_signal_safe(r->path, 0, &expect);
 		return err == -ENOENT || err == -TF_WIN_ESTALE || err == -ENOTDIR ? 0 : err;
 	}
 	HANDLE h = open_registered(r->path, DELETE | FILE_READ_ATTRIBUTES);
