@@ -97,6 +97,7 @@ struct pool {
 	size_t threshold;
 	unsigned threads; /* wanted, the caller's included */
 	unsigned started;
+	bool sized;   /* threads and caps set: at the first offer (size_pool) */
 	bool tried, stop;
 	bool alone;   /* tried, and no worker started: set before any could read it */
 	bool offered; /* a node was queued: finish_pool has work */
@@ -262,11 +263,15 @@ static bool start_workers(struct pool *p)
  * queue itself after its walk, and so reaches the next level's directories
  * as handed-over tops too (a tree in one subdirectory splits as well as one
  * that starts wide). Past it the workers start, once. */
+static bool size_pool(struct pool *p);
+
 static bool offer(struct tf_rm_walk *w, int fd, const struct tf_os_stat *st, bool chmodded,
 	const char *name)
 {
 	struct node *parent = w->offer_arg;
 	struct pool *p = parent->pool;
+	if (!p->sized && !size_pool(p))
+		return false;
 	/* Workers read only what was written before they started. */
 	if (p->alone)
 		return false; /* no thread could be made: the walk alone */
@@ -370,8 +375,8 @@ static unsigned cpus_available(void)
 	return n > 1 ? (unsigned)n : 1;
 }
 
-/* TEMPFILE_RMTREE_THREADS=N (1..64), else the CPUs available, at most 8. */
-static unsigned pool_threads(void)
+/* TEMPFILE_RMTREE_THREADS=N (1..64), or 0 where it does not say. */
+static unsigned threads_asked(void)
 {
 	const char *v = getenv("TEMPFILE_RMTREE_THREADS");
 	if (v && *v) {
@@ -380,7 +385,16 @@ static unsigned pool_threads(void)
 		if (*end == '\0' && n >= 1 && n <= TF_RM_MAX_THREADS)
 			return (unsigned)n;
 	}
-	unsigned n = cpus_available();
+	return 0;
+}
+
+/* The threads asked for, else the CPUs available, at most 8. */
+static unsigned pool_threads(void)
+{
+	unsigned n = threads_asked();
+	if (n)
+		return n;
+	n = cpus_available();
 	return n < TF_RM_DEFAULT_THREADS ? n : TF_RM_DEFAULT_THREADS;
 }
 
@@ -391,20 +405,38 @@ static bool descriptors_to_spare(void)
 		(limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur >= TF_RM_POOL_MIN_NOFILE);
 }
 
+/* Set the pool's threads and caps, at the first directory offered: a tree
+ * with no subdirectory (an empty tempfile_dir, a flat one) never pays the
+ * two system calls. False, and the walk alone from then on, where one
+ * thread is all there is or descriptors are short. */
+static bool size_pool(struct pool *p)
+{
+	p->sized = true;
+	unsigned threads = p->threads;
+	if (threads == 0) {
+		threads = pool_threads();
+		if (threads <= 1 || !descriptors_to_spare()) {
+			p->alone = true;
+			return false;
+		}
+	}
+	p->threads = threads;
+	p->queue_cap = 2 * (size_t)threads;
+	p->node_cap = TF_RM_POOL_NODES * (size_t)threads;
+	return true;
+}
+
 int tf_remove_tree_pooled(const char *path, const struct tf_file_id *expect)
 {
-	unsigned threads = pool_threads();
+	unsigned threads = 0; /* 0: sized by size_pool */
 	size_t threshold = TF_RM_POOL_THRESHOLD;
-	bool forced = false;
 #ifdef TEMPFILE_TEST_SEAMS
-	if (test_threads) {
+	if (test_threads)
 		threads = test_threads;
-		forced = true;
-	}
 	if (test_threshold != SIZE_MAX)
 		threshold = test_threshold;
 #endif
-	if (threads <= 1 || (!forced && !descriptors_to_spare()))
+	if (threads == 1 || (threads == 0 && threads_asked() == 1))
 		return tf_remove_tree(path, expect);
 	struct pool *p = calloc(1, sizeof *p);
 	if (!p)
@@ -420,8 +452,6 @@ int tf_remove_tree_pooled(const char *path, const struct tf_file_id *expect)
 	}
 	p->threads = threads;
 	p->threshold = threshold;
-	p->queue_cap = 2 * (size_t)threads;
-	p->node_cap = TF_RM_POOL_NODES * (size_t)threads;
 	int err = tf_rm_remove_tree(path, expect, pooled_walk, p);
 	bool started = p->started > 0;
 	pthread_cond_destroy(&p->wake);
