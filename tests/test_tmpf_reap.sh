@@ -12,23 +12,8 @@ suite=tmpf-reap
 # shellcheck source=tests/tmpf_cli.sh
 . "$(dirname "${BASH_SOURCE[0]}")/tmpf_cli.sh"
 
-# run_reap ARGS...: sets $status, $out, $err.
-run_reap() {
-	"$tmpf" reap "$@" >"$root/.out" 2>"$root/.err"
-	status=$?
-	out=$(cat "$root/.out")
-	err=$(cat "$root/.err")
-}
-
-# wait_for FILE: until it exists (a minute at most).
-wait_for() {
-	local i
-	for ((i = 0; i < 600; i++)); do
-		[ -s "$1" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
+# run_reap ARGS...: tmpf reap ARGS; sets $status, $out, $err.
+run_reap() { run_tmpf reap "$@"; }
 
 # start_run DIR: a tmpf run in DIR whose command writes its TMPDIR and
 # pid and sleeps; sets $run_pid (tmpf), $run_dir, $command_pid.

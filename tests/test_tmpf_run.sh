@@ -86,15 +86,6 @@ expect_nothing_left() {
 	fi
 }
 
-# Wait (at most 30 s) until FILE exists and is not empty.
-wait_for() {
-	local i
-	for ((i = 0; i < 600; i++)); do
-		[ -s "$1" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
 
 expect_err_has() { [[ $err == *"$1"* ]] || fail "stderr '$err' lacks '$1'"; }
 expect_empty() { [ -z "$(ls -A "$1")" ] || fail "$1 not empty: $(ls -A "$1" | head -3 | tr '\n' ' ')"; }

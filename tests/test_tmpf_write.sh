@@ -17,14 +17,8 @@ umask 022
 sponge=$(command -v sponge)
 [ -n "$sponge" ] || echo "tmpf-write: the comparisons with sponge are skipped: sponge not found (moreutils)"
 
-# run_write ARGS... <INPUT: run tmpf write ARGS; sets $status, $out, $err.
-# The output goes outside $s, so that $s holds only what the test made.
-run_write() {
-	"$tmpf" write "$@" >"$root/.out" 2>"$root/.err"
-	status=$?
-	out=$(cat "$root/.out")
-	err=$(cat "$root/.err")
-}
+# run_write ARGS... <INPUT: tmpf write ARGS; sets $status, $out, $err.
+run_write() { run_tmpf write "$@"; }
 
 # expect_entries NAME...: the directory $s holds exactly these names.
 expect_entries() {

@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: MIT
 # SPDX-FileCopyrightText: 2026 the libtempfile authors
 # tmpf_cli.sh - what the tmpf test scripts share (test_tmpf.sh,
-# test_tmpf_write.sh source it): a scratch root with a copy of tmpf in it
-# ($tmpf), the as-nobody prefix, fail and the expect_* checks, and
-# run_tests, the driver of every test_<behaviour> function. Set $suite,
-# the name the summary line starts with, before sourcing.
+# test_tmpf_write.sh, test_tmpf_run.sh, test_tmpf_reap.sh source it): a
+# scratch root with a copy of tmpf in it ($tmpf), the as-nobody prefix,
+# run_tmpf, wait_for, fail and the expect_* checks, and run_tests, the
+# driver of every test_<behaviour> function. Set $suite, the name the
+# summary line starts with, before sourcing.
 : "${TMPF:?TMPF must name the tmpf binary}" "${suite:?suite: the name of the test script}"
 unset TMPDIR TMP TEMP POSIXLY_CORRECT LANGUAGE
 export LC_ALL=C
@@ -31,6 +32,25 @@ fail() {
 new_scratch() {
 	s="$root/t/$current"
 	mkdir -p "$s" && chmod 755 "$s"
+}
+
+# run_tmpf ARGS... : run tmpf ARGS; sets $status, $out, $err. The output
+# goes outside $s, so that $s holds only what the test made.
+run_tmpf() {
+	"$tmpf" "$@" >"$root/.out" 2>"$root/.err"
+	status=$?
+	out=$(cat "$root/.out")
+	err=$(cat "$root/.err")
+}
+
+# wait_for FILE: until it exists and is not empty (a minute at most).
+wait_for() {
+	local i
+	for ((i = 0; i < 1200; i++)); do
+		[ -s "$1" ] && return 0
+		sleep 0.05
+	done
+	return 1
 }
 
 # What the last run left in $status, $out and $err.
