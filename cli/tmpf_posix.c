@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -608,6 +609,29 @@ static int run_loop(struct run_loop *l, const sigset_t *waited)
 	}
 }
 
+/* A descriptor of dir with a shared flock on it, inherited by COMMAND and
+ * all it starts: while any of them runs, tempfile_reap (and
+ * systemd-tmpfiles) find the directory held, even once tmpf itself is
+ * gone (SIGKILL), when its own lease ends. -1 where it cannot be had: then
+ * tmpf's lease alone holds it, while tmpf lives. */
+static int hold_for_unit(const char *dir)
+{
+#ifdef LOCK_SH
+	int fd;
+	do
+		fd = open(dir, O_RDONLY | O_DIRECTORY);
+	while (fd < 0 && errno == EINTR);
+	if (fd >= 0 && flock(fd, LOCK_SH) != 0) {
+		(void)close(fd);
+		fd = -1;
+	}
+	return fd;
+#else
+	(void)dir;
+	return -1;
+#endif
+}
+
 int tmpf_os_run(struct tmpf_run *run)
 {
 	/* Signals are taken synchronously (sigtimedwait): blocked here, with
@@ -641,6 +665,7 @@ int tmpf_os_run(struct tmpf_run *run)
 	struct run_loop l = { .run = run };
 	int error;
 	run->step = TMPF_RUN_SPAWN;
+	int hold = hold_for_unit(run->dir);
 	if (run->private_tmp) {
 #ifdef __linux__
 		error = spawn_private(run, &original, &l.pid);
@@ -651,6 +676,8 @@ int tmpf_os_run(struct tmpf_run *run)
 	} else {
 		error = spawn_command(run->command, &original, &l.pid);
 	}
+	if (hold >= 0)
+		(void)close(hold); /* COMMAND has it now */
 	/* The signals stay blocked: one that comes later, while tmpf removes
 	 * the directory, must not end it before it is done. */
 	if (error)

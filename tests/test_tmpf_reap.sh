@@ -52,6 +52,24 @@ test_sigkilled_run_leaves_a_directory_that_reap_removes() {
 	[ ! -e "$run_dir" ] || fail "$run_dir is still there"
 }
 
+test_a_run_whose_tmpf_was_sigkilled_is_held_while_its_command_runs() {
+	start_run "$s" || return
+	kill -KILL "$run_pid"
+	wait "$run_pid" 2>/dev/null
+	# tmpf's lease is gone; the command still holds the directory.
+	run_reap -v "$s"
+	local live=$status out_live=$out
+	[ -d "$run_dir" ]
+	local there=$?
+	stop_pid "$command_pid"
+	[ "$live" = 0 ] || fail "reap failed: $err"
+	[ -z "$out_live" ] || fail "reap reported: $out_live"
+	[ "$there" = 0 ] || fail "the directory of a running command was reaped"
+	run_reap -v "$s"
+	expect_out "removed directory '$run_dir'"
+	[ ! -e "$run_dir" ] || fail "$run_dir is still there once its command ended"
+}
+
 test_a_live_run_is_not_reaped() {
 	start_run "$s" || return
 	run_reap -v "$s"
