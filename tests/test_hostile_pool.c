@@ -8,3 +8,10 @@
  */
 #define TF_RMTREE_POOLED 1
 #include "test_hostile.c"
+
+/* Its trees are big and many: on tmpfs, not on /tmp's disk (the sequential
+ * program runs the same tests there). */
+__attribute__((constructor)) static void scratch_on_tmpfs(void)
+{
+	tft_prefer_tmpfs();
+}
