@@ -1224,7 +1224,10 @@ static int make_abandoned(const char *work, bool no_xattr)
 		int fd = tempfile_mkstemp(&o, NULL);
 		char *dir = tempfile_mkdtemp(&o);
 		char *inner = dir ? tft_join(dir, "inner") : NULL;
-		_exit(fd >= 0 && inner && mkdir(inner, 0700) == 0 ? 0 : 1);
+		bool made = fd >= 0 && inner && mkdir(inner, 0700) == 0;
+		free(inner); /* memcheck checks this child's heap too */
+		free(dir);
+		_exit(made ? 0 : 1);
 	}
 	int status;
 	return waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0
