@@ -428,7 +428,8 @@ static bool size_pool(struct pool *p)
 
 int tf_remove_tree_pooled(const char *path, const struct tf_file_id *expect)
 {
-	unsigned threads = 0; /* 0: sized by size_pool */
+	/* 1: the walk alone; 0: sized by size_pool at the first offer. */
+	unsigned threads = threads_asked() == 1 ? 1 : 0;
 	size_t threshold = TF_RM_POOL_THRESHOLD;
 #ifdef TEMPFILE_TEST_SEAMS
 	if (test_threads)
@@ -436,7 +437,7 @@ int tf_remove_tree_pooled(const char *path, const struct tf_file_id *expect)
 	if (test_threshold != SIZE_MAX)
 		threshold = test_threshold;
 #endif
-	if (threads == 1 || (threads == 0 && threads_asked() == 1))
+	if (threads == 1)
 		return tf_remove_tree(path, expect);
 	struct pool *p = calloc(1, sizeof *p);
 	if (!p)
